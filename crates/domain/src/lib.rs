@@ -1,0 +1,21 @@
+//! Köprü's domain: the words of the programmes as types, and the rules over them.
+//!
+//! This crate does no I/O. Every other crate depends on it; it depends on none of them.
+//! Values that reach the database or a page are built through `parse` functions that
+//! refuse invalid input, so code further in can trust them.
+
+pub mod audit;
+pub mod codes;
+pub mod error;
+pub mod locale;
+pub mod policy;
+pub mod reference;
+pub mod role;
+pub mod scope;
+pub mod search;
+
+pub use error::{FieldError, ValidationErrors};
+pub use locale::Locale;
+pub use policy::{Action, Principal};
+pub use role::Role;
+pub use scope::Scope;

@@ -1,0 +1,164 @@
+//! The one place that decides what a user may do and which rows they may see.
+//!
+//! A [`Principal`] is the signed-in user with their role assignments. For an
+//! [`Action`], [`Principal::grants`] returns the scopes of exactly those
+//! assignments whose role permits the action. The storage layer renders those
+//! grants into the `WHERE` clause of the query (see `kopru_store::scope`), so rows
+//! outside the grants are never loaded. An empty grant list means "nothing".
+
+use crate::{role::Role, scope::Scope};
+
+/// Something a user asks to do. Reading and changing are separate actions so that
+/// read-only roles (auditor, programme manager) get the first and not the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Areas, programmes, units and institutions (the service directory).
+    ViewDirectory,
+    ManageProgrammes,
+    ManageUnits,
+    ManageInstitutions,
+    ViewUsers,
+    ManageUsers,
+    ViewAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::ViewDirectory,
+        Action::ManageProgrammes,
+        Action::ManageUnits,
+        Action::ManageInstitutions,
+        Action::ViewUsers,
+        Action::ManageUsers,
+        Action::ViewAudit,
+    ];
+}
+
+/// The role matrix. Kept as one `match` so that a reviewer reads every rule in one screen.
+pub fn role_permits(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        ViewDirectory => true,
+        ManageProgrammes => matches!(role, Administrator | ProgrammeManager),
+        ManageUnits => matches!(role, Administrator | ProgrammeManager),
+        ManageInstitutions => {
+            matches!(role, Administrator | ProgrammeManager | MeOfficer | UnitCoordinator)
+        }
+        ViewUsers => matches!(role, Administrator | Auditor),
+        ManageUsers => matches!(role, Administrator),
+        ViewAudit => matches!(role, Administrator | Auditor),
+    }
+}
+
+/// One role in one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// The user a request acts for.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: String,
+    pub username: String,
+    pub assignments: Vec<Assignment>,
+}
+
+impl Principal {
+    /// Scopes in which the user may perform `action`; empty when they may not at all.
+    pub fn grants(&self, action: Action) -> Vec<Scope> {
+        let mut out: Vec<Scope> = Vec::new();
+        for a in &self.assignments {
+            if role_permits(a.role, action) && !out.contains(&a.scope) {
+                out.push(a.scope.clone());
+            }
+        }
+        // An installation-wide grant covers every other one: keep the query simple.
+        if out.contains(&Scope::Installation) {
+            return vec![Scope::Installation];
+        }
+        out
+    }
+
+    pub fn may(&self, action: Action) -> bool {
+        self.assignments.iter().any(|a| role_permits(a.role, action))
+    }
+
+    pub fn has_role(&self, role: Role) -> bool {
+        self.assignments.iter().any(|a| a.role == role)
+    }
+
+    /// Whether this user may hand out `scope` to someone else: only within a scope
+    /// in which they themselves manage users. Area containment beyond equality is
+    /// answered by the store, which knows the area tree; this is the part that
+    /// needs no data.
+    pub fn may_grant_trivially(&self, scope: &Scope) -> bool {
+        self.grants(Action::ManageUsers)
+            .iter()
+            .any(|g| *g == Scope::Installation || g == scope)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes::{AreaCode, Code};
+
+    fn p(assignments: Vec<(Role, Scope)>) -> Principal {
+        Principal {
+            user_id: "u".into(),
+            username: "u".into(),
+            assignments: assignments
+                .into_iter()
+                .map(|(role, scope)| Assignment { role, scope })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn auditor_reads_but_never_writes() {
+        let a = p(vec![(Role::Auditor, Scope::Installation)]);
+        assert!(a.may(Action::ViewAudit));
+        assert!(a.may(Action::ViewUsers));
+        for act in [
+            Action::ManageProgrammes,
+            Action::ManageUnits,
+            Action::ManageInstitutions,
+            Action::ManageUsers,
+        ] {
+            assert!(!a.may(act), "{act:?}");
+            assert!(a.grants(act).is_empty());
+        }
+    }
+
+    #[test]
+    fn grants_come_only_from_assignments_that_permit_the_action() {
+        let area = Scope::Area(AreaCode::parse("TR-06").unwrap());
+        let unit = Scope::Unit(Code::parse("SHKB-ANK").unwrap());
+        let u = p(vec![
+            (Role::Auditor, area.clone()),
+            (Role::SocialMediator, unit.clone()),
+        ]);
+        assert_eq!(u.grants(Action::ViewAudit), vec![area.clone()]);
+        assert_eq!(u.grants(Action::ViewDirectory), vec![area, unit]);
+        assert!(u.grants(Action::ManageInstitutions).is_empty());
+    }
+
+    #[test]
+    fn installation_grant_absorbs_others() {
+        let u = p(vec![
+            (Role::Administrator, Scope::Country(AreaCode::parse("TR").unwrap())),
+            (Role::Administrator, Scope::Installation),
+        ]);
+        assert_eq!(u.grants(Action::ManageUsers), vec![Scope::Installation]);
+    }
+
+    #[test]
+    fn every_role_can_read_the_directory() {
+        for r in Role::ALL {
+            assert!(role_permits(r, Action::ViewDirectory));
+        }
+    }
+}

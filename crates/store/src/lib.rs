@@ -1,0 +1,249 @@
+//! Köprü's storage layer.
+//!
+//! One `Store` over sqlx's `Any` driver runs the same SQL text on SQLite (the
+//! default, embedded) or PostgreSQL (by URL). See ARCHITECTURE.md, "One query
+//! layer, two engines", for the dialect rules every query follows.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod demo;
+pub mod directory;
+pub mod error;
+mod reference_data;
+pub mod scope;
+pub mod sql;
+
+pub use error::{Result, StoreError};
+pub use sql::Sql;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Transaction};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where the data lives: a SQLite file, or a PostgreSQL URL.
+#[derive(Clone)]
+pub enum Location {
+    SqliteFile(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for Location {
+    // A PostgreSQL URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::SqliteFile(p) => write!(f, "SQLite file {}", p.display()),
+            Location::Postgres(url) => write!(f, "PostgreSQL {}", redact_url(url)),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s + 3 => {
+            let userinfo = &url[s + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_owned()
+            };
+            format!("{}{}{}", &url[..s + 3], masked, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Location {
+    /// `database_url` wins when given; otherwise `<data_dir>/kopru.db`.
+    pub fn resolve(database_url: Option<&str>, data_dir: &Path) -> Result<Self> {
+        match database_url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(Location::Postgres(u.to_owned()))
+            }
+            Some(u) if u.starts_with("sqlite://") || u.starts_with("sqlite:") => {
+                let path = u
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
+                let path = path.split('?').next().unwrap_or(path);
+                Ok(Location::SqliteFile(PathBuf::from(path)))
+            }
+            Some(_) => Err(StoreError::Other(
+                "the database URL must start with postgres:// or sqlite://".into(),
+            )),
+            None => Ok(Location::SqliteFile(data_dir.join("kopru.db"))),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Location::SqliteFile(_) => Backend::Sqlite,
+            Location::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; queueing writers here, in order, is
+    /// fairer and faster than letting them race for the file lock and retry.
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction. On SQLite it also holds the write gate.
+pub struct WriteTx {
+    tx: Transaction<'static, sqlx::Any>,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Store {
+    pub async fn open(location: &Location) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (url, max) = match location {
+            Location::SqliteFile(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Other(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+                (format!("sqlite://{}?mode=rwc", path.display()), 8)
+            }
+            Location::Postgres(url) => (url.clone(), 16),
+        };
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let backend = location.backend();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers never wait for the writer. NORMAL is durable
+                        // across application crashes; foreign keys are off by default.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA foreign_keys = ON",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA cache_size = -20000",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        Ok(Store {
+            pool,
+            backend,
+            write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies pending schema migrations, then loads or refreshes reference data.
+    pub async fn migrate(&self) -> Result<()> {
+        let _gate = self.gate().await;
+        MIGRATOR.run(&self.pool).await?;
+        drop(_gate);
+        reference_data::load(self).await
+    }
+
+    async fn gate(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.write_gate {
+            Some(g) => Some(g.clone().lock_owned().await),
+            None => None,
+        }
+    }
+
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        let gate = self.gate().await;
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    /// The database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Pending migrations, if any (for `kopru check`).
+    pub async fn pending_migrations(&self) -> Result<usize> {
+        let mut conn = self.pool.acquire().await?;
+        let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap_or_default();
+        Ok(MIGRATOR
+            .iter()
+            .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
+            .count())
+    }
+
+    /// An online, consistent copy of a SQLite database into `target`.
+    pub async fn backup_sqlite(&self, target: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Other("backup_sqlite on PostgreSQL".into()));
+        }
+        if target.exists() {
+            return Err(StoreError::Other(format!(
+                "{} exists already; choose a new file name",
+                target.display()
+            )));
+        }
+        let path = target.to_string_lossy().into_owned();
+        let mut conn = self.pool.acquire().await?;
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Used by tests to reach a connection outside the public API.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+}
+
+/// A new identifier: UUIDv7, time-ordered so that inserts stay local in indexes,
+/// and made by the application so that offline clients can make them too.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,165 @@
+//! Renders the policy's grants into SQL predicates, one per kind of row.
+//!
+//! This is the only place where scope meets SQL. Every list, record lookup,
+//! export and report of a scoped entity calls [`push_visible`] while building its
+//! query, so rows outside the caller's scope are never read. Adding an entity
+//! means adding one arm per scope kind here.
+
+use crate::{Result, Sql};
+use kopru_domain::Scope;
+use sqlx::AnyConnection;
+
+/// The kinds of rows that carry a scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// `units` rows: `area_code`, `code`.
+    Unit,
+    /// `institutions` rows: `area_code`, `code`.
+    Institution,
+    /// `users` rows, placed by their role assignments.
+    User,
+    /// `audit_log` rows: `area_code`, `unit_code`.
+    AuditEntry,
+}
+
+const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
+const UNIT_SUBTREE: &str = "(SELECT ac.descendant_code FROM area_closure ac \
+     JOIN units su ON su.area_code = ac.ancestor_code WHERE su.code = ";
+
+/// Appends `(grant₁ OR grant₂ …)` for rows of `entity` aliased as `alias`.
+/// No grants: `(1 = 0)`, nothing visible.
+pub fn push_visible(q: &mut Sql, entity: Entity, alias: &str, grants: &[Scope]) {
+    if grants.is_empty() {
+        q.push("(1 = 0)");
+        return;
+    }
+    q.push("(");
+    for (i, g) in grants.iter().enumerate() {
+        if i > 0 {
+            q.push(" OR ");
+        }
+        push_one(q, entity, alias, g);
+    }
+    q.push(")");
+}
+
+fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
+    use Entity::*;
+    match (entity, grant) {
+        (_, Scope::Installation) => {
+            q.push("1 = 1");
+        }
+        (Unit | Institution | AuditEntry, Scope::Country(c) | Scope::Area(c)) => {
+            q.push(&format!("{a}.area_code IN {SUBTREE}"))
+                .bind(c.as_str().to_owned())
+                .push(")");
+        }
+        (Unit, Scope::Unit(c)) => {
+            q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
+        }
+        (Institution, Scope::Unit(c)) => {
+            // A unit works with the institutions of its own area.
+            q.push(&format!("{a}.area_code IN {UNIT_SUBTREE}"))
+                .bind(c.as_str().to_owned())
+                .push(")");
+        }
+        (Institution, Scope::Institution(c)) => {
+            q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
+        }
+        (AuditEntry, Scope::Unit(c)) => {
+            q.push(&format!("{a}.unit_code = ")).bind(c.as_str().to_owned());
+        }
+        (Unit | AuditEntry, Scope::Institution(_)) => {
+            q.push("1 = 0");
+        }
+        (User, Scope::Country(c) | Scope::Area(c)) => {
+            q.push(&format!(
+                "EXISTS (SELECT 1 FROM role_assignments ra \
+                 LEFT JOIN units su ON ra.scope_kind = 'unit' AND su.code = ra.scope_code \
+                 LEFT JOIN institutions si ON ra.scope_kind = 'institution' AND si.code = ra.scope_code \
+                 WHERE ra.user_id = {a}.id AND COALESCE(\
+                 CASE WHEN ra.scope_kind IN ('country', 'area') THEN ra.scope_code END, \
+                 su.area_code, si.area_code) IN {SUBTREE}"
+            ))
+            .bind(c.as_str().to_owned())
+            .push("))");
+        }
+        (User, Scope::Unit(c) | Scope::Institution(c)) => {
+            q.push(&format!(
+                "EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = {a}.id AND ra.scope_kind = "
+            ))
+            .bind(grant.kind().to_owned())
+            .push(" AND ra.scope_code = ")
+            .bind(c.as_str().to_owned())
+            .push(")");
+        }
+    }
+}
+
+/// Would a row of `entity` placed at `area_code` (with code `code`) be visible
+/// under `grants`? Used before inserts and moves, with the very predicate that
+/// filters reads, so writing and reading can never disagree.
+pub async fn place_allowed(
+    conn: &mut AnyConnection,
+    entity: Entity,
+    grants: &[Scope],
+    area_code: &str,
+    code: &str,
+) -> Result<bool> {
+    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
+    q.bind(area_code.to_owned())
+        .push(" AS area_code, ")
+        .bind(code.to_owned())
+        .push(" AS code, ")
+        .bind(code.to_owned())
+        .push(" AS unit_code) x WHERE ");
+    push_visible(&mut q, entity, "x", grants);
+    let row: Option<(i64,)> = q.fetch_optional(conn).await?;
+    Ok(row.is_some())
+}
+
+/// Is `scope` inside one of `grants`? (May an administrator hand it out?)
+/// An area grant contains the areas below it and the units and institutions
+/// placed there; a unit or institution grant contains only itself.
+pub async fn scope_within(
+    conn: &mut AnyConnection,
+    grants: &[Scope],
+    scope: &Scope,
+) -> Result<bool> {
+    for g in grants {
+        if *g == Scope::Installation || g == scope {
+            return Ok(true);
+        }
+        let Some(g_area) = g.area() else { continue };
+        let anchor: Option<(String,)> = match scope {
+            Scope::Installation => None,
+            Scope::Country(c) | Scope::Area(c) => Some((c.as_str().to_owned(),)),
+            Scope::Unit(c) => {
+                Sql::new("SELECT area_code FROM units WHERE code = ")
+                    .bind(c.as_str().to_owned())
+                    .fetch_optional(&mut *conn)
+                    .await?
+            }
+            Scope::Institution(c) => {
+                Sql::new("SELECT area_code FROM institutions WHERE code = ")
+                    .bind(c.as_str().to_owned())
+                    .fetch_optional(&mut *conn)
+                    .await?
+            }
+        };
+        if let Some((anchor,)) = anchor {
+            let hit: Option<(i64,)> = Sql::new(
+                "SELECT 1 FROM area_closure WHERE ancestor_code = ",
+            )
+            .bind(g_area.as_str().to_owned())
+            .push(" AND descendant_code = ")
+            .bind(anchor)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if hit.is_some() {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
