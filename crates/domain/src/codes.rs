@@ -175,7 +175,9 @@ pub fn optional_text(raw: &str) -> Result<Option<String>, &'static str> {
     if s.chars().count() > 500 {
         return Err("err-too-long");
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err("err-control-chars");
     }
     Ok(Some(s.to_owned()))
@@ -294,7 +296,10 @@ mod tests {
     fn password_is_never_printed() {
         let p = Password::parse("correct horse battery").unwrap();
         assert_eq!(format!("{p:?}"), "Password(***)");
-        assert!(matches!(Password::parse("short"), Err("err-password-short")));
+        assert!(matches!(
+            Password::parse("short"),
+            Err("err-password-short")
+        ));
     }
 
     proptest! {

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod codes;
 pub mod error;
+pub mod export;
 pub mod locale;
 pub mod policy;
 pub mod reference;

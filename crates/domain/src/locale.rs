@@ -222,19 +222,84 @@ pub fn serbian_cyrillic_to_latin(s: &str) -> String {
         let prev_upper = i > 0 && chars[i - 1].is_uppercase();
         let lone_upper = next_upper || (prev_upper && !next_lower);
         let mapped: &str = match c {
-            'а' => "a", 'б' => "b", 'в' => "v", 'г' => "g", 'д' => "d", 'ђ' => "đ",
-            'е' => "e", 'ж' => "ž", 'з' => "z", 'и' => "i", 'ј' => "j", 'к' => "k",
-            'л' => "l", 'љ' => "lj", 'м' => "m", 'н' => "n", 'њ' => "nj", 'о' => "o",
-            'п' => "p", 'р' => "r", 'с' => "s", 'т' => "t", 'ћ' => "ć", 'у' => "u",
-            'ф' => "f", 'х' => "h", 'ц' => "c", 'ч' => "č", 'џ' => "dž", 'ш' => "š",
-            'А' => "A", 'Б' => "B", 'В' => "V", 'Г' => "G", 'Д' => "D", 'Ђ' => "Đ",
-            'Е' => "E", 'Ж' => "Ž", 'З' => "Z", 'И' => "I", 'Ј' => "J", 'К' => "K",
-            'Л' => "L", 'М' => "M", 'Н' => "N", 'О' => "O", 'П' => "P", 'Р' => "R",
-            'С' => "S", 'Т' => "T", 'Ћ' => "Ć", 'У' => "U", 'Ф' => "F", 'Х' => "H",
-            'Ц' => "C", 'Ч' => "Č", 'Ш' => "Š",
-            'Љ' => if lone_upper { "LJ" } else { "Lj" },
-            'Њ' => if lone_upper { "NJ" } else { "Nj" },
-            'Џ' => if lone_upper { "DŽ" } else { "Dž" },
+            'а' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'ђ' => "đ",
+            'е' => "e",
+            'ж' => "ž",
+            'з' => "z",
+            'и' => "i",
+            'ј' => "j",
+            'к' => "k",
+            'л' => "l",
+            'љ' => "lj",
+            'м' => "m",
+            'н' => "n",
+            'њ' => "nj",
+            'о' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' => "s",
+            'т' => "t",
+            'ћ' => "ć",
+            'у' => "u",
+            'ф' => "f",
+            'х' => "h",
+            'ц' => "c",
+            'ч' => "č",
+            'џ' => "dž",
+            'ш' => "š",
+            'А' => "A",
+            'Б' => "B",
+            'В' => "V",
+            'Г' => "G",
+            'Д' => "D",
+            'Ђ' => "Đ",
+            'Е' => "E",
+            'Ж' => "Ž",
+            'З' => "Z",
+            'И' => "I",
+            'Ј' => "J",
+            'К' => "K",
+            'Л' => "L",
+            'М' => "M",
+            'Н' => "N",
+            'О' => "O",
+            'П' => "P",
+            'Р' => "R",
+            'С' => "S",
+            'Т' => "T",
+            'Ћ' => "Ć",
+            'У' => "U",
+            'Ф' => "F",
+            'Х' => "H",
+            'Ц' => "C",
+            'Ч' => "Č",
+            'Ш' => "Š",
+            'Љ' => {
+                if lone_upper {
+                    "LJ"
+                } else {
+                    "Lj"
+                }
+            }
+            'Њ' => {
+                if lone_upper {
+                    "NJ"
+                } else {
+                    "Nj"
+                }
+            }
+            'Џ' => {
+                if lone_upper {
+                    "DŽ"
+                } else {
+                    "Dž"
+                }
+            }
             _ => {
                 out.push(c);
                 continue;
@@ -260,9 +325,18 @@ mod tests {
 
     #[test]
     fn accept_language() {
-        assert_eq!(Locale::from_accept_language("sr-Latn-RS,sr;q=0.8"), Some(Locale::SrLatn));
-        assert_eq!(Locale::from_accept_language("de-DE, sr;q=0.5, en;q=0.7"), Some(Locale::En));
-        assert_eq!(Locale::from_accept_language("tr-TR,tr;q=0.9"), Some(Locale::Tr));
+        assert_eq!(
+            Locale::from_accept_language("sr-Latn-RS,sr;q=0.8"),
+            Some(Locale::SrLatn)
+        );
+        assert_eq!(
+            Locale::from_accept_language("de-DE, sr;q=0.5, en;q=0.7"),
+            Some(Locale::En)
+        );
+        assert_eq!(
+            Locale::from_accept_language("tr-TR,tr;q=0.9"),
+            Some(Locale::Tr)
+        );
         assert_eq!(Locale::from_accept_language("de, fr"), None);
         assert_eq!(Locale::from_accept_language("en;q=0, tr"), Some(Locale::Tr));
         assert_eq!(Locale::from_accept_language(""), None);
@@ -278,14 +352,23 @@ mod tests {
         assert_eq!(Locale::Tr.format_date("2026-11-03"), "03.11.2026");
         assert_eq!(Locale::En.format_date("2026-11-03"), "3 Nov 2026");
         assert_eq!(Locale::SrCyrl.format_date("2026-11-03"), "3. 11. 2026.");
-        assert_eq!(Locale::Tr.format_datetime("2026-11-03T09:05:00.000000Z"), "03.11.2026 09:05 UTC");
+        assert_eq!(
+            Locale::Tr.format_datetime("2026-11-03T09:05:00.000000Z"),
+            "03.11.2026 09:05 UTC"
+        );
         assert_eq!(Locale::Tr.format_date("garbage"), "garbage");
     }
 
     #[test]
     fn transliteration() {
-        assert_eq!(serbian_cyrillic_to_latin("Ђорђевић Шабан"), "Đorđević Šaban");
-        assert_eq!(serbian_cyrillic_to_latin("Љубица ЊЕГОШ Џ. ПАЉ"), "Ljubica NJEGOŠ Dž. PALJ");
+        assert_eq!(
+            serbian_cyrillic_to_latin("Ђорђевић Шабан"),
+            "Đorđević Šaban"
+        );
+        assert_eq!(
+            serbian_cyrillic_to_latin("Љубица ЊЕГОШ Џ. ПАЉ"),
+            "Ljubica NJEGOŠ Dž. PALJ"
+        );
         assert_eq!(serbian_cyrillic_to_latin("Врњачка Бања"), "Vrnjačka Banja");
     }
 

@@ -43,7 +43,10 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ManageProgrammes => matches!(role, Administrator | ProgrammeManager),
         ManageUnits => matches!(role, Administrator | ProgrammeManager),
         ManageInstitutions => {
-            matches!(role, Administrator | ProgrammeManager | MeOfficer | UnitCoordinator)
+            matches!(
+                role,
+                Administrator | ProgrammeManager | MeOfficer | UnitCoordinator
+            )
         }
         ViewUsers => matches!(role, Administrator | Auditor),
         ManageUsers => matches!(role, Administrator),
@@ -83,7 +86,9 @@ impl Principal {
     }
 
     pub fn may(&self, action: Action) -> bool {
-        self.assignments.iter().any(|a| role_permits(a.role, action))
+        self.assignments
+            .iter()
+            .any(|a| role_permits(a.role, action))
     }
 
     pub fn has_role(&self, role: Role) -> bool {
@@ -149,7 +154,10 @@ mod tests {
     #[test]
     fn installation_grant_absorbs_others() {
         let u = p(vec![
-            (Role::Administrator, Scope::Country(AreaCode::parse("TR").unwrap())),
+            (
+                Role::Administrator,
+                Scope::Country(AreaCode::parse("TR").unwrap()),
+            ),
             (Role::Administrator, Scope::Installation),
         ]);
         assert_eq!(u.grants(Action::ManageUsers), vec![Scope::Installation]);

@@ -127,14 +127,16 @@ impl ProgrammeDraft {
         }
         e.clone().into_result()?;
         match (code, name, donor, starts_on, ends_on) {
-            (Some(code), Some(name), Some(donor), Some(starts_on), Some(ends_on)) => Ok(Programme {
-                code,
-                name,
-                donor,
-                starts_on,
-                ends_on,
-                result_areas,
-            }),
+            (Some(code), Some(name), Some(donor), Some(starts_on), Some(ends_on)) => {
+                Ok(Programme {
+                    code,
+                    name,
+                    donor,
+                    starts_on,
+                    ends_on,
+                    result_areas,
+                })
+            }
             _ => Err(e),
         }
     }
@@ -169,10 +171,15 @@ impl UnitDraft {
         let programme_code = if self.programme_code.trim().is_empty() {
             Some(None)
         } else {
-            e.take("programme_code", Code::parse(&self.programme_code).map(Some))
+            e.take(
+                "programme_code",
+                Code::parse(&self.programme_code).map(Some),
+            )
         };
         match (code, name, kind, area_code, programme_code) {
-            (Some(code), Some(name), Some(kind), Some(area_code), Some(programme_code)) if e.is_empty() => {
+            (Some(code), Some(name), Some(kind), Some(area_code), Some(programme_code))
+                if e.is_empty() =>
+            {
                 Ok(Unit {
                     code,
                     name,
@@ -234,7 +241,16 @@ impl InstitutionDraft {
                 Err(c) => e.push("services", c),
             }
         }
-        match (code, name, kind, area_code, address, phone, email, contact_person) {
+        match (
+            code,
+            name,
+            kind,
+            area_code,
+            address,
+            phone,
+            email,
+            contact_person,
+        ) {
             (
                 Some(code),
                 Some(name),
@@ -277,7 +293,11 @@ mod tests {
         let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code)).collect();
         assert_eq!(
             fields,
-            vec![("code", "err-code-length"), ("name", "err-required"), ("kind", "err-choice")]
+            vec![
+                ("code", "err-code-length"),
+                ("name", "err-required"),
+                ("kind", "err-choice")
+            ]
         );
     }
 
@@ -303,6 +323,9 @@ mod tests {
             services: vec!["job_placement".into(), "job_placement".into(), "".into()],
             ..Default::default()
         };
-        assert_eq!(d.validate().unwrap().services, vec![ServiceKind::JobPlacement]);
+        assert_eq!(
+            d.validate().unwrap().services,
+            vec![ServiceKind::JobPlacement]
+        );
     }
 }

@@ -59,7 +59,10 @@ impl Role {
     pub fn is_field_worker(self) -> bool {
         matches!(
             self,
-            Role::SocialMediator | Role::HealthMediator | Role::PedagogicalAssistant | Role::Volunteer
+            Role::SocialMediator
+                | Role::HealthMediator
+                | Role::PedagogicalAssistant
+                | Role::Volunteer
         )
     }
 

@@ -90,7 +90,12 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for s in ["country:TR", "area:TR-06", "unit:SHKB-ANK-01", "institution:ISKUR-06"] {
+        for s in [
+            "country:TR",
+            "area:TR-06",
+            "unit:SHKB-ANK-01",
+            "institution:ISKUR-06",
+        ] {
             assert_eq!(Scope::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(Scope::parse("").unwrap(), Scope::Installation);

@@ -3,7 +3,9 @@
 use crate::audit::{append, Actor};
 use crate::scope::{push_visible, scope_within, Entity};
 use crate::{clock, new_id, Result, Sql, Store, StoreError};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use kopru_domain::codes::{Label, Password, Username};
 use kopru_domain::policy::{Action, Assignment, Principal};
@@ -30,7 +32,11 @@ pub fn hash_password(p: &Password) -> Result<String> {
 
 fn verify_password(hash: &str, candidate: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(candidate.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(candidate.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -109,7 +115,9 @@ const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.locale, u.must_c
 pub enum LoginError {
     BadCredentials,
     /// Too many failures; try again after this many minutes.
-    Throttled { minutes: i64 },
+    Throttled {
+        minutes: i64,
+    },
 }
 
 impl Store {
@@ -130,7 +138,12 @@ impl Store {
 
     /// Creates a user. `by` is `None` for the command line (the operator of the
     /// machine); otherwise every assignment must lie within `by`'s user grants.
-    pub async fn create_user(&self, actor: &Actor, by: Option<&Principal>, u: NewUser) -> Result<User> {
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        by: Option<&Principal>,
+        u: NewUser,
+    ) -> Result<User> {
         let hash = hash_password(&u.password)?;
         let mut tx = self.begin_write().await?;
         for a in &u.assignments {
@@ -150,9 +163,16 @@ impl Store {
             "INSERT INTO users (id, username, display_name, password_hash, locale, \
              must_change_password, disabled_at, version, created_at, updated_at) VALUES (",
         );
-        q.bind(id.clone()).push(", ").bind(u.username.as_str().to_owned()).push(", ");
-        q.bind(u.display_name.as_str().to_owned()).push(", ").bind(hash).push(", NULL, ");
-        q.bind(i64::from(u.must_change_password)).push(", NULL, 1, ");
+        q.bind(id.clone())
+            .push(", ")
+            .bind(u.username.as_str().to_owned())
+            .push(", ");
+        q.bind(u.display_name.as_str().to_owned())
+            .push(", ")
+            .bind(hash)
+            .push(", NULL, ");
+        q.bind(i64::from(u.must_change_password))
+            .push(", NULL, 1, ");
         q.bind(now.clone()).push(", ").bind(now.clone()).push(")");
         q.execute(tx.conn())
             .await
@@ -178,38 +198,61 @@ impl Store {
     }
 
     pub async fn user_by_id(&self, id: &str) -> Result<Option<User>> {
-        Ok(Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "))
-            .bind(id.to_owned())
-            .fetch_optional(self.pool())
-            .await?)
+        Ok(
+            Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "))
+                .bind(id.to_owned())
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<User>> {
-        Ok(Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = "))
-            .bind(username.to_owned())
-            .fetch_optional(self.pool())
-            .await?)
+        Ok(Sql::new(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.username = "
+        ))
+        .bind(username.to_owned())
+        .fetch_optional(self.pool())
+        .await?)
     }
 
     /// A user as seen by `viewer` (within their user grants), with assignments.
-    pub async fn visible_user(&self, viewer: &Principal, id: &str) -> Result<(User, Vec<AssignmentRow>)> {
+    pub async fn visible_user(
+        &self,
+        viewer: &Principal,
+        id: &str,
+    ) -> Result<(User, Vec<AssignmentRow>)> {
         let mut q = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = "));
         q.bind(id.to_owned()).push(" AND ");
         push_visible(&mut q, Entity::User, "u", &viewer.grants(Action::ViewUsers));
-        let user: User = q.fetch_optional(self.pool()).await?.ok_or(StoreError::NotFound)?;
+        let user: User = q
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let roles = self.assignments_of(&user.id).await?;
         Ok((user, roles))
     }
 
-    pub async fn users(&self, viewer: &Principal, search: Option<&str>, limit: i64, offset: i64) -> Result<Vec<User>> {
+    pub async fn users(
+        &self,
+        viewer: &Principal,
+        search: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<User>> {
         let mut q = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE "));
         push_visible(&mut q, Entity::User, "u", &viewer.grants(Action::ViewUsers));
         if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
             let pat = format!("%{}%", crate::sql::like_escape(&s.to_lowercase()));
-            q.push(" AND (u.username LIKE ").bind(pat.clone()).push(" ESCAPE '\\' OR LOWER(u.display_name) LIKE ")
-                .bind(pat).push(" ESCAPE '\\')");
+            q.push(" AND (u.username LIKE ")
+                .bind(pat.clone())
+                .push(" ESCAPE '\\' OR LOWER(u.display_name) LIKE ")
+                .bind(pat)
+                .push(" ESCAPE '\\')");
         }
-        q.push(" ORDER BY u.username LIMIT ").bind(limit.clamp(1, 500)).push(" OFFSET ").bind(offset.max(0));
+        q.push(" ORDER BY u.username LIMIT ")
+            .bind(limit.clamp(1, 500))
+            .push(" OFFSET ")
+            .bind(offset.max(0));
         Ok(q.fetch_all(self.pool()).await?)
     }
 
@@ -243,7 +286,12 @@ impl Store {
     }
 
     /// Checks credentials and throttling. Every attempt is audited.
-    pub async fn login(&self, username: &str, password: &str, client_addr: &str) -> Result<Result<User, LoginError>> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client_addr: &str,
+    ) -> Result<Result<User, LoginError>> {
         let name = username.trim().to_ascii_lowercase();
         let since = clock::from_now(-THROTTLE_WINDOW);
         let (by_user,): (i64,) = Sql::new("SELECT COUNT(*) FROM login_failures WHERE username = ")
@@ -252,12 +300,13 @@ impl Store {
             .bind(since.clone())
             .fetch_one(self.pool())
             .await?;
-        let (by_addr,): (i64,) = Sql::new("SELECT COUNT(*) FROM login_failures WHERE client_addr = ")
-            .bind(client_addr.to_owned())
-            .push(" AND at > ")
-            .bind(since.clone())
-            .fetch_one(self.pool())
-            .await?;
+        let (by_addr,): (i64,) =
+            Sql::new("SELECT COUNT(*) FROM login_failures WHERE client_addr = ")
+                .bind(client_addr.to_owned())
+                .push(" AND at > ")
+                .bind(since.clone())
+                .fetch_one(self.pool())
+                .await?;
         let actor = Actor {
             user_id: None,
             username: name.clone(),
@@ -265,14 +314,15 @@ impl Store {
         };
         if by_user >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDRESS {
             // Minutes until the oldest counted failure leaves the window.
-            let (oldest,): (Option<String>,) = Sql::new("SELECT MIN(at) FROM login_failures WHERE (username = ")
-                .bind(name.clone())
-                .push(" OR client_addr = ")
-                .bind(client_addr.to_owned())
-                .push(") AND at > ")
-                .bind(since)
-                .fetch_one(self.pool())
-                .await?;
+            let (oldest,): (Option<String>,) =
+                Sql::new("SELECT MIN(at) FROM login_failures WHERE (username = ")
+                    .bind(name.clone())
+                    .push(" OR client_addr = ")
+                    .bind(client_addr.to_owned())
+                    .push(") AND at > ")
+                    .bind(since)
+                    .fetch_one(self.pool())
+                    .await?;
             let minutes = oldest
                 .and_then(|o| clock::parse(&o))
                 .map(|o| {
@@ -281,7 +331,8 @@ impl Store {
                 })
                 .unwrap_or(15)
                 .clamp(1, 15);
-            self.audit(&actor.event("auth.login").outcome("throttled")).await?;
+            self.audit(&actor.event("auth.login").outcome("throttled"))
+                .await?;
             return Ok(Err(LoginError::Throttled { minutes }));
         }
         let user = self.user_by_username(&name).await?;
@@ -311,9 +362,16 @@ impl Store {
             }
             _ => {
                 let mut tx = self.begin_write().await?;
-                let mut q = Sql::new("INSERT INTO login_failures (id, username, client_addr, at) VALUES (");
-                q.bind(new_id()).push(", ").bind(name).push(", ")
-                    .bind(client_addr.to_owned()).push(", ").bind(clock::now()).push(")");
+                let mut q =
+                    Sql::new("INSERT INTO login_failures (id, username, client_addr, at) VALUES (");
+                q.bind(new_id())
+                    .push(", ")
+                    .bind(name)
+                    .push(", ")
+                    .bind(client_addr.to_owned())
+                    .push(", ")
+                    .bind(clock::now())
+                    .push(")");
                 q.execute(tx.conn()).await?;
                 append(tx.conn(), &actor.event("auth.login").outcome("failed")).await?;
                 tx.commit().await?;
@@ -323,21 +381,36 @@ impl Store {
     }
 
     /// Changes a user's own password after checking the current one.
-    pub async fn change_own_password(&self, actor: &Actor, user_id: &str, current: &str, new: &Password) -> Result<bool> {
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        current: &str,
+        new: &Password,
+    ) -> Result<bool> {
         let hash: Option<(String,)> = Sql::new("SELECT password_hash FROM users WHERE id = ")
             .bind(user_id.to_owned())
             .fetch_optional(self.pool())
             .await?;
-        let Some((hash,)) = hash else { return Err(StoreError::NotFound) };
+        let Some((hash,)) = hash else {
+            return Err(StoreError::NotFound);
+        };
         if !verify_password(&hash, current) {
             return Ok(false);
         }
-        self.set_password(actor, user_id, new, false, "user.password.change").await?;
+        self.set_password(actor, user_id, new, false, "user.password.change")
+            .await?;
         Ok(true)
     }
 
     /// An administrator sets a new password; the user must change it at next login.
-    pub async fn reset_password(&self, actor: &Actor, by: &Principal, user_id: &str, new: &Password) -> Result<()> {
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        user_id: &str,
+        new: &Password,
+    ) -> Result<()> {
         let mut q = Sql::new("SELECT u.id FROM users u WHERE u.id = ");
         q.bind(user_id.to_owned()).push(" AND ");
         push_visible(&mut q, Entity::User, "u", &by.grants(Action::ManageUsers));
@@ -345,10 +418,18 @@ impl Store {
         if hit.is_none() {
             return Err(StoreError::NotFound);
         }
-        self.set_password(actor, user_id, new, true, "user.password.reset").await
+        self.set_password(actor, user_id, new, true, "user.password.reset")
+            .await
     }
 
-    async fn set_password(&self, actor: &Actor, user_id: &str, new: &Password, must_change: bool, action: &str) -> Result<()> {
+    async fn set_password(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        new: &Password,
+        must_change: bool,
+        action: &str,
+    ) -> Result<()> {
         let hash = hash_password(new)?;
         let mut tx = self.begin_write().await?;
         Sql::new("UPDATE users SET password_hash = ")
@@ -381,7 +462,13 @@ impl Store {
     }
 
     /// Adds a role assignment, within the administrator's grants.
-    pub async fn add_assignment(&self, actor: &Actor, by: &Principal, user_id: &str, a: &Assignment) -> Result<()> {
+    pub async fn add_assignment(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        user_id: &str,
+        a: &Assignment,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let mut q = Sql::new("SELECT u.id FROM users u WHERE u.id = ");
         q.bind(user_id.to_owned()).push(" AND (");
@@ -405,20 +492,30 @@ impl Store {
             &actor
                 .event("user.role.add")
                 .record("user", user_id)
-                .details(serde_json::json!({ "role": a.role.as_str(), "scope": a.scope.to_string() })),
+                .details(
+                    serde_json::json!({ "role": a.role.as_str(), "scope": a.scope.to_string() }),
+                ),
         )
         .await?;
         tx.commit().await
     }
 
-    pub async fn remove_assignment(&self, actor: &Actor, by: &Principal, assignment_id: &str) -> Result<()> {
+    pub async fn remove_assignment(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        assignment_id: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let row: Option<AssignmentRow> = Sql::new("SELECT id, user_id, role, scope_kind, scope_code FROM role_assignments WHERE id = ")
-            .bind(assignment_id.to_owned())
-            .fetch_optional(tx.conn())
-            .await?;
+        let row: Option<AssignmentRow> = Sql::new(
+            "SELECT id, user_id, role, scope_kind, scope_code FROM role_assignments WHERE id = ",
+        )
+        .bind(assignment_id.to_owned())
+        .fetch_optional(tx.conn())
+        .await?;
         let row = row.ok_or(StoreError::NotFound)?;
-        let scope = Scope::from_parts(&row.scope_kind, row.scope_code.as_deref()).map_err(|_| StoreError::NotFound)?;
+        let scope = Scope::from_parts(&row.scope_kind, row.scope_code.as_deref())
+            .map_err(|_| StoreError::NotFound)?;
         if !scope_within(tx.conn(), &by.grants(Action::ManageUsers), &scope).await? {
             return Err(StoreError::Forbidden);
         }
@@ -438,7 +535,13 @@ impl Store {
     }
 
     /// Disables or re-enables an account; disabling ends its sessions and tokens' use.
-    pub async fn set_disabled(&self, actor: &Actor, by: &Principal, user_id: &str, disabled: bool) -> Result<()> {
+    pub async fn set_disabled(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        user_id: &str,
+        disabled: bool,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let mut q = Sql::new("UPDATE users SET disabled_at = ");
         q.bind(disabled.then(clock::now))
@@ -447,7 +550,12 @@ impl Store {
             .push(" WHERE id = ")
             .bind(user_id.to_owned())
             .push(" AND ");
-        push_visible(&mut q, Entity::User, "users", &by.grants(Action::ManageUsers));
+        push_visible(
+            &mut q,
+            Entity::User,
+            "users",
+            &by.grants(Action::ManageUsers),
+        );
         if q.execute(tx.conn()).await? == 0 {
             return Err(StoreError::NotFound);
         }
@@ -460,7 +568,11 @@ impl Store {
         append(
             tx.conn(),
             &actor
-                .event(if disabled { "user.disable" } else { "user.enable" })
+                .event(if disabled {
+                    "user.disable"
+                } else {
+                    "user.enable"
+                })
                 .record("user", user_id),
         )
         .await?;
@@ -474,9 +586,16 @@ impl Store {
         let secret = random_secret();
         let now = clock::now();
         let mut q = Sql::new("INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (");
-        q.bind(sha256_hex(&secret)).push(", ").bind(user_id.to_owned()).push(", ")
-            .bind(now.clone()).push(", ").bind(clock::from_now(SESSION_IDLE)).push(", ")
-            .bind(now).push(")");
+        q.bind(sha256_hex(&secret))
+            .push(", ")
+            .bind(user_id.to_owned())
+            .push(", ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(clock::from_now(SESSION_IDLE))
+            .push(", ")
+            .bind(now)
+            .push(")");
         let mut tx = self.begin_write().await?;
         q.execute(tx.conn()).await?;
         // Housekeeping rides along with logins rather than needing a scheduler.
@@ -500,7 +619,9 @@ impl Store {
                 .bind(hash.clone())
                 .fetch_optional(self.pool())
                 .await?;
-        let Some((user_id, expires_at, last_seen)) = row else { return Ok(None) };
+        let Some((user_id, expires_at, last_seen)) = row else {
+            return Ok(None);
+        };
         let now = clock::now();
         if expires_at < now {
             return Ok(None);
@@ -533,14 +654,30 @@ impl Store {
     // ---- API tokens ----
 
     /// Creates a token for `user_id` and returns it; it is shown once and stored hashed.
-    pub async fn create_token(&self, actor: &Actor, user_id: &str, name: &str) -> Result<(String, String)> {
+    pub async fn create_token(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        name: &str,
+    ) -> Result<(String, String)> {
         let secret = format!("kopru_{}", random_secret());
         let id = new_id();
         let mut tx = self.begin_write().await?;
-        let mut q = Sql::new("INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at) VALUES (");
-        q.bind(id.clone()).push(", ").bind(user_id.to_owned()).push(", ").bind(name.to_owned()).push(", ")
-            .bind(sha256_hex(&secret)).push(", ").bind(secret[..14].to_owned()).push(", ")
-            .bind(clock::now()).push(")");
+        let mut q = Sql::new(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at) VALUES (",
+        );
+        q.bind(id.clone())
+            .push(", ")
+            .bind(user_id.to_owned())
+            .push(", ")
+            .bind(name.to_owned())
+            .push(", ")
+            .bind(sha256_hex(&secret))
+            .push(", ")
+            .bind(secret[..14].to_owned())
+            .push(", ")
+            .bind(clock::now())
+            .push(")");
         q.execute(tx.conn()).await?;
         append(
             tx.conn(),
@@ -561,7 +698,9 @@ impl Store {
                 .bind(sha256_hex(secret))
                 .fetch_optional(self.pool())
                 .await?;
-        let Some((id, user_id, last_used)) = row else { return Ok(None) };
+        let Some((id, user_id, last_used)) = row else {
+            return Ok(None);
+        };
         if last_used.is_none_or(|t| t < clock::from_now(-Duration::minutes(5))) {
             let mut tx = self.begin_write().await?;
             Sql::new("UPDATE api_tokens SET last_used_at = ")
@@ -598,7 +737,11 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        append(tx.conn(), &actor.event("token.revoke").record("api_token", token_id)).await?;
+        append(
+            tx.conn(),
+            &actor.event("token.revoke").record("api_token", token_id),
+        )
+        .await?;
         tx.commit().await
     }
 }
@@ -615,11 +758,24 @@ pub struct ApiToken {
     pub revoked_at: Option<String>,
 }
 
-async fn insert_assignment(conn: &mut sqlx::AnyConnection, user_id: &str, a: &Assignment) -> Result<()> {
+async fn insert_assignment(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    a: &Assignment,
+) -> Result<()> {
     let mut q = Sql::new("INSERT INTO role_assignments (id, user_id, role, scope_kind, scope_code, created_at) VALUES (");
-    q.bind(new_id()).push(", ").bind(user_id.to_owned()).push(", ").bind(a.role.as_str().to_owned()).push(", ")
-        .bind(a.scope.kind().to_owned()).push(", ").bind(a.scope.code().map(str::to_owned)).push(", ")
-        .bind(clock::now()).push(")");
+    q.bind(new_id())
+        .push(", ")
+        .bind(user_id.to_owned())
+        .push(", ")
+        .bind(a.role.as_str().to_owned())
+        .push(", ")
+        .bind(a.scope.kind().to_owned())
+        .push(", ")
+        .bind(a.scope.code().map(str::to_owned))
+        .push(", ")
+        .bind(clock::now())
+        .push(")");
     q.execute(conn).await?;
     Ok(())
 }

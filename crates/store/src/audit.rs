@@ -112,12 +112,34 @@ pub async fn append(conn: &mut AnyConnection, e: &Event) -> Result<i64> {
         "INSERT INTO audit_log (seq, at, actor_id, actor_name, action, record_type, record_id, \
          area_code, unit_code, client_addr, outcome, details, prev_hash, hash) VALUES (",
     );
-    q.bind(seq).push(", ").bind(at).push(", ").bind(e.actor_id.clone()).push(", ");
-    q.bind(e.actor_name.clone()).push(", ").bind(e.action.clone()).push(", ");
-    q.bind(e.record_type.clone()).push(", ").bind(e.record_id.clone()).push(", ");
-    q.bind(e.area_code.clone()).push(", ").bind(e.unit_code.clone()).push(", ");
-    q.bind(e.client_addr.clone()).push(", ").bind(e.outcome.clone()).push(", ");
-    q.bind(details).push(", ").bind(prev_hash).push(", ").bind(hash.clone()).push(")");
+    q.bind(seq)
+        .push(", ")
+        .bind(at)
+        .push(", ")
+        .bind(e.actor_id.clone())
+        .push(", ");
+    q.bind(e.actor_name.clone())
+        .push(", ")
+        .bind(e.action.clone())
+        .push(", ");
+    q.bind(e.record_type.clone())
+        .push(", ")
+        .bind(e.record_id.clone())
+        .push(", ");
+    q.bind(e.area_code.clone())
+        .push(", ")
+        .bind(e.unit_code.clone())
+        .push(", ");
+    q.bind(e.client_addr.clone())
+        .push(", ")
+        .bind(e.outcome.clone())
+        .push(", ");
+    q.bind(details)
+        .push(", ")
+        .bind(prev_hash)
+        .push(", ")
+        .bind(hash.clone())
+        .push(")");
     q.execute(&mut *conn).await?;
     Sql::new("UPDATE audit_head SET hash = ")
         .bind(hash)
@@ -137,7 +159,7 @@ impl Store {
     }
 }
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Entry {
     pub seq: i64,
     pub at: String,
@@ -177,7 +199,12 @@ const ENTRY_COLUMNS: &str = "a.seq, a.at, a.actor_id, a.actor_name, a.action, a.
 
 impl Store {
     /// Newest first, at most `limit`, within the caller's audit grants.
-    pub async fn audit_entries(&self, grants: &[Scope], f: &Filter, limit: i64) -> Result<Vec<Entry>> {
+    pub async fn audit_entries(
+        &self,
+        grants: &[Scope],
+        f: &Filter,
+        limit: i64,
+    ) -> Result<Vec<Entry>> {
         let mut q = Sql::new(&format!("SELECT {ENTRY_COLUMNS} FROM audit_log a WHERE "));
         push_visible(&mut q, Entity::AuditEntry, "a", grants);
         if let Some(v) = f.actor.as_deref().filter(|s| !s.is_empty()) {
@@ -211,7 +238,8 @@ impl Store {
         if let Some(v) = f.before_seq {
             q.push(" AND a.seq < ").bind(v);
         }
-        q.push(" ORDER BY a.seq DESC LIMIT ").bind(limit.clamp(1, 1000));
+        q.push(" ORDER BY a.seq DESC LIMIT ")
+            .bind(limit.clamp(1, 1000));
         Ok(q.fetch_all(self.pool()).await?)
     }
 }
@@ -267,7 +295,9 @@ impl Store {
                     });
                 }
                 if e.prev_hash != prev {
-                    return broken("does not follow the previous entry (inserted or removed entry)");
+                    return broken(
+                        "does not follow the previous entry (inserted or removed entry)",
+                    );
                 }
                 let recomputed = chain_hash(
                     &prev,

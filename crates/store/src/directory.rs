@@ -21,7 +21,10 @@ fn csv_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Er
 }
 
 pub fn split_list(text: &str) -> Vec<String> {
-    text.split(',').filter(|x| !x.is_empty()).map(str::to_owned).collect()
+    text.split(',')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -127,9 +130,11 @@ fn push_filter(q: &mut Sql, f: &ListFilter) {
             .push(" ESCAPE '\\'");
     }
     if let Some(area) = f.area.as_deref().filter(|s| !s.is_empty()) {
-        q.push(" AND u.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
-            .bind(area.to_ascii_uppercase())
-            .push(")");
+        q.push(
+            " AND u.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ",
+        )
+        .bind(area.to_ascii_uppercase())
+        .push(")");
     }
     if let Some(kind) = f.kind.as_deref().filter(|s| !s.is_empty()) {
         q.push(" AND u.kind = ").bind(kind.to_owned());
@@ -223,7 +228,12 @@ impl Store {
 
     /// Areas directly below `parent` (or the countries when `None`), or, with
     /// `q`, areas anywhere whose name matches in any script.
-    pub async fn areas(&self, parent: Option<&str>, q: Option<&str>, limit: i64) -> Result<Vec<Area>> {
+    pub async fn areas(
+        &self,
+        parent: Option<&str>,
+        q: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Area>> {
         let mut s = Sql::new(
             "SELECT code, parent_code, country, level, kind, name, name_alt FROM areas WHERE ",
         );
@@ -240,7 +250,9 @@ impl Store {
                 s.push(" ORDER BY level, name");
             }
             (None, Some(p)) => {
-                s.push("parent_code = ").bind(p.to_ascii_uppercase()).push(" ORDER BY name");
+                s.push("parent_code = ")
+                    .bind(p.to_ascii_uppercase())
+                    .push(" ORDER BY name");
             }
             (None, None) => {
                 s.push("parent_code IS NULL ORDER BY name");
@@ -282,35 +294,63 @@ impl Store {
     // ---- programmes ----
 
     pub async fn programmes(&self) -> Result<Vec<ProgrammeRow>> {
-        Ok(Sql::new(&format!("SELECT {PROGRAMME_COLUMNS} FROM programmes ORDER BY code"))
-            .fetch_all(self.pool())
-            .await?)
+        Ok(Sql::new(&format!(
+            "SELECT {PROGRAMME_COLUMNS} FROM programmes ORDER BY code"
+        ))
+        .fetch_all(self.pool())
+        .await?)
     }
 
     pub async fn programme(&self, id: &str) -> Result<Option<ProgrammeRow>> {
-        Ok(Sql::new(&format!("SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE id = "))
-            .bind(id.to_owned())
-            .fetch_optional(self.pool())
-            .await?)
+        Ok(Sql::new(&format!(
+            "SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE id = "
+        ))
+        .bind(id.to_owned())
+        .fetch_optional(self.pool())
+        .await?)
     }
 
-    pub async fn create_programme(&self, actor: &Actor, by: &Principal, p: &Programme) -> Result<ProgrammeRow> {
+    pub async fn create_programme(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        p: &Programme,
+    ) -> Result<ProgrammeRow> {
         if !by.may(Action::ManageProgrammes) {
             return Err(StoreError::Forbidden);
         }
         let id = new_id();
         let now = clock::now();
         let mut tx = self.begin_write().await?;
-        let mut q = Sql::new(&format!("INSERT INTO programmes ({PROGRAMME_COLUMNS}) VALUES ("));
-        q.bind(id.clone()).push(", ").bind(p.code.as_str().to_owned()).push(", ")
-            .bind(p.name.as_str().to_owned()).push(", ").bind(p.donor.clone()).push(", ")
-            .bind(p.starts_on.clone()).push(", ").bind(p.ends_on.clone()).push(", ")
+        let mut q = Sql::new(&format!(
+            "INSERT INTO programmes ({PROGRAMME_COLUMNS}) VALUES ("
+        ));
+        q.bind(id.clone())
+            .push(", ")
+            .bind(p.code.as_str().to_owned())
+            .push(", ")
+            .bind(p.name.as_str().to_owned())
+            .push(", ")
+            .bind(p.donor.clone())
+            .push(", ")
+            .bind(p.starts_on.clone())
+            .push(", ")
+            .bind(p.ends_on.clone())
+            .push(", ")
             .bind(serde_json::to_string(&p.result_areas).unwrap_or_else(|_| "[]".into()))
-            .push(", 1, ").bind(now.clone()).push(", ").bind(now).push(")");
-        q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "code"))?;
+            .push(", 1, ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(now)
+            .push(")");
+        q.execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "code"))?;
         append(
             tx.conn(),
-            &actor.event("programme.create").record("programme", &id)
+            &actor
+                .event("programme.create")
+                .record("programme", &id)
                 .details(serde_json::json!({ "code": p.code.as_str(), "name": p.name.as_str() })),
         )
         .await?;
@@ -318,36 +358,73 @@ impl Store {
         self.programme(&id).await?.ok_or(StoreError::NotFound)
     }
 
-    pub async fn update_programme(&self, actor: &Actor, by: &Principal, id: &str, version: i64, p: &Programme) -> Result<ProgrammeRow> {
+    pub async fn update_programme(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        id: &str,
+        version: i64,
+        p: &Programme,
+    ) -> Result<ProgrammeRow> {
         if !by.may(Action::ManageProgrammes) {
             return Err(StoreError::Forbidden);
         }
         let mut tx = self.begin_write().await?;
-        let old: ProgrammeRow = Sql::new(&format!("SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE id = "))
-            .bind(id.to_owned())
-            .fetch_optional(tx.conn())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let old: ProgrammeRow = Sql::new(&format!(
+            "SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE id = "
+        ))
+        .bind(id.to_owned())
+        .fetch_optional(tx.conn())
+        .await?
+        .ok_or(StoreError::NotFound)?;
         let areas = serde_json::to_string(&p.result_areas).unwrap_or_else(|_| "[]".into());
         let mut q = Sql::new("UPDATE programmes SET code = ");
-        q.bind(p.code.as_str().to_owned()).push(", name = ").bind(p.name.as_str().to_owned())
-            .push(", donor = ").bind(p.donor.clone()).push(", starts_on = ").bind(p.starts_on.clone())
-            .push(", ends_on = ").bind(p.ends_on.clone()).push(", result_areas = ").bind(areas.clone())
-            .push(", version = version + 1, updated_at = ").bind(clock::now())
-            .push(" WHERE id = ").bind(id.to_owned()).push(" AND version = ").bind(version);
-        let n = q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "code"))?;
+        q.bind(p.code.as_str().to_owned())
+            .push(", name = ")
+            .bind(p.name.as_str().to_owned())
+            .push(", donor = ")
+            .bind(p.donor.clone())
+            .push(", starts_on = ")
+            .bind(p.starts_on.clone())
+            .push(", ends_on = ")
+            .bind(p.ends_on.clone())
+            .push(", result_areas = ")
+            .bind(areas.clone())
+            .push(", version = version + 1, updated_at = ")
+            .bind(clock::now())
+            .push(" WHERE id = ")
+            .bind(id.to_owned())
+            .push(" AND version = ")
+            .bind(version);
+        let n = q
+            .execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "code"))?;
         if n == 0 {
-            return Err(StoreError::Conflict { current: old.version });
+            return Err(StoreError::Conflict {
+                current: old.version,
+            });
         }
         let changes = diff(&[
             ("code", Some(&old.code), Some(p.code.as_str())),
             ("name", Some(&old.name), Some(p.name.as_str())),
             ("donor", old.donor.as_deref(), p.donor.as_deref()),
-            ("starts_on", old.starts_on.as_deref(), p.starts_on.as_deref()),
+            (
+                "starts_on",
+                old.starts_on.as_deref(),
+                p.starts_on.as_deref(),
+            ),
             ("ends_on", old.ends_on.as_deref(), p.ends_on.as_deref()),
             ("result_areas", Some(&old.result_areas), Some(&areas)),
         ]);
-        append(tx.conn(), &actor.event("programme.update").record("programme", id).details(changes)).await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("programme.update")
+                .record("programme", id)
+                .details(changes),
+        )
+        .await?;
         tx.commit().await?;
         self.programme(id).await?.ok_or(StoreError::NotFound)
     }
@@ -355,12 +432,27 @@ impl Store {
     // ---- units ----
 
     pub async fn units(&self, viewer: &Principal, f: &ListFilter) -> Result<Page<UnitRow>> {
-        scoped_page(self, UNIT_SELECT, "units", Entity::Unit, &viewer.grants(Action::ViewDirectory), f).await
+        scoped_page(
+            self,
+            UNIT_SELECT,
+            "units",
+            Entity::Unit,
+            &viewer.grants(Action::ViewDirectory),
+            f,
+        )
+        .await
     }
 
     pub async fn unit(&self, viewer: &Principal, id: &str) -> Result<Option<UnitRow>> {
         let mut conn = self.acquire().await?;
-        scoped_one(&mut conn, UNIT_SELECT, Entity::Unit, &viewer.grants(Action::ViewDirectory), id).await
+        scoped_one(
+            &mut conn,
+            UNIT_SELECT,
+            Entity::Unit,
+            &viewer.grants(Action::ViewDirectory),
+            id,
+        )
+        .await
     }
 
     async fn programme_id(conn: &mut AnyConnection, code: Option<&str>) -> Result<Option<String>> {
@@ -377,19 +469,43 @@ impl Store {
 
     pub async fn create_unit(&self, actor: &Actor, by: &Principal, u: &Unit) -> Result<UnitRow> {
         let mut tx = self.begin_write().await?;
-        check_place(tx.conn(), by, Action::ManageUnits, Entity::Unit, u.area_code.as_str(), u.code.as_str()).await?;
-        let programme_id = Self::programme_id(tx.conn(), u.programme_code.as_ref().map(|c| c.as_str())).await?;
+        check_place(
+            tx.conn(),
+            by,
+            Action::ManageUnits,
+            Entity::Unit,
+            u.area_code.as_str(),
+            u.code.as_str(),
+        )
+        .await?;
+        let programme_id =
+            Self::programme_id(tx.conn(), u.programme_code.as_ref().map(|c| c.as_str())).await?;
         let id = new_id();
         let now = clock::now();
         let mut q = Sql::new(
             "INSERT INTO units (id, code, name, kind, area_code, programme_id, search_key, version, created_at, updated_at) VALUES (",
         );
-        q.bind(id.clone()).push(", ").bind(u.code.as_str().to_owned()).push(", ")
-            .bind(u.name.as_str().to_owned()).push(", ").bind(u.kind.as_str().to_owned()).push(", ")
-            .bind(u.area_code.as_str().to_owned()).push(", ").bind(programme_id).push(", ")
-            .bind(fold(&format!("{} {}", u.name, u.code))).push(", 1, ")
-            .bind(now.clone()).push(", ").bind(now).push(")");
-        q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "code"))?;
+        q.bind(id.clone())
+            .push(", ")
+            .bind(u.code.as_str().to_owned())
+            .push(", ")
+            .bind(u.name.as_str().to_owned())
+            .push(", ")
+            .bind(u.kind.as_str().to_owned())
+            .push(", ")
+            .bind(u.area_code.as_str().to_owned())
+            .push(", ")
+            .bind(programme_id)
+            .push(", ")
+            .bind(fold(&format!("{} {}", u.name, u.code)))
+            .push(", 1, ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(now)
+            .push(")");
+        q.execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "code"))?;
         append(
             tx.conn(),
             &actor.event("unit.create").record("unit", &id)
@@ -397,62 +513,173 @@ impl Store {
                 .details(serde_json::json!({ "code": u.code.as_str(), "name": u.name.as_str(), "kind": u.kind.as_str() })),
         )
         .await?;
-        let row = scoped_one(tx.conn(), UNIT_SELECT, Entity::Unit, &[kopru_domain::Scope::Installation], &id).await?;
+        let row = scoped_one(
+            tx.conn(),
+            UNIT_SELECT,
+            Entity::Unit,
+            &[kopru_domain::Scope::Installation],
+            &id,
+        )
+        .await?;
         tx.commit().await?;
         row.ok_or(StoreError::NotFound)
     }
 
-    pub async fn update_unit(&self, actor: &Actor, by: &Principal, id: &str, version: i64, u: &Unit) -> Result<UnitRow> {
+    pub async fn update_unit(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        id: &str,
+        version: i64,
+        u: &Unit,
+    ) -> Result<UnitRow> {
         let mut tx = self.begin_write().await?;
-        let old: UnitRow = scoped_one(tx.conn(), UNIT_SELECT, Entity::Unit, &by.grants(Action::ViewDirectory), id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if scoped_one::<UnitRow>(tx.conn(), UNIT_SELECT, Entity::Unit, &by.grants(Action::ManageUnits), id).await?.is_none() {
+        let old: UnitRow = scoped_one(
+            tx.conn(),
+            UNIT_SELECT,
+            Entity::Unit,
+            &by.grants(Action::ViewDirectory),
+            id,
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        if scoped_one::<UnitRow>(
+            tx.conn(),
+            UNIT_SELECT,
+            Entity::Unit,
+            &by.grants(Action::ManageUnits),
+            id,
+        )
+        .await?
+        .is_none()
+        {
             return Err(StoreError::Forbidden);
         }
-        check_place(tx.conn(), by, Action::ManageUnits, Entity::Unit, u.area_code.as_str(), u.code.as_str()).await?;
-        let programme_id = Self::programme_id(tx.conn(), u.programme_code.as_ref().map(|c| c.as_str())).await?;
+        check_place(
+            tx.conn(),
+            by,
+            Action::ManageUnits,
+            Entity::Unit,
+            u.area_code.as_str(),
+            u.code.as_str(),
+        )
+        .await?;
+        let programme_id =
+            Self::programme_id(tx.conn(), u.programme_code.as_ref().map(|c| c.as_str())).await?;
         let mut q = Sql::new("UPDATE units SET code = ");
-        q.bind(u.code.as_str().to_owned()).push(", name = ").bind(u.name.as_str().to_owned())
-            .push(", kind = ").bind(u.kind.as_str().to_owned()).push(", area_code = ").bind(u.area_code.as_str().to_owned())
-            .push(", programme_id = ").bind(programme_id).push(", search_key = ").bind(fold(&format!("{} {}", u.name, u.code)))
-            .push(", version = version + 1, updated_at = ").bind(clock::now())
-            .push(" WHERE id = ").bind(id.to_owned()).push(" AND version = ").bind(version);
-        if q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "code"))? == 0 {
-            return Err(StoreError::Conflict { current: old.version });
+        q.bind(u.code.as_str().to_owned())
+            .push(", name = ")
+            .bind(u.name.as_str().to_owned())
+            .push(", kind = ")
+            .bind(u.kind.as_str().to_owned())
+            .push(", area_code = ")
+            .bind(u.area_code.as_str().to_owned())
+            .push(", programme_id = ")
+            .bind(programme_id)
+            .push(", search_key = ")
+            .bind(fold(&format!("{} {}", u.name, u.code)))
+            .push(", version = version + 1, updated_at = ")
+            .bind(clock::now())
+            .push(" WHERE id = ")
+            .bind(id.to_owned())
+            .push(" AND version = ")
+            .bind(version);
+        if q.execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "code"))?
+            == 0
+        {
+            return Err(StoreError::Conflict {
+                current: old.version,
+            });
         }
         let changes = diff(&[
             ("code", Some(&old.code), Some(u.code.as_str())),
             ("name", Some(&old.name), Some(u.name.as_str())),
             ("kind", Some(&old.kind), Some(u.kind.as_str())),
-            ("area_code", Some(&old.area_code), Some(u.area_code.as_str())),
-            ("programme_code", old.programme_code.as_deref(), u.programme_code.as_ref().map(|c| c.as_str())),
+            (
+                "area_code",
+                Some(&old.area_code),
+                Some(u.area_code.as_str()),
+            ),
+            (
+                "programme_code",
+                old.programme_code.as_deref(),
+                u.programme_code.as_ref().map(|c| c.as_str()),
+            ),
         ]);
         append(
             tx.conn(),
-            &actor.event("unit.update").record("unit", id)
-                .area(Some(u.area_code.as_str())).unit(Some(u.code.as_str())).details(changes),
+            &actor
+                .event("unit.update")
+                .record("unit", id)
+                .area(Some(u.area_code.as_str()))
+                .unit(Some(u.code.as_str()))
+                .details(changes),
         )
         .await?;
-        let row = scoped_one(tx.conn(), UNIT_SELECT, Entity::Unit, &[kopru_domain::Scope::Installation], id).await?;
+        let row = scoped_one(
+            tx.conn(),
+            UNIT_SELECT,
+            Entity::Unit,
+            &[kopru_domain::Scope::Installation],
+            id,
+        )
+        .await?;
         tx.commit().await?;
         row.ok_or(StoreError::NotFound)
     }
 
     // ---- institutions ----
 
-    pub async fn institutions(&self, viewer: &Principal, f: &ListFilter) -> Result<Page<InstitutionRow>> {
-        scoped_page(self, INSTITUTION_SELECT, "institutions", Entity::Institution, &viewer.grants(Action::ViewDirectory), f).await
+    pub async fn institutions(
+        &self,
+        viewer: &Principal,
+        f: &ListFilter,
+    ) -> Result<Page<InstitutionRow>> {
+        scoped_page(
+            self,
+            INSTITUTION_SELECT,
+            "institutions",
+            Entity::Institution,
+            &viewer.grants(Action::ViewDirectory),
+            f,
+        )
+        .await
     }
 
-    pub async fn institution(&self, viewer: &Principal, id: &str) -> Result<Option<InstitutionRow>> {
+    pub async fn institution(
+        &self,
+        viewer: &Principal,
+        id: &str,
+    ) -> Result<Option<InstitutionRow>> {
         let mut conn = self.acquire().await?;
-        scoped_one(&mut conn, INSTITUTION_SELECT, Entity::Institution, &viewer.grants(Action::ViewDirectory), id).await
+        scoped_one(
+            &mut conn,
+            INSTITUTION_SELECT,
+            Entity::Institution,
+            &viewer.grants(Action::ViewDirectory),
+            id,
+        )
+        .await
     }
 
-    pub async fn create_institution(&self, actor: &Actor, by: &Principal, i: &Institution) -> Result<InstitutionRow> {
+    pub async fn create_institution(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        i: &Institution,
+    ) -> Result<InstitutionRow> {
         let mut tx = self.begin_write().await?;
-        check_place(tx.conn(), by, Action::ManageInstitutions, Entity::Institution, i.area_code.as_str(), i.code.as_str()).await?;
+        check_place(
+            tx.conn(),
+            by,
+            Action::ManageInstitutions,
+            Entity::Institution,
+            i.area_code.as_str(),
+            i.code.as_str(),
+        )
+        .await?;
         let id = new_id();
         let now = clock::now();
         let services: Vec<&str> = i.services.iter().map(|s| s.as_str()).collect();
@@ -460,64 +687,165 @@ impl Store {
             "INSERT INTO institutions (id, code, name, kind, area_code, address, phone, email, contact_person, \
              services, search_key, version, created_at, updated_at) VALUES (",
         );
-        q.bind(id.clone()).push(", ").bind(i.code.as_str().to_owned()).push(", ")
-            .bind(i.name.as_str().to_owned()).push(", ").bind(i.kind.as_str().to_owned()).push(", ")
-            .bind(i.area_code.as_str().to_owned()).push(", ").bind(i.address.clone()).push(", ")
-            .bind(i.phone.clone()).push(", ").bind(i.email.clone()).push(", ")
-            .bind(i.contact_person.clone()).push(", ").bind(services.join(",")).push(", ")
-            .bind(fold(&format!("{} {}", i.name, i.code))).push(", 1, ")
-            .bind(now.clone()).push(", ").bind(now).push(")");
-        q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "code"))?;
+        q.bind(id.clone())
+            .push(", ")
+            .bind(i.code.as_str().to_owned())
+            .push(", ")
+            .bind(i.name.as_str().to_owned())
+            .push(", ")
+            .bind(i.kind.as_str().to_owned())
+            .push(", ")
+            .bind(i.area_code.as_str().to_owned())
+            .push(", ")
+            .bind(i.address.clone())
+            .push(", ")
+            .bind(i.phone.clone())
+            .push(", ")
+            .bind(i.email.clone())
+            .push(", ")
+            .bind(i.contact_person.clone())
+            .push(", ")
+            .bind(services.join(","))
+            .push(", ")
+            .bind(fold(&format!("{} {}", i.name, i.code)))
+            .push(", 1, ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(now)
+            .push(")");
+        q.execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "code"))?;
         append(
             tx.conn(),
             &actor.event("institution.create").record("institution", &id).area(Some(i.area_code.as_str()))
                 .details(serde_json::json!({ "code": i.code.as_str(), "name": i.name.as_str(), "kind": i.kind.as_str() })),
         )
         .await?;
-        let row = scoped_one(tx.conn(), INSTITUTION_SELECT, Entity::Institution, &[kopru_domain::Scope::Installation], &id).await?;
+        let row = scoped_one(
+            tx.conn(),
+            INSTITUTION_SELECT,
+            Entity::Institution,
+            &[kopru_domain::Scope::Installation],
+            &id,
+        )
+        .await?;
         tx.commit().await?;
         row.ok_or(StoreError::NotFound)
     }
 
-    pub async fn update_institution(&self, actor: &Actor, by: &Principal, id: &str, version: i64, i: &Institution) -> Result<InstitutionRow> {
+    pub async fn update_institution(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        id: &str,
+        version: i64,
+        i: &Institution,
+    ) -> Result<InstitutionRow> {
         let mut tx = self.begin_write().await?;
-        let old: InstitutionRow = scoped_one(tx.conn(), INSTITUTION_SELECT, Entity::Institution, &by.grants(Action::ViewDirectory), id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        if scoped_one::<InstitutionRow>(tx.conn(), INSTITUTION_SELECT, Entity::Institution, &by.grants(Action::ManageInstitutions), id).await?.is_none() {
+        let old: InstitutionRow = scoped_one(
+            tx.conn(),
+            INSTITUTION_SELECT,
+            Entity::Institution,
+            &by.grants(Action::ViewDirectory),
+            id,
+        )
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        if scoped_one::<InstitutionRow>(
+            tx.conn(),
+            INSTITUTION_SELECT,
+            Entity::Institution,
+            &by.grants(Action::ManageInstitutions),
+            id,
+        )
+        .await?
+        .is_none()
+        {
             return Err(StoreError::Forbidden);
         }
-        check_place(tx.conn(), by, Action::ManageInstitutions, Entity::Institution, i.area_code.as_str(), i.code.as_str()).await?;
+        check_place(
+            tx.conn(),
+            by,
+            Action::ManageInstitutions,
+            Entity::Institution,
+            i.area_code.as_str(),
+            i.code.as_str(),
+        )
+        .await?;
         let services: Vec<&str> = i.services.iter().map(|s| s.as_str()).collect();
         let services = services.join(",");
         let mut q = Sql::new("UPDATE institutions SET code = ");
-        q.bind(i.code.as_str().to_owned()).push(", name = ").bind(i.name.as_str().to_owned())
-            .push(", kind = ").bind(i.kind.as_str().to_owned()).push(", area_code = ").bind(i.area_code.as_str().to_owned())
-            .push(", address = ").bind(i.address.clone()).push(", phone = ").bind(i.phone.clone())
-            .push(", email = ").bind(i.email.clone()).push(", contact_person = ").bind(i.contact_person.clone())
-            .push(", services = ").bind(services.clone()).push(", search_key = ").bind(fold(&format!("{} {}", i.name, i.code)))
-            .push(", version = version + 1, updated_at = ").bind(clock::now())
-            .push(" WHERE id = ").bind(id.to_owned()).push(" AND version = ").bind(version);
-        if q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "code"))? == 0 {
-            return Err(StoreError::Conflict { current: old.version });
+        q.bind(i.code.as_str().to_owned())
+            .push(", name = ")
+            .bind(i.name.as_str().to_owned())
+            .push(", kind = ")
+            .bind(i.kind.as_str().to_owned())
+            .push(", area_code = ")
+            .bind(i.area_code.as_str().to_owned())
+            .push(", address = ")
+            .bind(i.address.clone())
+            .push(", phone = ")
+            .bind(i.phone.clone())
+            .push(", email = ")
+            .bind(i.email.clone())
+            .push(", contact_person = ")
+            .bind(i.contact_person.clone())
+            .push(", services = ")
+            .bind(services.clone())
+            .push(", search_key = ")
+            .bind(fold(&format!("{} {}", i.name, i.code)))
+            .push(", version = version + 1, updated_at = ")
+            .bind(clock::now())
+            .push(" WHERE id = ")
+            .bind(id.to_owned())
+            .push(" AND version = ")
+            .bind(version);
+        if q.execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "code"))?
+            == 0
+        {
+            return Err(StoreError::Conflict {
+                current: old.version,
+            });
         }
         let changes = diff(&[
             ("code", Some(&old.code), Some(i.code.as_str())),
             ("name", Some(&old.name), Some(i.name.as_str())),
             ("kind", Some(&old.kind), Some(i.kind.as_str())),
-            ("area_code", Some(&old.area_code), Some(i.area_code.as_str())),
+            (
+                "area_code",
+                Some(&old.area_code),
+                Some(i.area_code.as_str()),
+            ),
             ("address", old.address.as_deref(), i.address.as_deref()),
             ("phone", old.phone.as_deref(), i.phone.as_deref()),
             ("email", old.email.as_deref(), i.email.as_deref()),
-            ("contact_person", old.contact_person.as_deref(), i.contact_person.as_deref()),
+            (
+                "contact_person",
+                old.contact_person.as_deref(),
+                i.contact_person.as_deref(),
+            ),
             ("services", Some(&old.services), Some(&services)),
         ]);
         append(
             tx.conn(),
-            &actor.event("institution.update").record("institution", id).area(Some(i.area_code.as_str())).details(changes),
+            &actor
+                .event("institution.update")
+                .record("institution", id)
+                .area(Some(i.area_code.as_str()))
+                .details(changes),
         )
         .await?;
-        let row = scoped_one(tx.conn(), INSTITUTION_SELECT, Entity::Institution, &[kopru_domain::Scope::Installation], id).await?;
+        let row = scoped_one(
+            tx.conn(),
+            INSTITUTION_SELECT,
+            Entity::Institution,
+            &[kopru_domain::Scope::Installation],
+            id,
+        )
+        .await?;
         tx.commit().await?;
         row.ok_or(StoreError::NotFound)
     }

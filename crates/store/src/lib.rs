@@ -205,10 +205,11 @@ impl Store {
     /// Pending migrations, if any (for `kopru check`).
     pub async fn pending_migrations(&self) -> Result<usize> {
         let mut conn = self.pool.acquire().await?;
-        let applied: Vec<(i64,)> = sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap_or_default();
+        let applied: Vec<(i64,)> =
+            sqlx::query_as("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap_or_default();
         Ok(MIGRATOR
             .iter()
             .filter(|m| !applied.iter().any(|(v,)| *v == m.version))
@@ -228,7 +229,10 @@ impl Store {
         }
         let path = target.to_string_lossy().into_owned();
         let mut conn = self.pool.acquire().await?;
-        sqlx::query("VACUUM INTO $1").bind(path).execute(&mut *conn).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 

@@ -81,7 +81,11 @@ pub(crate) async fn load(store: &Store) -> Result<()> {
             if i > 0 {
                 q.push(", ");
             }
-            let key = fold(&format!("{} {}", r.name, r.name_alt.clone().unwrap_or_default()));
+            let key = fold(&format!(
+                "{} {}",
+                r.name,
+                r.name_alt.clone().unwrap_or_default()
+            ));
             q.push("(")
                 .bind(r.code.clone())
                 .push(", ")
@@ -108,7 +112,9 @@ pub(crate) async fn load(store: &Store) -> Result<()> {
         q.execute(tx.conn()).await?;
     }
 
-    Sql::new("DELETE FROM area_closure").execute(tx.conn()).await?;
+    Sql::new("DELETE FROM area_closure")
+        .execute(tx.conn())
+        .await?;
     let mut pairs: Vec<(String, String, i64)> = Vec::new();
     for r in &rows {
         let mut depth = 0;
@@ -162,7 +168,11 @@ mod tests {
         let codes: std::collections::HashSet<_> = all.iter().map(|r| r.code.clone()).collect();
         assert_eq!(codes.len(), all.len(), "codes are unique");
         for r in &all {
-            assert!(kopru_domain::codes::AreaCode::parse(&r.code).is_ok(), "{}", r.code);
+            assert!(
+                kopru_domain::codes::AreaCode::parse(&r.code).is_ok(),
+                "{}",
+                r.code
+            );
             if let Some(p) = &r.parent {
                 assert!(codes.contains(p), "parent {p} of {}", r.code);
             }
@@ -177,11 +187,37 @@ mod tests {
         }
         // Every municipality the seed pages name.
         for m in [
-            "Kragujevac", "Odžaci", "Niš", "Kostolac", "Prokuplje", "Smederevo", "Subotica",
-            "Vranje", "Vrnjačka Banja", "Zaječar", "Zvezdara", "Bačka Palanka", "Bela Palanka",
-            "Čukarica", "Beočin", "Bujanovac", "Kraljevo", "Kruševac", "Lajkovac", "Leskovac",
-            "Nova Crnja", "Novi Beograd", "Novi Bečej", "Novi Pazar", "Novi Sad", "Obrenovac",
-            "Pančevo", "Surčin", "Valjevo", "Vladičin Han", "Požarevac",
+            "Kragujevac",
+            "Odžaci",
+            "Niš",
+            "Kostolac",
+            "Prokuplje",
+            "Smederevo",
+            "Subotica",
+            "Vranje",
+            "Vrnjačka Banja",
+            "Zaječar",
+            "Zvezdara",
+            "Bačka Palanka",
+            "Bela Palanka",
+            "Čukarica",
+            "Beočin",
+            "Bujanovac",
+            "Kraljevo",
+            "Kruševac",
+            "Lajkovac",
+            "Leskovac",
+            "Nova Crnja",
+            "Novi Beograd",
+            "Novi Bečej",
+            "Novi Pazar",
+            "Novi Sad",
+            "Obrenovac",
+            "Pančevo",
+            "Surčin",
+            "Valjevo",
+            "Vladičin Han",
+            "Požarevac",
         ] {
             assert!(all.iter().any(|r| r.name == m), "{m}");
         }

@@ -67,7 +67,8 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
             q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
         }
         (AuditEntry, Scope::Unit(c)) => {
-            q.push(&format!("{a}.unit_code = ")).bind(c.as_str().to_owned());
+            q.push(&format!("{a}.unit_code = "))
+                .bind(c.as_str().to_owned());
         }
         (Unit | AuditEntry, Scope::Institution(_)) => {
             q.push("1 = 0");
@@ -148,14 +149,12 @@ pub async fn scope_within(
             }
         };
         if let Some((anchor,)) = anchor {
-            let hit: Option<(i64,)> = Sql::new(
-                "SELECT 1 FROM area_closure WHERE ancestor_code = ",
-            )
-            .bind(g_area.as_str().to_owned())
-            .push(" AND descendant_code = ")
-            .bind(anchor)
-            .fetch_optional(&mut *conn)
-            .await?;
+            let hit: Option<(i64,)> = Sql::new("SELECT 1 FROM area_closure WHERE ancestor_code = ")
+                .bind(g_area.as_str().to_owned())
+                .push(" AND descendant_code = ")
+                .bind(anchor)
+                .fetch_optional(&mut *conn)
+                .await?;
             if hit.is_some() {
                 return Ok(true);
             }

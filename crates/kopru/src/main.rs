@@ -1,0 +1,361 @@
+//! `kopru`: the server and every operation on its data, in one binary.
+
+mod config;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use config::Settings;
+use kopru_domain::codes::{Label, Password, Username};
+use kopru_domain::policy::Assignment;
+use kopru_domain::{Role, Scope};
+use kopru_store::accounts::NewUser;
+use kopru_store::audit::Actor;
+use kopru_store::{Backend, Store};
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "kopru",
+    version,
+    about = "Köprü: social-inclusion programme management"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; shared by every subcommand.
+#[derive(Args, Clone, Debug)]
+pub struct DbArgs {
+    /// Directory for the embedded SQLite database and other data.
+    #[arg(long, env = "KOPRU_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// A postgres:// URL to run on PostgreSQL instead of SQLite.
+    #[arg(
+        long,
+        env = "KOPRU_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Configuration file (default: ./kopru.toml when present).
+    #[arg(long, env = "KOPRU_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "KOPRU_LISTEN")]
+        listen: Option<String>,
+        /// Load the demo world (programmes, units, institutions, one user per role).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and load reference data.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write an online backup of the SQLite database to FILE.
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Check the configuration and that the database answers.
+    Check {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        /// country:TR, area:TR-06, unit:CODE, institution:CODE; omit for the whole installation.
+        #[arg(long, default_value = "")]
+        scope: String,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (the only way; kept for scripts that say it).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user and print it.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exits non-zero at the first broken entry.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+async fn open(db: &DbArgs) -> Result<(Settings, Store)> {
+    let settings = Settings::load(db)?;
+    let store = Store::open(&settings.location)
+        .await
+        .with_context(|| format!("cannot open the database ({:?})", settings.location))?;
+    store.migrate().await.context("database migration failed")?;
+    Ok((settings, store))
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KOPRU_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { db, listen, demo } => {
+            let (settings, store) = open(&db).await?;
+            init_logging(settings.log_json);
+            if demo {
+                kopru_store::demo::load(&store)
+                    .await
+                    .context("loading demo data")?;
+            }
+            let listen = listen.unwrap_or_else(|| settings.listen.clone());
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            eprintln!(
+                "Köprü is serving on http://{listen} ({:?})",
+                settings.location
+            );
+            if demo {
+                eprintln!(
+                    "Demo users (password: {}):",
+                    kopru_store::demo::DEMO_PASSWORD
+                );
+                for (username, role, scope, _) in kopru_store::demo::DEMO_USERS {
+                    let scope = if scope.is_empty() {
+                        "installation"
+                    } else {
+                        scope
+                    };
+                    eprintln!("  {username:<15} {:<24} {scope}", role.as_str());
+                }
+            }
+            let state = kopru_web::AppState {
+                store: store.clone(),
+                config: settings.web.clone(),
+                metrics: Default::default(),
+            };
+            kopru_web::serve(listener, state).await?;
+            store.close().await;
+            Ok(())
+        }
+        Command::Migrate { db } => {
+            let (settings, _store) = open(&db).await?;
+            println!("database is up to date ({:?})", settings.location);
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    scope,
+                    name,
+                    password_stdin: _,
+                    db,
+                },
+        } => {
+            let username = Username::parse(&username)
+                .map_err(|c| anyhow::anyhow!("username: {}", message(c)))?;
+            let role = Role::parse(&role).map_err(|_| {
+                let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                anyhow::anyhow!("unknown role; one of: {}", all.join(", "))
+            })?;
+            let scope =
+                Scope::parse(&scope).map_err(|c| anyhow::anyhow!("scope: {}", message(c)))?;
+            let display = Label::parse(name.as_deref().unwrap_or(username.as_str()))
+                .map_err(|c| anyhow::anyhow!("name: {}", message(c)))?;
+            let mut raw = String::new();
+            std::io::stdin()
+                .read_to_string(&mut raw)
+                .context("reading the password from standard input")?;
+            let raw = raw.strip_suffix('\n').unwrap_or(&raw);
+            let raw = raw.strip_suffix('\r').unwrap_or(raw);
+            let password =
+                Password::parse(raw).map_err(|c| anyhow::anyhow!("password: {}", message(c)))?;
+            let (_, store) = open(&db).await?;
+            let user = store
+                .create_user(
+                    &Actor::system("cli"),
+                    None,
+                    NewUser {
+                        username,
+                        display_name: display,
+                        password,
+                        assignments: vec![Assignment {
+                            role,
+                            scope: scope.clone(),
+                        }],
+                        must_change_password: false,
+                    },
+                )
+                .await
+                .map_err(store_message)?;
+            println!(
+                "created user {} ({}) as {} in {}",
+                user.username,
+                user.id,
+                role.as_str(),
+                scope
+            );
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { username, name, db },
+        } => {
+            let (_, store) = open(&db).await?;
+            let user = store
+                .user_by_username(&username.trim().to_ascii_lowercase())
+                .await?
+                .with_context(|| format!("no user named {username}"))?;
+            if user.disabled_at.is_some() {
+                bail!("user {username} is disabled");
+            }
+            let (_, token) = store
+                .create_token(&Actor::system("cli"), &user.id, &name)
+                .await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => {
+            let (_, store) = open(&db).await?;
+            let v = store.verify_audit().await?;
+            match v.first_break {
+                None => {
+                    println!(
+                        "audit chain intact: {} entries, head {}",
+                        v.entries, v.head_hash
+                    );
+                    Ok(())
+                }
+                Some(b) => bail!(
+                    "audit chain broken at entry {}: {} ({} entries verified before it)",
+                    b.seq,
+                    b.reason,
+                    v.entries
+                ),
+            }
+        }
+        Command::Backup { file, db } => {
+            let (_, store) = open(&db).await?;
+            if store.backend() == Backend::Postgres {
+                bail!(
+                    "on PostgreSQL, back up with the database's own tools, for example:\n  pg_dump --format=custom --file={} \"$KOPRU_DATABASE_URL\"",
+                    file.display()
+                );
+            }
+            store.backup_sqlite(&file).await.map_err(store_message)?;
+            println!("backup written to {}", file.display());
+            Ok(())
+        }
+        Command::Check { db } => {
+            let settings = Settings::load(&db)?;
+            println!("configuration: ok");
+            println!("database: {:?}", settings.location);
+            let store = Store::open(&settings.location)
+                .await
+                .context("the database cannot be opened")?;
+            store.ping().await.context("the database does not answer")?;
+            let pending = store.pending_migrations().await?;
+            println!("database answers; pending migrations: {pending}");
+            println!("listen address: {}", settings.listen);
+            Ok(())
+        }
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&kopru_web::api::openapi())?
+            );
+            Ok(())
+        }
+    }
+}
+
+/// English text for a validation code on the command line.
+fn message(code: &str) -> String {
+    kopru_web::i18n::catalogues().format(kopru_domain::Locale::En, code, None)
+}
+
+fn store_message(e: kopru_store::StoreError) -> anyhow::Error {
+    match e {
+        kopru_store::StoreError::Invalid(v) => {
+            let parts: Vec<String> =
+                v.0.iter()
+                    .map(|f| format!("{}: {}", f.field, message(f.code)))
+                    .collect();
+            anyhow::anyhow!(parts.join("; "))
+        }
+        other => anyhow::anyhow!(other),
+    }
+}

@@ -1,0 +1,89 @@
+//! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document at
+//! `/api/v1/openapi.json`. Every handler passes through the same policy and
+//! store calls as the pages.
+
+mod handlers;
+
+use crate::AppState;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use utoipa::OpenApi;
+
+pub use handlers::*;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/me", get(me))
+        .route("/areas", get(list_areas))
+        .route("/areas/{code}", get(get_area))
+        .route("/programmes", get(list_programmes).post(create_programme))
+        .route("/programmes/{id}", get(get_programme).put(update_programme))
+        .route("/units", get(list_units).post(create_unit))
+        .route("/units/export", get(export_units))
+        .route("/units/{id}", get(get_unit).put(update_unit))
+        .route(
+            "/institutions",
+            get(list_institutions).post(create_institution),
+        )
+        .route("/institutions/export", get(export_institutions))
+        .route(
+            "/institutions/{id}",
+            get(get_institution).put(update_institution),
+        )
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}", get(get_user))
+        .route("/users/{id}/roles", post(add_role))
+        .route("/users/{id}/roles/{rid}", delete(remove_role))
+        .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}/status", post(set_status))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
+        .route("/audit", get(list_audit))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Köprü API",
+        version = "1",
+        description = "Registry, case management and monitoring for social-inclusion programmes. \
+            Authenticate with `Authorization: Bearer <token>` (create tokens on the account page or \
+            with `kopru token create`). Errors are RFC 9457 problem details.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    paths(
+        me, list_areas, get_area,
+        list_programmes, create_programme, get_programme, update_programme,
+        list_units, create_unit, get_unit, update_unit, export_units,
+        list_institutions, create_institution, get_institution, update_institution, export_institutions,
+        list_users, create_user, get_user, add_role, remove_role, reset_password, set_status,
+        list_tokens, create_token, revoke_token,
+        list_audit,
+    ),
+    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(openapi())
+}

@@ -1,0 +1,169 @@
+//! Server-rendered pages. Handlers take `Auth` (or `Ctx` for public pages), ask
+//! the store with the principal's grants, and render an askama template.
+
+pub mod account;
+pub mod audit;
+pub mod directory;
+pub mod home;
+pub mod users;
+
+use crate::error::{AppError, AppResult};
+use crate::i18n::Tr;
+use crate::AppState;
+use askama::Template;
+use axum::response::Html;
+use axum::routing::{get, post};
+use axum::Router;
+use kopru_domain::ValidationErrors;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(account::login_page).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/lang", post(account::set_language))
+        .route("/account", get(account::account_page))
+        .route("/account/password", post(account::change_password))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/areas", get(directory::areas_page))
+        .route("/programmes", get(directory::programmes_page))
+        .route(
+            "/programmes/new",
+            get(directory::programme_new).post(directory::programme_create),
+        )
+        .route(
+            "/programmes/{id}",
+            get(directory::programme_edit).post(directory::programme_update),
+        )
+        .route("/units", get(directory::units_page))
+        .route(
+            "/units/new",
+            get(directory::unit_new).post(directory::unit_create),
+        )
+        .route(
+            "/units/{id}",
+            get(directory::unit_edit).post(directory::unit_update),
+        )
+        .route("/institutions", get(directory::institutions_page))
+        .route(
+            "/institutions/new",
+            get(directory::institution_new).post(directory::institution_create),
+        )
+        .route(
+            "/institutions/{id}",
+            get(directory::institution_edit).post(directory::institution_update),
+        )
+        .route("/users", get(users::users_page))
+        .route("/users/new", get(users::user_new).post(users::user_create))
+        .route("/users/{id}", get(users::user_detail))
+        .route("/users/{id}/roles", post(users::role_add))
+        .route("/users/{id}/roles/{rid}/remove", post(users::role_remove))
+        .route("/users/{id}/password", post(users::password_reset))
+        .route("/users/{id}/status", post(users::status_set))
+        .route("/audit", get(audit::audit_page))
+}
+
+pub fn render<T: Template>(t: &T) -> AppResult<Html<String>> {
+    Ok(Html(t.render()?))
+}
+
+/// Field errors translated for a form.
+#[derive(Default, Debug, Clone)]
+pub struct FormErrors(pub Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn new(tr: Tr, v: &ValidationErrors) -> Self {
+        FormErrors(
+            v.0.iter()
+                .map(|e| (e.field.clone(), tr.t(e.code)))
+                .collect(),
+        )
+    }
+    pub fn single(tr: Tr, field: &str, code: &str) -> Self {
+        FormErrors(vec![(field.to_owned(), tr.t(code))])
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+/// Splits a store error into field errors for re-rendering a form, or passes it on.
+pub fn form_errors(tr: Tr, e: AppError) -> Result<FormErrors, AppError> {
+    match e {
+        AppError::Invalid(v) => Ok(FormErrors::new(tr, &v)),
+        other => Err(other),
+    }
+}
+
+/// A local path to go back to; anything else becomes `/` (no open redirects).
+pub fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
+}
+
+/// Paging for list pages: 50 rows a page.
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone)]
+pub struct Pager {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// The query string without `page`, to build links.
+    pub base: String,
+}
+
+impl Pager {
+    pub fn new(page: i64, total: i64, base: String) -> Self {
+        let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+        Pager {
+            page: page.clamp(1, pages),
+            pages,
+            total,
+            base,
+        }
+    }
+    pub fn offset(page: i64) -> i64 {
+        (page.max(1) - 1) * PAGE_SIZE
+    }
+    pub fn link<N: std::borrow::Borrow<i64>>(&self, page: N) -> String {
+        let page = *page.borrow();
+        if self.base.is_empty() {
+            format!("?page={page}")
+        } else {
+            format!("?{}&page={page}", self.base)
+        }
+    }
+    pub fn has_prev(&self) -> bool {
+        self.page > 1
+    }
+    pub fn has_next(&self) -> bool {
+        self.page < self.pages
+    }
+    pub fn prev(&self) -> i64 {
+        self.page - 1
+    }
+    pub fn next(&self) -> i64 {
+        self.page + 1
+    }
+}
+
+/// Encodes query parameters for pager links.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    serde_html_form::to_string(pairs).unwrap_or_default()
+}

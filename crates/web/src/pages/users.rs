@@ -1,0 +1,344 @@
+//! Users and their role assignments (administrators; auditors read).
+
+use super::{query_string, render, FormErrors, Pager, PAGE_SIZE};
+use crate::context::{Auth, Ctx};
+use crate::error::{AppError, AppResult};
+use crate::extract::{FormBody, QueryArgs};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kopru_domain::codes::{Label, Password, Username};
+use kopru_domain::policy::Assignment;
+use kopru_domain::{Action, Role, Scope, ValidationErrors};
+use kopru_store::accounts::{AssignmentRow, NewUser, User};
+use serde::Deserialize;
+
+fn role_options(ctx: &Ctx) -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), ctx.t(&r.message_id())))
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct UsersQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+pub struct UsersPage {
+    pub ctx: Ctx,
+    pub rows: Vec<User>,
+    pub q: String,
+    pub pager: Pager,
+}
+
+pub async fn users_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<UsersQuery>,
+) -> AppResult<Response> {
+    if !user.principal.may(Action::ViewUsers) {
+        return Err(AppError::Forbidden);
+    }
+    let page = q.page.unwrap_or(1);
+    // One row more than a page tells whether there is a next page without a count.
+    let mut rows = state
+        .store
+        .users(
+            &user.principal,
+            Some(&q.q),
+            PAGE_SIZE + 1,
+            Pager::offset(page),
+        )
+        .await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let known = Pager::offset(page) + rows.len() as i64 + i64::from(more);
+    let pager = Pager::new(page, known, query_string(&[("q", &q.q)]));
+    Ok(render(&UsersPage {
+        ctx,
+        rows,
+        q: q.q,
+        pager,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct NewUserForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub password: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub scope: String,
+}
+
+#[derive(Template)]
+#[template(path = "user_new.html")]
+pub struct NewUserPage {
+    pub ctx: Ctx,
+    pub form: NewUserForm,
+    pub errors: FormErrors,
+    pub roles: Vec<(String, String)>,
+}
+
+pub async fn user_new(Auth(ctx, user): Auth) -> AppResult<Response> {
+    if !user.principal.may(Action::ManageUsers) {
+        return Err(AppError::Forbidden);
+    }
+    let roles = role_options(&ctx);
+    Ok(render(&NewUserPage {
+        ctx,
+        form: NewUserForm::default(),
+        errors: FormErrors::default(),
+        roles,
+    })?
+    .into_response())
+}
+
+/// Validates the role and scope fields shared by "new user" and "add role".
+pub fn parse_assignment(role: &str, scope: &str, e: &mut ValidationErrors) -> Option<Assignment> {
+    let role = e.take("role", Role::parse(role));
+    let scope = e.take("scope", Scope::parse(scope));
+    Some(Assignment {
+        role: role?,
+        scope: scope?,
+    })
+}
+
+pub async fn user_create(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(form): FormBody<NewUserForm>,
+) -> AppResult<Response> {
+    let mut e = ValidationErrors::new();
+    let username = e.take("username", Username::parse(&form.username));
+    let display_name = e.take("display_name", Label::parse(&form.display_name));
+    let password = e.take("password", Password::parse(&form.password));
+    let assignment = parse_assignment(&form.role, &form.scope, &mut e);
+    let result = match (username, display_name, password, assignment) {
+        (Some(username), Some(display_name), Some(password), Some(a)) if e.is_empty() => state
+            .store
+            .create_user(
+                &ctx.actor(),
+                Some(&user.principal),
+                NewUser {
+                    username,
+                    display_name,
+                    password,
+                    assignments: vec![a],
+                    must_change_password: true,
+                },
+            )
+            .await
+            .map_err(AppError::from),
+        _ => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(u) => Ok(Redirect::to(&format!("/users/{}", u.id)).into_response()),
+        Err(err) => {
+            let errors = super::form_errors(ctx.tr, err)?;
+            let roles = role_options(&ctx);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&NewUserPage {
+                    ctx,
+                    form,
+                    errors,
+                    roles,
+                })?,
+            )
+                .into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "user_detail.html")]
+pub struct UserDetailPage {
+    pub ctx: Ctx,
+    pub user: User,
+    pub assignments: Vec<AssignmentRow>,
+    pub roles: Vec<(String, String)>,
+    pub errors: FormErrors,
+    pub notice: Option<String>,
+    pub can_manage: bool,
+}
+
+impl UserDetailPage {
+    pub fn role_label(&self, role: &str) -> String {
+        Role::parse(role)
+            .map(|r| self.ctx.t(&r.message_id()))
+            .unwrap_or_else(|_| role.to_owned())
+    }
+}
+
+async fn detail(
+    state: &AppState,
+    ctx: Ctx,
+    viewer: &kopru_domain::Principal,
+    id: &str,
+    errors: FormErrors,
+    notice: Option<String>,
+) -> AppResult<UserDetailPage> {
+    let (user, assignments) = state.store.visible_user(viewer, id).await?;
+    let roles = role_options(&ctx);
+    Ok(UserDetailPage {
+        ctx,
+        user,
+        assignments,
+        roles,
+        errors,
+        notice,
+        can_manage: viewer.may(Action::ManageUsers),
+    })
+}
+
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    #[serde(default)]
+    done: String,
+}
+
+pub async fn user_detail(
+    State(state): State<AppState>,
+    Auth(ctx, me): Auth,
+    Path(id): Path<String>,
+    QueryArgs(q): QueryArgs<DoneQuery>,
+) -> AppResult<Response> {
+    if !me.principal.may(Action::ViewUsers) {
+        return Err(AppError::Forbidden);
+    }
+    let notice = (!q.done.is_empty()).then(|| {
+        ctx.t(&format!(
+            "user-done-{}",
+            q.done.replace(|c: char| !c.is_ascii_alphanumeric(), "")
+        ))
+    });
+    Ok(render(
+        &detail(
+            &state,
+            ctx,
+            &me.principal,
+            &id,
+            FormErrors::default(),
+            notice,
+        )
+        .await?,
+    )?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    scope: String,
+}
+
+pub async fn role_add(
+    State(state): State<AppState>,
+    Auth(ctx, me): Auth,
+    Path(id): Path<String>,
+    FormBody(f): FormBody<RoleForm>,
+) -> AppResult<Response> {
+    let mut e = ValidationErrors::new();
+    let result = match parse_assignment(&f.role, &f.scope, &mut e) {
+        Some(a) if e.is_empty() => state
+            .store
+            .add_assignment(&ctx.actor(), &me.principal, &id, &a)
+            .await
+            .map_err(AppError::from),
+        _ => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/users/{id}?done=role")).into_response()),
+        Err(err) => {
+            let errors = super::form_errors(ctx.tr, err)?;
+            let page = detail(&state, ctx, &me.principal, &id, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn role_remove(
+    State(state): State<AppState>,
+    Auth(ctx, me): Auth,
+    Path((id, rid)): Path<(String, String)>,
+) -> AppResult<Response> {
+    state
+        .store
+        .remove_assignment(&ctx.actor(), &me.principal, &rid)
+        .await?;
+    Ok(Redirect::to(&format!("/users/{id}?done=role")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn password_reset(
+    State(state): State<AppState>,
+    Auth(ctx, me): Auth,
+    Path(id): Path<String>,
+    FormBody(f): FormBody<ResetForm>,
+) -> AppResult<Response> {
+    match Password::parse(&f.password) {
+        Ok(p) => {
+            state
+                .store
+                .reset_password(&ctx.actor(), &me.principal, &id, &p)
+                .await?;
+            Ok(Redirect::to(&format!("/users/{id}?done=password")).into_response())
+        }
+        Err(code) => {
+            let page = detail(
+                &state,
+                ctx.clone(),
+                &me.principal,
+                &id,
+                FormErrors::single(ctx.tr, "password", code),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    disabled: String,
+}
+
+pub async fn status_set(
+    State(state): State<AppState>,
+    Auth(ctx, me): Auth,
+    Path(id): Path<String>,
+    FormBody(f): FormBody<StatusForm>,
+) -> AppResult<Response> {
+    if id == me.principal.user_id {
+        return Err(AppError::BadRequest("err-disable-self"));
+    }
+    state
+        .store
+        .set_disabled(&ctx.actor(), &me.principal, &id, f.disabled == "1")
+        .await?;
+    Ok(Redirect::to(&format!("/users/{id}?done=status")).into_response())
+}
