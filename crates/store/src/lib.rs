@@ -13,6 +13,8 @@ pub mod error;
 mod reference_data;
 pub mod scope;
 pub mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Result, StoreError};
 pub use sql::Sql;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

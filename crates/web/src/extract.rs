@@ -85,3 +85,23 @@ where
             .map_err(|_| AppError::BadRequest("err-query"))
     }
 }
+
+/// Path parameters; one that cannot be decoded names nothing, so it is a 404.
+pub struct Param<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Param<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Param(v))
+            .map_err(|_| AppError::NotFound)
+    }
+}

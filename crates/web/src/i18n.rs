@@ -71,7 +71,7 @@ impl Catalogues {
     }
 }
 
-/// A translator bound to one locale; templates call `t.t("id")`.
+/// A translator bound to one locale; templates call `ctx.t(message_id)`.
 #[derive(Clone, Copy, Debug)]
 pub struct Tr {
     pub locale: Locale,

@@ -1,9 +1,10 @@
 use crate::context::Auth;
 use crate::error::{AppError, AppResult, Problem};
+use crate::extract::Param;
 use crate::extract::{JsonBody, QueryArgs};
 use crate::pages::users::parse_assignment;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -91,7 +92,7 @@ pub async fn list_areas(
 pub async fn get_area(
     State(state): State<AppState>,
     Auth(_, _): Auth,
-    Path(code): Path<String>,
+    Param(code): Param<String>,
 ) -> AppResult<Json<Area>> {
     state
         .store
@@ -159,7 +160,7 @@ pub async fn list_programmes(
 pub async fn get_programme(
     State(state): State<AppState>,
     Auth(_, _): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Json<ProgrammeRow>> {
     state
         .store
@@ -189,7 +190,7 @@ pub async fn create_programme(
 pub async fn update_programme(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     JsonBody(input): JsonBody<ProgrammeInput>,
 ) -> AppResult<Json<ProgrammeRow>> {
     let version = require_version(input.version)?;
@@ -292,7 +293,7 @@ pub async fn list_units(
 pub async fn get_unit(
     State(state): State<AppState>,
     Auth(_, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Json<UnitRow>> {
     state
         .store
@@ -322,7 +323,7 @@ pub async fn create_unit(
 pub async fn update_unit(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     JsonBody(input): JsonBody<UnitInput>,
 ) -> AppResult<Json<UnitRow>> {
     let version = require_version(input.version)?;
@@ -394,7 +395,7 @@ pub async fn list_institutions(
 pub async fn get_institution(
     State(state): State<AppState>,
     Auth(_, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Json<InstitutionRow>> {
     state
         .store
@@ -424,7 +425,7 @@ pub async fn create_institution(
 pub async fn update_institution(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     JsonBody(input): JsonBody<InstitutionInput>,
 ) -> AppResult<Json<InstitutionRow>> {
     let version = require_version(input.version)?;
@@ -682,7 +683,7 @@ pub async fn list_users(
 pub async fn get_user(
     State(state): State<AppState>,
     Auth(_, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Json<UserOut>> {
     need(&user, Action::ViewUsers)?;
     let (u, roles) = state.store.visible_user(&user.principal, &id).await?;
@@ -738,7 +739,7 @@ pub async fn create_user(
 pub async fn add_role(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     JsonBody(input): JsonBody<RoleInput>,
 ) -> AppResult<StatusCode> {
     need(&user, Action::ManageUsers)?;
@@ -758,7 +759,7 @@ pub async fn add_role(
 pub async fn remove_role(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path((_id, rid)): Path<(String, String)>,
+    Param((_id, rid)): Param<(String, String)>,
 ) -> AppResult<StatusCode> {
     need(&user, Action::ManageUsers)?;
     state
@@ -773,7 +774,7 @@ pub async fn remove_role(
 pub async fn reset_password(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     JsonBody(input): JsonBody<PasswordInput>,
 ) -> AppResult<StatusCode> {
     need(&user, Action::ManageUsers)?;
@@ -791,7 +792,7 @@ pub async fn reset_password(
 pub async fn set_status(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     JsonBody(input): JsonBody<StatusInput>,
 ) -> AppResult<StatusCode> {
     need(&user, Action::ManageUsers)?;
@@ -849,7 +850,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<StatusCode> {
     state
         .store

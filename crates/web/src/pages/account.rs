@@ -4,10 +4,11 @@
 use super::{render, safe_next, FormErrors};
 use crate::context::{set_cookie, Auth, Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::{AppError, AppResult};
+use crate::extract::Param;
 use crate::extract::{FormBody, QueryArgs};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kopru_domain::codes::Password;
@@ -289,7 +290,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Response> {
     state
         .store

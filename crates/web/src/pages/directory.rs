@@ -3,10 +3,11 @@
 use super::{form_errors, query_string, render, FormErrors, Pager, PAGE_SIZE};
 use crate::context::{Auth, Ctx};
 use crate::error::{AppError, AppResult};
+use crate::extract::Param;
 use crate::extract::{FormBody, QueryArgs};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kopru_domain::reference::{
@@ -296,7 +297,7 @@ pub async fn programme_create(
 pub async fn programme_edit(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Response> {
     let row = state
         .store
@@ -318,7 +319,7 @@ pub async fn programme_edit(
 pub async fn programme_update(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     FormBody(form): FormBody<ProgrammeForm>,
 ) -> AppResult<Response> {
     let version = version_of(&form.version)?;
@@ -520,7 +521,7 @@ pub async fn unit_create(
 pub async fn unit_edit(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Response> {
     let row = state
         .store
@@ -537,7 +538,7 @@ pub async fn unit_edit(
 pub async fn unit_update(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     FormBody(form): FormBody<UnitForm>,
 ) -> AppResult<Response> {
     let version = version_of(&form.version)?;
@@ -749,7 +750,7 @@ pub async fn institution_create(
 pub async fn institution_edit(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
 ) -> AppResult<Response> {
     let row = state
         .store
@@ -769,7 +770,7 @@ pub async fn institution_edit(
 pub async fn institution_update(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     FormBody(form): FormBody<InstitutionForm>,
 ) -> AppResult<Response> {
     let version = version_of(&form.version)?;

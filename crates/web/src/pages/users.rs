@@ -3,10 +3,11 @@
 use super::{query_string, render, FormErrors, Pager, PAGE_SIZE};
 use crate::context::{Auth, Ctx};
 use crate::error::{AppError, AppResult};
+use crate::extract::Param;
 use crate::extract::{FormBody, QueryArgs};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kopru_domain::codes::{Label, Password, Username};
@@ -215,7 +216,7 @@ pub struct DoneQuery {
 pub async fn user_detail(
     State(state): State<AppState>,
     Auth(ctx, me): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     QueryArgs(q): QueryArgs<DoneQuery>,
 ) -> AppResult<Response> {
     if !me.principal.may(Action::ViewUsers) {
@@ -252,7 +253,7 @@ pub struct RoleForm {
 pub async fn role_add(
     State(state): State<AppState>,
     Auth(ctx, me): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     FormBody(f): FormBody<RoleForm>,
 ) -> AppResult<Response> {
     let mut e = ValidationErrors::new();
@@ -277,7 +278,7 @@ pub async fn role_add(
 pub async fn role_remove(
     State(state): State<AppState>,
     Auth(ctx, me): Auth,
-    Path((id, rid)): Path<(String, String)>,
+    Param((id, rid)): Param<(String, String)>,
 ) -> AppResult<Response> {
     state
         .store
@@ -295,7 +296,7 @@ pub struct ResetForm {
 pub async fn password_reset(
     State(state): State<AppState>,
     Auth(ctx, me): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     FormBody(f): FormBody<ResetForm>,
 ) -> AppResult<Response> {
     match Password::parse(&f.password) {
@@ -330,7 +331,7 @@ pub struct StatusForm {
 pub async fn status_set(
     State(state): State<AppState>,
     Auth(ctx, me): Auth,
-    Path(id): Path<String>,
+    Param(id): Param<String>,
     FormBody(f): FormBody<StatusForm>,
 ) -> AppResult<Response> {
     if id == me.principal.user_id {

@@ -1,0 +1,421 @@
+//! The access matrix: for every role and scope, every list, record, export and
+//! API endpoint shows exactly the rows in scope, and changes nothing outside it.
+//! Expected visibility is computed here from the area tree's parent links, not
+//! from the closure table or any query the application uses.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use kopru_domain::policy::Assignment;
+use kopru_domain::{Action, Role, Scope};
+use std::collections::{BTreeSet, HashMap};
+
+struct World {
+    parents: HashMap<String, Option<String>>,
+    units: Vec<(String, String, String)>, // id, code, area
+    institutions: Vec<(String, String, String)>, // id, code, area
+}
+
+impl World {
+    async fn load(app: &TestApp) -> World {
+        let mut conn = app.store().acquire().await.unwrap();
+        let areas: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT code, parent_code FROM areas")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        let units = sqlx::query_as("SELECT id, code, area_code FROM units")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        let institutions = sqlx::query_as("SELECT id, code, area_code FROM institutions")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        World {
+            parents: areas.into_iter().collect(),
+            units,
+            institutions,
+        }
+    }
+
+    fn under(&self, area: &str, ancestor: &str) -> bool {
+        let mut cur = Some(area.to_owned());
+        while let Some(a) = cur {
+            if a == ancestor {
+                return true;
+            }
+            cur = self.parents.get(&a).cloned().flatten();
+        }
+        false
+    }
+
+    fn unit_area(&self, code: &str) -> Option<&str> {
+        self.units
+            .iter()
+            .find(|u| u.1 == code)
+            .map(|u| u.2.as_str())
+    }
+
+    fn institution_area(&self, code: &str) -> Option<&str> {
+        self.institutions
+            .iter()
+            .find(|u| u.1 == code)
+            .map(|u| u.2.as_str())
+    }
+
+    fn unit_visible(&self, scope: &Scope, code: &str, area: &str) -> bool {
+        match scope {
+            Scope::Installation => true,
+            Scope::Country(c) | Scope::Area(c) => self.under(area, c.as_str()),
+            Scope::Unit(c) => c.as_str() == code,
+            Scope::Institution(_) => false,
+        }
+    }
+
+    fn institution_visible(&self, scope: &Scope, code: &str, area: &str) -> bool {
+        match scope {
+            Scope::Installation => true,
+            Scope::Country(c) | Scope::Area(c) => self.under(area, c.as_str()),
+            Scope::Unit(c) => self
+                .unit_area(c.as_str())
+                .is_some_and(|ua| self.under(area, ua)),
+            Scope::Institution(c) => c.as_str() == code,
+        }
+    }
+
+    fn anchor(&self, scope: &Scope) -> Option<String> {
+        match scope {
+            Scope::Installation => None,
+            Scope::Country(c) | Scope::Area(c) => Some(c.to_string()),
+            Scope::Unit(c) => self.unit_area(c.as_str()).map(str::to_owned),
+            Scope::Institution(c) => self.institution_area(c.as_str()).map(str::to_owned),
+        }
+    }
+}
+
+fn expected(assignments: &[Assignment], action: Action, visible: impl Fn(&Scope) -> bool) -> bool {
+    assignments
+        .iter()
+        .any(|a| kopru_domain::policy::role_permits(a.role, action) && visible(&a.scope))
+}
+
+async fn add_user(app: &TestApp, username: &str, assignments: Vec<(Role, &str)>) {
+    let assignments = assignments
+        .into_iter()
+        .map(|(role, s)| Assignment {
+            role,
+            scope: Scope::parse(s).unwrap(),
+        })
+        .collect();
+    app.store()
+        .create_user(
+            &kopru_store::audit::Actor::system("test"),
+            None,
+            kopru_store::accounts::NewUser {
+                username: kopru_domain::codes::Username::parse(username).unwrap(),
+                display_name: kopru_domain::codes::Label::parse(username).unwrap(),
+                password: kopru_domain::codes::Password::parse(DEMO_PASSWORD).unwrap(),
+                assignments,
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+fn codes_in_csv(body: &str) -> BTreeSet<String> {
+    let mut r = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
+    r.records().map(|rec| rec.unwrap()[0].to_owned()).collect()
+}
+
+#[tokio::test]
+async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
+    let app = spawn_app().await;
+    add_user(&app, "ankadmin", vec![(Role::Administrator, "area:TR-06")]).await;
+    add_user(&app, "rscoord", vec![(Role::UnitCoordinator, "country:RS")]).await;
+    add_user(&app, "nisauditor", vec![(Role::Auditor, "area:RS-20")]).await;
+    add_user(
+        &app,
+        "twohats",
+        vec![
+            (Role::SocialMediator, "area:TR-35"),
+            (Role::ProgrammeManager, "unit:MT-NIS"),
+        ],
+    )
+    .await;
+    add_user(
+        &app,
+        "nisfocal",
+        vec![(Role::InstitutionFocalPoint, "institution:CSR-NIS")],
+    )
+    .await;
+    let initial = World::load(&app).await;
+    assert!(initial.units.len() >= 20 && initial.institutions.len() >= 10);
+
+    let mut admin = app.api_as("admin").await;
+    let mut users: Vec<&str> = kopru_store::demo::DEMO_USERS.iter().map(|u| u.0).collect();
+    users.extend(["ankadmin", "rscoord", "nisauditor", "twohats", "nisfocal"]);
+    for username in users {
+        // Earlier iterations create institutions: look at the world as it is now.
+        let world = World::load(&app).await;
+        let user = app
+            .store()
+            .user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        let principal = app.store().principal(&user.id).await.unwrap().unwrap();
+        let asg = principal.assignments.clone();
+        let mut api = app.api_as(username).await;
+        let mut web = app.signed_in(username).await;
+
+        // ---- units: list, export, page, record, write ----
+        let want: BTreeSet<String> = world
+            .units
+            .iter()
+            .filter(|(_, code, area)| {
+                expected(&asg, Action::ViewDirectory, |s| {
+                    world.unit_visible(s, code, area)
+                })
+            })
+            .map(|u| u.1.clone())
+            .collect();
+        let got: BTreeSet<String> = api.get("/api/v1/units?limit=500").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(got, want, "{username}: API unit list");
+        assert_eq!(
+            codes_in_csv(&api.get("/api/v1/units/export").await.body),
+            want,
+            "{username}: unit export"
+        );
+        let page = web.get("/units").await.body;
+        for (_, code, _) in &world.units {
+            assert_eq!(
+                page.contains(&format!(">{code}</a>")),
+                want.contains(code),
+                "{username}: units page, {code}"
+            );
+        }
+        for (id, code, area) in &world.units {
+            let visible = want.contains(code);
+            let r = api.get(&format!("/api/v1/units/{id}")).await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                visible,
+                "{username}: GET unit {code}"
+            );
+            if !visible {
+                assert_eq!(r.status, StatusCode::NOT_FOUND);
+                assert_eq!(
+                    web.get(&format!("/units/{id}")).await.status,
+                    StatusCode::NOT_FOUND
+                );
+            }
+            // Try to save the unit unchanged.
+            let current = admin.get(&format!("/api/v1/units/{id}")).await.json();
+            let body = serde_json::json!({
+                "code": current["code"], "name": current["name"], "kind": current["kind"],
+                "area_code": current["area_code"], "programme_code": current["programme_code"], "version": current["version"],
+            });
+            let may_manage = expected(&asg, Action::ManageUnits, |s| {
+                world.unit_visible(s, code, area)
+            });
+            let r = api
+                .json(Method::PUT, &format!("/api/v1/units/{id}"), body)
+                .await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                may_manage,
+                "{username}: PUT unit {code}: {}",
+                r.body
+            );
+            if !may_manage {
+                assert!(
+                    matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                    "{username}: {}",
+                    r.status
+                );
+            }
+        }
+
+        // ---- institutions ----
+        let want: BTreeSet<String> = world
+            .institutions
+            .iter()
+            .filter(|(_, code, area)| {
+                expected(&asg, Action::ViewDirectory, |s| {
+                    world.institution_visible(s, code, area)
+                })
+            })
+            .map(|u| u.1.clone())
+            .collect();
+        let got: BTreeSet<String> = api.get("/api/v1/institutions?limit=500").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(got, want, "{username}: API institution list");
+        assert_eq!(
+            codes_in_csv(&api.get("/api/v1/institutions/export").await.body),
+            want,
+            "{username}: institution export"
+        );
+        let page = web.get("/institutions").await.body;
+        for (id, code, _) in &world.institutions {
+            assert_eq!(
+                page.contains(&format!(">{code}</a>")),
+                want.contains(code),
+                "{username}: institutions page, {code}"
+            );
+            let r = web.get(&format!("/institutions/{id}")).await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                want.contains(code),
+                "{username}: institution page {code}"
+            );
+        }
+        // Creating an institution in Niš and in Ankara.
+        for (area, tag) in [("RS-20-NIS", "N"), ("TR-06-CANKAYA", "A")] {
+            let code = format!("T-{}-{tag}", username.to_uppercase());
+            let may = expected(&asg, Action::ManageInstitutions, |s| {
+                world.institution_visible(s, &code, area)
+            });
+            let r = api
+                .json(
+                    Method::POST,
+                    "/api/v1/institutions",
+                    serde_json::json!({
+                "code": code, "name": "Test", "kind": "ngo", "area_code": area }),
+                )
+                .await;
+            assert_eq!(
+                r.status == StatusCode::CREATED,
+                may,
+                "{username}: create institution in {area}: {}",
+                r.body
+            );
+            if !may {
+                assert_eq!(r.status, StatusCode::FORBIDDEN);
+            }
+        }
+
+        // ---- users ----
+        let r = api.get("/api/v1/users?limit=500").await;
+        if principal.may(Action::ViewUsers) {
+            let all: Vec<(String, Vec<Scope>)> = {
+                let mut conn = app.store().acquire().await.unwrap();
+                let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT u.username, r.scope_kind, r.scope_code FROM users u JOIN role_assignments r ON r.user_id = u.id",
+                ).fetch_all(&mut *conn).await.unwrap();
+                let mut m: HashMap<String, Vec<Scope>> = HashMap::new();
+                for (u, k, c) in rows {
+                    m.entry(u)
+                        .or_default()
+                        .push(Scope::from_parts(&k, c.as_deref()).unwrap());
+                }
+                m.into_iter().collect()
+            };
+            let want: BTreeSet<String> = all
+                .iter()
+                .filter(|(_, scopes)| {
+                    scopes.iter().any(|target| {
+                        expected(&asg, Action::ViewUsers, |g| match g {
+                            Scope::Installation => true,
+                            Scope::Country(c) | Scope::Area(c) => world
+                                .anchor(target)
+                                .is_some_and(|a| world.under(&a, c.as_str())),
+                            other => other == target,
+                        })
+                    })
+                })
+                .map(|(u, _)| u.clone())
+                .collect();
+            let got: BTreeSet<String> = r
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["username"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(got, want, "{username}: users");
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: users list");
+            assert_eq!(web.get("/users").await.status, StatusCode::FORBIDDEN);
+        }
+
+        // ---- audit ----
+        let r = api.get("/api/v1/audit?limit=1000").await;
+        if principal.may(Action::ViewAudit) {
+            for e in r.json().as_array().unwrap() {
+                let area = e["area_code"].as_str();
+                let unit = e["unit_code"].as_str();
+                let ok = expected(&asg, Action::ViewAudit, |g| match g {
+                    Scope::Installation => true,
+                    Scope::Country(c) | Scope::Area(c) => {
+                        area.is_some_and(|a| world.under(a, c.as_str()))
+                    }
+                    Scope::Unit(c) => unit == Some(c.as_str()),
+                    Scope::Institution(_) => false,
+                });
+                assert!(ok, "{username}: audit entry outside scope: {e}");
+            }
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: audit");
+            assert_eq!(web.get("/audit").await.status, StatusCode::FORBIDDEN);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_area_administrator_cannot_grant_beyond_their_area() {
+    let app = spawn_app().await;
+    add_user(&app, "ankadmin", vec![(Role::Administrator, "area:TR-06")]).await;
+    let mut api = app.api_as("ankadmin").await;
+    let ok = api.json(Method::POST, "/api/v1/users", serde_json::json!({
+        "username": "new.mediator", "display_name": "Yeni Arabulucu", "password": "long-enough-pass",
+        "role": "social_mediator", "scope": "unit:SHKB-ANK-02" })).await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{}", ok.body);
+    assert_eq!(ok.json()["must_change_password"], 1);
+    let denied = api
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            serde_json::json!({
+        "username": "izmir.mediator", "display_name": "x", "password": "long-enough-pass",
+        "role": "social_mediator", "scope": "unit:SHKB-IZM-01" }),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let denied = api
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            serde_json::json!({
+        "username": "super", "display_name": "x", "password": "long-enough-pass",
+        "role": "administrator", "scope": "" }),
+        )
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    assert!(app
+        .store()
+        .user_by_username("super")
+        .await
+        .unwrap()
+        .is_none());
+    let unknown = api
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            serde_json::json!({
+        "username": "ghost", "display_name": "x", "password": "long-enough-pass",
+        "role": "social_mediator", "scope": "unit:NO-SUCH-UNIT" }),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unknown.json()["errors"][0]["field"], "scope");
+}

@@ -1,0 +1,11 @@
+//! Köprü's integration tests: one binary, in-process, against a real database
+//! per test (SQLite, or PostgreSQL when KOPRU_TEST_POSTGRES_URL is set).
+
+mod helpers;
+
+mod access;
+mod audit;
+mod auth;
+mod directory;
+mod i18n;
+mod robustness;

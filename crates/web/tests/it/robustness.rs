@@ -1,0 +1,167 @@
+//! Bad input gets a clear 4xx, never a 500 or a panic.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+
+#[tokio::test]
+async fn malformed_requests_get_clear_problem_details() {
+    let app = spawn_app().await;
+    let mut api = app.api_as("admin").await;
+    api.accept_language = Some("en".into());
+    let cases: Vec<(Method, &str, &str, Vec<u8>, StatusCode)> = vec![
+        (Method::POST, "/api/v1/units", "application/json", b"{not json".to_vec(), StatusCode::BAD_REQUEST),
+        (Method::POST, "/api/v1/units", "application/json", b"{\"code\": 5, \"name\": []}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (Method::POST, "/api/v1/units", "application/json", b"[1,2,3]".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (Method::POST, "/api/v1/units", "application/json", vec![b'{', b'"', 0xff, 0xfe, b'"', b':', b'1', b'}'], StatusCode::BAD_REQUEST),
+        (Method::POST, "/api/v1/units", "text/plain", b"code=x".to_vec(), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (Method::POST, "/api/v1/units", "application/json", vec![b' '; 2 * 1024 * 1024], StatusCode::PAYLOAD_TOO_LARGE),
+        (Method::POST, "/api/v1/units", "application/json", b"{}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (Method::PUT, "/api/v1/units/not-an-id", "application/json", b"{\"code\":\"AB\",\"name\":\"x\",\"kind\":\"mobile_team\",\"area_code\":\"TR-06\",\"version\":1}".to_vec(), StatusCode::NOT_FOUND),
+        (Method::PUT, "/api/v1/units/not-an-id", "application/json", b"{\"code\":\"AB\"}".to_vec(), StatusCode::UNPROCESSABLE_ENTITY),
+        (Method::GET, "/api/v1/units/00000000-0000-0000-0000-000000000000", "application/json", vec![], StatusCode::NOT_FOUND),
+        (Method::GET, "/api/v1/units?limit=lots", "application/json", vec![], StatusCode::BAD_REQUEST),
+        (Method::GET, "/api/v1/nothing-here", "application/json", vec![], StatusCode::NOT_FOUND),
+        (Method::DELETE, "/api/v1/units", "application/json", vec![], StatusCode::METHOD_NOT_ALLOWED),
+        (Method::GET, "/api/v1/audit?before=%ZZ", "application/json", vec![], StatusCode::BAD_REQUEST),
+    ];
+    for (method, path, ct, body, want) in cases {
+        let r = api.raw(method.clone(), path, ct, body).await;
+        assert_eq!(r.status, want, "{method} {path}: {}", r.body);
+        if want != StatusCode::METHOD_NOT_ALLOWED {
+            assert_eq!(
+                r.header("content-type").as_deref(),
+                Some("application/problem+json"),
+                "{method} {path}"
+            );
+            let p = r.json();
+            assert_eq!(p["status"], want.as_u16());
+            assert!(!p["title"].as_str().unwrap().is_empty());
+        }
+    }
+    let r = api
+        .raw(
+            Method::POST,
+            "/api/v1/units",
+            "application/json",
+            b"{}".to_vec(),
+        )
+        .await;
+    let fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, vec!["code", "name", "kind", "area_code"]);
+    assert_eq!(r.json()["errors"][0]["message"], "This field is required.");
+}
+
+#[tokio::test]
+async fn malformed_forms_and_paths_on_pages_are_4xx() {
+    let app = spawn_app().await;
+    let mut c = app.signed_in("admin").await;
+    let csrf = c.csrf();
+    let r = c
+        .post_raw_form(
+            "/units/new",
+            &format!("_csrf={csrf}&code=%FF%FE&name=%00&kind=mobile_team&area_code=TR-06"),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let r = c
+        .post_raw_form(
+            "/units/new",
+            &format!("_csrf={csrf}&services=a&services=b&code[]=x"),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let r = c
+        .post_form(
+            "/units/00000000-0000-0000-0000-000000000000",
+            &[("code", "AB"), ("version", "1")],
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let r = c
+        .post_form("/units/whatever", &[("version", "not-a-number")])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(c.get("/units/%FF").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.get("/units?page=-5").await.status, StatusCode::OK);
+    assert_eq!(
+        c.get("/units?page=99999999999").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        c.get("/areas?parent=ZZ-00").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = c.get("/no/such/page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("<html"), "pages get an HTML error page");
+}
+
+#[tokio::test]
+async fn health_metrics_and_openapi() {
+    let app = spawn_app().await;
+    let mut c = app.client();
+    let h = c.get("/healthz").await;
+    assert_eq!(h.status, StatusCode::OK);
+    assert_eq!(h.json()["status"], "ok");
+    c.get("/login").await;
+    let m = c.get("/metrics").await.body;
+    assert!(
+        m.contains("kopru_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains("kopru_http_request_duration_seconds_bucket")
+            && m.contains("kopru_db_pool_connections")
+    );
+    let doc = c.get("/api/v1/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/api/v1/areas",
+        "/api/v1/units",
+        "/api/v1/units/{id}",
+        "/api/v1/institutions",
+        "/api/v1/programmes",
+        "/api/v1/users",
+        "/api/v1/tokens",
+        "/api/v1/audit",
+        "/api/v1/me",
+        "/api/v1/units/export",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn pages_stay_within_the_weight_budget() {
+    let app = spawn_app().await;
+    let mut c = app.signed_in("admin").await;
+    let css = c.get("/static/app.css").await.bytes.len();
+    let js = c.get("/static/htmx.min.js").await.bytes.len();
+    for page in [
+        "/",
+        "/units",
+        "/institutions",
+        "/areas",
+        "/areas?parent=TR",
+        "/programmes",
+        "/users",
+        "/audit",
+        "/account",
+        "/units/new",
+        "/institutions/new",
+    ] {
+        let html = c.get(page).await.bytes.len();
+        let total = html + css + js;
+        assert!(total <= 100 * 1024, "{page}: {total} bytes (html {html})");
+        assert!(
+            c.get(page).await.body.contains("width=device-width"),
+            "{page} is responsive"
+        );
+    }
+}
