@@ -323,9 +323,10 @@ async fn run(cli: Cli) -> Result<()> {
             let settings = Settings::load(&db)?;
             println!("configuration: ok");
             println!("database: {:?}", settings.location);
-            let store = Store::open(&settings.location)
-                .await
-                .context("the database cannot be opened")?;
+            let store =
+                Store::open_with_timeout(&settings.location, std::time::Duration::from_secs(3))
+                    .await
+                    .context("the database cannot be opened")?;
             store.ping().await.context("the database does not answer")?;
             let pending = store.pending_migrations().await?;
             println!("database answers; pending migrations: {pending}");

@@ -62,7 +62,17 @@ pub const DEMO_USERS: [(&str, Role, &str, &str); 10] = [
     ("auditor", Role::Auditor, "", "Denetçi"),
 ];
 
-const PROGRAMMES: [(&str, &str, &str, &str, &str, &[&str]); 5] = [
+/// (code, name, donor, start, end, result areas)
+type ProgrammeSeed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+const PROGRAMMES: [ProgrammeSeed; 5] = [
     (
         "SIROMA",
         "SİROMA — Romanların Yoğun Olarak Yaşadığı Yerlerde Sosyal İçermenin Desteklenmesi",

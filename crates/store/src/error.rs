@@ -13,9 +13,9 @@ pub enum StoreError {
     Forbidden,
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[from] sqlx::Error),
-    #[error("migration error: {0}")]
+    #[error("migration error")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Other(String),

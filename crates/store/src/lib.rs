@@ -125,6 +125,12 @@ impl WriteTx {
 
 impl Store {
     pub async fn open(location: &Location) -> Result<Self> {
+        Self::open_with_timeout(location, Duration::from_secs(10)).await
+    }
+
+    /// Opens with a bound on how long to wait for a connection (a server that
+    /// is down makes the pool retry until then).
+    pub async fn open_with_timeout(location: &Location, timeout: Duration) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let (url, max) = match location {
             Location::SqliteFile(path) => {
@@ -141,7 +147,7 @@ impl Store {
         let backend = location.backend();
         let pool = AnyPoolOptions::new()
             .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(timeout)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

@@ -319,6 +319,20 @@ async fn build_context(
         }
     }
 
+    // A user whose password was set by an administrator must choose their own
+    // before anything else; the API (tokens) is not affected.
+    if let Some(u) = &signed_in {
+        let path = req.uri().path();
+        let exempt = [
+            "/account", "/logout", "/lang", "/static/", "/healthz", "/metrics", "/api/",
+        ]
+        .iter()
+        .any(|p| path.starts_with(p));
+        if u.must_change_password && !u.via_token && !exempt {
+            return Err(AppError::MustChangePassword);
+        }
+    }
+
     let ctx = Ctx {
         tr: Tr::new(locale),
         user: signed_in,

@@ -53,6 +53,9 @@ pub enum AppError {
     Csrf,
     #[error("internal error: {0}")]
     Internal(String),
+    /// The user must set a new password first (pages only).
+    #[error("password change required")]
+    MustChangePassword,
 }
 
 impl From<StoreError> for AppError {
@@ -152,6 +155,11 @@ impl AppError {
                 "problem-throttled",
             ),
             AppError::Csrf => (StatusCode::FORBIDDEN, "csrf", "problem-csrf"),
+            AppError::MustChangePassword => (
+                StatusCode::FORBIDDEN,
+                "password-change-required",
+                "account-must-change",
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -182,6 +190,9 @@ impl IntoResponse for AppError {
         if !style.json {
             if matches!(self, AppError::Unauthorized) {
                 return Redirect::to("/login").into_response();
+            }
+            if matches!(self, AppError::MustChangePassword) {
+                return Redirect::to("/account?must=1").into_response();
             }
             let title = tr.t(title_id);
             let detail = self.detail(tr).unwrap_or_default();

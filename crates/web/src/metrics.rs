@@ -19,9 +19,12 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// (method, route template, status)
+type SeriesKey = (String, String, u16);
+
 #[derive(Clone, Default)]
 pub struct Metrics {
-    series: Arc<Mutex<BTreeMap<(String, String, u16), Series>>>,
+    series: Arc<Mutex<BTreeMap<SeriesKey, Series>>>,
 }
 
 impl Metrics {

@@ -64,11 +64,7 @@ fn every_message_used_exists_in_every_language() {
             let mut rest = text.as_str();
             while let Some(i) = rest.find(marker) {
                 let start = i + marker.len();
-                let prefix = if marker.starts_with("\"") {
-                    &marker[1..]
-                } else {
-                    ""
-                };
+                let prefix = marker.strip_prefix('"').unwrap_or("");
                 let tail: String = rest[start..]
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')

@@ -1,0 +1,256 @@
+//! The `kopru` binary's subcommands, run as a user would run them, against a
+//! fresh database (SQLite, or PostgreSQL when KOPRU_TEST_POSTGRES_URL is set).
+
+use kopru_store::testing::{fresh_db, TestDb};
+use kopru_store::{Backend, Location};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn url(db: &TestDb) -> String {
+    match &db.location {
+        Location::SqliteFile(p) => format!("sqlite://{}", p.display()),
+        Location::Postgres(u) => u.clone(),
+    }
+}
+
+fn kopru(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kopru"));
+    cmd.args(args)
+        .arg("--database-url")
+        .arg(url(db))
+        .env_remove("KOPRU_DATABASE_URL")
+        .env_remove("KOPRU_DATA_DIR")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run kopru");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[tokio::test]
+async fn user_create_reads_the_password_from_stdin_and_token_create_prints_a_working_token() {
+    let db = fresh_db().await;
+    let o = kopru(
+        &db,
+        &[
+            "user",
+            "create",
+            "--username",
+            "Ayse.K",
+            "--role",
+            "social_mediator",
+            "--scope",
+            "unit:SHKB-ANK-01",
+            "--password-stdin",
+        ],
+        Some("a long password 1\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !text(&o).contains("a long password"),
+        "the password is never echoed"
+    );
+    let ok = db
+        .store
+        .login("ayse.k", "a long password 1", "127.0.0.1")
+        .await
+        .unwrap();
+    assert!(ok.is_ok(), "the new user can sign in");
+    let p = db.store.principal(&ok.unwrap().id).await.unwrap().unwrap();
+    assert_eq!(p.assignments[0].scope.to_string(), "unit:SHKB-ANK-01");
+
+    let o = kopru(&db, &["token", "create", "--username", "ayse.k"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let token = String::from_utf8(o.stdout).unwrap().trim().to_owned();
+    assert_eq!(db.store.token_user(&token).await.unwrap(), Some(p.user_id));
+
+    for (args, stdin, expect) in [
+        (
+            vec!["--username", "xx1", "--role", "wizard"],
+            "long enough pass",
+            "unknown role",
+        ),
+        (
+            vec!["--username", "xx2", "--role", "auditor"],
+            "short",
+            "10",
+        ),
+        (
+            vec![
+                "--username",
+                "xx3",
+                "--role",
+                "auditor",
+                "--scope",
+                "unit:NOPE",
+            ],
+            "long enough pass",
+            "scope",
+        ),
+        (
+            vec!["--username", "ayse.k", "--role", "auditor"],
+            "long enough pass",
+            "already in use",
+        ),
+        (
+            vec![
+                "--username",
+                "xx4",
+                "--role",
+                "auditor",
+                "--scope",
+                "planet:mars",
+            ],
+            "long enough pass",
+            "scope",
+        ),
+    ] {
+        let mut full = vec!["user", "create"];
+        full.extend(args);
+        let o = kopru(&db, &full, Some(stdin));
+        assert!(!o.status.success(), "{full:?} should fail");
+        assert!(text(&o).contains(expect), "{full:?}: {}", text(&o));
+    }
+    let o = kopru(&db, &["token", "create", "--username", "nobody"], None);
+    assert!(!o.status.success() && text(&o).contains("no user named nobody"));
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_broken_entry() {
+    let db = fresh_db().await;
+    let o = kopru(&db, &["audit", "verify"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("audit chain intact"));
+    {
+        let mut conn = db.store.acquire().await.unwrap();
+        sqlx::query("UPDATE audit_log SET details = '{\"forged\":true}' WHERE seq = 7")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
+    let o = kopru(&db, &["audit", "verify"], None);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("broken at entry 7"), "{}", text(&o));
+}
+
+#[tokio::test]
+async fn backup_check_migrate_and_openapi() {
+    let db = fresh_db().await;
+    let o = kopru(&db, &["migrate"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = kopru(&db, &["check"], None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("pending migrations: 0"), "{}", text(&o));
+
+    let target = std::env::temp_dir().join(format!("kopru-backup-{}.db", kopru_store::new_id()));
+    let o = kopru(&db, &["backup", target.to_str().unwrap()], None);
+    match db.store.backend() {
+        Backend::Sqlite => {
+            assert!(o.status.success(), "{}", text(&o));
+            let copy = kopru_store::Store::open(&Location::SqliteFile(target.clone()))
+                .await
+                .unwrap();
+            assert!(
+                copy.user_by_username("admin").await.unwrap().is_some(),
+                "the backup holds the data"
+            );
+            assert!(copy.verify_audit().await.unwrap().first_break.is_none());
+            copy.close().await;
+            let again = kopru(&db, &["backup", target.to_str().unwrap()], None);
+            assert!(
+                !again.status.success() && text(&again).contains("exists already"),
+                "never overwrites"
+            );
+            let _ = std::fs::remove_file(&target);
+        }
+        Backend::Postgres => {
+            assert!(!o.status.success());
+            assert!(text(&o).contains("pg_dump"), "{}", text(&o));
+        }
+    }
+
+    let o = Command::new(env!("CARGO_BIN_EXE_kopru"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+#[test]
+fn secrets_in_the_database_url_are_never_printed() {
+    let o = Command::new(env!("CARGO_BIN_EXE_kopru"))
+        .args([
+            "check",
+            "--database-url",
+            "postgres://kopru:hunter2secret@127.0.0.1:1/kopru",
+        ])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let all = text(&o);
+    assert!(
+        all.contains("***") && !all.contains("hunter2secret"),
+        "{all}"
+    );
+}
+
+#[test]
+fn configuration_comes_from_flags_environment_and_file() {
+    let dir = std::env::temp_dir().join(format!("kopru-cfg-{}", kopru_store::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("kopru.toml"),
+        "data_dir = \"from-file\"\nlisten = \"127.0.0.1:9999\"\n",
+    )
+    .unwrap();
+    let run = |extra: &[(&str, &str)], args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kopru"));
+        c.arg("check")
+            .args(args)
+            .current_dir(&dir)
+            .env_remove("KOPRU_DATABASE_URL")
+            .env_remove("KOPRU_DATA_DIR")
+            .env_remove("KOPRU_LISTEN");
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        text(&c.output().unwrap())
+    };
+    let out = run(&[], &[]);
+    assert!(
+        out.contains("from-file/kopru.db") && out.contains("127.0.0.1:9999"),
+        "{out}"
+    );
+    let out = run(&[("KOPRU_DATA_DIR", "from-env")], &[]);
+    assert!(out.contains("from-env/kopru.db"), "{out}");
+    let out = run(
+        &[("KOPRU_DATA_DIR", "from-env")],
+        &["--data-dir", "from-flag"],
+    );
+    assert!(out.contains("from-flag/kopru.db"), "{out}");
+    std::fs::write(dir.join("kopru.toml"), "data_dri = \"typo\"\n").unwrap();
+    let out = run(&[], &[]);
+    assert!(out.contains("kopru.toml is not valid"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
