@@ -69,6 +69,8 @@ pub struct UnitRow {
     pub kind: String,
     pub area_code: String,
     pub area_name: String,
+    /// The area's name in the other script, when there is one.
+    pub area_name_alt: Option<String>,
     pub programme_code: Option<String>,
     pub version: i64,
     pub created_at: String,
@@ -83,6 +85,8 @@ pub struct InstitutionRow {
     pub kind: String,
     pub area_code: String,
     pub area_name: String,
+    /// The area's name in the other script, when there is one.
+    pub area_name_alt: Option<String>,
     pub address: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -112,10 +116,10 @@ pub struct Page<T> {
     pub total: i64,
 }
 
-const UNIT_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.name AS area_name, \
+const UNIT_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
      p.code AS programme_code, u.version, u.created_at, u.updated_at \
      FROM units u JOIN areas ar ON ar.code = u.area_code LEFT JOIN programmes p ON p.id = u.programme_id";
-const INSTITUTION_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.name AS area_name, \
+const INSTITUTION_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
      u.address, u.phone, u.email, u.contact_person, u.services, u.version, u.created_at, u.updated_at \
      FROM institutions u JOIN areas ar ON ar.code = u.area_code";
 const PROGRAMME_COLUMNS: &str =

@@ -1,0 +1,46 @@
+// Starts `kopru serve --demo` on a free port with a fresh data directory and
+// launches Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+
+export async function startServer() {
+  const bin = process.env.KOPRU_BIN || join(root, 'target/debug/kopru');
+  const dataDir = mkdtempSync(join(tmpdir(), 'kopru-browser-'));
+  const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
+  // The browser test runs on SQLite; the integration tests cover both engines.
+  const env = { ...process.env, KOPRU_DATABASE_URL: '' };
+  const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const url = await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('server did not start:\n' + log)), 60000);
+    const onData = (d) => {
+      log += d.toString();
+      const m = log.match(/serving on (http:\/\/[0-9.:]+)/);
+      if (m) { clearTimeout(timer); ok(m[1]); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => fail(new Error(`server exited with ${code}:\n${log}`)));
+  });
+  return {
+    url,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
