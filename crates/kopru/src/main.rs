@@ -181,7 +181,10 @@ async fn run(cli: Cli) -> Result<()> {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
-            let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(listen);
+            let bound = listener
+                .local_addr()
+                .map(|a| a.to_string())
+                .unwrap_or(listen);
             eprintln!(
                 "Köprü is serving on http://{bound} ({:?})",
                 settings.location

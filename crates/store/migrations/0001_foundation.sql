@@ -56,6 +56,7 @@ CREATE TABLE units (
     updated_at   TEXT NOT NULL
 );
 CREATE INDEX units_area ON units (area_code);
+CREATE INDEX units_name ON units (name, code);
 
 CREATE TABLE institutions (
     id             TEXT PRIMARY KEY,
@@ -74,6 +75,7 @@ CREATE TABLE institutions (
     updated_at     TEXT NOT NULL
 );
 CREATE INDEX institutions_area ON institutions (area_code);
+CREATE INDEX institutions_name ON institutions (name, code);
 
 CREATE TABLE users (
     id                    TEXT PRIMARY KEY,
