@@ -89,57 +89,63 @@ pub async fn append(conn: &mut AnyConnection, e: &Event) -> Result<i64> {
         Sql::new("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *conn)
             .await?;
-    let at = clock::now();
-    let details = e.details.to_string();
-    let hash = chain_hash(
-        &prev_hash,
-        &EntryFields {
-            seq,
-            at: &at,
-            actor_id: e.actor_id.as_deref(),
-            actor_name: &e.actor_name,
-            action: &e.action,
-            record_type: e.record_type.as_deref(),
-            record_id: e.record_id.as_deref(),
-            area_code: e.area_code.as_deref(),
-            unit_code: e.unit_code.as_deref(),
-            client_addr: e.client_addr.as_deref(),
-            outcome: &e.outcome,
-            details: &details,
-        },
-    );
+    let mut entry = Entry {
+        seq,
+        at: clock::now(),
+        actor_id: e.actor_id.clone(),
+        actor_name: e.actor_name.clone(),
+        action: e.action.clone(),
+        record_type: e.record_type.clone(),
+        record_id: e.record_id.clone(),
+        area_code: e.area_code.clone(),
+        unit_code: e.unit_code.clone(),
+        client_addr: e.client_addr.clone(),
+        outcome: e.outcome.clone(),
+        details: e.details.to_string(),
+        prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry.computed_hash();
+    let hash = entry.hash.clone();
+    let Entry {
+        at,
+        actor_id,
+        actor_name,
+        action,
+        record_type,
+        record_id,
+        area_code,
+        unit_code,
+        client_addr,
+        outcome,
+        details,
+        prev_hash,
+        hash: h,
+        ..
+    } = entry;
     let mut q = Sql::new(
         "INSERT INTO audit_log (seq, at, actor_id, actor_name, action, record_type, record_id, \
          area_code, unit_code, client_addr, outcome, details, prev_hash, hash) VALUES (",
     );
-    q.bind(seq)
-        .push(", ")
-        .bind(at)
-        .push(", ")
-        .bind(e.actor_id.clone())
-        .push(", ");
-    q.bind(e.actor_name.clone())
-        .push(", ")
-        .bind(e.action.clone())
-        .push(", ");
-    q.bind(e.record_type.clone())
-        .push(", ")
-        .bind(e.record_id.clone())
-        .push(", ");
-    q.bind(e.area_code.clone())
-        .push(", ")
-        .bind(e.unit_code.clone())
-        .push(", ");
-    q.bind(e.client_addr.clone())
-        .push(", ")
-        .bind(e.outcome.clone())
-        .push(", ");
-    q.bind(details)
-        .push(", ")
-        .bind(prev_hash)
-        .push(", ")
-        .bind(hash.clone())
-        .push(")");
+    q.bind(seq);
+    for v in [
+        Some(at),
+        actor_id,
+        Some(actor_name),
+        Some(action),
+        record_type,
+        record_id,
+        area_code,
+        unit_code,
+        client_addr,
+        Some(outcome),
+        Some(details),
+        Some(prev_hash),
+        Some(h),
+    ] {
+        q.push(", ").bind(v);
+    }
+    q.push(")");
     q.execute(&mut *conn).await?;
     Sql::new("UPDATE audit_head SET hash = ")
         .bind(hash)
@@ -175,6 +181,29 @@ pub struct Entry {
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+}
+
+impl Entry {
+    /// The hash this entry's fields and `prev_hash` give; equals `hash` unless tampered with.
+    pub fn computed_hash(&self) -> String {
+        chain_hash(
+            &self.prev_hash,
+            &EntryFields {
+                seq: self.seq,
+                at: &self.at,
+                actor_id: self.actor_id.as_deref(),
+                actor_name: &self.actor_name,
+                action: &self.action,
+                record_type: self.record_type.as_deref(),
+                record_id: self.record_id.as_deref(),
+                area_code: self.area_code.as_deref(),
+                unit_code: self.unit_code.as_deref(),
+                client_addr: self.client_addr.as_deref(),
+                outcome: &self.outcome,
+                details: &self.details,
+            },
+        )
+    }
 }
 
 /// Filters for browsing; all optional.
@@ -299,23 +328,7 @@ impl Store {
                         "does not follow the previous entry (inserted or removed entry)",
                     );
                 }
-                let recomputed = chain_hash(
-                    &prev,
-                    &EntryFields {
-                        seq: e.seq,
-                        at: &e.at,
-                        actor_id: e.actor_id.as_deref(),
-                        actor_name: &e.actor_name,
-                        action: &e.action,
-                        record_type: e.record_type.as_deref(),
-                        record_id: e.record_id.as_deref(),
-                        area_code: e.area_code.as_deref(),
-                        unit_code: e.unit_code.as_deref(),
-                        client_addr: e.client_addr.as_deref(),
-                        outcome: &e.outcome,
-                        details: &e.details,
-                    },
-                );
+                let recomputed = e.computed_hash();
                 if recomputed != e.hash {
                     return broken("content changed after it was written");
                 }

@@ -149,7 +149,6 @@ fn push_filter(q: &mut Sql, f: &ListFilter) {
 async fn scoped_page<T>(
     store: &Store,
     select: &str,
-    table: &str,
     entity: Entity,
     grants: &[kopru_domain::Scope],
     f: &ListFilter,
@@ -165,7 +164,10 @@ where
         .push(" OFFSET ")
         .bind(f.offset.max(0));
     let rows = q.fetch_all(store.pool()).await?;
-    let mut c = Sql::new(&format!("SELECT COUNT(*) FROM {table} u WHERE "));
+    let mut c = Sql::new(&format!(
+        "SELECT COUNT(*) FROM {} u WHERE ",
+        entity_table(entity)
+    ));
     push_visible(&mut c, entity, "u", grants);
     push_filter(&mut c, f);
     let (total,): (i64,) = c.fetch_one(store.pool()).await?;
@@ -187,6 +189,50 @@ where
     q.bind(id.to_owned()).push(" AND ");
     push_visible(&mut q, entity, "u", grants);
     Ok(q.fetch_optional(conn).await?)
+}
+
+/// The row as it is before an edit: 404 when the editor cannot see it, 403 when
+/// they can see it but their grants for `manage` do not cover it.
+async fn editable<T>(
+    conn: &mut AnyConnection,
+    select: &str,
+    entity: Entity,
+    by: &Principal,
+    manage: Action,
+    id: &str,
+) -> Result<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let old = scoped_one(
+        &mut *conn,
+        select,
+        entity,
+        &by.grants(Action::ViewDirectory),
+        id,
+    )
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let mut q = Sql::new(&format!(
+        "SELECT 1 FROM {} u WHERE u.id = ",
+        entity_table(entity)
+    ));
+    q.bind(id.to_owned()).push(" AND ");
+    push_visible(&mut q, entity, "u", &by.grants(manage));
+    let may: Option<(i64,)> = q.fetch_optional(conn).await?;
+    if may.is_none() {
+        return Err(StoreError::Forbidden);
+    }
+    Ok(old)
+}
+
+fn entity_table(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Unit => "units",
+        Entity::Institution => "institutions",
+        Entity::User => "users",
+        Entity::AuditEntry => "audit_log",
+    }
 }
 
 async fn area_exists(conn: &mut AnyConnection, code: &str) -> Result<bool> {
@@ -439,7 +485,6 @@ impl Store {
         scoped_page(
             self,
             UNIT_SELECT,
-            "units",
             Entity::Unit,
             &viewer.grants(Action::ViewDirectory),
             f,
@@ -538,27 +583,15 @@ impl Store {
         u: &Unit,
     ) -> Result<UnitRow> {
         let mut tx = self.begin_write().await?;
-        let old: UnitRow = scoped_one(
+        let old: UnitRow = editable(
             tx.conn(),
             UNIT_SELECT,
             Entity::Unit,
-            &by.grants(Action::ViewDirectory),
+            by,
+            Action::ManageUnits,
             id,
         )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        if scoped_one::<UnitRow>(
-            tx.conn(),
-            UNIT_SELECT,
-            Entity::Unit,
-            &by.grants(Action::ManageUnits),
-            id,
-        )
-        .await?
-        .is_none()
-        {
-            return Err(StoreError::Forbidden);
-        }
+        .await?;
         check_place(
             tx.conn(),
             by,
@@ -644,7 +677,6 @@ impl Store {
         scoped_page(
             self,
             INSTITUTION_SELECT,
-            "institutions",
             Entity::Institution,
             &viewer.grants(Action::ViewDirectory),
             f,
@@ -747,27 +779,15 @@ impl Store {
         i: &Institution,
     ) -> Result<InstitutionRow> {
         let mut tx = self.begin_write().await?;
-        let old: InstitutionRow = scoped_one(
+        let old: InstitutionRow = editable(
             tx.conn(),
             INSTITUTION_SELECT,
             Entity::Institution,
-            &by.grants(Action::ViewDirectory),
+            by,
+            Action::ManageInstitutions,
             id,
         )
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        if scoped_one::<InstitutionRow>(
-            tx.conn(),
-            INSTITUTION_SELECT,
-            Entity::Institution,
-            &by.grants(Action::ManageInstitutions),
-            id,
-        )
-        .await?
-        .is_none()
-        {
-            return Err(StoreError::Forbidden);
-        }
+        .await?;
         check_place(
             tx.conn(),
             by,

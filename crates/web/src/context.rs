@@ -38,6 +38,8 @@ pub struct SignedIn {
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub tr: Tr,
+    /// Cookies get `Secure`: configured, or the request came over TLS through a trusted proxy.
+    pub secure_cookies: bool,
     pub user: Option<SignedIn>,
     pub csrf: String,
     pub client_addr: String,
@@ -222,7 +224,7 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
                         locale: ctx.locale(),
                         json,
                     };
-                    let secure = state.config.secure_cookies;
+                    let secure = ctx.secure_cookies;
                     let mut resp = STYLE.scope(style, next.run(req)).await;
                     if let Some(token) = new_csrf {
                         set_cookie(&mut resp, CSRF_COOKIE, &token, None, secure, true);
@@ -333,8 +335,15 @@ async fn build_context(
         }
     }
 
+    let behind_tls = state.config.trust_proxy
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|p| p.eq_ignore_ascii_case("https"));
     let ctx = Ctx {
         tr: Tr::new(locale),
+        secure_cookies: state.config.secure_cookies || behind_tls,
         user: signed_in,
         csrf,
         client_addr: addr,
@@ -347,5 +356,16 @@ async fn build_context(
 impl Ctx {
     pub fn is_current(&self, l: &Locale) -> bool {
         *l == self.locale()
+    }
+}
+
+impl SignedIn {
+    /// (role name in the reader's language, scope) for every assignment.
+    pub fn role_labels(&self, tr: Tr) -> Vec<(String, String)> {
+        self.principal
+            .assignments
+            .iter()
+            .map(|a| (tr.t(&a.role.message_id()), a.scope.to_string()))
+            .collect()
     }
 }

@@ -136,7 +136,8 @@ pub fn router(state: AppState) -> Router {
                     .to_owned();
                 // The path only: query strings may carry search terms such as names.
                 tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
-            }),
+            })
+            .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

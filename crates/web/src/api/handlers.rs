@@ -2,17 +2,17 @@ use crate::context::Auth;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::Param;
 use crate::extract::{JsonBody, QueryArgs};
-use crate::pages::users::parse_assignment;
+use crate::pages::users::{new_user, parse_assignment};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kopru_domain::codes::{Label, Password, Username};
+use kopru_domain::codes::{Label, Password};
 use kopru_domain::export::safe_cell;
 use kopru_domain::reference::{InstitutionDraft, ProgrammeDraft, UnitDraft};
 use kopru_domain::{Action, ValidationErrors};
-use kopru_store::accounts::{ApiToken, AssignmentRow, NewUser, User};
+use kopru_store::accounts::{ApiToken, AssignmentRow, User};
 use kopru_store::audit::{Entry, Filter};
 use kopru_store::directory::{Area, InstitutionRow, ListFilter, ProgrammeRow, UnitRow};
 use serde::{Deserialize, Serialize};
@@ -698,30 +698,16 @@ pub async fn create_user(
     JsonBody(input): JsonBody<UserInput>,
 ) -> AppResult<Response> {
     need(&user, Action::ManageUsers)?;
-    let mut e = ValidationErrors::new();
-    let username = e.take("username", Username::parse(&input.username));
-    let display_name = e.take("display_name", Label::parse(&input.display_name));
-    let password = e.take("password", Password::parse(&input.password));
-    let assignment = parse_assignment(&input.role, &input.scope, &mut e);
-    let (Some(username), Some(display_name), Some(password), Some(a)) =
-        (username, display_name, password, assignment)
-    else {
-        return Err(AppError::Invalid(e));
-    };
-    e.into_result()?;
+    let new = new_user(
+        &input.username,
+        &input.display_name,
+        &input.password,
+        &input.role,
+        &input.scope,
+    )?;
     let created = state
         .store
-        .create_user(
-            &ctx.actor(),
-            Some(&user.principal),
-            NewUser {
-                username,
-                display_name,
-                password,
-                assignments: vec![a],
-                must_change_password: true,
-            },
-        )
+        .create_user(&ctx.actor(), Some(&user.principal), new)
         .await?;
     let roles = state.store.assignments_of(&created.id).await?;
     Ok((

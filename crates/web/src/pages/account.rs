@@ -67,7 +67,7 @@ pub async fn login(
                 SESSION_COOKIE,
                 &secret,
                 Some(SESSION_IDLE.whole_seconds()),
-                state.config.secure_cookies,
+                ctx.secure_cookies,
                 true,
             );
             Ok(resp)
@@ -100,7 +100,7 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> AppResult<Respon
         SESSION_COOKIE,
         "",
         Some(0),
-        state.config.secure_cookies,
+        ctx.secure_cookies,
         true,
     );
     Ok(resp)
@@ -133,7 +133,7 @@ pub async fn set_language(
         LANG_COOKIE,
         locale.tag(),
         Some(365 * 24 * 3600),
-        state.config.secure_cookies,
+        ctx.secure_cookies,
         true,
     );
     Ok(resp)
@@ -167,12 +167,7 @@ async fn account_view(
     errors: FormErrors,
 ) -> AppResult<AccountPage> {
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
-    let roles = user
-        .principal
-        .assignments
-        .iter()
-        .map(|a| (ctx.t(&a.role.message_id()), a.scope.to_string()))
-        .collect();
+    let roles = user.role_labels(ctx.tr);
     let tokens = state.store.tokens_of(&user.principal.user_id).await?;
     Ok(AccountPage {
         must_change: user.must_change_password,
@@ -235,7 +230,7 @@ pub async fn change_password(
                     SESSION_COOKIE,
                     &secret,
                     Some(SESSION_IDLE.whole_seconds()),
-                    state.config.secure_cookies,
+                    ctx.secure_cookies,
                     true,
                 );
                 return Ok(resp);

@@ -25,12 +25,7 @@ pub async fn home(State(state): State<AppState>, Auth(ctx, user): Auth) -> AppRe
     let units = state.store.units(&user.principal, &one).await?.total;
     let institutions = state.store.institutions(&user.principal, &one).await?.total;
     let programmes = state.store.programmes().await?.len() as i64;
-    let roles = user
-        .principal
-        .assignments
-        .iter()
-        .map(|a| (ctx.t(&a.role.message_id()), a.scope.to_string()))
-        .collect();
+    let roles = user.role_labels(ctx.tr);
     Ok(render(&HomePage {
         ctx,
         units,

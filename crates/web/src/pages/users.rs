@@ -119,33 +119,52 @@ pub fn parse_assignment(role: &str, scope: &str, e: &mut ValidationErrors) -> Op
     })
 }
 
+/// Validates a new user's fields (page form and API alike). An administrator's
+/// new user must choose their own password at first sign-in.
+pub fn new_user(
+    username: &str,
+    display_name: &str,
+    password: &str,
+    role: &str,
+    scope: &str,
+) -> Result<NewUser, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let username = e.take("username", Username::parse(username));
+    let display_name = e.take("display_name", Label::parse(display_name));
+    let password = e.take("password", Password::parse(password));
+    let assignment = parse_assignment(role, scope, &mut e);
+    match (username, display_name, password, assignment) {
+        (Some(username), Some(display_name), Some(password), Some(a)) if e.is_empty() => {
+            Ok(NewUser {
+                username,
+                display_name,
+                password,
+                assignments: vec![a],
+                must_change_password: true,
+            })
+        }
+        _ => Err(e),
+    }
+}
+
 pub async fn user_create(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     FormBody(form): FormBody<NewUserForm>,
 ) -> AppResult<Response> {
-    let mut e = ValidationErrors::new();
-    let username = e.take("username", Username::parse(&form.username));
-    let display_name = e.take("display_name", Label::parse(&form.display_name));
-    let password = e.take("password", Password::parse(&form.password));
-    let assignment = parse_assignment(&form.role, &form.scope, &mut e);
-    let result = match (username, display_name, password, assignment) {
-        (Some(username), Some(display_name), Some(password), Some(a)) if e.is_empty() => state
+    let result = match new_user(
+        &form.username,
+        &form.display_name,
+        &form.password,
+        &form.role,
+        &form.scope,
+    ) {
+        Ok(new) => state
             .store
-            .create_user(
-                &ctx.actor(),
-                Some(&user.principal),
-                NewUser {
-                    username,
-                    display_name,
-                    password,
-                    assignments: vec![a],
-                    must_change_password: true,
-                },
-            )
+            .create_user(&ctx.actor(), Some(&user.principal), new)
             .await
             .map_err(AppError::from),
-        _ => Err(AppError::Invalid(e)),
+        Err(e) => Err(AppError::Invalid(e)),
     };
     match result {
         Ok(u) => Ok(Redirect::to(&format!("/users/{}", u.id)).into_response()),

@@ -41,6 +41,7 @@ impl TestApp {
             bearer: None,
             accept_language: None,
             addr: "10.0.0.1".into(),
+            headers: Vec::new(),
         }
     }
 
@@ -82,6 +83,8 @@ pub struct Client<'a> {
     pub bearer: Option<String>,
     pub accept_language: Option<String>,
     pub addr: String,
+    /// Sent with every request (e.g. what a proxy adds).
+    pub headers: Vec<(&'static str, String)>,
 }
 
 #[derive(Debug)]
@@ -133,6 +136,9 @@ impl<'a> Client<'a> {
             h.insert(header::ACCEPT_LANGUAGE, l.parse().unwrap());
         }
         h.insert("x-forwarded-for", self.addr.parse().unwrap());
+        for (k, v) in &self.headers {
+            h.insert(*k, v.parse().unwrap());
+        }
         let resp = self.app.router.clone().oneshot(req).await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
