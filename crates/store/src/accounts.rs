@@ -216,8 +216,10 @@ impl Store {
     }
 
     /// A user as seen by `viewer` (within their user grants), with assignments.
+    /// A person's record was viewed, so the view is audited.
     pub async fn visible_user(
         &self,
+        actor: &Actor,
         viewer: &Principal,
         id: &str,
     ) -> Result<(User, Vec<AssignmentRow>)> {
@@ -229,6 +231,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         let roles = self.assignments_of(&user.id).await?;
+        self.audit(&actor.event("user.view").record("user", &user.id))
+            .await?;
         Ok((user, roles))
     }
 

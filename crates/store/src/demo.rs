@@ -336,7 +336,7 @@ const UNITS: [(&str, &str, &str, &str, &str); 28] = [
 ];
 
 /// (code, name, kind, area, services, phone)
-const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 16] = [
+const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 18] = [
     (
         "SCH-ANK-ALTINDAG",
         "Altındağ Atatürk İlkokulu",
@@ -455,6 +455,22 @@ const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 16] = [
         "family_health_centre",
         "RS-12-KRAGUJEVAC",
         "health_care,family_doctor_registration",
+        "",
+    ),
+    (
+        "BEL-ALTINDAG",
+        "Altındağ Belediyesi Sosyal Yardım İşleri",
+        "municipality",
+        "TR-06-ALTINDAG",
+        "social_assistance,housing",
+        "",
+    ),
+    (
+        "NUF-ALTINDAG",
+        "Altındağ İlçe Nüfus Müdürlüğü",
+        "civil_registry",
+        "TR-06-ALTINDAG",
+        "civil_documents",
         "",
     ),
     (

@@ -682,11 +682,14 @@ pub async fn list_users(
     responses((status = 200, body = UserOut), (status = 404, body = Problem)))]
 pub async fn get_user(
     State(state): State<AppState>,
-    Auth(_, user): Auth,
+    Auth(ctx, user): Auth,
     Param(id): Param<String>,
 ) -> AppResult<Json<UserOut>> {
     need(&user, Action::ViewUsers)?;
-    let (u, roles) = state.store.visible_user(&user.principal, &id).await?;
+    let (u, roles) = state
+        .store
+        .visible_user(&ctx.actor(), &user.principal, &id)
+        .await?;
     Ok(Json(UserOut { user: u, roles }))
 }
 

@@ -213,7 +213,7 @@ async fn detail(
     errors: FormErrors,
     notice: Option<String>,
 ) -> AppResult<UserDetailPage> {
-    let (user, assignments) = state.store.visible_user(viewer, id).await?;
+    let (user, assignments) = state.store.visible_user(&ctx.actor(), viewer, id).await?;
     let roles = role_options(&ctx);
     Ok(UserDetailPage {
         ctx,

@@ -63,6 +63,20 @@ async fn writes_logins_and_exports_are_audited_and_the_chain_verifies() {
 
     c.get("/api/v1/units/export").await;
     assert_eq!(last_action(&app).await, "unit.export");
+    let someone = app
+        .store()
+        .user_by_username("mediator")
+        .await
+        .unwrap()
+        .unwrap();
+    c.get(&format!("/users/{}", someone.id)).await;
+    assert_eq!(
+        last_action(&app).await,
+        "user.view",
+        "viewing a person's record is audited"
+    );
+    c.get(&format!("/api/v1/users/{}", someone.id)).await;
+    assert_eq!(last_action(&app).await, "user.view");
 
     // Auditors browse and filter.
     let mut auditor = app.signed_in("auditor").await;

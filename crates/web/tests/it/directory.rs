@@ -45,6 +45,21 @@ async fn reference_areas_are_complete_and_searchable_in_any_script() {
         StatusCode::NOT_FOUND
     );
 
+    // The demo world has an institution of every kind.
+    let mut admin = app.api_as("admin").await;
+    let kinds: std::collections::BTreeSet<String> =
+        admin.get("/api/v1/institutions?limit=500").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["kind"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(
+        kinds.len(),
+        kopru_domain::reference::InstitutionKind::ALL.len(),
+        "{kinds:?}"
+    );
+
     // In Serbian Cyrillic the page shows Cyrillic names.
     let mut web = app.signed_in("healthmediator").await;
     web.post_form("/lang", &[("lang", "sr-Cyrl"), ("next", "/areas")])
