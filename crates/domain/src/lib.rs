@@ -9,6 +9,7 @@ pub mod codes;
 pub mod error;
 pub mod export;
 pub mod locale;
+pub mod person;
 pub mod policy;
 pub mod reference;
 pub mod role;

@@ -61,10 +61,111 @@ pub fn fold(s: &str) -> String {
     out
 }
 
+/// A sound key for one folded word, built for Turkish, Serbian and Romani names
+/// written by people who drop diacritics or spell by ear: `dj`/`đ` → `d`, `dž`/`c`
+/// (Turkish c is Serbian dž) → `c`, `y` → `j`, `w` → `v`, `x` → `ks`, doubled
+/// letters once, a final `d`/`b`/`g` devoiced, and vowels after the first letter
+/// dropped, so that `Mehmed`/`Mehmet`, `Redžep`/`Recep`, `Đorđević`/`Dordevic`,
+/// `Yusuf`/`Jusuf` share a key and vowel typos do not matter.
+pub fn phonetic(word: &str) -> String {
+    let folded = fold(word).replace(' ', "");
+    // `y` is a consonant (Turkish/Serbian j) at the start or before a vowel, else a vowel.
+    let chars: Vec<char> = folded.chars().collect();
+    let w: String = chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if c != 'y' {
+                c
+            } else if i == 0 || chars.get(i + 1).is_some_and(|n| "aeiou".contains(*n)) {
+                'j'
+            } else {
+                'i'
+            }
+        })
+        .collect();
+    let mut s = w
+        .replace("dj", "d")
+        .replace("dz", "c")
+        .replace("ch", "c")
+        .replace("sh", "s")
+        .replace("zh", "z")
+        .replace("ph", "f")
+        .replace("kh", "h")
+        .replace('q', "k")
+        .replace('w', "v")
+        .replace('x', "ks");
+    if let Some(last) = s.pop() {
+        s.push(match last {
+            'd' => 't',
+            'b' => 'p',
+            'g' => 'k',
+            c => c,
+        });
+    }
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        let vowel = matches!(c, 'a' | 'e' | 'i' | 'o' | 'u');
+        if i > 0 && vowel {
+            continue;
+        }
+        if out.ends_with(c) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The folded words of a name, each at least two characters (initials do not
+/// find anyone).
+pub fn name_tokens(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in fold(name).split(' ') {
+        if t.len() >= 2 && !out.iter().any(|o| o == t) {
+            out.push(t.to_owned());
+        }
+    }
+    out
+}
+
+/// The smallest string greater than every string starting with `prefix`
+/// (for an indexable `token >= prefix AND token < upper` range).
+pub fn prefix_upper_bound(prefix: &str) -> String {
+    let mut b = prefix.as_bytes().to_vec();
+    while let Some(last) = b.pop() {
+        if last < 0x7f {
+            b.push(last + 1);
+            return String::from_utf8(b).unwrap_or_default();
+        }
+    }
+    "\u{7f}".to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn spellings_share_a_sound_key() {
+        for (a, b) in [
+            ("Mehmed", "Mehmet"),
+            ("Redžep", "Recep"),
+            ("Đorđević", "Dordevic"),
+            ("Ђорђевић", "Djordjevic"),
+            ("Šaban", "Şaban"),
+            ("Yusuf", "Jusuf"),
+            ("Ahmeti", "Ahmety"),
+            ("Demirović", "Demirovic"),
+            ("Saliji", "Salija"),
+        ] {
+            assert_eq!(phonetic(a), phonetic(b), "{a} / {b}");
+        }
+        assert_ne!(phonetic("Ahmet"), phonetic("Mehmet"));
+        assert_eq!(name_tokens("Ali  Rıza-Şen A."), vec!["ali", "riza", "sen"]);
+        assert_eq!(prefix_upper_bound("djor"), "djos");
+    }
 
     #[test]
     fn scripts_and_spellings_meet() {
