@@ -20,10 +20,19 @@ pub enum Action {
     ViewUsers,
     ManageUsers,
     ViewAudit,
+    /// Households and people (the registry).
+    ViewPersons,
+    EditPersons,
+    ExportPersons,
+    ImportPersons,
+    /// Special categories, each readable (and so writable) by the roles that need it.
+    ReadEthnicity,
+    ReadHealth,
+    ReadJustice,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -31,7 +40,24 @@ impl Action {
         Action::ViewUsers,
         Action::ManageUsers,
         Action::ViewAudit,
+        Action::ViewPersons,
+        Action::EditPersons,
+        Action::ExportPersons,
+        Action::ImportPersons,
+        Action::ReadEthnicity,
+        Action::ReadHealth,
+        Action::ReadJustice,
     ];
+
+    /// The action that reads (and, with `EditPersons`, writes) a special category.
+    pub fn for_special(c: crate::person::SpecialCategory) -> Action {
+        use crate::person::SpecialCategory::*;
+        match c {
+            Ethnicity => Action::ReadEthnicity,
+            Health | Disability => Action::ReadHealth,
+            CriminalRecord | ViolenceSurvivor => Action::ReadJustice,
+        }
+    }
 }
 
 /// The role matrix. Kept as one `match` so that a reviewer reads every rule in one screen.
@@ -51,6 +77,16 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ViewUsers => matches!(role, Administrator | Auditor),
         ManageUsers => matches!(role, Administrator),
         ViewAudit => matches!(role, Administrator | Auditor),
+        // Programme managers and M&E officers read aggregates only; institutions see
+        // people through referrals (issue 6), never the registry.
+        ViewPersons => role.is_field_worker() || matches!(role, Administrator | UnitCoordinator | Auditor),
+        EditPersons => role.is_field_worker() || matches!(role, Administrator | UnitCoordinator),
+        ExportPersons | ImportPersons => matches!(role, Administrator | UnitCoordinator),
+        // Special categories: only those who work with them; administrators and
+        // auditors keep the system running without reading them.
+        ReadEthnicity => matches!(role, UnitCoordinator | SocialMediator | HealthMediator | PedagogicalAssistant),
+        ReadHealth => matches!(role, UnitCoordinator | SocialMediator | HealthMediator),
+        ReadJustice => matches!(role, UnitCoordinator | SocialMediator),
     }
 }
 
@@ -161,6 +197,19 @@ mod tests {
             (Role::Administrator, Scope::Installation),
         ]);
         assert_eq!(u.grants(Action::ManageUsers), vec![Scope::Installation]);
+    }
+
+    #[test]
+    fn special_categories_stay_with_those_who_need_them() {
+        for r in [Role::Administrator, Role::Auditor, Role::ProgrammeManager, Role::MeOfficer, Role::InstitutionFocalPoint, Role::Volunteer] {
+            for a in [Action::ReadEthnicity, Action::ReadHealth, Action::ReadJustice] {
+                assert!(!role_permits(r, a), "{r:?} {a:?}");
+            }
+        }
+        assert!(role_permits(Role::HealthMediator, Action::ReadHealth));
+        assert!(!role_permits(Role::HealthMediator, Action::ReadJustice));
+        assert!(!role_permits(Role::ProgrammeManager, Action::ViewPersons));
+        assert!(role_permits(Role::Auditor, Action::ViewPersons) && !role_permits(Role::Auditor, Action::EditPersons));
     }
 
     #[test]

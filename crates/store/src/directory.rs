@@ -226,12 +226,14 @@ where
     Ok(old)
 }
 
-fn entity_table(entity: Entity) -> &'static str {
+pub(crate) fn entity_table(entity: Entity) -> &'static str {
     match entity {
         Entity::Unit => "units",
         Entity::Institution => "institutions",
         Entity::User => "users",
         Entity::AuditEntry => "audit_log",
+        Entity::Person => "persons",
+        Entity::Household => "households",
     }
 }
 

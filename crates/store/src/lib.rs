@@ -7,10 +7,12 @@
 pub mod accounts;
 pub mod audit;
 pub mod clock;
+pub mod crypto;
 pub mod demo;
 pub mod directory;
 pub mod error;
 mod reference_data;
+pub mod registry;
 pub mod scope;
 pub mod sql;
 #[cfg(feature = "testing")]
@@ -102,6 +104,8 @@ impl Location {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Keys for special-category data; without them such data can be neither written nor read.
+    keyring: Option<Arc<crypto::Keyring>>,
     /// SQLite allows one writer at a time; queueing writers here, in order, is
     /// fairer and faster than letting them race for the file lock and retry.
     write_gate: Option<Arc<Mutex<()>>>,
@@ -171,12 +175,25 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            keyring: None,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
         })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Gives the store its encryption keys (read from a file or the environment by the caller).
+    pub fn with_keyring(mut self, keyring: crypto::Keyring) -> Self {
+        self.keyring = Some(Arc::new(keyring));
+        self
+    }
+
+    pub fn keyring(&self) -> Result<&crypto::Keyring> {
+        self.keyring
+            .as_deref()
+            .ok_or_else(|| StoreError::Other(crypto::CryptoError::NoKeys.to_string()))
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -20,6 +20,10 @@ pub enum Entity {
     User,
     /// `audit_log` rows: `area_code`, `unit_code`.
     AuditEntry,
+    /// `persons` rows: `area_code` (where they live), `unit_code` (who serves them).
+    Person,
+    /// `households` rows: `area_code`, `unit_code`.
+    Household,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -49,7 +53,7 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         (_, Scope::Installation) => {
             q.push("1 = 1");
         }
-        (Unit | Institution | AuditEntry, Scope::Country(c) | Scope::Area(c)) => {
+        (Unit | Institution | AuditEntry | Person | Household, Scope::Country(c) | Scope::Area(c)) => {
             q.push(&format!("{a}.area_code IN {SUBTREE}"))
                 .bind(c.as_str().to_owned())
                 .push(")");
@@ -66,11 +70,12 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         (Institution, Scope::Institution(c)) => {
             q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
         }
-        (AuditEntry, Scope::Unit(c)) => {
+        (AuditEntry | Person | Household, Scope::Unit(c)) => {
             q.push(&format!("{a}.unit_code = "))
                 .bind(c.as_str().to_owned());
         }
-        (Unit | AuditEntry, Scope::Institution(_)) => {
+        // Institutions see people only through the referrals sent to them.
+        (Unit | AuditEntry | Person | Household, Scope::Institution(_)) => {
             q.push("1 = 0");
         }
         (User, Scope::Country(c) | Scope::Area(c)) => {
