@@ -79,12 +79,17 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ViewAudit => matches!(role, Administrator | Auditor),
         // Programme managers and M&E officers read aggregates only; institutions see
         // people through referrals (issue 6), never the registry.
-        ViewPersons => role.is_field_worker() || matches!(role, Administrator | UnitCoordinator | Auditor),
+        ViewPersons => {
+            role.is_field_worker() || matches!(role, Administrator | UnitCoordinator | Auditor)
+        }
         EditPersons => role.is_field_worker() || matches!(role, Administrator | UnitCoordinator),
         ExportPersons | ImportPersons => matches!(role, Administrator | UnitCoordinator),
         // Special categories: only those who work with them; administrators and
         // auditors keep the system running without reading them.
-        ReadEthnicity => matches!(role, UnitCoordinator | SocialMediator | HealthMediator | PedagogicalAssistant),
+        ReadEthnicity => matches!(
+            role,
+            UnitCoordinator | SocialMediator | HealthMediator | PedagogicalAssistant
+        ),
         ReadHealth => matches!(role, UnitCoordinator | SocialMediator | HealthMediator),
         ReadJustice => matches!(role, UnitCoordinator | SocialMediator),
     }
@@ -201,15 +206,29 @@ mod tests {
 
     #[test]
     fn special_categories_stay_with_those_who_need_them() {
-        for r in [Role::Administrator, Role::Auditor, Role::ProgrammeManager, Role::MeOfficer, Role::InstitutionFocalPoint, Role::Volunteer] {
-            for a in [Action::ReadEthnicity, Action::ReadHealth, Action::ReadJustice] {
+        for r in [
+            Role::Administrator,
+            Role::Auditor,
+            Role::ProgrammeManager,
+            Role::MeOfficer,
+            Role::InstitutionFocalPoint,
+            Role::Volunteer,
+        ] {
+            for a in [
+                Action::ReadEthnicity,
+                Action::ReadHealth,
+                Action::ReadJustice,
+            ] {
                 assert!(!role_permits(r, a), "{r:?} {a:?}");
             }
         }
         assert!(role_permits(Role::HealthMediator, Action::ReadHealth));
         assert!(!role_permits(Role::HealthMediator, Action::ReadJustice));
         assert!(!role_permits(Role::ProgrammeManager, Action::ViewPersons));
-        assert!(role_permits(Role::Auditor, Action::ViewPersons) && !role_permits(Role::Auditor, Action::EditPersons));
+        assert!(
+            role_permits(Role::Auditor, Action::ViewPersons)
+                && !role_permits(Role::Auditor, Action::EditPersons)
+        );
     }
 
     #[test]

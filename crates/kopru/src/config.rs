@@ -19,9 +19,20 @@ struct FileConfig {
     trust_proxy: Option<bool>,
     /// Logs as JSON lines.
     log_json: Option<bool>,
+    /// The file holding the encryption keys for special-category data.
+    key_file: Option<PathBuf>,
+}
+
+/// Where the encryption keys come from. Never the database.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// `KOPRU_KEYS`: the key lines themselves.
+    Env(String),
+    File(PathBuf),
 }
 
 pub struct Settings {
+    pub keys: KeySource,
     pub listen: String,
     pub location: Location,
     pub web: kopru_web::WebConfig,
@@ -55,9 +66,22 @@ impl Settings {
             .or(file.data_dir)
             .unwrap_or_else(|| Path::new("kopru-data").to_path_buf());
         let url = db.database_url.clone().or(file.database_url);
+        let keys = match std::env::var("KOPRU_KEYS")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+        {
+            Some(k) => KeySource::Env(k),
+            None => KeySource::File(
+                std::env::var_os("KOPRU_KEY_FILE")
+                    .map(PathBuf::from)
+                    .or(file.key_file)
+                    .unwrap_or_else(|| data_dir.join("keys").join("kopru.keys")),
+            ),
+        };
         let location =
             Location::resolve(url.as_deref(), &data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Settings {
+            keys,
             listen: std::env::var("KOPRU_LISTEN")
                 .ok()
                 .or(file.listen)
@@ -77,4 +101,53 @@ impl Settings {
                 .unwrap_or(false),
         })
     }
+}
+
+impl KeySource {
+    /// Reads the keyring; a missing default key file is created with a new key
+    /// (readable by its owner only), and the operator is told to keep a copy apart
+    /// from the database backups.
+    pub fn load(&self, create: bool) -> Result<kopru_store::crypto::Keyring> {
+        let text = match self {
+            KeySource::Env(k) => k.clone(),
+            KeySource::File(path) => {
+                if !path.exists() && create {
+                    if let Some(dir) = path.parent() {
+                        std::fs::create_dir_all(dir)
+                            .with_context(|| format!("creating {}", dir.display()))?;
+                    }
+                    write_private(
+                        path,
+                        &format!("{}\n", kopru_store::crypto::Keyring::new_key_line()),
+                    )?;
+                    eprintln!(
+                        "created a new encryption key in {}: keep a copy somewhere safe and apart from database backups; \
+                         without it, special-category data cannot be read",
+                        path.display()
+                    );
+                }
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the key file {}", path.display()))?
+            }
+        };
+        kopru_store::crypto::Keyring::parse(&text)
+            .map_err(|e| anyhow::anyhow!("encryption keys: {e}"))
+    }
+}
+
+pub fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }

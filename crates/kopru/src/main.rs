@@ -90,6 +90,24 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Encryption keys for special-category data.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Add a new key to the key file, make it the active one, and re-encrypt every
+    /// special-category value with it. Old keys stay in the file; remove them only
+    /// after a backup taken since the rotation.
+    Rotate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print a new key line (for KOPRU_KEYS or a key file).
+    Generate,
 }
 
 #[derive(Subcommand)]
@@ -142,7 +160,8 @@ async fn open(db: &DbArgs) -> Result<(Settings, Store)> {
         .await
         .with_context(|| format!("cannot open the database ({:?})", settings.location))?;
     store.migrate().await.context("database migration failed")?;
-    Ok((settings, store))
+    let keyring = settings.keys.load(true)?;
+    Ok((settings, store.with_keyring(keyring)))
 }
 
 fn init_logging(json: bool) {
@@ -335,6 +354,30 @@ async fn run(cli: Cli) -> Result<()> {
             let pending = store.pending_migrations().await?;
             println!("database answers; pending migrations: {pending}");
             println!("listen address: {}", settings.listen);
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Generate,
+        } => {
+            println!("{}", kopru_store::crypto::Keyring::new_key_line());
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { db },
+        } => {
+            let (settings, store) = open(&db).await?;
+            let config::KeySource::File(path) = &settings.keys else {
+                bail!("keys come from KOPRU_KEYS: add a line from `kopru keys generate` at its end, then run `kopru keys rotate` with a key file, or re-run with the new value");
+            };
+            config::write_private(
+                path,
+                &format!("{}\n", kopru_store::crypto::Keyring::new_key_line()),
+            )?;
+            let keyring = settings.keys.load(false)?;
+            let active = keyring.active_id().to_owned();
+            let store = store.with_keyring(keyring);
+            let n = store.reencrypt_special().await.map_err(store_message)?;
+            println!("new active key {active}; re-encrypted {n} values");
             Ok(())
         }
         Command::Openapi => {

@@ -46,11 +46,16 @@ impl Keyring {
                 continue;
             }
             let (id, b64) = line.split_once(':').ok_or(CryptoError::BadKeyLine(i + 1))?;
-            let bytes = B64.decode(b64.trim()).map_err(|_| CryptoError::BadKeyLine(i + 1))?;
+            let bytes = B64
+                .decode(b64.trim())
+                .map_err(|_| CryptoError::BadKeyLine(i + 1))?;
             if bytes.len() != 32 || id.is_empty() || id.contains('.') {
                 return Err(CryptoError::BadKeyLine(i + 1));
             }
-            keys.push((id.trim().to_owned(), XChaCha20Poly1305::new(Key::from_slice(&bytes))));
+            keys.push((
+                id.trim().to_owned(),
+                XChaCha20Poly1305::new(Key::from_slice(&bytes)),
+            ));
         }
         if keys.is_empty() {
             return Err(CryptoError::NoKeys);
@@ -75,7 +80,13 @@ impl Keyring {
         let (id, cipher) = self.keys.last().ok_or(CryptoError::NoKeys)?;
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let ct = cipher
-            .encrypt(&nonce, Payload { msg: plaintext.as_bytes(), aad: aad.as_bytes() })
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| CryptoError::Corrupt)?;
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&ct);
@@ -99,7 +110,13 @@ impl Keyring {
         }
         let (nonce, ct) = blob.split_at(24);
         let pt = cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: aad.as_bytes() })
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| CryptoError::Corrupt)?;
         String::from_utf8(pt).map_err(|_| CryptoError::Corrupt)
     }
@@ -121,13 +138,24 @@ mod tests {
         let c = ring.encrypt("p1/ethnicity", "roma").unwrap();
         assert!(!c.contains("roma"));
         assert_eq!(ring.decrypt("p1/ethnicity", &c).unwrap(), "roma");
-        assert_eq!(ring.decrypt("p2/ethnicity", &c), Err(CryptoError::Corrupt), "bound to its person and field");
+        assert_eq!(
+            ring.decrypt("p2/ethnicity", &c),
+            Err(CryptoError::Corrupt),
+            "bound to its person and field"
+        );
         let two = Keyring::new_key_line();
         let rotated = Keyring::parse(&format!("{one}\n{two}\n")).unwrap();
-        assert_eq!(rotated.decrypt("p1/ethnicity", &c).unwrap(), "roma", "old keys still read");
+        assert_eq!(
+            rotated.decrypt("p1/ethnicity", &c).unwrap(),
+            "roma",
+            "old keys still read"
+        );
         let c2 = rotated.encrypt("p1/ethnicity", "roma").unwrap();
         assert_eq!(Keyring::key_of(&c2), Some(rotated.active_id()));
-        assert!(matches!(ring.decrypt("p1/ethnicity", &c2), Err(CryptoError::UnknownKey(_))));
+        assert!(matches!(
+            ring.decrypt("p1/ethnicity", &c2),
+            Err(CryptoError::UnknownKey(_))
+        ));
         let mut bad = c.clone();
         bad.pop();
         bad.push(if c.ends_with('A') { 'B' } else { 'A' });

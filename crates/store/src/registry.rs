@@ -8,7 +8,9 @@
 use crate::audit::{append, Actor};
 use crate::scope::{push_visible, Entity};
 use crate::{clock, new_id, Result, Sql, Store, StoreError};
-use kopru_domain::person::{ConsentPurpose, Household, LegalBasis, Person, Relationship, SpecialCategory};
+use kopru_domain::person::{
+    ConsentPurpose, Household, LegalBasis, Person, Relationship, SpecialCategory,
+};
 use kopru_domain::policy::{Action, Principal};
 use kopru_domain::search::{fold, name_tokens, phonetic, prefix_upper_bound};
 use kopru_domain::ValidationErrors;
@@ -16,7 +18,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use sqlx::AnyConnection;
 
 fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    serde_json::from_str::<Vec<String>>(text).unwrap_or_default().serialize(s)
+    serde_json::from_str::<Vec<String>>(text)
+        .unwrap_or_default()
+        .serialize(s)
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -160,7 +164,11 @@ impl SpecialValue {
             _ => &["yes", "no", "not_stated"],
         }
     }
-    pub fn validate(c: SpecialCategory, value: &str, notes: &str) -> std::result::Result<Option<Self>, ValidationErrors> {
+    pub fn validate(
+        c: SpecialCategory,
+        value: &str,
+        notes: &str,
+    ) -> std::result::Result<Option<Self>, ValidationErrors> {
         let v = value.trim();
         if v.is_empty() || v == "not_stated" {
             return Ok(None);
@@ -168,8 +176,12 @@ impl SpecialValue {
         if !Self::choices(c).contains(&v) {
             return Err(ValidationErrors::single(c.as_str(), "err-choice"));
         }
-        let notes = kopru_domain::codes::optional_text(notes).map_err(|code| ValidationErrors::single(format!("{}_notes", c.as_str()), code))?;
-        Ok(Some(SpecialValue { value: v.to_owned(), notes }))
+        let notes = kopru_domain::codes::optional_text(notes)
+            .map_err(|code| ValidationErrors::single(format!("{}_notes", c.as_str()), code))?;
+        Ok(Some(SpecialValue {
+            value: v.to_owned(),
+            notes,
+        }))
     }
 }
 
@@ -219,19 +231,46 @@ fn person_fields(p: &Person) -> Vec<(&'static str, Option<String>)> {
         ("family_name", Some(p.family_name.clone())),
         ("father_name", p.father_name.clone()),
         ("mother_name", p.mother_name.clone()),
-        ("aliases", Some(p.aliases.join(", ")).filter(|s| !s.is_empty())),
+        (
+            "aliases",
+            Some(p.aliases.join(", ")).filter(|s| !s.is_empty()),
+        ),
         ("sex", Some(p.sex.as_str().to_owned())),
-        ("birth_date", p.birth.as_ref().map(|b| format!("{} ({})", b.value, b.precision.as_str()))),
+        (
+            "birth_date",
+            p.birth
+                .as_ref()
+                .map(|b| format!("{} ({})", b.value, b.precision.as_str())),
+        ),
         ("national_id", p.national_id.clone()),
         ("nationality", p.nationality.clone()),
         ("phone", p.phone.clone()),
-        ("languages", Some(p.languages.join(", ")).filter(|s| !s.is_empty())),
+        (
+            "languages",
+            Some(p.languages.join(", ")).filter(|s| !s.is_empty()),
+        ),
         ("education", Some(p.education.as_str().to_owned())),
-        ("birth_registered", Some(p.birth_registered.as_str().to_owned())),
+        (
+            "birth_registered",
+            Some(p.birth_registered.as_str().to_owned()),
+        ),
         ("id_card", Some(p.id_card.as_str().to_owned())),
         ("statelessness", Some(p.statelessness.as_str().to_owned())),
-        ("legally_invisible", Some(if p.legally_invisible { "yes" } else { "no" }.to_owned())),
-        ("groups", Some(p.groups.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")).filter(|s| !s.is_empty())),
+        (
+            "legally_invisible",
+            Some(if p.legally_invisible { "yes" } else { "no" }.to_owned()),
+        ),
+        (
+            "groups",
+            Some(
+                p.groups
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+            .filter(|s| !s.is_empty()),
+        ),
         ("unit_code", Some(p.unit_code.to_string())),
         ("area_code", Some(p.area_code.to_string())),
     ]
@@ -246,7 +285,12 @@ fn row_fields(r: &PersonRow) -> Vec<(&'static str, Option<String>)> {
         ("mother_name", r.mother_name.clone()),
         ("aliases", joined(&r.aliases)),
         ("sex", Some(r.sex.clone())),
-        ("birth_date", r.birth_date.as_ref().map(|b| format!("{b} ({})", r.birth_precision.clone().unwrap_or_default()))),
+        (
+            "birth_date",
+            r.birth_date
+                .as_ref()
+                .map(|b| format!("{b} ({})", r.birth_precision.clone().unwrap_or_default())),
+        ),
         ("national_id", r.national_id.clone()),
         ("nationality", r.nationality.clone()),
         ("phone", r.phone.clone()),
@@ -255,7 +299,17 @@ fn row_fields(r: &PersonRow) -> Vec<(&'static str, Option<String>)> {
         ("birth_registered", Some(r.birth_registered.clone())),
         ("id_card", Some(r.id_card.clone())),
         ("statelessness", Some(r.statelessness.clone())),
-        ("legally_invisible", Some(if r.legally_invisible != 0 { "yes" } else { "no" }.to_owned())),
+        (
+            "legally_invisible",
+            Some(
+                if r.legally_invisible != 0 {
+                    "yes"
+                } else {
+                    "no"
+                }
+                .to_owned(),
+            ),
+        ),
         ("groups", joined(&r.groups_list)),
         ("unit_code", Some(r.unit_code.clone())),
         ("area_code", Some(r.area_code.clone())),
@@ -273,16 +327,34 @@ async fn write_history(
     let now = clock::now();
     for (field, old, new) in changes {
         let mut q = Sql::new("INSERT INTO record_history (id, record_type, record_id, version, field, old_value, new_value, changed_by, changed_at) VALUES (");
-        q.bind(new_id()).push(", ").bind(record_type.to_owned()).push(", ").bind(record_id.to_owned()).push(", ")
-            .bind(version).push(", ").bind((*field).to_owned()).push(", ").bind(old.clone()).push(", ")
-            .bind(new.clone()).push(", ").bind(by.to_owned()).push(", ").bind(now.clone()).push(")");
+        q.bind(new_id())
+            .push(", ")
+            .bind(record_type.to_owned())
+            .push(", ")
+            .bind(record_id.to_owned())
+            .push(", ")
+            .bind(version)
+            .push(", ")
+            .bind((*field).to_owned())
+            .push(", ")
+            .bind(old.clone())
+            .push(", ")
+            .bind(new.clone())
+            .push(", ")
+            .bind(by.to_owned())
+            .push(", ")
+            .bind(now.clone())
+            .push(")");
         q.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 async fn write_names(conn: &mut AnyConnection, person_id: &str, p: &Person) -> Result<()> {
-    Sql::new("DELETE FROM person_names WHERE person_id = ").bind(person_id.to_owned()).execute(&mut *conn).await?;
+    Sql::new("DELETE FROM person_names WHERE person_id = ")
+        .bind(person_id.to_owned())
+        .execute(&mut *conn)
+        .await?;
     let mut rows: Vec<(String, &'static str)> = Vec::new();
     let mut add = |text: &str, field: &'static str| {
         for t in name_tokens(text) {
@@ -310,33 +382,60 @@ async fn write_names(conn: &mut AnyConnection, person_id: &str, p: &Person) -> R
         if i > 0 {
             q.push(", ");
         }
-        q.push("(").bind(person_id.to_owned()).push(", ").bind(t.clone()).push(", ").bind(phonetic(t)).push(", ").bind((*f).to_owned()).push(")");
+        q.push("(")
+            .bind(person_id.to_owned())
+            .push(", ")
+            .bind(t.clone())
+            .push(", ")
+            .bind(phonetic(t))
+            .push(", ")
+            .bind((*f).to_owned())
+            .push(")");
     }
     q.execute(conn).await?;
     Ok(())
 }
 
 /// The row of a person `by` may act on with `action`, or NotFound.
-async fn person_for(conn: &mut AnyConnection, by: &Principal, action: Action, id: &str) -> Result<PersonRow> {
-    let mut q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE p.id = "));
+async fn person_for(
+    conn: &mut AnyConnection,
+    by: &Principal,
+    action: Action,
+    id: &str,
+) -> Result<PersonRow> {
+    let mut q = Sql::new(&format!(
+        "SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE p.id = "
+    ));
     q.bind(id.to_owned()).push(" AND ");
     push_visible(&mut q, Entity::Person, "p", &by.grants(action));
     q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
 }
 
 async fn unit_exists(conn: &mut AnyConnection, code: &str) -> Result<bool> {
-    let hit: Option<(i64,)> = Sql::new("SELECT 1 FROM units WHERE code = ").bind(code.to_owned()).fetch_optional(conn).await?;
+    let hit: Option<(i64,)> = Sql::new("SELECT 1 FROM units WHERE code = ")
+        .bind(code.to_owned())
+        .fetch_optional(conn)
+        .await?;
     Ok(hit.is_some())
 }
 
 /// A person or household is placed in a unit and an area, both of which must
 /// exist and lie within the writer's grants.
-async fn check_person_place(conn: &mut AnyConnection, by: &Principal, entity: Entity, unit: &str, area: &str) -> Result<()> {
+async fn check_person_place(
+    conn: &mut AnyConnection,
+    by: &Principal,
+    entity: Entity,
+    unit: &str,
+    area: &str,
+) -> Result<()> {
     let mut e = ValidationErrors::new();
     if !unit_exists(&mut *conn, unit).await? {
         e.push("unit_code", "err-unit-unknown");
     }
-    let area_ok: Option<(i64,)> = Sql::new("SELECT 1 FROM areas WHERE code = ").bind(area.to_owned()).fetch_optional(&mut *conn).await?;
+    let area_ok: Option<(i64,)> = Sql::new("SELECT 1 FROM areas WHERE code = ")
+        .bind(area.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?;
     if area_ok.is_none() {
         e.push("area_code", "err-area-unknown");
     }
@@ -344,7 +443,10 @@ async fn check_person_place(conn: &mut AnyConnection, by: &Principal, entity: En
     // Both the unit and the area must be within the writer's grants.
     let grants = by.grants(Action::EditPersons);
     let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-    q.bind(area.to_owned()).push(" AS area_code, ").bind(unit.to_owned()).push(" AS unit_code) x WHERE ");
+    q.bind(area.to_owned())
+        .push(" AS area_code, ")
+        .bind(unit.to_owned())
+        .push(" AS unit_code) x WHERE ");
     push_visible(&mut q, entity, "x", &grants);
     let ok: Option<(i64,)> = q.fetch_optional(&mut *conn).await?;
     if ok.is_none() {
@@ -357,9 +459,22 @@ impl Store {
     // ---------------- people ----------------
 
     /// Creates a person, optionally as a member of a household.
-    pub async fn create_person(&self, actor: &Actor, by: &Principal, p: &Person, household: Option<(&str, Relationship)>) -> Result<PersonRow> {
+    pub async fn create_person(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        p: &Person,
+        household: Option<(&str, Relationship)>,
+    ) -> Result<PersonRow> {
         let mut tx = self.begin_write().await?;
-        check_person_place(tx.conn(), by, Entity::Person, p.unit_code.as_str(), p.area_code.as_str()).await?;
+        check_person_place(
+            tx.conn(),
+            by,
+            Entity::Person,
+            p.unit_code.as_str(),
+            p.area_code.as_str(),
+        )
+        .await?;
         let id = new_id();
         let now = clock::now();
         let mut q = Sql::new(
@@ -368,15 +483,44 @@ impl Store {
              languages, education, birth_registered, id_card, statelessness, legally_invisible, groups_list, sort_key, \
              version, created_at, updated_at) VALUES (",
         );
-        q.bind(id.clone()).push(", ").bind(p.unit_code.to_string()).push(", ").bind(p.area_code.to_string()).push(", NULL, ");
+        q.bind(id.clone())
+            .push(", ")
+            .bind(p.unit_code.to_string())
+            .push(", ")
+            .bind(p.area_code.to_string())
+            .push(", NULL, ");
         bind_person_values(&mut q, p);
-        q.push(", 1, ").bind(now.clone()).push(", ").bind(now).push(")");
-        q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
+        q.push(", 1, ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(now)
+            .push(")");
+        q.execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
         write_names(tx.conn(), &id, p).await?;
         if let Some((hh, rel)) = household {
-            add_member_in(tx.conn(), by, actor, hh, &id, rel, &clock::now()[..10], "registration").await?;
+            add_member_in(
+                tx.conn(),
+                by,
+                actor,
+                hh,
+                &id,
+                rel,
+                &clock::now()[..10],
+                "registration",
+            )
+            .await?;
         }
-        append(tx.conn(), &actor.event("person.create").record("person", &id).area(Some(p.area_code.as_str())).unit(Some(p.unit_code.as_str()))).await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("person.create")
+                .record("person", &id)
+                .area(Some(p.area_code.as_str()))
+                .unit(Some(p.unit_code.as_str())),
+        )
+        .await?;
         let row = person_for(tx.conn(), by, Action::EditPersons, &id).await?;
         tx.commit().await?;
         Ok(row)
@@ -384,24 +528,52 @@ impl Store {
 
     /// Updates a person if nobody changed the record since `version`; records
     /// every changed field in the history.
-    pub async fn update_person(&self, actor: &Actor, by: &Principal, id: &str, version: i64, p: &Person) -> Result<PersonRow> {
+    pub async fn update_person(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        id: &str,
+        version: i64,
+        p: &Person,
+    ) -> Result<PersonRow> {
         let mut tx = self.begin_write().await?;
         let old = person_for(tx.conn(), by, Action::ViewPersons, id).await?;
-        if person_for(tx.conn(), by, Action::EditPersons, id).await.is_err() {
+        if person_for(tx.conn(), by, Action::EditPersons, id)
+            .await
+            .is_err()
+        {
             return Err(StoreError::Forbidden);
         }
-        check_person_place(tx.conn(), by, Entity::Person, p.unit_code.as_str(), p.area_code.as_str()).await?;
+        check_person_place(
+            tx.conn(),
+            by,
+            Entity::Person,
+            p.unit_code.as_str(),
+            p.area_code.as_str(),
+        )
+        .await?;
         let mut q = Sql::new("UPDATE persons SET unit_code = ");
-        q.bind(p.unit_code.to_string()).push(", area_code = ").bind(p.area_code.to_string());
+        q.bind(p.unit_code.to_string())
+            .push(", area_code = ")
+            .bind(p.area_code.to_string());
         q.push(", (given_names, family_name, father_name, mother_name, aliases, sex, birth_date, birth_precision, birth_year, \
                 id_type, national_id, nationality, phone, phone_digits, languages, education, birth_registered, id_card, \
                 statelessness, legally_invisible, groups_list, sort_key) = (");
         bind_person_values(&mut q, p);
-        q.push("), version = version + 1, updated_at = ").bind(clock::now());
-        q.push(" WHERE id = ").bind(id.to_owned()).push(" AND version = ").bind(version);
-        let n = q.execute(tx.conn()).await.map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
+        q.push("), version = version + 1, updated_at = ")
+            .bind(clock::now());
+        q.push(" WHERE id = ")
+            .bind(id.to_owned())
+            .push(" AND version = ")
+            .bind(version);
+        let n = q
+            .execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
         if n == 0 {
-            return Err(StoreError::Conflict { current: old.version });
+            return Err(StoreError::Conflict {
+                current: old.version,
+            });
         }
         write_names(tx.conn(), id, p).await?;
         let before = row_fields(&old);
@@ -412,11 +584,23 @@ impl Store {
             .filter(|((_, o), (_, n))| o != n)
             .map(|((f, o), (_, n))| (f, o, n))
             .collect();
-        write_history(tx.conn(), "person", id, old.version + 1, &actor.username, &changes).await?;
+        write_history(
+            tx.conn(),
+            "person",
+            id,
+            old.version + 1,
+            &actor.username,
+            &changes,
+        )
+        .await?;
         let fields: Vec<&str> = changes.iter().map(|c| c.0).collect();
         append(
             tx.conn(),
-            &actor.event("person.update").record("person", id).area(Some(p.area_code.as_str())).unit(Some(p.unit_code.as_str()))
+            &actor
+                .event("person.update")
+                .record("person", id)
+                .area(Some(p.area_code.as_str()))
+                .unit(Some(p.unit_code.as_str()))
                 .details(serde_json::json!({ "fields": fields })),
         )
         .await?;
@@ -430,7 +614,14 @@ impl Store {
         let mut conn = self.acquire().await?;
         let row = person_for(&mut conn, by, Action::ViewPersons, id).await?;
         drop(conn);
-        self.audit(&actor.event("person.view").record("person", id).area(Some(&row.area_code)).unit(Some(&row.unit_code))).await?;
+        self.audit(
+            &actor
+                .event("person.view")
+                .record("person", id)
+                .area(Some(&row.area_code))
+                .unit(Some(&row.unit_code)),
+        )
+        .await?;
         Ok(row)
     }
 
@@ -442,11 +633,20 @@ impl Store {
         let q_text = f.q.as_deref().map(str::trim).unwrap_or("");
         let mut q;
         let id_digits = digits(q_text);
-        let looks_numeric = !q_text.is_empty() && q_text.chars().all(|c| c.is_ascii_digit() || " +-()/".contains(c)) && id_digits.len() >= 6;
+        let looks_numeric = !q_text.is_empty()
+            && q_text
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-()/".contains(c))
+            && id_digits.len() >= 6;
         let words = name_tokens(q_text);
         if looks_numeric {
-            q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE (p.national_id = "));
-            q.bind(id_digits.clone()).push(" OR p.phone_digits = ").bind(phone_key(&id_digits).unwrap_or_default()).push(") AND ");
+            q = Sql::new(&format!(
+                "SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE (p.national_id = "
+            ));
+            q.bind(id_digits.clone())
+                .push(" OR p.phone_digits = ")
+                .bind(phone_key(&id_digits).unwrap_or_default())
+                .push(") AND ");
         } else if !words.is_empty() {
             q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} JOIN (SELECT person_id, SUM(s) AS score FROM ("));
             for (i, w) in words.iter().enumerate() {
@@ -454,14 +654,23 @@ impl Store {
                     q.push(" UNION ALL ");
                 }
                 let upper = prefix_upper_bound(w);
-                q.push("SELECT person_id, MAX(CASE WHEN token = ").bind(w.clone())
-                    .push(" THEN 3 WHEN token >= ").bind(w.clone()).push(" AND token < ").bind(upper.clone())
-                    .push(" THEN 2 ELSE 1 END) AS s FROM person_names WHERE (token >= ").bind(w.clone())
-                    .push(" AND token < ").bind(upper).push(") OR sound = ").bind(phonetic(w))
+                q.push("SELECT person_id, MAX(CASE WHEN token = ")
+                    .bind(w.clone())
+                    .push(" THEN 3 WHEN token >= ")
+                    .bind(w.clone())
+                    .push(" AND token < ")
+                    .bind(upper.clone())
+                    .push(" THEN 2 ELSE 1 END) AS s FROM person_names WHERE (token >= ")
+                    .bind(w.clone())
+                    .push(" AND token < ")
+                    .bind(upper)
+                    .push(") OR sound = ")
+                    .bind(phonetic(w))
                     .push(" GROUP BY person_id");
             }
             // Every word must match some name of the person.
-            q.push(") x GROUP BY person_id HAVING COUNT(*) = ").bind(words.len() as i64);
+            q.push(") x GROUP BY person_id HAVING COUNT(*) = ")
+                .bind(words.len() as i64);
             // Or the words are part of the household's address.
             q.push(" UNION ALL SELECT p2.id AS person_id, 1 AS score FROM persons p2 JOIN households h2 ON h2.id = p2.household_id WHERE h2.search_key LIKE ")
                 .bind(format!("%{}%", crate::sql::like_escape(&fold(q_text))))
@@ -482,7 +691,10 @@ impl Store {
         } else {
             q.push(" ORDER BY p.sort_key, p.id");
         }
-        q.push(" LIMIT ").bind(limit).push(" OFFSET ").bind(f.offset.max(0));
+        q.push(" LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(f.offset.max(0));
         let mut rows: Vec<PersonRow> = q.fetch_all(self.pool()).await?;
         // A person matched both by name and by address appears twice; keep the first (best).
         let mut seen = std::collections::HashSet::new();
@@ -493,10 +705,21 @@ impl Store {
     /// Likely existing records of the person being entered: the same ID number,
     /// or names that sound the same with a close birth year, scored simply.
     /// Pairs already judged different are left out; so is `exclude` (the record itself).
-    pub async fn likely_duplicates(&self, by: &Principal, p: &Person, exclude: Option<&str>) -> Result<Vec<Candidate>> {
+    pub async fn likely_duplicates(
+        &self,
+        by: &Principal,
+        p: &Person,
+        exclude: Option<&str>,
+    ) -> Result<Vec<Candidate>> {
         let grants = by.grants(Action::ViewPersons);
-        let given: Vec<String> = name_tokens(&p.given_names).iter().map(|t| phonetic(t)).collect();
-        let family: Vec<String> = name_tokens(&p.family_name).iter().map(|t| phonetic(t)).collect();
+        let given: Vec<String> = name_tokens(&p.given_names)
+            .iter()
+            .map(|t| phonetic(t))
+            .collect();
+        let family: Vec<String> = name_tokens(&p.family_name)
+            .iter()
+            .map(|t| phonetic(t))
+            .collect();
         let mut q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE ("));
         match &p.national_id {
             Some(n) => {
@@ -514,10 +737,15 @@ impl Store {
         if family.is_empty() && given.is_empty() {
             q.push("''");
         }
-        q.push(") GROUP BY person_id HAVING COUNT(DISTINCT sound) >= ").bind(2i64.min((family.len() + given.len()) as i64));
+        q.push(") GROUP BY person_id HAVING COUNT(DISTINCT sound) >= ")
+            .bind(2i64.min((family.len() + given.len()) as i64));
         q.push(")");
         if let Some(b) = &p.birth {
-            q.push(" AND (p.birth_year IS NULL OR (p.birth_year >= ").bind(b.year() - 2).push(" AND p.birth_year <= ").bind(b.year() + 2).push("))");
+            q.push(" AND (p.birth_year IS NULL OR (p.birth_year >= ")
+                .bind(b.year() - 2)
+                .push(" AND p.birth_year <= ")
+                .bind(b.year() + 2)
+                .push("))");
         }
         q.push(")) AND ");
         push_visible(&mut q, Entity::Person, "p", &grants);
@@ -536,8 +764,14 @@ impl Store {
                 score += 0.9;
                 reasons.push("dup-same-id".to_owned());
             }
-            let r_given: Vec<String> = name_tokens(&r.given_names).iter().map(|t| phonetic(t)).collect();
-            let r_family: Vec<String> = name_tokens(&r.family_name).iter().map(|t| phonetic(t)).collect();
+            let r_given: Vec<String> = name_tokens(&r.given_names)
+                .iter()
+                .map(|t| phonetic(t))
+                .collect();
+            let r_family: Vec<String> = name_tokens(&r.family_name)
+                .iter()
+                .map(|t| phonetic(t))
+                .collect();
             let r_all: Vec<&String> = r_given.iter().chain(r_family.iter()).collect();
             if given.iter().any(|g| r_given.contains(g)) {
                 score += 0.3;
@@ -576,7 +810,11 @@ impl Store {
             }
             let score: f64 = f64::min(score, 1.0);
             if score >= 0.6 {
-                out.push(Candidate { person: r, score, reasons });
+                out.push(Candidate {
+                    person: r,
+                    score,
+                    reasons,
+                });
             }
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -585,7 +823,14 @@ impl Store {
     }
 
     /// Remembers that two records are (or are not) the same person.
-    pub async fn record_duplicate_decision(&self, actor: &Actor, by: &Principal, person_id: &str, other_id: &str, decision: &str) -> Result<()> {
+    pub async fn record_duplicate_decision(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+        other_id: &str,
+        decision: &str,
+    ) -> Result<()> {
         if !matches!(decision, "different" | "same") {
             return Err(ValidationErrors::single("decision", "err-choice").into());
         }
@@ -593,11 +838,27 @@ impl Store {
         person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
         person_for(tx.conn(), by, Action::ViewPersons, other_id).await?;
         let mut q = Sql::new("INSERT INTO duplicate_decisions (id, person_id, other_person_id, decision, decided_by, decided_at) VALUES (");
-        q.bind(new_id()).push(", ").bind(person_id.to_owned()).push(", ").bind(other_id.to_owned()).push(", ")
-            .bind(decision.to_owned()).push(", ").bind(actor.username.clone()).push(", ").bind(clock::now()).push(")");
+        q.bind(new_id())
+            .push(", ")
+            .bind(person_id.to_owned())
+            .push(", ")
+            .bind(other_id.to_owned())
+            .push(", ")
+            .bind(decision.to_owned())
+            .push(", ")
+            .bind(actor.username.clone())
+            .push(", ")
+            .bind(clock::now())
+            .push(")");
         q.execute(tx.conn()).await?;
-        append(tx.conn(), &actor.event("person.duplicate_decision").record("person", person_id)
-            .details(serde_json::json!({ "other": other_id, "decision": decision }))).await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("person.duplicate_decision")
+                .record("person", person_id)
+                .details(serde_json::json!({ "other": other_id, "decision": decision })),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -625,14 +886,39 @@ impl Store {
 
     /// Records a consent (or another legal basis) for a purpose.
     #[allow(clippy::too_many_arguments)]
-    pub async fn record_consent(&self, actor: &Actor, by: &Principal, person_id: &str, purpose: ConsentPurpose, basis: LegalBasis, text_version: &str, language: &str, given_on: &str) -> Result<String> {
+    pub async fn record_consent(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+        purpose: ConsentPurpose,
+        basis: LegalBasis,
+        text_version: &str,
+        language: &str,
+        given_on: &str,
+    ) -> Result<String> {
         let mut tx = self.begin_write().await?;
         let p = person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
         let id = new_id();
         let mut q = Sql::new("INSERT INTO consents (id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at) VALUES (");
-        q.bind(id.clone()).push(", ").bind(person_id.to_owned()).push(", ").bind(purpose.as_str().to_owned()).push(", ")
-            .bind(basis.as_str().to_owned()).push(", ").bind(text_version.to_owned()).push(", ").bind(language.to_owned()).push(", ")
-            .bind(given_on.to_owned()).push(", ").bind(actor.username.clone()).push(", ").bind(clock::now()).push(")");
+        q.bind(id.clone())
+            .push(", ")
+            .bind(person_id.to_owned())
+            .push(", ")
+            .bind(purpose.as_str().to_owned())
+            .push(", ")
+            .bind(basis.as_str().to_owned())
+            .push(", ")
+            .bind(text_version.to_owned())
+            .push(", ")
+            .bind(language.to_owned())
+            .push(", ")
+            .bind(given_on.to_owned())
+            .push(", ")
+            .bind(actor.username.clone())
+            .push(", ")
+            .bind(clock::now())
+            .push(")");
         q.execute(tx.conn()).await?;
         append(tx.conn(), &actor.event("consent.record").record("person", person_id).area(Some(&p.area_code)).unit(Some(&p.unit_code))
             .details(serde_json::json!({ "purpose": purpose.as_str(), "legal_basis": basis.as_str(), "text_version": text_version }))).await?;
@@ -640,26 +926,55 @@ impl Store {
         Ok(id)
     }
 
-    pub async fn withdraw_consent(&self, actor: &Actor, by: &Principal, person_id: &str, consent_id: &str, on: &str) -> Result<()> {
+    pub async fn withdraw_consent(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+        consent_id: &str,
+        on: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let p = person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
         let n = Sql::new("UPDATE consents SET withdrawn_on = ")
-            .bind(on.to_owned()).push(", withdrawn_by = ").bind(actor.username.clone()).push(", withdrawn_at = ").bind(clock::now())
-            .push(" WHERE id = ").bind(consent_id.to_owned()).push(" AND person_id = ").bind(person_id.to_owned()).push(" AND withdrawn_on IS NULL")
+            .bind(on.to_owned())
+            .push(", withdrawn_by = ")
+            .bind(actor.username.clone())
+            .push(", withdrawn_at = ")
+            .bind(clock::now())
+            .push(" WHERE id = ")
+            .bind(consent_id.to_owned())
+            .push(" AND person_id = ")
+            .bind(person_id.to_owned())
+            .push(" AND withdrawn_on IS NULL")
             .execute(tx.conn())
             .await?;
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        append(tx.conn(), &actor.event("consent.withdraw").record("person", person_id).area(Some(&p.area_code)).unit(Some(&p.unit_code))
-            .details(serde_json::json!({ "consent": consent_id }))).await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("consent.withdraw")
+                .record("person", person_id)
+                .area(Some(&p.area_code))
+                .unit(Some(&p.unit_code))
+                .details(serde_json::json!({ "consent": consent_id })),
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Whether the person has an active consent (or recorded legal basis) for `purpose`.
-    pub async fn has_consent(conn: &mut AnyConnection, person_id: &str, purpose: ConsentPurpose) -> Result<bool> {
+    pub async fn has_consent(
+        conn: &mut AnyConnection,
+        person_id: &str,
+        purpose: ConsentPurpose,
+    ) -> Result<bool> {
         let hit: Option<(i64,)> = Sql::new("SELECT 1 FROM consents WHERE person_id = ")
-            .bind(person_id.to_owned()).push(" AND purpose = ").bind(purpose.as_str().to_owned())
+            .bind(person_id.to_owned())
+            .push(" AND purpose = ")
+            .bind(purpose.as_str().to_owned())
             .push(" AND withdrawn_on IS NULL")
             .fetch_optional(conn)
             .await?;
@@ -670,7 +985,12 @@ impl Store {
 
     /// The special-category values `by` may read, decrypted; the reading is audited
     /// by category. Categories `by` may not read are absent.
-    pub async fn special(&self, actor: &Actor, by: &Principal, person_id: &str) -> Result<Vec<(SpecialCategory, SpecialValue)>> {
+    pub async fn special(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+    ) -> Result<Vec<(SpecialCategory, SpecialValue)>> {
         let mut conn = self.acquire().await?;
         let p = person_for(&mut conn, by, Action::ViewPersons, person_id).await?;
         // A category is readable when a grant for it covers this person.
@@ -678,7 +998,12 @@ impl Store {
         for c in SpecialCategory::ALL {
             let mut q = Sql::new("SELECT 1 FROM persons p WHERE p.id = ");
             q.bind(person_id.to_owned()).push(" AND ");
-            push_visible(&mut q, Entity::Person, "p", &by.grants(Action::for_special(*c)));
+            push_visible(
+                &mut q,
+                Entity::Person,
+                "p",
+                &by.grants(Action::for_special(*c)),
+            );
             let hit: Option<(i64,)> = q.fetch_optional(&mut *conn).await?;
             if hit.is_some() {
                 readable.push(*c);
@@ -687,57 +1012,123 @@ impl Store {
         if readable.is_empty() {
             return Ok(Vec::new());
         }
-        let rows: Vec<(String, String)> = Sql::new("SELECT category, ciphertext FROM person_special WHERE person_id = ")
-            .bind(person_id.to_owned())
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows: Vec<(String, String)> =
+            Sql::new("SELECT category, ciphertext FROM person_special WHERE person_id = ")
+                .bind(person_id.to_owned())
+                .fetch_all(&mut *conn)
+                .await?;
         drop(conn);
         let keyring = self.keyring()?;
         let mut out = Vec::new();
         for (cat, ct) in rows {
-            let Ok(c) = SpecialCategory::parse(&cat) else { continue };
+            let Ok(c) = SpecialCategory::parse(&cat) else {
+                continue;
+            };
             if !readable.contains(&c) {
                 continue;
             }
-            let text = keyring.decrypt(&format!("{person_id}/{cat}"), &ct).map_err(|e| StoreError::Other(e.to_string()))?;
-            let v: SpecialValue = serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
+            let text = keyring
+                .decrypt(&format!("{person_id}/{cat}"), &ct)
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            let v: SpecialValue =
+                serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
             out.push((c, v));
         }
         let cats: Vec<&str> = readable.iter().map(|c| c.as_str()).collect();
-        self.audit(&actor.event("person.special.read").record("person", person_id).area(Some(&p.area_code)).unit(Some(&p.unit_code))
-            .details(serde_json::json!({ "categories": cats }))).await?;
+        self.audit(
+            &actor
+                .event("person.special.read")
+                .record("person", person_id)
+                .area(Some(&p.area_code))
+                .unit(Some(&p.unit_code))
+                .details(serde_json::json!({ "categories": cats })),
+        )
+        .await?;
         Ok(out)
     }
 
     /// Sets (or, with `None`, removes) one special-category value. Needs an active
     /// consent for services, the right to edit the person and to read the category.
-    pub async fn set_special(&self, actor: &Actor, by: &Principal, person_id: &str, c: SpecialCategory, value: Option<&SpecialValue>) -> Result<()> {
+    pub async fn set_special(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+        c: SpecialCategory,
+        value: Option<&SpecialValue>,
+    ) -> Result<()> {
         let keyring = self.keyring()?;
         let mut tx = self.begin_write().await?;
         let p = person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
-        person_for(tx.conn(), by, Action::for_special(c), person_id).await.map_err(|_| StoreError::Forbidden)?;
-        if value.is_some() && !Self::has_consent(tx.conn(), person_id, ConsentPurpose::Services).await? {
+        person_for(tx.conn(), by, Action::for_special(c), person_id)
+            .await
+            .map_err(|_| StoreError::Forbidden)?;
+        if value.is_some()
+            && !Self::has_consent(tx.conn(), person_id, ConsentPurpose::Services).await?
+        {
             return Err(ValidationErrors::single(c.as_str(), "err-consent-missing").into());
         }
-        let existed: Option<(String,)> = Sql::new("SELECT ciphertext FROM person_special WHERE person_id = ")
-            .bind(person_id.to_owned()).push(" AND category = ").bind(c.as_str().to_owned())
-            .fetch_optional(tx.conn()).await?;
-        Sql::new("DELETE FROM person_special WHERE person_id = ").bind(person_id.to_owned()).push(" AND category = ").bind(c.as_str().to_owned())
-            .execute(tx.conn()).await?;
+        let existed: Option<(String,)> =
+            Sql::new("SELECT ciphertext FROM person_special WHERE person_id = ")
+                .bind(person_id.to_owned())
+                .push(" AND category = ")
+                .bind(c.as_str().to_owned())
+                .fetch_optional(tx.conn())
+                .await?;
+        Sql::new("DELETE FROM person_special WHERE person_id = ")
+            .bind(person_id.to_owned())
+            .push(" AND category = ")
+            .bind(c.as_str().to_owned())
+            .execute(tx.conn())
+            .await?;
         if let Some(v) = value {
             let plain = serde_json::to_string(v).map_err(|e| StoreError::Other(e.to_string()))?;
-            let ct = keyring.encrypt(&format!("{person_id}/{}", c.as_str()), &plain).map_err(|e| StoreError::Other(e.to_string()))?;
+            let ct = keyring
+                .encrypt(&format!("{person_id}/{}", c.as_str()), &plain)
+                .map_err(|e| StoreError::Other(e.to_string()))?;
             let mut q = Sql::new("INSERT INTO person_special (person_id, category, ciphertext, key_id, updated_by, updated_at) VALUES (");
-            q.bind(person_id.to_owned()).push(", ").bind(c.as_str().to_owned()).push(", ").bind(ct).push(", ")
-                .bind(keyring.active_id().to_owned()).push(", ").bind(actor.username.clone()).push(", ").bind(clock::now()).push(")");
+            q.bind(person_id.to_owned())
+                .push(", ")
+                .bind(c.as_str().to_owned())
+                .push(", ")
+                .bind(ct)
+                .push(", ")
+                .bind(keyring.active_id().to_owned())
+                .push(", ")
+                .bind(actor.username.clone())
+                .push(", ")
+                .bind(clock::now())
+                .push(")");
             q.execute(tx.conn()).await?;
         }
         if existed.is_some() || value.is_some() {
             // The history says that it changed, never what it is.
-            let change = (c.as_str(), existed.map(|_| "(recorded)".to_owned()), value.map(|_| "(recorded)".to_owned()));
-            write_history(tx.conn(), "person", person_id, p.version, &actor.username, &[change]).await?;
-            append(tx.conn(), &actor.event("person.special.write").record("person", person_id).area(Some(&p.area_code)).unit(Some(&p.unit_code))
-                .details(serde_json::json!({ "category": c.as_str(), "removed": value.is_none() }))).await?;
+            let change = (
+                c.as_str(),
+                existed.map(|_| "(recorded)".to_owned()),
+                value.map(|_| "(recorded)".to_owned()),
+            );
+            write_history(
+                tx.conn(),
+                "person",
+                person_id,
+                p.version,
+                &actor.username,
+                &[change],
+            )
+            .await?;
+            append(
+                tx.conn(),
+                &actor
+                    .event("person.special.write")
+                    .record("person", person_id)
+                    .area(Some(&p.area_code))
+                    .unit(Some(&p.unit_code))
+                    .details(
+                        serde_json::json!({ "category": c.as_str(), "removed": value.is_none() }),
+                    ),
+            )
+            .await?;
         }
         tx.commit().await
     }
@@ -748,21 +1139,43 @@ impl Store {
         let active = keyring.active_id().to_owned();
         let mut done = 0u64;
         loop {
-            let batch: Vec<(String, String, String)> = Sql::new("SELECT person_id, category, ciphertext FROM person_special WHERE key_id <> ")
-                .bind(active.clone()).push(" LIMIT 500").fetch_all(self.pool()).await?;
+            let batch: Vec<(String, String, String)> = Sql::new(
+                "SELECT person_id, category, ciphertext FROM person_special WHERE key_id <> ",
+            )
+            .bind(active.clone())
+            .push(" LIMIT 500")
+            .fetch_all(self.pool())
+            .await?;
             if batch.is_empty() {
                 break;
             }
             let mut tx = self.begin_write().await?;
             for (pid, cat, ct) in &batch {
                 let aad = format!("{pid}/{cat}");
-                let plain = keyring.decrypt(&aad, ct).map_err(|e| StoreError::Other(e.to_string()))?;
-                let fresh = keyring.encrypt(&aad, &plain).map_err(|e| StoreError::Other(e.to_string()))?;
-                Sql::new("UPDATE person_special SET ciphertext = ").bind(fresh).push(", key_id = ").bind(active.clone())
-                    .push(" WHERE person_id = ").bind(pid.clone()).push(" AND category = ").bind(cat.clone())
-                    .execute(tx.conn()).await?;
+                let plain = keyring
+                    .decrypt(&aad, ct)
+                    .map_err(|e| StoreError::Other(e.to_string()))?;
+                let fresh = keyring
+                    .encrypt(&aad, &plain)
+                    .map_err(|e| StoreError::Other(e.to_string()))?;
+                Sql::new("UPDATE person_special SET ciphertext = ")
+                    .bind(fresh)
+                    .push(", key_id = ")
+                    .bind(active.clone())
+                    .push(" WHERE person_id = ")
+                    .bind(pid.clone())
+                    .push(" AND category = ")
+                    .bind(cat.clone())
+                    .execute(tx.conn())
+                    .await?;
             }
-            append(tx.conn(), &Actor::system("keys").event("keys.reencrypt").details(serde_json::json!({ "rows": batch.len(), "key": active }))).await?;
+            append(
+                tx.conn(),
+                &Actor::system("keys")
+                    .event("keys.reencrypt")
+                    .details(serde_json::json!({ "rows": batch.len(), "key": active })),
+            )
+            .await?;
             tx.commit().await?;
             done += batch.len() as u64;
         }
@@ -771,9 +1184,21 @@ impl Store {
 
     // ---------------- households ----------------
 
-    pub async fn create_household(&self, actor: &Actor, by: &Principal, h: &Household) -> Result<HouseholdRow> {
+    pub async fn create_household(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        h: &Household,
+    ) -> Result<HouseholdRow> {
         let mut tx = self.begin_write().await?;
-        check_person_place(tx.conn(), by, Entity::Household, h.unit_code.as_str(), h.area_code.as_str()).await?;
+        check_person_place(
+            tx.conn(),
+            by,
+            Entity::Household,
+            h.unit_code.as_str(),
+            h.area_code.as_str(),
+        )
+        .await?;
         let id = new_id();
         let now = clock::now();
         let mut q = Sql::new(
@@ -782,46 +1207,132 @@ impl Store {
         );
         q.bind(id.clone()).push(", ");
         bind_household_values(&mut q, h);
-        q.push(", NULL, ").bind(household_key(h)).push(", 1, ").bind(now.clone()).push(", ").bind(now).push(")");
+        q.push(", NULL, ")
+            .bind(household_key(h))
+            .push(", 1, ")
+            .bind(now.clone())
+            .push(", ")
+            .bind(now)
+            .push(")");
         q.execute(tx.conn()).await?;
-        append(tx.conn(), &actor.event("household.create").record("household", &id).area(Some(h.area_code.as_str())).unit(Some(h.unit_code.as_str()))).await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("household.create")
+                .record("household", &id)
+                .area(Some(h.area_code.as_str()))
+                .unit(Some(h.unit_code.as_str())),
+        )
+        .await?;
         let row = household_in(tx.conn(), &[kopru_domain::Scope::Installation], &id).await?;
         tx.commit().await?;
         Ok(row)
     }
 
-    pub async fn update_household(&self, actor: &Actor, by: &Principal, id: &str, version: i64, h: &Household) -> Result<HouseholdRow> {
+    pub async fn update_household(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        id: &str,
+        version: i64,
+        h: &Household,
+    ) -> Result<HouseholdRow> {
         let mut tx = self.begin_write().await?;
         let old = household_in(tx.conn(), &by.grants(Action::ViewPersons), id).await?;
-        household_in(tx.conn(), &by.grants(Action::EditPersons), id).await.map_err(|_| StoreError::Forbidden)?;
-        check_person_place(tx.conn(), by, Entity::Household, h.unit_code.as_str(), h.area_code.as_str()).await?;
+        household_in(tx.conn(), &by.grants(Action::EditPersons), id)
+            .await
+            .map_err(|_| StoreError::Forbidden)?;
+        check_person_place(
+            tx.conn(),
+            by,
+            Entity::Household,
+            h.unit_code.as_str(),
+            h.area_code.as_str(),
+        )
+        .await?;
         let mut q = Sql::new("UPDATE households SET (unit_code, area_code, address, settlement, latitude, longitude, tenure, rooms, tap_water, indoor_toilet, electricity, damp_roof) = (");
         bind_household_values(&mut q, h);
-        q.push("), search_key = ").bind(household_key(h)).push(", version = version + 1, updated_at = ").bind(clock::now())
-            .push(" WHERE id = ").bind(id.to_owned()).push(" AND version = ").bind(version);
+        q.push("), search_key = ")
+            .bind(household_key(h))
+            .push(", version = version + 1, updated_at = ")
+            .bind(clock::now())
+            .push(" WHERE id = ")
+            .bind(id.to_owned())
+            .push(" AND version = ")
+            .bind(version);
         if q.execute(tx.conn()).await? == 0 {
-            return Err(StoreError::Conflict { current: old.version });
+            return Err(StoreError::Conflict {
+                current: old.version,
+            });
         }
         let s = |v: &Option<String>| v.clone();
         let changes: Vec<(&str, Option<String>, Option<String>)> = vec![
-            ("unit_code", Some(old.unit_code.clone()), Some(h.unit_code.to_string())),
-            ("area_code", Some(old.area_code.clone()), Some(h.area_code.to_string())),
+            (
+                "unit_code",
+                Some(old.unit_code.clone()),
+                Some(h.unit_code.to_string()),
+            ),
+            (
+                "area_code",
+                Some(old.area_code.clone()),
+                Some(h.area_code.to_string()),
+            ),
             ("address", s(&old.address), h.address.clone()),
             ("settlement", s(&old.settlement), h.settlement.clone()),
-            ("tenure", Some(old.tenure.clone()), Some(h.tenure.as_str().to_owned())),
-            ("rooms", old.rooms.map(|r| r.to_string()), h.rooms.map(|r| r.to_string())),
-            ("tap_water", Some(old.tap_water.clone()), Some(h.tap_water.as_str().to_owned())),
-            ("indoor_toilet", Some(old.indoor_toilet.clone()), Some(h.indoor_toilet.as_str().to_owned())),
-            ("electricity", Some(old.electricity.clone()), Some(h.electricity.as_str().to_owned())),
-            ("damp_roof", Some(old.damp_roof.clone()), Some(h.damp_roof.as_str().to_owned())),
+            (
+                "tenure",
+                Some(old.tenure.clone()),
+                Some(h.tenure.as_str().to_owned()),
+            ),
+            (
+                "rooms",
+                old.rooms.map(|r| r.to_string()),
+                h.rooms.map(|r| r.to_string()),
+            ),
+            (
+                "tap_water",
+                Some(old.tap_water.clone()),
+                Some(h.tap_water.as_str().to_owned()),
+            ),
+            (
+                "indoor_toilet",
+                Some(old.indoor_toilet.clone()),
+                Some(h.indoor_toilet.as_str().to_owned()),
+            ),
+            (
+                "electricity",
+                Some(old.electricity.clone()),
+                Some(h.electricity.as_str().to_owned()),
+            ),
+            (
+                "damp_roof",
+                Some(old.damp_roof.clone()),
+                Some(h.damp_roof.as_str().to_owned()),
+            ),
         ]
         .into_iter()
         .filter(|(_, o, n)| o != n)
         .collect();
-        write_history(tx.conn(), "household", id, old.version + 1, &actor.username, &changes).await?;
+        write_history(
+            tx.conn(),
+            "household",
+            id,
+            old.version + 1,
+            &actor.username,
+            &changes,
+        )
+        .await?;
         let fields: Vec<&str> = changes.iter().map(|c| c.0).collect();
-        append(tx.conn(), &actor.event("household.update").record("household", id).area(Some(h.area_code.as_str())).unit(Some(h.unit_code.as_str()))
-            .details(serde_json::json!({ "fields": fields }))).await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("household.update")
+                .record("household", id)
+                .area(Some(h.area_code.as_str()))
+                .unit(Some(h.unit_code.as_str()))
+                .details(serde_json::json!({ "fields": fields })),
+        )
+        .await?;
         let row = household_in(tx.conn(), &[kopru_domain::Scope::Installation], id).await?;
         tx.commit().await?;
         Ok(row)
@@ -833,7 +1344,11 @@ impl Store {
     }
 
     /// Members past and present, current first.
-    pub async fn household_members(&self, by: &Principal, household_id: &str) -> Result<Vec<MemberRow>> {
+    pub async fn household_members(
+        &self,
+        by: &Principal,
+        household_id: &str,
+    ) -> Result<Vec<MemberRow>> {
         let mut conn = self.acquire().await?;
         household_in(&mut conn, &by.grants(Action::ViewPersons), household_id).await?;
         Ok(Sql::new(
@@ -849,61 +1364,170 @@ impl Store {
 
     /// Adds a person to a household (ending their current membership elsewhere: a move).
     #[allow(clippy::too_many_arguments)]
-    pub async fn add_member(&self, actor: &Actor, by: &Principal, household_id: &str, person_id: &str, rel: Relationship, on: &str, reason: &str) -> Result<()> {
+    pub async fn add_member(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        household_id: &str,
+        person_id: &str,
+        rel: Relationship,
+        on: &str,
+        reason: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
-        add_member_in(tx.conn(), by, actor, household_id, person_id, rel, on, reason).await?;
+        add_member_in(
+            tx.conn(),
+            by,
+            actor,
+            household_id,
+            person_id,
+            rel,
+            on,
+            reason,
+        )
+        .await?;
         tx.commit().await
     }
 
     /// Ends a membership (left, moved out, died, household split).
-    pub async fn end_membership(&self, actor: &Actor, by: &Principal, member_id: &str, on: &str, reason: &str) -> Result<()> {
+    pub async fn end_membership(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        member_id: &str,
+        on: &str,
+        reason: &str,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let row: Option<(String, String)> = Sql::new("SELECT household_id, person_id FROM household_members WHERE left_on IS NULL AND id = ")
-            .bind(member_id.to_owned()).fetch_optional(tx.conn()).await?;
+        let row: Option<(String, String)> = Sql::new(
+            "SELECT household_id, person_id FROM household_members WHERE left_on IS NULL AND id = ",
+        )
+        .bind(member_id.to_owned())
+        .fetch_optional(tx.conn())
+        .await?;
         let (hh, pid) = row.ok_or(StoreError::NotFound)?;
         household_in(tx.conn(), &by.grants(Action::EditPersons), &hh).await?;
-        Sql::new("UPDATE household_members SET left_on = ").bind(on.to_owned()).push(", leave_reason = ").bind(reason.to_owned())
-            .push(" WHERE id = ").bind(member_id.to_owned()).execute(tx.conn()).await?;
-        Sql::new("UPDATE persons SET household_id = NULL, version = version + 1 WHERE id = ").bind(pid.clone())
-            .push(" AND household_id = ").bind(hh.clone()).execute(tx.conn()).await?;
-        Sql::new("UPDATE households SET head_person_id = NULL WHERE id = ").bind(hh.clone()).push(" AND head_person_id = ").bind(pid.clone())
-            .execute(tx.conn()).await?;
-        append(tx.conn(), &actor.event("household.member.leave").record("household", &hh)
-            .details(serde_json::json!({ "person": pid, "reason": reason, "on": on }))).await?;
+        Sql::new("UPDATE household_members SET left_on = ")
+            .bind(on.to_owned())
+            .push(", leave_reason = ")
+            .bind(reason.to_owned())
+            .push(" WHERE id = ")
+            .bind(member_id.to_owned())
+            .execute(tx.conn())
+            .await?;
+        Sql::new("UPDATE persons SET household_id = NULL, version = version + 1 WHERE id = ")
+            .bind(pid.clone())
+            .push(" AND household_id = ")
+            .bind(hh.clone())
+            .execute(tx.conn())
+            .await?;
+        Sql::new("UPDATE households SET head_person_id = NULL WHERE id = ")
+            .bind(hh.clone())
+            .push(" AND head_person_id = ")
+            .bind(pid.clone())
+            .execute(tx.conn())
+            .await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("household.member.leave")
+                .record("household", &hh)
+                .details(serde_json::json!({ "person": pid, "reason": reason, "on": on })),
+        )
+        .await?;
         tx.commit().await
     }
 }
 
 fn household_key(h: &Household) -> String {
-    fold(&format!("{} {}", h.address.clone().unwrap_or_default(), h.settlement.clone().unwrap_or_default()))
+    fold(&format!(
+        "{} {}",
+        h.address.clone().unwrap_or_default(),
+        h.settlement.clone().unwrap_or_default()
+    ))
 }
 
 fn bind_household_values(q: &mut Sql, h: &Household) {
-    q.bind(h.unit_code.to_string()).push(", ").bind(h.area_code.to_string()).push(", ").bind(h.address.clone()).push(", ")
-        .bind(h.settlement.clone()).push(", ").bind(h.latitude).push(", ").bind(h.longitude).push(", ")
-        .bind(h.tenure.as_str().to_owned()).push(", ").bind(h.rooms).push(", ").bind(h.tap_water.as_str().to_owned()).push(", ")
-        .bind(h.indoor_toilet.as_str().to_owned()).push(", ").bind(h.electricity.as_str().to_owned()).push(", ")
+    q.bind(h.unit_code.to_string())
+        .push(", ")
+        .bind(h.area_code.to_string())
+        .push(", ")
+        .bind(h.address.clone())
+        .push(", ")
+        .bind(h.settlement.clone())
+        .push(", ")
+        .bind(h.latitude)
+        .push(", ")
+        .bind(h.longitude)
+        .push(", ")
+        .bind(h.tenure.as_str().to_owned())
+        .push(", ")
+        .bind(h.rooms)
+        .push(", ")
+        .bind(h.tap_water.as_str().to_owned())
+        .push(", ")
+        .bind(h.indoor_toilet.as_str().to_owned())
+        .push(", ")
+        .bind(h.electricity.as_str().to_owned())
+        .push(", ")
         .bind(h.damp_roof.as_str().to_owned());
 }
 
 /// Binds the person's columns from `given_names` to `sort_key`, in table order.
 fn bind_person_values(q: &mut Sql, p: &Person) {
-    q.bind(p.given_names.clone()).push(", ").bind(p.family_name.clone()).push(", ").bind(p.father_name.clone()).push(", ")
-        .bind(p.mother_name.clone()).push(", ").bind(json(&p.aliases)).push(", ").bind(p.sex.as_str().to_owned()).push(", ")
-        .bind(p.birth.as_ref().map(|b| b.value.clone())).push(", ")
-        .bind(p.birth.as_ref().map(|b| b.precision.as_str().to_owned())).push(", ")
-        .bind(p.birth.as_ref().map(|b| b.year())).push(", ")
-        .bind(p.id_type.map(|t| t.as_str().to_owned())).push(", ").bind(p.national_id.clone()).push(", ")
-        .bind(p.nationality.clone()).push(", ").bind(p.phone.clone()).push(", ")
-        .bind(p.phone.as_deref().and_then(phone_key)).push(", ")
-        .bind(json(&p.languages)).push(", ").bind(p.education.as_str().to_owned()).push(", ")
-        .bind(p.birth_registered.as_str().to_owned()).push(", ").bind(p.id_card.as_str().to_owned()).push(", ")
-        .bind(p.statelessness.as_str().to_owned()).push(", ").bind(i64::from(p.legally_invisible)).push(", ")
-        .bind(json(&p.groups.iter().map(|g| g.as_str()).collect::<Vec<_>>())).push(", ").bind(sort_key(p));
+    q.bind(p.given_names.clone())
+        .push(", ")
+        .bind(p.family_name.clone())
+        .push(", ")
+        .bind(p.father_name.clone())
+        .push(", ")
+        .bind(p.mother_name.clone())
+        .push(", ")
+        .bind(json(&p.aliases))
+        .push(", ")
+        .bind(p.sex.as_str().to_owned())
+        .push(", ")
+        .bind(p.birth.as_ref().map(|b| b.value.clone()))
+        .push(", ")
+        .bind(p.birth.as_ref().map(|b| b.precision.as_str().to_owned()))
+        .push(", ")
+        .bind(p.birth.as_ref().map(|b| b.year()))
+        .push(", ")
+        .bind(p.id_type.map(|t| t.as_str().to_owned()))
+        .push(", ")
+        .bind(p.national_id.clone())
+        .push(", ")
+        .bind(p.nationality.clone())
+        .push(", ")
+        .bind(p.phone.clone())
+        .push(", ")
+        .bind(p.phone.as_deref().and_then(phone_key))
+        .push(", ")
+        .bind(json(&p.languages))
+        .push(", ")
+        .bind(p.education.as_str().to_owned())
+        .push(", ")
+        .bind(p.birth_registered.as_str().to_owned())
+        .push(", ")
+        .bind(p.id_card.as_str().to_owned())
+        .push(", ")
+        .bind(p.statelessness.as_str().to_owned())
+        .push(", ")
+        .bind(i64::from(p.legally_invisible))
+        .push(", ")
+        .bind(json(
+            &p.groups.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        ))
+        .push(", ")
+        .bind(sort_key(p));
 }
 
-async fn household_in(conn: &mut AnyConnection, grants: &[kopru_domain::Scope], id: &str) -> Result<HouseholdRow> {
+async fn household_in(
+    conn: &mut AnyConnection,
+    grants: &[kopru_domain::Scope],
+    id: &str,
+) -> Result<HouseholdRow> {
     let mut q = Sql::new(&format!("{HOUSEHOLD_SELECT} WHERE h.id = "));
     q.bind(id.to_owned()).push(" AND ");
     push_visible(&mut q, Entity::Household, "h", grants);
@@ -911,15 +1535,33 @@ async fn household_in(conn: &mut AnyConnection, grants: &[kopru_domain::Scope], 
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn add_member_in(conn: &mut AnyConnection, by: &Principal, actor: &Actor, household_id: &str, person_id: &str, rel: Relationship, on: &str, reason: &str) -> Result<()> {
+async fn add_member_in(
+    conn: &mut AnyConnection,
+    by: &Principal,
+    actor: &Actor,
+    household_id: &str,
+    person_id: &str,
+    rel: Relationship,
+    on: &str,
+    reason: &str,
+) -> Result<()> {
     let hh = household_in(&mut *conn, &by.grants(Action::EditPersons), household_id).await?;
     // A person lives in one household at a time: joining here ends the membership elsewhere.
-    Sql::new("UPDATE household_members SET left_on = ").bind(on.to_owned()).push(", leave_reason = 'moved' WHERE left_on IS NULL AND person_id = ")
-        .bind(person_id.to_owned()).push(" AND household_id <> ").bind(household_id.to_owned())
-        .execute(&mut *conn).await?;
-    let already: Option<(String,)> = Sql::new("SELECT id FROM household_members WHERE left_on IS NULL AND person_id = ")
-        .bind(person_id.to_owned()).push(" AND household_id = ").bind(household_id.to_owned())
-        .fetch_optional(&mut *conn).await?;
+    Sql::new("UPDATE household_members SET left_on = ")
+        .bind(on.to_owned())
+        .push(", leave_reason = 'moved' WHERE left_on IS NULL AND person_id = ")
+        .bind(person_id.to_owned())
+        .push(" AND household_id <> ")
+        .bind(household_id.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    let already: Option<(String,)> =
+        Sql::new("SELECT id FROM household_members WHERE left_on IS NULL AND person_id = ")
+            .bind(person_id.to_owned())
+            .push(" AND household_id = ")
+            .bind(household_id.to_owned())
+            .fetch_optional(&mut *conn)
+            .await?;
     if already.is_some() {
         return Err(ValidationErrors::single("person_id", "err-already-member").into());
     }
@@ -931,15 +1573,36 @@ async fn add_member_in(conn: &mut AnyConnection, by: &Principal, actor: &Actor, 
         }
     }
     let mut q = Sql::new("INSERT INTO household_members (id, household_id, person_id, relationship, joined_on, join_reason, recorded_by, recorded_at) VALUES (");
-    q.bind(new_id()).push(", ").bind(household_id.to_owned()).push(", ").bind(person_id.to_owned()).push(", ")
-        .bind(rel.as_str().to_owned()).push(", ").bind(on.to_owned()).push(", ").bind(reason.to_owned()).push(", ")
-        .bind(actor.username.clone()).push(", ").bind(clock::now()).push(")");
+    q.bind(new_id())
+        .push(", ")
+        .bind(household_id.to_owned())
+        .push(", ")
+        .bind(person_id.to_owned())
+        .push(", ")
+        .bind(rel.as_str().to_owned())
+        .push(", ")
+        .bind(on.to_owned())
+        .push(", ")
+        .bind(reason.to_owned())
+        .push(", ")
+        .bind(actor.username.clone())
+        .push(", ")
+        .bind(clock::now())
+        .push(")");
     q.execute(&mut *conn).await?;
-    Sql::new("UPDATE persons SET household_id = ").bind(household_id.to_owned()).push(", version = version + 1 WHERE id = ")
-        .bind(person_id.to_owned()).execute(&mut *conn).await?;
+    Sql::new("UPDATE persons SET household_id = ")
+        .bind(household_id.to_owned())
+        .push(", version = version + 1 WHERE id = ")
+        .bind(person_id.to_owned())
+        .execute(&mut *conn)
+        .await?;
     if rel == Relationship::Head {
-        Sql::new("UPDATE households SET head_person_id = ").bind(person_id.to_owned()).push(" WHERE id = ")
-            .bind(household_id.to_owned()).execute(&mut *conn).await?;
+        Sql::new("UPDATE households SET head_person_id = ")
+            .bind(person_id.to_owned())
+            .push(" WHERE id = ")
+            .bind(household_id.to_owned())
+            .execute(&mut *conn)
+            .await?;
     }
     append(&mut *conn, &actor.event("household.member.join").record("household", household_id).area(Some(&hh.area_code)).unit(Some(&hh.unit_code))
         .details(serde_json::json!({ "person": person_id, "relationship": rel.as_str(), "reason": reason, "on": on }))).await?;

@@ -53,7 +53,10 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         (_, Scope::Installation) => {
             q.push("1 = 1");
         }
-        (Unit | Institution | AuditEntry | Person | Household, Scope::Country(c) | Scope::Area(c)) => {
+        (
+            Unit | Institution | AuditEntry | Person | Household,
+            Scope::Country(c) | Scope::Area(c),
+        ) => {
             q.push(&format!("{a}.area_code IN {SUBTREE}"))
                 .bind(c.as_str().to_owned())
                 .push(")");

@@ -142,6 +142,18 @@ async fn pg_template(url: &str) -> String {
         .clone()
 }
 
+/// One key for the whole test run (keys never enter the database, so the
+/// template's encrypted rows, if any, are readable with it).
+pub fn test_key_line() -> String {
+    static KEYS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEYS.get_or_init(crate::crypto::Keyring::new_key_line)
+        .clone()
+}
+
+pub fn test_keyring() -> crate::crypto::Keyring {
+    crate::crypto::Keyring::parse(&test_key_line()).expect("test key")
+}
+
 /// A fresh, migrated database holding the demo world: PostgreSQL when
 /// `KOPRU_TEST_POSTGRES_URL` is set, SQLite otherwise.
 pub async fn fresh_db() -> TestDb {
@@ -156,7 +168,10 @@ pub async fn fresh_db() -> TestDb {
             .await
             .expect("create test database");
             let location = Location::Postgres(with_database(&url, &name));
-            let store = Store::open(&location).await.expect("open test database");
+            let store = Store::open(&location)
+                .await
+                .expect("open test database")
+                .with_keyring(test_keyring());
             TestDb {
                 store,
                 location,
@@ -169,7 +184,10 @@ pub async fn fresh_db() -> TestDb {
             let path = dir.join("kopru.db");
             std::fs::copy(&template, &path).expect("copy template");
             let location = Location::SqliteFile(path);
-            let store = Store::open(&location).await.expect("open test database");
+            let store = Store::open(&location)
+                .await
+                .expect("open test database")
+                .with_keyring(test_keyring());
             TestDb {
                 store,
                 location,

@@ -53,6 +53,9 @@ pub enum AppError {
     Csrf,
     #[error("internal error: {0}")]
     Internal(String),
+    /// The person being registered may already be on record.
+    #[error("possible duplicates")]
+    PossibleDuplicates(Vec<kopru_store::registry::Candidate>),
     /// The user must set a new password first (pages only).
     #[error("password change required")]
     MustChangePassword,
@@ -155,6 +158,11 @@ impl AppError {
                 "problem-throttled",
             ),
             AppError::Csrf => (StatusCode::FORBIDDEN, "csrf", "problem-csrf"),
+            AppError::PossibleDuplicates(_) => (
+                StatusCode::CONFLICT,
+                "possible-duplicate",
+                "problem-possible-duplicate",
+            ),
             AppError::MustChangePassword => (
                 StatusCode::FORBIDDEN,
                 "password-change-required",
@@ -223,6 +231,7 @@ impl IntoResponse for AppError {
         };
         let current = match &self {
             AppError::Conflict { current } => current.clone(),
+            AppError::PossibleDuplicates(c) => Some(serde_json::json!({ "candidates": c })),
             _ => None,
         };
         let problem = Problem {

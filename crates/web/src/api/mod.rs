@@ -3,6 +3,7 @@
 //! store calls as the pages.
 
 mod handlers;
+pub mod registry;
 
 use crate::AppState;
 use axum::routing::{delete, get, post};
@@ -40,6 +41,41 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
         .route("/audit", get(list_audit))
+        .route(
+            "/persons",
+            get(registry::list_persons).post(registry::create_person),
+        )
+        .route(
+            "/persons/{id}",
+            get(registry::get_person).put(registry::update_person),
+        )
+        .route("/persons/{id}/history", get(registry::person_history))
+        .route("/persons/{id}/special", get(registry::get_special))
+        .route(
+            "/persons/{id}/special/{category}",
+            axum::routing::put(registry::put_special),
+        )
+        .route(
+            "/persons/{id}/consents",
+            get(registry::list_consents).post(registry::add_consent),
+        )
+        .route(
+            "/persons/{id}/consents/{cid}/withdraw",
+            post(registry::withdraw_consent),
+        )
+        .route("/households", post(registry::create_household))
+        .route(
+            "/households/{id}",
+            get(registry::get_household).put(registry::update_household),
+        )
+        .route(
+            "/households/{id}/members",
+            get(registry::list_members).post(registry::add_member),
+        )
+        .route(
+            "/households/{id}/members/{mid}/end",
+            post(registry::end_member),
+        )
 }
 
 #[derive(OpenApi)]
@@ -60,6 +96,11 @@ pub fn routes() -> Router<AppState> {
         list_users, create_user, get_user, add_role, remove_role, reset_password, set_status,
         list_tokens, create_token, revoke_token,
         list_audit,
+        registry::list_persons, registry::create_person, registry::get_person, registry::update_person,
+        registry::person_history, registry::get_special, registry::put_special,
+        registry::list_consents, registry::add_consent, registry::withdraw_consent,
+        registry::create_household, registry::get_household, registry::update_household,
+        registry::list_members, registry::add_member, registry::end_member,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

@@ -8,4 +8,5 @@ mod audit;
 mod auth;
 mod directory;
 mod i18n;
+mod registry;
 mod robustness;
