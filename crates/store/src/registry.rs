@@ -721,11 +721,8 @@ impl Store {
             .map(|t| phonetic(t))
             .collect();
         let mut q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE ("));
-        match &p.national_id {
-            Some(n) => {
-                q.push("p.national_id = ").bind(n.clone()).push(" OR ");
-            }
-            None => {}
+        if let Some(n) = &p.national_id {
+            q.push("p.national_id = ").bind(n.clone()).push(" OR ");
         }
         q.push("(p.id IN (SELECT person_id FROM person_names WHERE sound IN (");
         for (i, s) in family.iter().chain(given.iter()).enumerate() {
@@ -991,6 +988,16 @@ impl Store {
         by: &Principal,
         person_id: &str,
     ) -> Result<Vec<(SpecialCategory, SpecialValue)>> {
+        Ok(self.special_view(actor, by, person_id).await?.1)
+    }
+
+    /// The categories `by` may read (and so write) for this person, and their values.
+    pub async fn special_view(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+    ) -> Result<(Vec<SpecialCategory>, Vec<(SpecialCategory, SpecialValue)>)> {
         let mut conn = self.acquire().await?;
         let p = person_for(&mut conn, by, Action::ViewPersons, person_id).await?;
         // A category is readable when a grant for it covers this person.
@@ -1010,7 +1017,7 @@ impl Store {
             }
         }
         if readable.is_empty() {
-            return Ok(Vec::new());
+            return Ok((readable, Vec::new()));
         }
         let rows: Vec<(String, String)> =
             Sql::new("SELECT category, ciphertext FROM person_special WHERE person_id = ")
@@ -1044,7 +1051,7 @@ impl Store {
                 .details(serde_json::json!({ "categories": cats })),
         )
         .await?;
-        Ok(out)
+        Ok((readable, out))
     }
 
     /// Sets (or, with `None`, removes) one special-category value. Needs an active

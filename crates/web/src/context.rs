@@ -75,6 +75,7 @@ impl Ctx {
             "manage_institutions" => ManageInstitutions,
             "manage_programmes" => ManageProgrammes,
             "manage_users" => ManageUsers,
+            "persons" => ViewPersons,
             _ => ViewDirectory,
         };
         u.principal.may(a)

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod directory;
 pub mod home;
+pub mod registry;
 pub mod users;
 
 use crate::error::{AppError, AppResult};
@@ -62,6 +63,35 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password", post(users::password_reset))
         .route("/users/{id}/status", post(users::status_set))
         .route("/audit", get(audit::audit_page))
+        .route("/persons", get(registry::persons_page))
+        .route(
+            "/persons/new",
+            get(registry::person_new).post(registry::person_create),
+        )
+        .route("/persons/{id}", get(registry::person_detail))
+        .route(
+            "/persons/{id}/edit",
+            get(registry::person_edit).post(registry::person_update),
+        )
+        .route("/persons/{id}/consents", post(registry::consent_add))
+        .route(
+            "/persons/{id}/consents/{cid}/withdraw",
+            post(registry::consent_withdraw),
+        )
+        .route("/persons/{id}/special", post(registry::special_set))
+        .route(
+            "/households/new",
+            get(registry::household_new).post(registry::household_create),
+        )
+        .route("/households/{id}", get(registry::household_detail))
+        .route(
+            "/households/{id}/edit",
+            get(registry::household_edit).post(registry::household_update),
+        )
+        .route(
+            "/households/{id}/members/{mid}/end",
+            post(registry::member_end),
+        )
 }
 
 pub fn render<T: Template>(t: &T) -> AppResult<Html<String>> {

@@ -526,3 +526,174 @@ async fn household_membership_keeps_its_history() {
         .collect();
     assert_eq!(fields, vec!["latitude", "rooms"]);
 }
+
+fn person_id_from(location: &str) -> String {
+    location.trim_start_matches("/persons/").to_owned()
+}
+
+#[tokio::test]
+async fn a_mediator_registers_a_household_and_its_people_through_the_pages() {
+    let app = spawn_app().await;
+    let mut c = app.signed_in("mediator").await;
+    assert!(
+        c.get("/").await.body.contains("href=\"/persons\""),
+        "the registry is in the navigation"
+    );
+    let r = c
+        .post_form(
+            "/households/new",
+            &[
+                ("unit_code", "SHKB-ANK-01"),
+                ("area_code", "TR-06-ALTINDAG"),
+                ("address", "Önder Mahallesi 1024. Sokak 5"),
+                ("settlement", "Önder"),
+                ("tenure", "informal"),
+                ("rooms", "2"),
+                ("tap_water", "no"),
+                ("indoor_toilet", "no"),
+                ("electricity", "yes"),
+                ("damp_roof", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let hh = r.location();
+    let page = c.get(&hh).await;
+    assert!(
+        page.body.contains("Önder Mahallesi 1024. Sokak 5") && page.body.contains("Tapusuz"),
+        "{}",
+        page.body
+    );
+    let hh_id = hh.trim_start_matches("/households/").to_owned();
+    let form = c.get(&format!("/persons/new?household={hh_id}")).await;
+    assert!(
+        form.body.contains(&format!("value=\"{hh_id}\"")),
+        "household carried into the form"
+    );
+    let fields = |given: &'static str, rel: &'static str| {
+        vec![
+            ("given_names", given),
+            ("family_name", "Kaya"),
+            ("father_name", "İsmail"),
+            ("sex", "female"),
+            ("birth_date", "2015"),
+            ("unit_code", "SHKB-ANK-01"),
+            ("area_code", "TR-06-ALTINDAG"),
+            ("household_id", ""),
+            ("relationship", rel),
+            ("groups", "informal_settlement"),
+            ("languages", "romani, tr"),
+        ]
+    };
+    let mut first = fields("Elif", "child");
+    first[7] = ("household_id", Box::leak(hh_id.clone().into_boxed_str()));
+    let r = c.post_form("/persons/new", &first).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let elif = person_id_from(&r.location());
+    // The same girl typed again with another spelling: the form warns and keeps what was typed.
+    let mut again = fields("Elıf", "child");
+    again[7] = ("household_id", Box::leak(hh_id.clone().into_boxed_str()));
+    let r = c.post_form("/persons/new", &again).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains("zaten kayıtlı olabilir") && r.body.contains(&format!("/persons/{elif}")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"Elıf\""));
+    // Her sister, confirmed as a different person.
+    let mut sister = fields("Eda", "child");
+    sister[7] = ("household_id", Box::leak(hh_id.clone().into_boxed_str()));
+    sister.push(("confirm_new", "1"));
+    let r = c.post_form("/persons/new", &sister).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // The person page: profile, household, consent; then consent and a sensitive value.
+    let page = c.get(&format!("/persons/{elif}")).await.body;
+    assert!(
+        page.contains("Gecekondu")
+            && page.contains("Eda Kaya")
+            && page.contains("Hizmetler için açık rıza yok"),
+        "{page}"
+    );
+    let r = c
+        .post_form(
+            &format!("/persons/{elif}/special"),
+            &[("category", "ethnicity"), ("value", "roma")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post_form(
+            &format!("/persons/{elif}/consents"),
+            &[
+                ("purpose", "services"),
+                ("legal_basis", "explicit_consent"),
+                ("text_version", "2026-01"),
+                ("language", "tr"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = c
+        .post_form(
+            &format!("/persons/{elif}/special"),
+            &[("category", "ethnicity"), ("value", "roma")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = c.get(&format!("/persons/{elif}")).await.body;
+    assert!(page.contains("<option value=\"roma\" selected>"), "{page}");
+    // A volunteer sees the person but not the sensitive section.
+    add_volunteer(&app).await;
+    let mut v = app.signed_in("ankvolunteer").await;
+    let page = v.get(&format!("/persons/{elif}")).await.body;
+    assert!(
+        page.contains("Elif Kaya") && !page.contains("id=\"special\""),
+        "{page}"
+    );
+
+    // Editing from a stale form: refused, differences shown.
+    let form = c.get(&format!("/persons/{elif}/edit")).await.body;
+    assert!(
+        form.contains("name=\"version\" value=\"2\""),
+        "joining the household bumped the version"
+    );
+    let mut edit = fields("Elif", "child");
+    edit.push(("version", "1"));
+    let r = c.post_form(&format!("/persons/{elif}/edit"), &edit).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let mut edit = fields("Elif Naz", "child");
+    edit.push(("version", "2"));
+    let r = c.post_form(&format!("/persons/{elif}/edit"), &edit).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = c.get(&format!("/persons/{elif}")).await.body;
+    assert!(
+        page.contains("Elif Naz Kaya") && page.contains("<td>Elif</td><td>Elif Naz</td>"),
+        "history shows before and after: {page}"
+    );
+    // The search page finds her by a Latin spelling without Turkish letters.
+    let list = c.get("/persons?q=elif%20kaya").await.body;
+    assert!(list.contains(&format!("/persons/{elif}")));
+}
+
+async fn add_volunteer(app: &TestApp) {
+    use kopru_domain::{codes::*, policy::Assignment, Role, Scope};
+    app.store()
+        .create_user(
+            &kopru_store::audit::Actor::system("t"),
+            None,
+            kopru_store::accounts::NewUser {
+                username: Username::parse("ankvolunteer").unwrap(),
+                display_name: Label::parse("Gönüllü").unwrap(),
+                password: Password::parse(DEMO_PASSWORD).unwrap(),
+                assignments: vec![Assignment {
+                    role: Role::Volunteer,
+                    scope: Scope::parse("unit:SHKB-ANK-01").unwrap(),
+                }],
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+}

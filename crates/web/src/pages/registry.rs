@@ -1,0 +1,944 @@
+//! Registry pages: search, person and household forms and records.
+
+use super::{form_errors, render, FormErrors};
+use crate::api::registry::{
+    create_person_checked, membership_reason, today, validate_consent, ConsentInput, PersonInput,
+};
+use crate::context::{Auth, Ctx, SignedIn};
+use crate::error::{AppError, AppResult};
+use crate::extract::{FormBody, Param, QueryArgs};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kopru_domain::person::{
+    ConsentPurpose, Education, Group, IdCard, IdType, LegalBasis, Relationship, SpecialCategory,
+    Statelessness, Tenure, YesNoUnknown,
+};
+use kopru_domain::Action;
+use kopru_store::directory::{ListFilter, UnitRow};
+use kopru_store::registry::{
+    Candidate, ConsentRow, HistoryRow, HouseholdRow, MemberRow, PersonFilter, PersonRow,
+    SpecialValue,
+};
+use serde::Deserialize;
+
+const PAGE: i64 = 50;
+
+/// (value, label) options for a closed list, labels from `<prefix>-<value>`.
+fn opts(
+    ctx: &Ctx,
+    prefix: &str,
+    values: impl IntoIterator<Item = &'static str>,
+) -> Vec<(String, String)> {
+    values
+        .into_iter()
+        .map(|v| {
+            (
+                v.to_owned(),
+                ctx.t(&format!("{prefix}-{}", v.replace('_', "-"))),
+            )
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "persons.html")]
+pub struct PersonsPage {
+    pub ctx: Ctx,
+    pub q: String,
+    pub rows: Vec<PersonRow>,
+    pub page: i64,
+    pub has_more: bool,
+    pub can_edit: bool,
+}
+
+impl PersonsPage {
+    pub fn next_link(&self) -> String {
+        super::query_string(&[("q", &self.q), ("page", &(self.page + 1).to_string())])
+    }
+    pub fn prev_link(&self) -> String {
+        super::query_string(&[("q", &self.q), ("page", &(self.page - 1).to_string())])
+    }
+}
+
+pub async fn persons_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<SearchQuery>,
+) -> AppResult<Response> {
+    if !user.principal.may(Action::ViewPersons) {
+        return Err(AppError::Forbidden);
+    }
+    let page = q.page.unwrap_or(1).max(1);
+    let mut rows = state
+        .store
+        .persons(
+            &user.principal,
+            &PersonFilter {
+                q: Some(q.q.clone()),
+                limit: PAGE,
+                offset: (page - 1) * PAGE,
+                ..Default::default()
+            },
+        )
+        .await?;
+    let has_more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    let can_edit = user.principal.may(Action::EditPersons);
+    Ok(render(&PersonsPage {
+        ctx,
+        q: q.q,
+        rows,
+        page,
+        has_more,
+        can_edit,
+    })?
+    .into_response())
+}
+
+/// The person form's fields, as the browser sends them.
+#[derive(Deserialize, Default, Clone)]
+pub struct PersonForm {
+    #[serde(default)]
+    pub given_names: String,
+    #[serde(default)]
+    pub family_name: String,
+    #[serde(default)]
+    pub father_name: String,
+    #[serde(default)]
+    pub mother_name: String,
+    #[serde(default)]
+    pub aliases: String,
+    #[serde(default)]
+    pub sex: String,
+    #[serde(default)]
+    pub birth_date: String,
+    #[serde(default)]
+    pub birth_estimated: String,
+    #[serde(default)]
+    pub id_type: String,
+    #[serde(default)]
+    pub national_id: String,
+    #[serde(default)]
+    pub nationality: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub languages: String,
+    #[serde(default)]
+    pub education: String,
+    #[serde(default)]
+    pub birth_registered: String,
+    #[serde(default)]
+    pub id_card: String,
+    #[serde(default)]
+    pub statelessness: String,
+    #[serde(default)]
+    pub legally_invisible: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub unit_code: String,
+    #[serde(default)]
+    pub area_code: String,
+    #[serde(default)]
+    pub household_id: String,
+    #[serde(default)]
+    pub relationship: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub confirm_new: String,
+}
+
+impl PersonForm {
+    fn input(&self) -> PersonInput {
+        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
+        PersonInput {
+            given_names: self.given_names.clone(),
+            family_name: self.family_name.clone(),
+            father_name: opt(&self.father_name),
+            mother_name: opt(&self.mother_name),
+            aliases: self.aliases.lines().map(str::to_owned).collect(),
+            sex: opt(&self.sex),
+            birth_date: opt(&self.birth_date),
+            birth_estimated: !self.birth_estimated.is_empty(),
+            id_type: opt(&self.id_type),
+            national_id: opt(&self.national_id),
+            nationality: opt(&self.nationality),
+            phone: opt(&self.phone),
+            languages: self
+                .languages
+                .split([',', ';'])
+                .map(str::to_owned)
+                .collect(),
+            education: opt(&self.education),
+            birth_registered: opt(&self.birth_registered),
+            id_card: opt(&self.id_card),
+            statelessness: opt(&self.statelessness),
+            legally_invisible: !self.legally_invisible.is_empty(),
+            groups: self.groups.clone(),
+            unit_code: self.unit_code.clone(),
+            area_code: self.area_code.clone(),
+            household_id: opt(&self.household_id),
+            relationship: opt(&self.relationship),
+            version: self.version.trim().parse().ok(),
+            confirm_new: !self.confirm_new.is_empty(),
+        }
+    }
+
+    fn from_row(r: &PersonRow) -> Self {
+        let list = PersonRow::list;
+        PersonForm {
+            given_names: r.given_names.clone(),
+            family_name: r.family_name.clone(),
+            father_name: r.father_name.clone().unwrap_or_default(),
+            mother_name: r.mother_name.clone().unwrap_or_default(),
+            aliases: list(&r.aliases).join("\n"),
+            sex: r.sex.clone(),
+            birth_date: r.birth_date.clone().unwrap_or_default(),
+            birth_estimated: if r.birth_precision.as_deref() == Some("estimated") {
+                "1".into()
+            } else {
+                String::new()
+            },
+            id_type: r.id_type.clone().unwrap_or_default(),
+            national_id: r.national_id.clone().unwrap_or_default(),
+            nationality: r.nationality.clone().unwrap_or_default(),
+            phone: r.phone.clone().unwrap_or_default(),
+            languages: list(&r.languages).join(", "),
+            education: r.education.clone(),
+            birth_registered: r.birth_registered.clone(),
+            id_card: r.id_card.clone(),
+            statelessness: r.statelessness.clone(),
+            legally_invisible: if r.legally_invisible != 0 {
+                "1".into()
+            } else {
+                String::new()
+            },
+            groups: list(&r.groups_list),
+            unit_code: r.unit_code.clone(),
+            area_code: r.area_code.clone(),
+            household_id: r.household_id.clone().unwrap_or_default(),
+            relationship: String::new(),
+            version: r.version.to_string(),
+            confirm_new: String::new(),
+        }
+    }
+
+    pub fn has_group(&self, g: &str) -> bool {
+        self.groups.iter().any(|x| x == g)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "person_form.html")]
+pub struct PersonFormPage {
+    pub ctx: Ctx,
+    pub id: Option<String>,
+    pub form: PersonForm,
+    pub errors: FormErrors,
+    pub candidates: Vec<Candidate>,
+    pub conflict: Vec<(String, String, String)>,
+    pub units: Vec<UnitRow>,
+    pub sexes: Vec<(String, String)>,
+    pub id_types: Vec<(String, String)>,
+    pub educations: Vec<(String, String)>,
+    pub yes_no: Vec<(String, String)>,
+    pub id_cards: Vec<(String, String)>,
+    pub statelessness: Vec<(String, String)>,
+    pub groups: Vec<(String, String)>,
+    pub relationships: Vec<(String, String)>,
+}
+
+impl PersonFormPage {
+    async fn new(
+        state: &AppState,
+        ctx: Ctx,
+        user: &SignedIn,
+        id: Option<String>,
+        form: PersonForm,
+    ) -> AppResult<Self> {
+        let units = state
+            .store
+            .units(
+                &user.principal,
+                &ListFilter {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .rows;
+        Ok(PersonFormPage {
+            sexes: opts(&ctx, "sex", ["female", "male", "unknown"]),
+            id_types: opts(&ctx, "id-type", IdType::ALL.iter().map(|v| v.as_str())),
+            educations: opts(&ctx, "education", Education::ALL.iter().map(|v| v.as_str())),
+            yes_no: opts(&ctx, "answer", YesNoUnknown::ALL.iter().map(|v| v.as_str())),
+            id_cards: opts(&ctx, "id-card", IdCard::ALL.iter().map(|v| v.as_str())),
+            statelessness: opts(
+                &ctx,
+                "statelessness",
+                Statelessness::ALL.iter().map(|v| v.as_str()),
+            ),
+            groups: opts(&ctx, "group", Group::ALL.iter().map(|v| v.as_str())),
+            relationships: opts(
+                &ctx,
+                "relationship",
+                Relationship::ALL.iter().map(|v| v.as_str()),
+            ),
+            ctx,
+            id,
+            form,
+            errors: FormErrors::default(),
+            candidates: Vec::new(),
+            conflict: Vec::new(),
+            units,
+        })
+    }
+
+    pub fn reason(&self, id: &str) -> String {
+        self.ctx.t(id)
+    }
+    pub fn percent(&self, score: &f64) -> String {
+        format!("{:.0}%", score * 100.0)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewPersonQuery {
+    #[serde(default)]
+    household: String,
+}
+
+pub async fn person_new(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<NewPersonQuery>,
+) -> AppResult<Response> {
+    if !user.principal.may(Action::EditPersons) {
+        return Err(AppError::Forbidden);
+    }
+    let mut form = PersonForm::default();
+    if !q.household.is_empty() {
+        let hh = state.store.household(&user.principal, &q.household).await?;
+        form.household_id = hh.id;
+        form.unit_code = hh.unit_code;
+        form.area_code = hh.area_code;
+        form.relationship = "child".into();
+    }
+    let page = PersonFormPage::new(&state, ctx, &user, None, form).await?;
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn person_create(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(form): FormBody<PersonForm>,
+) -> AppResult<Response> {
+    match create_person_checked(&state, &ctx, &user, &form.input()).await {
+        Ok((row, _)) => Ok(Redirect::to(&format!("/persons/{}", row.id)).into_response()),
+        Err(AppError::PossibleDuplicates(candidates)) => {
+            let mut page = PersonFormPage::new(&state, ctx, &user, None, form).await?;
+            page.candidates = candidates;
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let mut page = PersonFormPage::new(&state, ctx, &user, None, form).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn person_edit(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let row = state
+        .store
+        .person(&ctx.actor(), &user.principal, &id)
+        .await?;
+    let page =
+        PersonFormPage::new(&state, ctx, &user, Some(id), PersonForm::from_row(&row)).await?;
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn person_update(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(form): FormBody<PersonForm>,
+) -> AppResult<Response> {
+    let input = form.input();
+    let version = input.version.ok_or(AppError::BadRequest("err-version"))?;
+    let result = match input.draft().validate(&today()) {
+        Ok(p) => state
+            .store
+            .update_person(&ctx.actor(), &user.principal, &id, version, &p)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(AppError::Conflict { .. }) => {
+            let row = state
+                .store
+                .person(&ctx.actor(), &user.principal, &id)
+                .await?;
+            let current = PersonForm::from_row(&row);
+            let pairs = [
+                ("given_names", &form.given_names, &current.given_names),
+                ("family_name", &form.family_name, &current.family_name),
+                ("father_name", &form.father_name, &current.father_name),
+                ("birth_date", &form.birth_date, &current.birth_date),
+                ("national_id", &form.national_id, &current.national_id),
+                ("phone", &form.phone, &current.phone),
+                ("area_code", &form.area_code, &current.area_code),
+            ];
+            let conflict = pairs
+                .iter()
+                .filter(|(_, a, b)| a.trim() != b.trim())
+                .map(|(f, a, b)| {
+                    (
+                        ctx.t(&format!("field-{}", f.replace('_', "-"))),
+                        (*a).clone(),
+                        (*b).clone(),
+                    )
+                })
+                .collect();
+            let mut page = PersonFormPage::new(&state, ctx, &user, Some(id), current).await?;
+            page.conflict = conflict;
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let mut page = PersonFormPage::new(&state, ctx, &user, Some(id), form).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+/// A special category the viewer may read and write: (category, current value, notes, choices).
+pub type SpecialRow = (String, String, Option<String>, Vec<(String, String)>);
+
+#[derive(Template)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    pub ctx: Ctx,
+    pub p: PersonRow,
+    pub household: Option<HouseholdRow>,
+    pub members: Vec<MemberRow>,
+    pub consents: Vec<ConsentRow>,
+    pub special: Vec<SpecialRow>,
+    pub history: Vec<HistoryRow>,
+    pub can_edit: bool,
+    pub has_services_consent: bool,
+    pub purposes: Vec<(String, String)>,
+    pub bases: Vec<(String, String)>,
+    pub errors: FormErrors,
+}
+
+impl PersonPage {
+    pub fn birth(&self) -> String {
+        birth_display(&self.ctx, &self.p.birth_date, &self.p.birth_precision)
+    }
+    pub fn label(&self, prefix: &str, v: &str) -> String {
+        self.ctx.t(&format!("{prefix}-{}", v.replace('_', "-")))
+    }
+    pub fn list(&self, text: &str) -> Vec<String> {
+        PersonRow::list(text)
+    }
+    pub fn field_name(&self, f: &str) -> String {
+        self.ctx.t(&format!("field-{}", f.replace('_', "-")))
+    }
+}
+
+/// "1985", "≈1985", "03.1985", "12.03.1985": a birth date shown as precisely as it is known.
+pub fn birth_display(ctx: &Ctx, date: &Option<String>, precision: &Option<String>) -> String {
+    let Some(d) = date else { return String::new() };
+    match precision.as_deref() {
+        Some("estimated") => format!("≈{d}"),
+        Some("year") => d.clone(),
+        Some("month") => match ctx.locale() {
+            kopru_domain::Locale::En => d.clone(),
+            _ => format!("{}.{}", &d[5..7.min(d.len())], &d[..4]),
+        },
+        _ => ctx.tr.date(d),
+    }
+}
+
+async fn person_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &SignedIn,
+    id: &str,
+    errors: FormErrors,
+) -> AppResult<PersonPage> {
+    let p = state
+        .store
+        .person(&ctx.actor(), &user.principal, id)
+        .await?;
+    let (household, members) = match &p.household_id {
+        Some(h) => (
+            Some(state.store.household(&user.principal, h).await?),
+            state.store.household_members(&user.principal, h).await?,
+        ),
+        None => (None, Vec::new()),
+    };
+    let consents = state.store.consents(&user.principal, id).await?;
+    let has_services_consent = consents
+        .iter()
+        .any(|c| c.purpose == "services" && c.withdrawn_on.is_none());
+    let (readable, values) = state
+        .store
+        .special_view(&ctx.actor(), &user.principal, id)
+        .await?;
+    // One row per category the user may read (and so write): current value, notes, choices.
+    let mut special = Vec::new();
+    for c in SpecialCategory::ALL {
+        if !readable.contains(c) {
+            continue;
+        }
+        let v: Option<&SpecialValue> = values.iter().find(|(k, _)| k == c).map(|(_, v)| v);
+        let choices = SpecialValue::choices(*c)
+            .iter()
+            .map(|ch| {
+                (
+                    (*ch).to_owned(),
+                    ctx.t(&format!("special-value-{}", ch.replace('_', "-"))),
+                )
+            })
+            .collect();
+        special.push((
+            c.as_str().to_owned(),
+            v.map(|v| v.value.clone())
+                .unwrap_or_else(|| "not_stated".into()),
+            v.and_then(|v| v.notes.clone()),
+            choices,
+        ));
+    }
+    let history = state.store.person_history(&user.principal, id).await?;
+    let can_edit = user.principal.may(Action::EditPersons);
+    Ok(PersonPage {
+        purposes: opts(
+            &ctx,
+            "purpose",
+            ConsentPurpose::ALL.iter().map(|v| v.as_str()),
+        ),
+        bases: opts(&ctx, "basis", LegalBasis::ALL.iter().map(|v| v.as_str())),
+        ctx,
+        p,
+        household,
+        members,
+        consents,
+        special,
+        history,
+        can_edit,
+        has_services_consent,
+        errors,
+    })
+}
+
+pub async fn person_detail(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    Ok(
+        render(&person_view(&state, ctx, &user, &id, FormErrors::default()).await?)?
+            .into_response(),
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct ConsentForm {
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    legal_basis: String,
+    #[serde(default)]
+    text_version: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    given_on: String,
+}
+
+pub async fn consent_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<ConsentForm>,
+) -> AppResult<Response> {
+    let input = ConsentInput {
+        purpose: f.purpose,
+        legal_basis: f.legal_basis,
+        text_version: f.text_version,
+        language: f.language,
+        given_on: Some(f.given_on),
+    };
+    match validate_consent(&input) {
+        Ok((p, b, v, l, on)) => {
+            state
+                .store
+                .record_consent(&ctx.actor(), &user.principal, &id, p, b, &v, &l, &on)
+                .await?;
+            Ok(Redirect::to(&format!("/persons/{id}#consent")).into_response())
+        }
+        Err(e) => {
+            let page =
+                person_view(&state, ctx.clone(), &user, &id, FormErrors::new(ctx.tr, &e)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn consent_withdraw(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, cid)): Param<(String, String)>,
+) -> AppResult<Response> {
+    state
+        .store
+        .withdraw_consent(&ctx.actor(), &user.principal, &id, &cid, &today())
+        .await?;
+    Ok(Redirect::to(&format!("/persons/{id}#consent")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct SpecialForm {
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    notes: String,
+}
+
+pub async fn special_set(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<SpecialForm>,
+) -> AppResult<Response> {
+    let c = SpecialCategory::parse(&f.category).map_err(|_| AppError::BadRequest("err-form"))?;
+    let result = match SpecialValue::validate(c, &f.value, &f.notes) {
+        Ok(v) => state
+            .store
+            .set_special(&ctx.actor(), &user.principal, &id, c, v.as_ref())
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/persons/{id}#special")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = person_view(&state, ctx, &user, &id, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+// ---------- households ----------
+
+#[derive(Deserialize, Default, Clone)]
+pub struct HouseholdForm {
+    #[serde(default)]
+    pub unit_code: String,
+    #[serde(default)]
+    pub area_code: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub settlement: String,
+    #[serde(default)]
+    pub latitude: String,
+    #[serde(default)]
+    pub longitude: String,
+    #[serde(default)]
+    pub tenure: String,
+    #[serde(default)]
+    pub rooms: String,
+    #[serde(default)]
+    pub tap_water: String,
+    #[serde(default)]
+    pub indoor_toilet: String,
+    #[serde(default)]
+    pub electricity: String,
+    #[serde(default)]
+    pub damp_roof: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+impl HouseholdForm {
+    fn draft(&self) -> kopru_domain::person::HouseholdDraft {
+        kopru_domain::person::HouseholdDraft {
+            unit_code: self.unit_code.clone(),
+            area_code: self.area_code.clone(),
+            address: self.address.clone(),
+            settlement: self.settlement.clone(),
+            latitude: self.latitude.clone(),
+            longitude: self.longitude.clone(),
+            tenure: self.tenure.clone(),
+            rooms: self.rooms.clone(),
+            tap_water: self.tap_water.clone(),
+            indoor_toilet: self.indoor_toilet.clone(),
+            electricity: self.electricity.clone(),
+            damp_roof: self.damp_roof.clone(),
+        }
+    }
+    fn from_row(h: &HouseholdRow) -> Self {
+        HouseholdForm {
+            unit_code: h.unit_code.clone(),
+            area_code: h.area_code.clone(),
+            address: h.address.clone().unwrap_or_default(),
+            settlement: h.settlement.clone().unwrap_or_default(),
+            latitude: h.latitude.map(|v| v.to_string()).unwrap_or_default(),
+            longitude: h.longitude.map(|v| v.to_string()).unwrap_or_default(),
+            tenure: h.tenure.clone(),
+            rooms: h.rooms.map(|v| v.to_string()).unwrap_or_default(),
+            tap_water: h.tap_water.clone(),
+            indoor_toilet: h.indoor_toilet.clone(),
+            electricity: h.electricity.clone(),
+            damp_roof: h.damp_roof.clone(),
+            version: h.version.to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "household_form.html")]
+pub struct HouseholdFormPage {
+    pub ctx: Ctx,
+    pub id: Option<String>,
+    pub form: HouseholdForm,
+    pub errors: FormErrors,
+    pub units: Vec<UnitRow>,
+    pub tenures: Vec<(String, String)>,
+    pub yes_no: Vec<(String, String)>,
+    pub conflict: Vec<(String, String, String)>,
+}
+
+impl HouseholdFormPage {
+    async fn new(
+        state: &AppState,
+        ctx: Ctx,
+        user: &SignedIn,
+        id: Option<String>,
+        form: HouseholdForm,
+    ) -> AppResult<Self> {
+        let units = state
+            .store
+            .units(
+                &user.principal,
+                &ListFilter {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .rows;
+        Ok(HouseholdFormPage {
+            tenures: opts(&ctx, "tenure", Tenure::ALL.iter().map(|v| v.as_str())),
+            yes_no: opts(&ctx, "answer", YesNoUnknown::ALL.iter().map(|v| v.as_str())),
+            ctx,
+            id,
+            form,
+            errors: FormErrors::default(),
+            units,
+            conflict: Vec::new(),
+        })
+    }
+    /// The housing questions, with the form's current answers.
+    pub fn housing(&self) -> Vec<(&'static str, String, String)> {
+        [
+            ("tap_water", &self.form.tap_water),
+            ("indoor_toilet", &self.form.indoor_toilet),
+            ("electricity", &self.form.electricity),
+            ("damp_roof", &self.form.damp_roof),
+        ]
+        .into_iter()
+        .map(|(f, v)| {
+            (
+                f,
+                self.ctx.t(&format!("field-{}", f.replace('_', "-"))),
+                v.clone(),
+            )
+        })
+        .collect()
+    }
+}
+
+pub async fn household_new(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+) -> AppResult<Response> {
+    if !user.principal.may(Action::EditPersons) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(
+        render(&HouseholdFormPage::new(&state, ctx, &user, None, HouseholdForm::default()).await?)?
+            .into_response(),
+    )
+}
+
+pub async fn household_create(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(form): FormBody<HouseholdForm>,
+) -> AppResult<Response> {
+    let result = match form.draft().validate() {
+        Ok(h) => state
+            .store
+            .create_household(&ctx.actor(), &user.principal, &h)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(row) => Ok(Redirect::to(&format!("/households/{}", row.id)).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let mut page = HouseholdFormPage::new(&state, ctx, &user, None, form).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn household_edit(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let row = state.store.household(&user.principal, &id).await?;
+    Ok(render(
+        &HouseholdFormPage::new(&state, ctx, &user, Some(id), HouseholdForm::from_row(&row))
+            .await?,
+    )?
+    .into_response())
+}
+
+pub async fn household_update(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(form): FormBody<HouseholdForm>,
+) -> AppResult<Response> {
+    let version: i64 = form
+        .version
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest("err-version"))?;
+    let result = match form.draft().validate() {
+        Ok(h) => state
+            .store
+            .update_household(&ctx.actor(), &user.principal, &id, version, &h)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(AppError::Invalid(e)),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/households/{id}")).into_response()),
+        Err(AppError::Conflict { .. }) => {
+            let row = state.store.household(&user.principal, &id).await?;
+            let current = HouseholdForm::from_row(&row);
+            let conflict = [
+                ("address", &form.address, &current.address),
+                ("settlement", &form.settlement, &current.settlement),
+                ("area_code", &form.area_code, &current.area_code),
+            ]
+            .iter()
+            .filter(|(_, a, b)| a.trim() != b.trim())
+            .map(|(f, a, b)| {
+                (
+                    ctx.t(&format!("field-{}", f.replace('_', "-"))),
+                    (*a).clone(),
+                    (*b).clone(),
+                )
+            })
+            .collect();
+            let mut page = HouseholdFormPage::new(&state, ctx, &user, Some(id), current).await?;
+            page.conflict = conflict;
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let mut page = HouseholdFormPage::new(&state, ctx, &user, Some(id), form).await?;
+            page.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+pub struct HouseholdPage {
+    pub ctx: Ctx,
+    pub h: HouseholdRow,
+    pub members: Vec<MemberRow>,
+    pub can_edit: bool,
+}
+
+impl HouseholdPage {
+    pub fn label(&self, prefix: &str, v: &str) -> String {
+        self.ctx.t(&format!("{prefix}-{}", v.replace('_', "-")))
+    }
+    pub fn birth(&self, m: &MemberRow) -> String {
+        birth_display(&self.ctx, &m.birth_date, &m.birth_precision)
+    }
+}
+
+pub async fn household_detail(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let h = state.store.household(&user.principal, &id).await?;
+    let members = state.store.household_members(&user.principal, &id).await?;
+    let can_edit = user.principal.may(Action::EditPersons);
+    Ok(render(&HouseholdPage {
+        ctx,
+        h,
+        members,
+        can_edit,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct LeaveForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn member_end(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, mid)): Param<(String, String)>,
+    FormBody(f): FormBody<LeaveForm>,
+) -> AppResult<Response> {
+    let reason = membership_reason(&f.reason, true)?;
+    state
+        .store
+        .end_membership(&ctx.actor(), &user.principal, &mid, &today(), &reason)
+        .await?;
+    Ok(Redirect::to(&format!("/households/{id}")).into_response())
+}
