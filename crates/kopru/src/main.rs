@@ -195,6 +195,12 @@ async fn run(cli: Cli) -> Result<()> {
                 kopru_store::demo::load(&store)
                     .await
                     .context("loading demo data")?;
+                let n = kopru_store::demo::load_people(&store, 900)
+                    .await
+                    .context("loading demo people")?;
+                if n > 0 {
+                    eprintln!("loaded {n} demo people");
+                }
             }
             let listen = listen.unwrap_or_else(|| settings.listen.clone());
             let listener = tokio::net::TcpListener::bind(&listen)

@@ -578,3 +578,400 @@ pub async fn load(store: &Store) -> Result<()> {
     }
     Ok(())
 }
+
+// ---------------- demo people ----------------
+
+/// A small deterministic generator (no dependency, same world on every machine).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[self.below(xs.len())]
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+const TR_MALE: &[&str] = &[
+    "Mehmet", "Ali", "Hasan", "Hüseyin", "İsmail", "Mustafa", "Ahmet", "Recep", "Şaban", "Ramazan",
+    "Erdal", "Cengiz", "Gökhan", "Serkan", "Tuncay", "Emre", "Şükrü", "Yusuf",
+];
+const TR_FEMALE: &[&str] = &[
+    "Ayşe", "Fatma", "Emine", "Hatice", "Zeynep", "Elif", "Songül", "Gülşen", "Esra", "Derya",
+    "Nurcan", "Sevgi", "Şükran", "Naciye", "Melek", "Dilek",
+];
+const TR_FAMILY: &[&str] = &[
+    "Yılmaz", "Kaya", "Demir", "Çelik", "Şahin", "Yıldız", "Aydın", "Öztürk", "Arslan", "Doğan",
+    "Kılıç", "Aslan", "Çetin", "Kara", "Koç", "Kurt", "Özdemir", "Akın", "Gündüz", "Erdem", "Işık",
+    "Güneş",
+];
+const RS_MALE: &[&str] = &[
+    "Šaban", "Redžep", "Bajram", "Sejdi", "Ramiz", "Ćazim", "Dževdet", "Nenad", "Dragan", "Zoran",
+    "Dejan", "Miloš", "Nikola", "Marko", "Esad", "Muharem", "Đorđe", "Ljubiša",
+];
+const RS_FEMALE: &[&str] = &[
+    "Fatima",
+    "Ljiljana",
+    "Snežana",
+    "Dragana",
+    "Jelena",
+    "Mirjana",
+    "Zorica",
+    "Sabina",
+    "Selvija",
+    "Elvira",
+    "Emina",
+    "Suzana",
+    "Vesna",
+    "Dženeta",
+    "Njegoslava",
+];
+const RS_FAMILY: &[&str] = &[
+    "Đorđević",
+    "Jovanović",
+    "Nikolić",
+    "Petrović",
+    "Stanković",
+    "Mitrović",
+    "Ajdini",
+    "Demirović",
+    "Salihović",
+    "Redžepović",
+    "Bajramović",
+    "Mustafić",
+    "Osmani",
+    "Saliji",
+    "Ramić",
+    "Mehmedović",
+    "Stojanović",
+    "Ilić",
+];
+const TR_STREETS: &[&str] = &[
+    "Önder Mahallesi",
+    "Hacılar Mahallesi",
+    "Sulukule",
+    "Kuştepe",
+    "Tarlabaşı",
+    "Yenimahalle",
+    "Çinçin Bağları",
+    "Hıdırlık",
+];
+const RS_STREETS: &[&str] = &[
+    "Stočni trg",
+    "Crvena zvezda",
+    "Beograd mala",
+    "Šljivari",
+    "Marija Bursać",
+    "Gazela",
+    "Čukarica Ciganska mala",
+    "Pirotska",
+];
+
+/// (unit, area, Serbian)
+const PEOPLE_UNITS: &[(&str, &str, bool)] = &[
+    ("SHKB-ANK-01", "TR-06-ALTINDAG", false),
+    ("SHKB-ANK-02", "TR-06-POLATLI", false),
+    ("SHKB-ADA-01", "TR-01-SEYHAN", false),
+    ("SHKB-IZM-01", "TR-35-BUCA", false),
+    ("SHKB-IST-01", "TR-34-SARIYER", false),
+    ("SHKB-EDI-01", "TR-22-MERKEZ", false),
+    ("SHKB-MAN-01", "TR-45-SEHZADELER", false),
+    ("ISKEP-ANK-KEC", "TR-06-KECIOREN", false),
+    ("SHKB-TEK-02", "TR-59-CORLU", false),
+    ("MT-NIS", "RS-20-NIS", true),
+    ("MT-KRAGUJEVAC", "RS-12-KRAGUJEVAC", true),
+    ("MT-VRANJE", "RS-24-VRANJE", true),
+    ("CAG-ZVEZDARA", "RS-00-ZVEZDARA", true),
+    ("IWG-SUBOTICA", "RS-01-SUBOTICA", true),
+];
+
+fn tckn(rng: &mut Lcg) -> String {
+    let mut d = [0i32; 9];
+    d[0] = 1 + rng.below(9) as i32;
+    for x in d.iter_mut().skip(1) {
+        *x = rng.below(10) as i32;
+    }
+    let odd = d[0] + d[2] + d[4] + d[6] + d[8];
+    let even = d[1] + d[3] + d[5] + d[7];
+    let d10 = (odd * 7 - even).rem_euclid(10);
+    let d11 = (d.iter().sum::<i32>() + d10) % 10;
+    d.iter()
+        .chain([d10, d11].iter())
+        .map(|x| char::from(b'0' + *x as u8))
+        .collect()
+}
+
+fn jmbg(rng: &mut Lcg, date: &str, female: bool) -> String {
+    let (y, m, d) = (&date[..4], &date[5..7], &date[8..10]);
+    let serial = if female {
+        500 + rng.below(500)
+    } else {
+        rng.below(500)
+    };
+    let base = format!("{d}{m}{}{:02}{serial:03}", &y[1..], 71 + rng.below(9));
+    let v: Vec<u32> = base.bytes().map(|b| u32::from(b - b'0')).collect();
+    let sum = 7 * (v[0] + v[6])
+        + 6 * (v[1] + v[7])
+        + 5 * (v[2] + v[8])
+        + 4 * (v[3] + v[9])
+        + 3 * (v[4] + v[10])
+        + 2 * (v[5] + v[11]);
+    let k = match 11 - (sum % 11) {
+        k if k > 9 => 0,
+        k => k,
+    };
+    format!("{base}{k}")
+}
+
+/// Loads `households` demo households (about four people each) across the
+/// SİROMA units in Türkiye and the Serbian teams, with Turkish, Serbian (a third
+/// in Cyrillic) and Romani names, valid ID numbers for many, consents for most,
+/// and self-identification recorded (encrypted) for some. Skipped when people exist.
+pub async fn load_people(store: &Store, households: usize) -> Result<usize> {
+    let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM persons")
+        .fetch_one(store.pool())
+        .await?;
+    if existing.0 > 0 {
+        return Ok(0);
+    }
+    let actor = Actor::system("demo");
+    let by = system_principal();
+    let mut rng = Lcg(20_260_123);
+    let bad = |e: kopru_domain::ValidationErrors| {
+        StoreError::Other(format!("demo person invalid: {e:?}"))
+    };
+    let mut created = 0;
+    for h in 0..households {
+        let (unit, area, serbian) = PEOPLE_UNITS[h % PEOPLE_UNITS.len()];
+        let cyrillic = serbian && rng.chance(33);
+        let script = |s: &str| {
+            if cyrillic {
+                latin_to_cyrillic(s)
+            } else {
+                s.to_owned()
+            }
+        };
+        let streets = if serbian { RS_STREETS } else { TR_STREETS };
+        let hh = kopru_domain::person::HouseholdDraft {
+            unit_code: unit.into(),
+            area_code: area.into(),
+            address: format!("{} {}", rng.pick(streets), 1 + rng.below(120)),
+            settlement: rng.pick(streets).into(),
+            tenure: rng
+                .pick(&["owner", "tenant", "informal", "informal", "social_housing"])
+                .into(),
+            rooms: (1 + rng.below(4)).to_string(),
+            tap_water: rng.pick(&["yes", "yes", "no"]).into(),
+            indoor_toilet: rng.pick(&["yes", "no", "no"]).into(),
+            electricity: rng.pick(&["yes", "yes", "yes", "no"]).into(),
+            damp_roof: rng.pick(&["yes", "no", "unknown"]).into(),
+            ..Default::default()
+        }
+        .validate()
+        .map_err(bad)?;
+        let household = store.create_household(&actor, &by, &hh).await?;
+        let family = if serbian {
+            rng.pick(RS_FAMILY)
+        } else {
+            rng.pick(TR_FAMILY)
+        };
+        let (male, female) = if serbian {
+            (RS_MALE, RS_FEMALE)
+        } else {
+            (TR_MALE, TR_FEMALE)
+        };
+        let head_year = 1955 + rng.below(45);
+        let father = rng.pick(male);
+        let size = 1 + rng.below(6);
+        for m in 0..size {
+            let (rel, year, is_female) = match m {
+                0 => ("head", head_year, rng.chance(30)),
+                1 => ("spouse", head_year + rng.below(6) - 2, true),
+                _ => (
+                    "child",
+                    (head_year + 20 + rng.below(25)).min(2025),
+                    rng.chance(50),
+                ),
+            };
+            let given = if is_female {
+                rng.pick(female)
+            } else {
+                rng.pick(male)
+            };
+            let date = format!("{year}-{:02}-{:02}", 1 + rng.below(12), 1 + rng.below(28));
+            let precision = rng.below(10);
+            let birth = match precision {
+                0..=5 => date.clone(),
+                6 | 7 => date[..4].to_owned(),
+                8 => date[..7].to_owned(),
+                _ => date[..4].to_owned(),
+            };
+            let national_id = match (serbian, rng.chance(55), precision <= 5) {
+                (false, true, _) => tckn(&mut rng),
+                (true, true, true) => jmbg(&mut rng, &date, is_female),
+                _ => String::new(),
+            };
+            let p = kopru_domain::person::PersonDraft {
+                given_names: script(given),
+                family_name: script(if rel == "spouse" && rng.chance(40) {
+                    if serbian {
+                        rng.pick(RS_FAMILY)
+                    } else {
+                        rng.pick(TR_FAMILY)
+                    }
+                } else {
+                    family
+                }),
+                father_name: if rel == "child" {
+                    script(father)
+                } else {
+                    String::new()
+                },
+                sex: if is_female { "female" } else { "male" }.into(),
+                birth_date: birth,
+                birth_estimated: precision == 9,
+                national_id,
+                phone: if m == 0 && rng.chance(70) {
+                    format!(
+                        "{}{}",
+                        if serbian { "+381 6" } else { "+90 5" },
+                        10_000_000 + rng.below(89_999_999)
+                    )
+                } else {
+                    String::new()
+                },
+                languages: if serbian {
+                    vec!["romani".into(), "sr".into()]
+                } else {
+                    vec!["romani".into(), "tr".into()]
+                },
+                education: rng
+                    .pick(&[
+                        "none",
+                        "primary",
+                        "primary",
+                        "lower_secondary",
+                        "upper_secondary",
+                        "unknown",
+                    ])
+                    .into(),
+                birth_registered: rng.pick(&["yes", "yes", "yes", "no", "unknown"]).into(),
+                id_card: rng.pick(&["held", "held", "expired", "none"]).into(),
+                statelessness: if serbian && rng.chance(5) {
+                    "at_risk".into()
+                } else {
+                    "no".into()
+                },
+                groups: if hh.tenure == kopru_domain::person::Tenure::Informal {
+                    vec!["informal_settlement".into()]
+                } else {
+                    vec![]
+                },
+                unit_code: unit.into(),
+                area_code: area.into(),
+                ..Default::default()
+            }
+            .validate(&crate::clock::now()[..10])
+            .map_err(bad)?;
+            let rel = kopru_domain::person::Relationship::parse(rel)
+                .unwrap_or(kopru_domain::person::Relationship::OtherRelative);
+            let row = match store
+                .create_person(&actor, &by, &p, Some((&household.id, rel)))
+                .await
+            {
+                Ok(r) => r,
+                // A generated ID number may repeat; the registry refuses it, so does the demo.
+                Err(StoreError::Invalid(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            created += 1;
+            if rng.chance(75) {
+                store
+                    .record_consent(
+                        &actor,
+                        &by,
+                        &row.id,
+                        kopru_domain::person::ConsentPurpose::Services,
+                        kopru_domain::person::LegalBasis::ExplicitConsent,
+                        "2026-01",
+                        if serbian { "sr-Latn" } else { "tr" },
+                        "2026-01-15",
+                    )
+                    .await?;
+                if rng.chance(60) && store.keyring().is_ok() {
+                    let v = crate::registry::SpecialValue {
+                        value: "roma".into(),
+                        notes: None,
+                    };
+                    store
+                        .set_special(
+                            &actor,
+                            &demo_field_worker(unit),
+                            &row.id,
+                            kopru_domain::person::SpecialCategory::Ethnicity,
+                            Some(&v),
+                        )
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(created)
+}
+
+/// Special-category data is written by those allowed to read it: a coordinator of the unit.
+fn demo_field_worker(unit: &str) -> Principal {
+    Principal {
+        user_id: String::new(),
+        username: "demo".into(),
+        assignments: vec![Assignment {
+            role: Role::UnitCoordinator,
+            scope: Scope::parse(&format!("unit:{unit}")).unwrap_or(Scope::Installation),
+        }],
+    }
+}
+
+/// Serbian Latin to Cyrillic, for demo names written in Cyrillic.
+pub fn latin_to_cyrillic(s: &str) -> String {
+    let pairs: &[(&str, &str)] = &[
+        ("Lj", "Љ"),
+        ("LJ", "Љ"),
+        ("lj", "љ"),
+        ("Nj", "Њ"),
+        ("NJ", "Њ"),
+        ("nj", "њ"),
+        ("Dž", "Џ"),
+        ("DŽ", "Џ"),
+        ("dž", "џ"),
+    ];
+    let single: std::collections::HashMap<char, char> =
+        "abvgdđežzijklmnoprstćufhcčšABVGDĐEŽZIJKLMNOPRSTĆUFHCČŠ"
+            .chars()
+            .zip("абвгдђежзијклмнопрстћуфхцчшАБВГДЂЕЖЗИЈКЛМНОПРСТЋУФХЦЧШ".chars())
+            .collect();
+    let mut out = String::new();
+    let mut rest = s;
+    'outer: while let Some(c) = rest.chars().next() {
+        for (lat, cyr) in pairs {
+            if let Some(r) = rest.strip_prefix(lat) {
+                out.push_str(cyr);
+                rest = r;
+                continue 'outer;
+            }
+        }
+        out.push(*single.get(&c).unwrap_or(&c));
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}

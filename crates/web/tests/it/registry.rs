@@ -697,3 +697,50 @@ async fn add_volunteer(app: &TestApp) {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn demo_people_are_realistic_and_loaded_once() {
+    let app = spawn_app().await;
+    let n = kopru_store::demo::load_people(app.store(), 28)
+        .await
+        .unwrap();
+    assert!(n >= 28, "{n}");
+    assert_eq!(
+        kopru_store::demo::load_people(app.store(), 28)
+            .await
+            .unwrap(),
+        0,
+        "loaded once"
+    );
+    let mut conn = app.store().acquire().await.unwrap();
+    let names: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT family_name, area_code, national_id FROM persons")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert!(
+        names.iter().any(|(f, a, _)| a.starts_with("RS")
+            && f.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c))),
+        "some Serbian names in Cyrillic"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|(f, a, _)| a.starts_with("TR") && f.chars().any(|c| "çğıöşüÇĞİÖŞÜ".contains(c))),
+        "Turkish names with Turkish letters"
+    );
+    for (_, a, id) in &names {
+        if let Some(id) = id {
+            if a.starts_with("TR") {
+                assert!(kopru_domain::person::validate_tckn(id).is_ok(), "{id}");
+            } else {
+                assert!(kopru_domain::person::validate_jmbg(id).is_ok(), "{id}");
+            }
+        }
+    }
+    let (special,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM person_special")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert!(special > 0);
+}
