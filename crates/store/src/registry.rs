@@ -17,6 +17,10 @@ use kopru_domain::ValidationErrors;
 use serde::{Deserialize, Serialize, Serializer};
 use sqlx::AnyConnection;
 
+fn flag<S: Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_bool(*v != 0)
+}
+
 fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
     serde_json::from_str::<Vec<String>>(text)
         .unwrap_or_default()
@@ -54,6 +58,8 @@ pub struct PersonRow {
     pub birth_registered: String,
     pub id_card: String,
     pub statelessness: String,
+    #[serde(serialize_with = "flag")]
+    #[schema(value_type = bool)]
     pub legally_invisible: i64,
     #[serde(serialize_with = "json_list", rename = "groups")]
     #[schema(value_type = Vec<String>)]

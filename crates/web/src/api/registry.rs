@@ -37,6 +37,8 @@ pub struct PersonInput {
     pub birth_date: Option<String>,
     /// The year is a guess.
     pub birth_estimated: bool,
+    /// As the API returns it: `estimated` has the same effect as `birth_estimated`.
+    pub birth_precision: Option<String>,
     /// tr_tckn, rs_jmbg, other, foreign (guessed from the length when absent)
     pub id_type: Option<String>,
     pub national_id: Option<String>,
@@ -73,7 +75,8 @@ impl PersonInput {
             aliases: self.aliases.clone(),
             sex: o(&self.sex),
             birth_date: o(&self.birth_date),
-            birth_estimated: self.birth_estimated,
+            birth_estimated: self.birth_estimated
+                || self.birth_precision.as_deref() == Some("estimated"),
             id_type: o(&self.id_type),
             national_id: o(&self.national_id),
             nationality: o(&self.nationality),

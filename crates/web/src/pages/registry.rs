@@ -173,6 +173,7 @@ impl PersonForm {
             sex: opt(&self.sex),
             birth_date: opt(&self.birth_date),
             birth_estimated: !self.birth_estimated.is_empty(),
+            birth_precision: None,
             id_type: opt(&self.id_type),
             national_id: opt(&self.national_id),
             nationality: opt(&self.nationality),

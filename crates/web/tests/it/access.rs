@@ -11,7 +11,8 @@ use std::collections::{BTreeSet, HashMap};
 
 struct World {
     parents: HashMap<String, Option<String>>,
-    units: Vec<(String, String, String)>, // id, code, area
+    persons: Vec<(String, String, String)>, // id, unit, area
+    units: Vec<(String, String, String)>,   // id, code, area
     institutions: Vec<(String, String, String)>, // id, code, area
 }
 
@@ -31,10 +32,15 @@ impl World {
             .fetch_all(&mut *conn)
             .await
             .unwrap();
+        let persons = sqlx::query_as("SELECT id, unit_code, area_code FROM persons")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
         World {
             parents: areas.into_iter().collect(),
             units,
             institutions,
+            persons,
         }
     }
 
@@ -80,6 +86,15 @@ impl World {
                 .unit_area(c.as_str())
                 .is_some_and(|ua| self.under(area, ua)),
             Scope::Institution(c) => c.as_str() == code,
+        }
+    }
+
+    fn person_visible(&self, scope: &Scope, unit: &str, area: &str) -> bool {
+        match scope {
+            Scope::Installation => true,
+            Scope::Country(c) | Scope::Area(c) => self.under(area, c.as_str()),
+            Scope::Unit(c) => c.as_str() == unit,
+            Scope::Institution(_) => false,
         }
     }
 
@@ -149,7 +164,11 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
         vec![(Role::InstitutionFocalPoint, "institution:CSR-NIS")],
     )
     .await;
+    kopru_store::demo::load_people(app.store(), 42)
+        .await
+        .unwrap();
     let initial = World::load(&app).await;
+    assert!(initial.persons.len() > 40);
     assert!(initial.units.len() >= 20 && initial.institutions.len() >= 10);
 
     let mut admin = app.api_as("admin").await;
@@ -302,6 +321,83 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
             if !may {
                 assert_eq!(r.status, StatusCode::FORBIDDEN);
             }
+        }
+
+        // ---- people: list, record, special categories, write ----
+        let r = api.get("/api/v1/persons?limit=500").await;
+        if principal.may(Action::ViewPersons) {
+            let want: BTreeSet<String> = world
+                .persons
+                .iter()
+                .filter(|(_, unit, area)| {
+                    expected(&asg, Action::ViewPersons, |s| {
+                        world.person_visible(s, unit, area)
+                    })
+                })
+                .map(|p| p.0.clone())
+                .collect();
+            let got: BTreeSet<String> = r.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(got, want, "{username}: people");
+            let page = web.get("/persons").await.body;
+            for (id, unit, area) in world.persons.iter().take(20) {
+                let visible = want.contains(id);
+                if !visible {
+                    assert!(
+                        !page.contains(&format!("/persons/{id}\"")),
+                        "{username}: people page shows {id}"
+                    );
+                }
+                let rec = api.get(&format!("/api/v1/persons/{id}")).await;
+                assert_eq!(
+                    rec.status == StatusCode::OK,
+                    visible,
+                    "{username}: person {id}"
+                );
+                if visible {
+                    let special = api
+                        .get(&format!("/api/v1/persons/{id}/special"))
+                        .await
+                        .json();
+                    for (cat, _) in special.as_object().unwrap() {
+                        let c = kopru_domain::person::SpecialCategory::parse(cat).unwrap();
+                        assert!(
+                            expected(&asg, Action::for_special(c), |s| world
+                                .person_visible(s, unit, area)),
+                            "{username} read {cat}"
+                        );
+                    }
+                    let current = rec.json();
+                    let mut body = current.clone();
+                    body["version"] = current["version"].clone();
+                    let put = api
+                        .json(Method::PUT, &format!("/api/v1/persons/{id}"), body)
+                        .await;
+                    let may = expected(&asg, Action::EditPersons, |s| {
+                        world.person_visible(s, unit, area)
+                    });
+                    assert_eq!(
+                        put.status == StatusCode::OK,
+                        may,
+                        "{username}: edit person {id}: {}",
+                        put.body
+                    );
+                } else {
+                    assert_eq!(rec.status, StatusCode::NOT_FOUND);
+                }
+            }
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: people");
+            assert_eq!(web.get("/persons").await.status, StatusCode::FORBIDDEN);
+            let (id, _, _) = &world.persons[0];
+            assert_eq!(
+                api.get(&format!("/api/v1/persons/{id}")).await.status,
+                StatusCode::NOT_FOUND
+            );
         }
 
         // ---- users ----
