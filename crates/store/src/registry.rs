@@ -1621,3 +1621,49 @@ async fn add_member_in(
         .details(serde_json::json!({ "person": person_id, "relationship": rel.as_str(), "reason": reason, "on": on }))).await?;
     Ok(())
 }
+
+impl Store {
+    /// Special-category values of many people for an export: only categories the
+    /// exporter may read for each person (scope checked in SQL), decrypted here.
+    /// Returns `(person id, category) → value`; reading is audited by the caller's
+    /// export entry, which lists the categories.
+    pub async fn special_for_export(
+        &self,
+        by: &Principal,
+        person_ids: &[String],
+        categories: &[SpecialCategory],
+    ) -> Result<std::collections::HashMap<(String, SpecialCategory), SpecialValue>> {
+        let mut out = std::collections::HashMap::new();
+        if person_ids.is_empty() || categories.is_empty() {
+            return Ok(out);
+        }
+        let keyring = self.keyring()?;
+        for c in categories {
+            let mut q = Sql::new("SELECT ps.person_id, ps.ciphertext FROM person_special ps JOIN persons p ON p.id = ps.person_id WHERE ps.category = ");
+            q.bind(c.as_str().to_owned()).push(" AND ps.person_id IN (");
+            for (i, id) in person_ids.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(id.clone());
+            }
+            q.push(") AND ");
+            push_visible(
+                &mut q,
+                Entity::Person,
+                "p",
+                &by.grants(Action::for_special(*c)),
+            );
+            let rows: Vec<(String, String)> = q.fetch_all(self.pool()).await?;
+            for (pid, ct) in rows {
+                let text = keyring
+                    .decrypt(&format!("{pid}/{}", c.as_str()), &ct)
+                    .map_err(|e| StoreError::Other(e.to_string()))?;
+                let v: SpecialValue =
+                    serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
+                out.insert((pid, *c), v);
+            }
+        }
+        Ok(out)
+    }
+}

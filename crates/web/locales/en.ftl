@@ -391,3 +391,16 @@ err-unit-unknown = There is no unit with this code.
 err-consent-missing = There is no active consent for services; record it before adding sensitive information.
 err-already-member = This person is already a member of this household.
 err-head-exists = This household already has a head.
+
+export-title = Export the list
+export-columns = Columns
+export-format = Format
+export-help = Only people within your area of work are exported; sensitive columns are filled only where you may read them. Every export is logged.
+action-export = Export
+field-id = Record id
+field-birth-precision = Birth date precision
+field-area-name = Area name
+field-household-id = Household id
+field-created-at = Created
+field-updated-at = Last changed
+err-column = Unknown column.

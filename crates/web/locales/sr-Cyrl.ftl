@@ -392,3 +392,16 @@ err-unit-unknown = Не постоји јединица са овом шифро
 err-consent-missing = Нема важећег пристанка за услуге; упишите га пре осетљивих података.
 err-already-member = Ово лице је већ члан овог домаћинства.
 err-head-exists = Ово домаћинство већ има носиоца.
+
+export-title = Извези листу
+export-columns = Колоне
+export-format = Формат
+export-help = Извозе се само лица из вашег подручја рада; осетљиве колоне се попуњавају само где имате право да их видите. Сваки извоз се бележи.
+action-export = Извези
+field-id = Ознака записа
+field-birth-precision = Тачност датума рођења
+field-area-name = Назив подручја
+field-household-id = Ознака домаћинства
+field-created-at = Направљено
+field-updated-at = Последња измена
+err-column = Непозната колона.

@@ -392,3 +392,16 @@ err-unit-unknown = Ne postoji jedinica sa ovom šifrom.
 err-consent-missing = Nema važećeg pristanka za usluge; upišite ga pre osetljivih podataka.
 err-already-member = Ovo lice je već član ovog domaćinstva.
 err-head-exists = Ovo domaćinstvo već ima nosioca.
+
+export-title = Izvezi listu
+export-columns = Kolone
+export-format = Format
+export-help = Izvoze se samo lica iz vašeg područja rada; osetljive kolone se popunjavaju samo gde imate pravo da ih vidite. Svaki izvoz se beleži.
+action-export = Izvezi
+field-id = Oznaka zapisa
+field-birth-precision = Tačnost datuma rođenja
+field-area-name = Naziv područja
+field-household-id = Oznaka domaćinstva
+field-created-at = Napravljeno
+field-updated-at = Poslednja izmena
+err-column = Nepoznata kolona.

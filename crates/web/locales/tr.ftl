@@ -385,3 +385,16 @@ err-unit-unknown = Bu kodla bir birim yok.
 err-consent-missing = Hizmetler için geçerli bir açık rıza yok; hassas bilgi eklemeden önce kaydedin.
 err-already-member = Bu kişi zaten bu hanenin üyesi.
 err-head-exists = Bu hanenin zaten bir reisi var.
+
+export-title = Listeyi dışa aktar
+export-columns = Sütunlar
+export-format = Biçim
+export-help = Yalnızca çalışma alanınızdaki kişiler aktarılır; hassas sütunlar yalnızca görmeye yetkili olduğunuz kişiler için doldurulur. Her dışa aktarma kaydedilir.
+action-export = Dışa aktar
+field-id = Kayıt no
+field-birth-precision = Doğum tarihi kesinliği
+field-area-name = Bölge adı
+field-household-id = Hane no
+field-created-at = Oluşturulma
+field-updated-at = Son değişiklik
+err-column = Bilinmeyen sütun.

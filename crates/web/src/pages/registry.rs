@@ -60,6 +60,23 @@ pub struct PersonsPage {
     pub page: i64,
     pub has_more: bool,
     pub can_edit: bool,
+    pub can_export: bool,
+}
+
+impl PersonsPage {
+    /// (column, label, checked by default) for the export form.
+    pub fn export_columns(&self) -> Vec<(&'static str, String, bool)> {
+        crate::api::export::PERSON_COLUMNS
+            .iter()
+            .map(|c| {
+                (
+                    *c,
+                    self.ctx.t(&format!("field-{}", c.replace('_', "-"))),
+                    crate::api::export::DEFAULT_COLUMNS.contains(c),
+                )
+            })
+            .collect()
+    }
 }
 
 impl PersonsPage {
@@ -95,6 +112,7 @@ pub async fn persons_page(
     let has_more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);
     let can_edit = user.principal.may(Action::EditPersons);
+    let can_export = user.principal.may(Action::ExportPersons);
     Ok(render(&PersonsPage {
         ctx,
         q: q.q,
@@ -102,6 +120,7 @@ pub async fn persons_page(
         page,
         has_more,
         can_edit,
+        can_export,
     })?
     .into_response())
 }

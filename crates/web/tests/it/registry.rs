@@ -744,3 +744,82 @@ async fn demo_people_are_realistic_and_loaded_once() {
         .unwrap();
     assert!(special > 0);
 }
+
+#[tokio::test]
+async fn exports_of_people_respect_scope_columns_and_special_category_rights() {
+    let app = spawn_app().await;
+    kopru_store::demo::load_people(app.store(), 28)
+        .await
+        .unwrap();
+    let mut coord = app.api_as("coordinator").await;
+    let mut c = app.api_as("mediator").await;
+    let r = create(&mut c, json!({"given_names": "Ayşe", "family_name": "Kaya", "nationality": "=HYPERLINK(\"x\")", "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG"})).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(
+        c.get("/api/v1/persons/export").await.status,
+        StatusCode::FORBIDDEN,
+        "field workers do not export lists"
+    );
+    let csv = coord.get("/api/v1/persons/export?columns=id,family_name,nationality,unit_code,ethnicity,criminal_record").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let mut rdr = csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    assert_eq!(
+        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec![
+            "id",
+            "family_name",
+            "nationality",
+            "unit_code",
+            "ethnicity",
+            "criminal_record"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert!(rows.len() > 3);
+    assert!(
+        rows.iter().all(|r| &r[3] == "SHKB-ANK-01"),
+        "only the coordinator's unit"
+    );
+    assert!(
+        rows.iter().any(|r| &r[4] == "roma"),
+        "the coordinator reads self-identification"
+    );
+    assert!(
+        rows.iter().any(|r| r[2].starts_with("'=HYPERLINK")),
+        "formulas neutralised"
+    );
+    // An administrator exports the same people without any special-category value.
+    let mut admin = app.api_as("admin").await;
+    let all = admin
+        .get("/api/v1/persons/export?columns=id,ethnicity&unit=SHKB-ANK-01")
+        .await
+        .body;
+    let mut rdr = csv::Reader::from_reader(all.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert!(
+        rows.len() > 3 && rows.iter().all(|r| r[1].is_empty()),
+        "administrators never read special categories"
+    );
+    let bad = admin
+        .get("/api/v1/persons/export?columns=id,password_hash")
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let xlsx = coord.get("/api/v1/persons/export?format=xlsx").await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.bytes.starts_with(b"PK"), "an XLSX (zip) file");
+    let exports = app
+        .store()
+        .audit_entries(
+            &[kopru_domain::Scope::Installation],
+            &kopru_store::audit::Filter {
+                action: Some("person.export".into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(exports.len(), 3, "every export audited, with its columns");
+    assert!(exports.iter().any(|e| e.details.contains("ethnicity")));
+}
