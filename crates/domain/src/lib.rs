@@ -8,6 +8,7 @@ pub mod audit;
 pub mod codes;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod locale;
 pub mod person;
 pub mod policy;

@@ -2,6 +2,14 @@
 
 mod config;
 
+/// Prints a line; a closed pipe (`kopru … | head`) ends the output quietly instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use config::Settings;
@@ -90,10 +98,42 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Import people from a CSV or XLSX file.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Encryption keys for special-category data.
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import people: columns are recognised by their headers (Turkish, Serbian or
+    /// English) or taken from a saved mapping; every rejected row is listed with the
+    /// reason; importing the same file again adds nothing.
+    Persons {
+        file: PathBuf,
+        /// A saved column mapping.
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Report what would happen; save nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The unit for rows without a unit column.
+        #[arg(long, default_value = "")]
+        unit: String,
+        /// The area for rows without an area column.
+        #[arg(long, default_value = "")]
+        area: String,
+        /// Write the rejected rows to this CSV file.
+        #[arg(long)]
+        rejected: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
     },
 }
 
@@ -239,7 +279,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Migrate { db } => {
             let (settings, _store) = open(&db).await?;
-            println!("database is up to date ({:?})", settings.location);
+            say!("database is up to date ({:?})", settings.location);
             Ok(())
         }
         Command::User {
@@ -289,7 +329,7 @@ async fn run(cli: Cli) -> Result<()> {
                 )
                 .await
                 .map_err(store_message)?;
-            println!(
+            say!(
                 "created user {} ({}) as {} in {}",
                 user.username,
                 user.id,
@@ -312,7 +352,7 @@ async fn run(cli: Cli) -> Result<()> {
             let (_, token) = store
                 .create_token(&Actor::system("cli"), &user.id, &name)
                 .await?;
-            println!("{token}");
+            say!("{token}");
             Ok(())
         }
         Command::Audit {
@@ -322,9 +362,10 @@ async fn run(cli: Cli) -> Result<()> {
             let v = store.verify_audit().await?;
             match v.first_break {
                 None => {
-                    println!(
+                    say!(
                         "audit chain intact: {} entries, head {}",
-                        v.entries, v.head_hash
+                        v.entries,
+                        v.head_hash
                     );
                     Ok(())
                 }
@@ -345,27 +386,137 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
             store.backup_sqlite(&file).await.map_err(store_message)?;
-            println!("backup written to {}", file.display());
+            say!("backup written to {}", file.display());
             Ok(())
         }
         Command::Check { db } => {
             let settings = Settings::load(&db)?;
-            println!("configuration: ok");
-            println!("database: {:?}", settings.location);
+            say!("configuration: ok");
+            say!("database: {:?}", settings.location);
             let store =
                 Store::open_with_timeout(&settings.location, std::time::Duration::from_secs(3))
                     .await
                     .context("the database cannot be opened")?;
             store.ping().await.context("the database does not answer")?;
             let pending = store.pending_migrations().await?;
-            println!("database answers; pending migrations: {pending}");
-            println!("listen address: {}", settings.listen);
+            say!("database answers; pending migrations: {pending}");
+            say!("listen address: {}", settings.listen);
+            Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Persons {
+                    file,
+                    mapping,
+                    dry_run,
+                    unit,
+                    area,
+                    rejected,
+                    db,
+                },
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let (_, store) = open(&db).await?;
+            let mapping = match mapping {
+                Some(name) => Some(
+                    store
+                        .mapping(&name)
+                        .await?
+                        .with_context(|| format!("no saved mapping named {name}"))?,
+                ),
+                None => None,
+            };
+            // The operator of the machine imports with the whole installation in scope.
+            let operator = kopru_domain::Principal {
+                user_id: String::new(),
+                username: "cli".into(),
+                assignments: vec![Assignment {
+                    role: Role::Administrator,
+                    scope: Scope::Installation,
+                }],
+            };
+            let tr = kopru_web::i18n::Tr::new(kopru_domain::Locale::En);
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let report = kopru_web::import::run(
+                &store,
+                &Actor::system("cli"),
+                &operator,
+                tr,
+                kopru_web::import::ImportRequest {
+                    file_name: &name,
+                    bytes: &bytes,
+                    unit_code: &unit,
+                    area_code: &area,
+                    mapping,
+                    dry_run,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                kopru_web::error::AppError::Invalid(v) => {
+                    let parts: Vec<String> =
+                        v.0.iter()
+                            .map(|f| format!("{}: {}", f.field, message(f.code)))
+                            .collect();
+                    anyhow::anyhow!(parts.join("; "))
+                }
+                other => anyhow::anyhow!(other.to_string()),
+            })?;
+            say!(
+                "{}{} rows read ({}{}): {} {}, {} already imported before, {} rejected",
+                if dry_run { "DRY RUN: " } else { "" },
+                report.total_rows,
+                report.encoding,
+                report
+                    .delimiter
+                    .as_ref()
+                    .map(|d| format!(", separated by {d}"))
+                    .unwrap_or_default(),
+                report.imported,
+                if dry_run {
+                    "would be imported"
+                } else {
+                    "imported"
+                },
+                report.already_imported.len(),
+                report.rejected.len(),
+            );
+            for c in &report.columns {
+                say!(
+                    "  column {:<24} -> {}",
+                    c.header,
+                    c.field.as_deref().unwrap_or("(ignored)")
+                );
+            }
+            for r in report.rejected.iter().take(50) {
+                let why: Vec<String> = r
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect();
+                say!("  row {}: {}", r.row, why.join("; "));
+            }
+            if report.rejected.len() > 50 {
+                say!(
+                    "  ... and {} more rejected rows",
+                    report.rejected.len() - 50
+                );
+            }
+            if let Some(path) = rejected {
+                std::fs::write(&path, kopru_web::import::rejected_csv(&report))
+                    .with_context(|| format!("writing {}", path.display()))?;
+                say!("rejected rows written to {}", path.display());
+            }
             Ok(())
         }
         Command::Keys {
             command: KeysCommand::Generate,
         } => {
-            println!("{}", kopru_store::crypto::Keyring::new_key_line());
+            say!("{}", kopru_store::crypto::Keyring::new_key_line());
             Ok(())
         }
         Command::Keys {
@@ -383,11 +534,11 @@ async fn run(cli: Cli) -> Result<()> {
             let active = keyring.active_id().to_owned();
             let store = store.with_keyring(keyring);
             let n = store.reencrypt_special().await.map_err(store_message)?;
-            println!("new active key {active}; re-encrypted {n} values");
+            say!("new active key {active}; re-encrypted {n} values");
             Ok(())
         }
         Command::Openapi => {
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&kopru_web::api::openapi())?
             );

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod import;
 mod reference_data;
 pub mod registry;
 pub mod scope;

@@ -356,11 +356,72 @@ async fn write_history(
     Ok(())
 }
 
-async fn write_names(conn: &mut AnyConnection, person_id: &str, p: &Person) -> Result<()> {
-    Sql::new("DELETE FROM person_names WHERE person_id = ")
-        .bind(person_id.to_owned())
-        .execute(&mut *conn)
-        .await?;
+/// Inserts many people (with their name tokens) in two statements; used by
+/// imports and by `create_person`. Scope and validation are the caller's.
+pub(crate) async fn insert_persons<'a>(
+    conn: &mut AnyConnection,
+    people: impl Iterator<Item = (&'a Person, &'a String)>,
+    now: &str,
+) -> Result<()> {
+    let people: Vec<(&Person, &String)> = people.collect();
+    if people.is_empty() {
+        return Ok(());
+    }
+    let mut q = Sql::new(
+        "INSERT INTO persons (id, unit_code, area_code, household_id, given_names, family_name, father_name, mother_name, \
+         aliases, sex, birth_date, birth_precision, birth_year, id_type, national_id, nationality, phone, phone_digits, \
+         languages, education, birth_registered, id_card, statelessness, legally_invisible, groups_list, sort_key, \
+         version, created_at, updated_at) VALUES ",
+    );
+    for (i, (p, id)) in people.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push("(")
+            .bind((*id).clone())
+            .push(", ")
+            .bind(p.unit_code.to_string())
+            .push(", ")
+            .bind(p.area_code.to_string())
+            .push(", NULL, ");
+        bind_person_values(&mut q, p);
+        q.push(", 1, ")
+            .bind(now.to_owned())
+            .push(", ")
+            .bind(now.to_owned())
+            .push(")");
+    }
+    q.execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
+    let mut names = Sql::new("INSERT INTO person_names (person_id, token, sound, field) VALUES ");
+    let mut any = false;
+    for (p, id) in &people {
+        for (t, field) in name_rows(p) {
+            if any {
+                names.push(", ");
+            }
+            any = true;
+            names
+                .push("(")
+                .bind((*id).clone())
+                .push(", ")
+                .bind(t.clone())
+                .push(", ")
+                .bind(phonetic(&t))
+                .push(", ")
+                .bind(field.to_owned())
+                .push(")");
+        }
+    }
+    if any {
+        names.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The folded name words of a person and which name each came from.
+fn name_rows(p: &Person) -> Vec<(String, &'static str)> {
     let mut rows: Vec<(String, &'static str)> = Vec::new();
     let mut add = |text: &str, field: &'static str| {
         for t in name_tokens(text) {
@@ -380,6 +441,15 @@ async fn write_names(conn: &mut AnyConnection, person_id: &str, p: &Person) -> R
     for a in &p.aliases {
         add(a, "alias");
     }
+    rows
+}
+
+async fn write_names(conn: &mut AnyConnection, person_id: &str, p: &Person) -> Result<()> {
+    Sql::new("DELETE FROM person_names WHERE person_id = ")
+        .bind(person_id.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    let rows = name_rows(p);
     if rows.is_empty() {
         return Ok(());
     }
@@ -482,29 +552,7 @@ impl Store {
         )
         .await?;
         let id = new_id();
-        let now = clock::now();
-        let mut q = Sql::new(
-            "INSERT INTO persons (id, unit_code, area_code, household_id, given_names, family_name, father_name, mother_name, \
-             aliases, sex, birth_date, birth_precision, birth_year, id_type, national_id, nationality, phone, phone_digits, \
-             languages, education, birth_registered, id_card, statelessness, legally_invisible, groups_list, sort_key, \
-             version, created_at, updated_at) VALUES (",
-        );
-        q.bind(id.clone())
-            .push(", ")
-            .bind(p.unit_code.to_string())
-            .push(", ")
-            .bind(p.area_code.to_string())
-            .push(", NULL, ");
-        bind_person_values(&mut q, p);
-        q.push(", 1, ")
-            .bind(now.clone())
-            .push(", ")
-            .bind(now)
-            .push(")");
-        q.execute(tx.conn())
-            .await
-            .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
-        write_names(tx.conn(), &id, p).await?;
+        insert_persons(tx.conn(), std::iter::once((p, &id)), &clock::now()).await?;
         if let Some((hh, rel)) = household {
             add_member_in(
                 tx.conn(),

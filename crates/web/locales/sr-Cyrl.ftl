@@ -405,3 +405,41 @@ field-household-id = Ознака домаћинства
 field-created-at = Направљено
 field-updated-at = Последња измена
 err-column = Непозната колона.
+
+## Увоз
+action-import = Увези из датотеке
+import-title = Увоз лица из табеле
+import-help = CSV (UTF-8, Windows-1254 или Windows-1250; зарез или тачка-зарез) или Excel (XLSX). Први ред садржи називе колона; препознају се називи на српском, турском и енглеском. Ништа се не чува док не потврдите; поновни увоз исте датотеке никога не додаје двапут.
+import-file = Датотека
+import-default-unit = Јединица за редове без ње
+import-default-area = Подручје за редове без њега
+import-check = Провери датотеку
+import-preview = Провера пре увоза
+import-summary = { $count ->
+    [one] Прочитан { $n } ред
+    [few] Прочитана { $n } реда
+   *[other] Прочитано { $n } редова
+}
+import-would = Биће увезено
+import-imported = Увезено
+import-already = Већ увезено раније (прескочено)
+import-rejected = Одбијено
+import-columns = Колоне
+import-ignored = (занемарено)
+import-save-mapping = Сачувај ово распоређивање колона под називом
+import-commit = Увези прихваћене редове
+import-done = Увоз је завршен.
+import-download-rejected = Преузми одбијене редове
+field-row = Ред
+field-reasons = Разлози
+err-import-empty = Датотека је празна.
+err-import-no-rows = Датотека има називе колона, али нема редова.
+err-import-encoding = Кодирање текста датотеке није препознато; сачувајте је као UTF-8.
+err-import-csv = Датотека није читљива CSV датотека.
+err-import-xlsx = Датотека није читљива Excel (XLSX) датотека.
+err-import-field = Распоређивање наводи поље које не постоји.
+err-import-missing-columns = Ниједна колона не садржи имена: потребни су име и презиме (или пуно име).
+err-import-mapping = Не постоји сачувано распоређивање са овим називом.
+err-import-duplicate-row = Исто лице се већ појављује раније у датотеци.
+err-import-place = Немате право да уписујете лица у ову јединицу или подручје.
+err-import-binary = Ово није табела ни текстуална датотека.

@@ -405,3 +405,41 @@ field-household-id = Oznaka domaćinstva
 field-created-at = Napravljeno
 field-updated-at = Poslednja izmena
 err-column = Nepoznata kolona.
+
+## Uvoz
+action-import = Uvezi iz datoteke
+import-title = Uvoz lica iz tabele
+import-help = CSV (UTF-8, Windows-1254 ili Windows-1250; zarez ili tačka-zarez) ili Excel (XLSX). Prvi red sadrži nazive kolona; prepoznaju se nazivi na srpskom, turskom i engleskom. Ništa se ne čuva dok ne potvrdite; ponovni uvoz iste datoteke nikoga ne dodaje dvaput.
+import-file = Datoteka
+import-default-unit = Jedinica za redove bez nje
+import-default-area = Područje za redove bez njega
+import-check = Proveri datoteku
+import-preview = Provera pre uvoza
+import-summary = { $count ->
+    [one] Pročitan { $n } red
+    [few] Pročitana { $n } reda
+   *[other] Pročitano { $n } redova
+}
+import-would = Biće uvezeno
+import-imported = Uvezeno
+import-already = Već uvezeno ranije (preskočeno)
+import-rejected = Odbijeno
+import-columns = Kolone
+import-ignored = (zanemareno)
+import-save-mapping = Sačuvaj ovo raspoređivanje kolona pod nazivom
+import-commit = Uvezi prihvaćene redove
+import-done = Uvoz je završen.
+import-download-rejected = Preuzmi odbijene redove
+field-row = Red
+field-reasons = Razlozi
+err-import-empty = Datoteka je prazna.
+err-import-no-rows = Datoteka ima nazive kolona, ali nema redova.
+err-import-encoding = Kodiranje teksta datoteke nije prepoznato; sačuvajte je kao UTF-8.
+err-import-csv = Datoteka nije čitljiva CSV datoteka.
+err-import-xlsx = Datoteka nije čitljiva Excel (XLSX) datoteka.
+err-import-field = Raspoređivanje navodi polje koje ne postoji.
+err-import-missing-columns = Nijedna kolona ne sadrži imena: potrebni su ime i prezime (ili puno ime).
+err-import-mapping = Ne postoji sačuvano raspoređivanje sa ovim nazivom.
+err-import-duplicate-row = Isto lice se već pojavljuje ranije u datoteci.
+err-import-place = Nemate pravo da upisujete lica u ovu jedinicu ili područje.
+err-import-binary = Ovo nije tabela ni tekstualna datoteka.

@@ -103,7 +103,7 @@ pub struct Problem {
     pub current: Option<serde_json::Value>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema, Clone, Debug)]
 pub struct ProblemField {
     pub field: String,
     pub code: String,

@@ -8,8 +8,10 @@ pub mod context;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod import;
 pub mod metrics;
 pub mod pages;
+pub mod tabular;
 
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};

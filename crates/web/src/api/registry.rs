@@ -613,3 +613,103 @@ pub async fn end_member(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// The unit for rows without a unit column.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The area for rows without an area column.
+    #[serde(default)]
+    pub area: Option<String>,
+    /// A saved column mapping; otherwise columns are recognised by their headers.
+    #[serde(default)]
+    pub mapping: Option<String>,
+    /// Validate and report without saving anything.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// `csv` or `xlsx`: answer with the rejected rows as a file instead of JSON.
+    #[serde(default)]
+    pub report: Option<String>,
+}
+
+/// The file import limit: larger than ordinary requests.
+pub const MAX_IMPORT: usize = 25 * 1024 * 1024;
+
+#[utoipa::path(post, path = "/api/v1/imports/persons", tag = "registry", params(ImportParams),
+    request_body(content = Vec<u8>, description = "A CSV (UTF-8, Windows-1254 or Windows-1250; comma, semicolon or tab) or XLSX file", content_type = "application/octet-stream"),
+    responses((status = 200, body = crate::import::ImportReport), (status = 403, body = Problem), (status = 422, description = "Unreadable file or unmapped columns", body = Problem)))]
+pub async fn import_persons(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(p): QueryArgs<ImportParams>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    if !user.principal.may(kopru_domain::Action::ImportPersons) {
+        return Err(AppError::Forbidden);
+    }
+    let mapping = match &p.mapping {
+        Some(name) if !name.is_empty() => Some(
+            state
+                .store
+                .mapping(name)
+                .await?
+                .ok_or_else(|| ValidationErrors::single("mapping", "err-import-mapping"))?,
+        ),
+        _ => None,
+    };
+    let report = crate::import::run(
+        &state.store,
+        &ctx.actor(),
+        &user.principal,
+        ctx.tr,
+        crate::import::ImportRequest {
+            file_name: "api-upload",
+            bytes: &body,
+            unit_code: p.unit.as_deref().unwrap_or(""),
+            area_code: p.area.as_deref().unwrap_or(""),
+            mapping,
+            dry_run: p.dry_run,
+        },
+    )
+    .await?;
+    report_response(&report, p.report.as_deref())
+}
+
+/// The report as JSON, or its rejected rows as CSV or XLSX.
+pub fn report_response(
+    report: &crate::import::ImportReport,
+    format: Option<&str>,
+) -> AppResult<Response> {
+    use axum::http::header;
+    match format {
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"rejected-rows.csv\"",
+                ),
+            ],
+            crate::import::rejected_csv(report),
+        )
+            .into_response()),
+        Some("xlsx") => Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"rejected-rows.xlsx\"",
+                ),
+            ],
+            crate::import::rejected_xlsx(report)?,
+        )
+            .into_response()),
+        Some(_) => Err(ValidationErrors::single("report", "err-choice").into()),
+        None => Ok(Json(report.clone()).into_response()),
+    }
+}

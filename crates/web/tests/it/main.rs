@@ -8,5 +8,6 @@ mod audit;
 mod auth;
 mod directory;
 mod i18n;
+mod imports;
 mod registry;
 mod robustness;

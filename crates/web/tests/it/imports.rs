@@ -1,0 +1,270 @@
+//! Imports: a corpus of awkward files, each with a clear report and nothing half-written.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+
+async fn import(c: &mut Client<'_>, query: &str, body: Vec<u8>) -> TestResponse {
+    c.raw(
+        Method::POST,
+        &format!("/api/v1/imports/persons?unit=SHKB-ANK-01&area=TR-06-ALTINDAG{query}"),
+        "application/octet-stream",
+        body,
+    )
+    .await
+}
+
+async fn persons(app: &TestApp) -> i64 {
+    let mut conn = app.store().acquire().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM persons")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    n
+}
+
+fn rejected_rows(r: &serde_json::Value) -> Vec<(u64, String)> {
+    r["rejected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["row"].as_u64().unwrap(),
+                x["errors"][0]["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+const GOOD: &str = "Adı;Soyadı;Baba Adı;Doğum Tarihi;T.C. Kimlik No;Telefon\n\
+    Şükrü;Yılmaz;Ali;12.03.1985;10000000146;0532 111 22 33\n\
+    Ayşe;Kaya;;31048;;\n\
+    ;Eksik;;1990;;\n\
+    Mehmet;Demir;;2090;12345678901;\n\
+    Şükrü;Yılmaz;Ali;12.03.1985;10000000146;0532 111 22 33\n\
+    =HYPERLINK(\"x\");Zararlı;;1990;;\n";
+
+#[tokio::test]
+async fn a_windows_1254_file_with_semicolons_imports_once_and_reports_every_rejected_row() {
+    let app = spawn_app().await;
+    let mut c = app.api_as("coordinator").await;
+    let before = persons(&app).await;
+    let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode(GOOD);
+    let dry = import(&mut c, "&dry_run=true", bytes.to_vec()).await;
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    let d = dry.json();
+    assert_eq!(
+        (
+            d["encoding"].as_str(),
+            d["delimiter"].as_str(),
+            d["total_rows"].as_u64(),
+            d["imported"].as_u64()
+        ),
+        (Some("windows-1254"), Some(";"), Some(6), Some(2))
+    );
+    assert_eq!(
+        rejected_rows(&d),
+        vec![
+            (4, "err-required".into()),
+            (5, "err-birth-future".into()),
+            (6, "err-import-duplicate-row".into()),
+            (7, "err-name-chars".into())
+        ]
+    );
+    assert_eq!(persons(&app).await, before, "a dry run writes nothing");
+    let r = import(&mut c, "", bytes.to_vec()).await.json();
+    assert_eq!(r["imported"], 2);
+    assert_eq!(persons(&app).await, before + 2);
+    // Excel serial date and the Turkish letters came through.
+    let found = c.get("/api/v1/persons?q=ayse%20kaya").await.json();
+    assert_eq!(found["items"][0]["birth_date"], "1985-01-01");
+    let found = c.get("/api/v1/persons?q=sukru").await.json();
+    assert_eq!(found["items"][0]["given_names"], "Şükrü");
+    // Again: nothing new, every accepted row reported as already imported.
+    let again = import(&mut c, "", bytes.to_vec()).await.json();
+    assert_eq!(again["imported"], 0);
+    assert_eq!(
+        again["already_imported"],
+        serde_json::json!([2, 3, 6]),
+        "row 6 repeats row 2"
+    );
+    assert_eq!(persons(&app).await, before + 2);
+    // The rejected rows as a file, formulas neutralised.
+    let csv = import(&mut c, "&dry_run=true&report=csv", bytes.to_vec()).await;
+    assert!(
+        csv.body.contains("'=HYPERLINK") && csv.body.contains("Bu alan zorunludur"),
+        "{}",
+        csv.body
+    );
+    let xlsx = import(&mut c, "&dry_run=true&report=xlsx", bytes.to_vec()).await;
+    assert!(xlsx.bytes.starts_with(b"PK"));
+    let audit = app
+        .store()
+        .audit_entries(
+            &[kopru_domain::Scope::Installation],
+            &kopru_store::audit::Filter {
+                action: Some("person.import".into()),
+                ..Default::default()
+            },
+            5,
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2, "each committed import is audited");
+}
+
+#[tokio::test]
+async fn awkward_files_get_clear_reports_and_change_nothing() {
+    let app = spawn_app().await;
+    let mut c = app.api_as("coordinator").await;
+    let before = persons(&app).await;
+    let garbage: Vec<u8> = (0..10 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", vec![], "err-import-empty"),
+        ("blank", b"\n\n  \n".to_vec(), "err-import-empty"),
+        (
+            "header only",
+            "Adı;Soyadı\n".as_bytes().to_vec(),
+            "err-import-no-rows",
+        ),
+        (
+            "no name columns",
+            b"a,b,c\n1,2,3\n".to_vec(),
+            "err-import-missing-columns",
+        ),
+        (
+            "broken xlsx",
+            b"PK\x03\x04this is not a workbook".to_vec(),
+            "err-import-xlsx",
+        ),
+        ("10 MB of binary", garbage, "err-import-binary"),
+    ];
+    for (name, body, code) in cases {
+        let r = import(&mut c, "", body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.body.chars().take(300).collect::<String>()
+        );
+        assert_eq!(r.json()["errors"][0]["code"], code, "{name}");
+    }
+    let r = import(&mut c, "", vec![b'a'; 30 * 1024 * 1024]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(persons(&app).await, before);
+    // Roles without import rights.
+    let mut fw = app.api_as("mediator").await;
+    assert_eq!(
+        import(&mut fw, "", GOOD.as_bytes().to_vec()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A unit outside the importer's scope: every row refused, nothing written.
+    let r = c
+        .raw(
+            Method::POST,
+            "/api/v1/imports/persons?unit=MT-NIS&area=RS-20-NIS",
+            "text/csv",
+            "Ime,Prezime\nŠaban,Ajdini\n".as_bytes().to_vec(),
+        )
+        .await
+        .json();
+    assert_eq!(
+        (r["imported"].as_u64(), rejected_rows(&r)),
+        (Some(0), vec![(2, "err-import-place".into())])
+    );
+    assert_eq!(persons(&app).await, before);
+}
+
+#[tokio::test]
+async fn utf8_with_bom_cp1250_and_xlsx_files_import() {
+    let app = spawn_app().await;
+    let mut c = app.api_as("admin").await;
+    let bom = [
+        b"\xEF\xBB\xBF".as_slice(),
+        "Ime,Prezime,JMBG,Datum rođenja\nFatima,Osmani,,1975\n".as_bytes(),
+    ]
+    .concat();
+    let r = c
+        .raw(
+            Method::POST,
+            "/api/v1/imports/persons?unit=MT-NIS&area=RS-20-NIS",
+            "text/csv",
+            bom,
+        )
+        .await;
+    assert_eq!(r.json()["imported"], 1, "{}", r.body);
+    let (cp1250, _, _) =
+        encoding_rs::WINDOWS_1250.encode("Ime;Prezime;Ime oca\nĆazim;Đorđević;Šaban\n");
+    let r = c
+        .raw(
+            Method::POST,
+            "/api/v1/imports/persons?unit=MT-NIS&area=RS-20-NIS",
+            "text/csv",
+            cp1250.to_vec(),
+        )
+        .await
+        .json();
+    assert_eq!(
+        (r["encoding"].as_str(), r["imported"].as_u64()),
+        (Some("windows-1250"), Some(1))
+    );
+    assert_eq!(
+        c.get("/api/v1/persons?q=cazim%20djordjevic").await.json()["items"][0]["father_name"],
+        "Šaban"
+    );
+    // An XLSX file as Excel writes it: numbers as floats, a date cell.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (i, h) in ["Име", "Презиме", "ЈМБГ", "Датум рођења"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, i as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "Љубица").unwrap();
+    sheet.write_string(1, 1, "Јовановић").unwrap();
+    sheet
+        .write_number(
+            1,
+            2,
+            150398571555.0f64 * 10.0 + f64::from(jmbg_check("150398571555")),
+        )
+        .unwrap();
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("dd.mm.yyyy");
+    sheet.write_number_with_format(1, 3, 31121.0, &fmt).unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    let r = c
+        .raw(
+            Method::POST,
+            "/api/v1/imports/persons?unit=MT-NIS&area=RS-20-NIS",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            bytes,
+        )
+        .await;
+    let j = r.json();
+    assert_eq!(
+        (j["encoding"].as_str(), j["imported"].as_u64()),
+        (Some("xlsx"), Some(1)),
+        "{}",
+        r.body
+    );
+    let p = c.get("/api/v1/persons?q=ljubica").await.json();
+    assert_eq!(p["items"][0]["birth_date"], "1985-03-15");
+    assert_eq!(p["items"][0]["id_type"], "rs_jmbg");
+}
+
+fn jmbg_check(twelve: &str) -> u8 {
+    let d: Vec<u32> = twelve.bytes().map(|b| u32::from(b - b'0')).collect();
+    let sum = 7 * (d[0] + d[6])
+        + 6 * (d[1] + d[7])
+        + 5 * (d[2] + d[8])
+        + 4 * (d[3] + d[9])
+        + 3 * (d[4] + d[10])
+        + 2 * (d[5] + d[11]);
+    match 11 - (sum % 11) {
+        k if k > 9 => 0,
+        k => k as u8,
+    }
+}
