@@ -254,3 +254,54 @@ fn configuration_comes_from_flags_environment_and_file() {
     assert!(out.contains("kopru.toml is not valid"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn import_persons_reports_rejected_rows_and_adds_nothing_twice() {
+    let db = fresh_db().await;
+    let dir = std::env::temp_dir().join(format!("kopru-import-{}", kopru_store::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("liste.csv");
+    std::fs::write(
+        &file,
+        "Ime,Prezime,JMBG\nŠaban,Ajdini,\nFatima,Osmani,1234567890123\n",
+    )
+    .unwrap();
+    let rejected = dir.join("rejected.csv");
+    let args = [
+        "import",
+        "persons",
+        file.to_str().unwrap(),
+        "--unit",
+        "MT-NIS",
+        "--area",
+        "RS-20-NIS",
+        "--rejected",
+        rejected.to_str().unwrap(),
+    ];
+    let mut dry = args.to_vec();
+    dry.push("--dry-run");
+    let o = kopru(&db, &dry, None);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("DRY RUN: 2 rows read (utf-8, separated by ,): 1 would be imported"),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("row 3: national_id:"), "{}", text(&o));
+    let o = kopru(&db, &args, None);
+    assert!(
+        text(&o).contains(": 1 imported, 0 already imported before, 1 rejected"),
+        "{}",
+        text(&o)
+    );
+    assert!(std::fs::read_to_string(&rejected)
+        .unwrap()
+        .contains("Osmani"));
+    let o = kopru(&db, &args, None);
+    assert!(
+        text(&o).contains(": 0 imported, 1 already imported before"),
+        "{}",
+        text(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -298,7 +298,19 @@ async fn build_context(
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let token = match header_token {
+        // A file upload is multipart and cannot carry the field in a form the
+        // middleware reads; its form puts the token in the query string instead.
+        let query_token = req
+            .uri()
+            .query()
+            .and_then(|q| serde_html_form::from_str::<Vec<(String, String)>>(q).ok())
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(k, _)| k == CSRF_FIELD)
+                    .map(|(_, v)| v)
+            });
+        let token = match header_token.or(query_token) {
             Some(t) => Some(t),
             None => {
                 let is_form = req

@@ -31,6 +31,8 @@ pub struct AreaQuery {
     /// The picker sends the field's own name.
     #[serde(default)]
     area_code: String,
+    #[serde(default)]
+    area: String,
 }
 
 #[derive(Template)]
@@ -60,11 +62,11 @@ pub async fn areas_page(
 ) -> AppResult<Response> {
     let parent = q.parent.trim().to_ascii_uppercase();
     let parent_opt = (!parent.is_empty()).then_some(parent.as_str());
-    let text = if q.q.trim().is_empty() {
-        q.area_code.trim()
-    } else {
-        q.q.trim()
-    };
+    // The picker sends the value under its own field's name.
+    let text = [q.q.trim(), q.area_code.trim(), q.area.trim()]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .unwrap_or("");
     if q.format == "options" {
         let areas = if text.is_empty() {
             Vec::new()

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod directory;
 pub mod home;
+pub mod imports;
 pub mod registry;
 pub mod users;
 
@@ -79,6 +80,15 @@ pub fn routes() -> Router<AppState> {
             post(registry::consent_withdraw),
         )
         .route("/persons/{id}/special", post(registry::special_set))
+        .route(
+            "/imports",
+            get(imports::upload_form).post(imports::upload).layer(
+                axum::extract::DefaultBodyLimit::max(crate::api::registry::MAX_IMPORT),
+            ),
+        )
+        .route("/imports/{id}", get(imports::check))
+        .route("/imports/{id}/commit", post(imports::commit))
+        .route("/imports/{id}/{file}", get(imports::rejected))
         .route(
             "/households/new",
             get(registry::household_new).post(registry::household_create),

@@ -61,6 +61,7 @@ pub struct PersonsPage {
     pub has_more: bool,
     pub can_edit: bool,
     pub can_export: bool,
+    pub can_import: bool,
 }
 
 impl PersonsPage {
@@ -113,6 +114,7 @@ pub async fn persons_page(
     rows.truncate(PAGE as usize);
     let can_edit = user.principal.may(Action::EditPersons);
     let can_export = user.principal.may(Action::ExportPersons);
+    let can_import = user.principal.may(Action::ImportPersons);
     Ok(render(&PersonsPage {
         ctx,
         q: q.q,
@@ -121,6 +123,7 @@ pub async fn persons_page(
         has_more,
         can_edit,
         can_export,
+        can_import,
     })?
     .into_response())
 }
