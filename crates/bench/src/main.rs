@@ -264,7 +264,10 @@ async fn main() -> Result<()> {
         per_sec: v.entries as f64 / secs,
     });
 
-    let persons: usize = arg("--persons").map(|s| s.parse()).transpose()?.unwrap_or(0);
+    let persons: usize = arg("--persons")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(0);
     if persons > 0 {
         registry_bench(&store, &router, persons, &admin_t, &coord_t, &mut rows).await?;
     }
@@ -286,7 +289,12 @@ async fn main() -> Result<()> {
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
@@ -298,17 +306,48 @@ fn reset_peak_rss() {
 /// Synthetic people: Turkish names, Serbian names (30% in Cyrillic), Romani names;
 /// a tenth of them in one unit so that a unit-sized export has ~10% of the rows.
 fn synthetic_csv(start: usize, n: usize) -> Vec<u8> {
-    const TR_G: &[&str] = &["Mehmet", "Ali", "Hasan", "Hüseyin", "İsmail", "Mustafa", "Ayşe", "Fatma", "Emine", "Hatice", "Zeynep", "Elif", "Şükrü", "Gülşen"];
-    const TR_F: &[&str] = &["Yılmaz", "Kaya", "Demir", "Çelik", "Şahin", "Yıldız", "Aydın", "Öztürk", "Arslan", "Doğan", "Kılıç", "Işık", "Güneş", "Erdem"];
-    const RS_G: &[&str] = &["Šaban", "Redžep", "Bajram", "Ramiz", "Ćazim", "Dževdet", "Fatima", "Ljiljana", "Snežana", "Dragana", "Jelena", "Sabina", "Nikola", "Marko"];
-    const RS_F: &[&str] = &["Đorđević", "Jovanović", "Nikolić", "Petrović", "Ajdini", "Demirović", "Salihović", "Redžepović", "Bajramović", "Mustafić", "Osmani", "Saliji", "Ramić", "Ilić"];
+    const TR_G: &[&str] = &[
+        "Mehmet", "Ali", "Hasan", "Hüseyin", "İsmail", "Mustafa", "Ayşe", "Fatma", "Emine",
+        "Hatice", "Zeynep", "Elif", "Şükrü", "Gülşen",
+    ];
+    const TR_F: &[&str] = &[
+        "Yılmaz", "Kaya", "Demir", "Çelik", "Şahin", "Yıldız", "Aydın", "Öztürk", "Arslan",
+        "Doğan", "Kılıç", "Işık", "Güneş", "Erdem",
+    ];
+    const RS_G: &[&str] = &[
+        "Šaban", "Redžep", "Bajram", "Ramiz", "Ćazim", "Dževdet", "Fatima", "Ljiljana", "Snežana",
+        "Dragana", "Jelena", "Sabina", "Nikola", "Marko",
+    ];
+    const RS_F: &[&str] = &[
+        "Đorđević",
+        "Jovanović",
+        "Nikolić",
+        "Petrović",
+        "Ajdini",
+        "Demirović",
+        "Salihović",
+        "Redžepović",
+        "Bajramović",
+        "Mustafić",
+        "Osmani",
+        "Saliji",
+        "Ramić",
+        "Ilić",
+    ];
     const PLACES: &[(&str, &str, bool)] = &[
-        ("SHKB-ANK-01", "TR-06-ALTINDAG", false), ("SHKB-ADA-01", "TR-01-SEYHAN", false), ("SHKB-IZM-01", "TR-35-BUCA", false),
-        ("SHKB-IST-01", "TR-34-SARIYER", false), ("SHKB-EDI-01", "TR-22-MERKEZ", false), ("MT-NIS", "RS-20-NIS", true),
-        ("MT-KRAGUJEVAC", "RS-12-KRAGUJEVAC", true), ("MT-VRANJE", "RS-24-VRANJE", true), ("CAG-ZVEZDARA", "RS-00-ZVEZDARA", true),
+        ("SHKB-ANK-01", "TR-06-ALTINDAG", false),
+        ("SHKB-ADA-01", "TR-01-SEYHAN", false),
+        ("SHKB-IZM-01", "TR-35-BUCA", false),
+        ("SHKB-IST-01", "TR-34-SARIYER", false),
+        ("SHKB-EDI-01", "TR-22-MERKEZ", false),
+        ("MT-NIS", "RS-20-NIS", true),
+        ("MT-KRAGUJEVAC", "RS-12-KRAGUJEVAC", true),
+        ("MT-VRANJE", "RS-24-VRANJE", true),
+        ("CAG-ZVEZDARA", "RS-00-ZVEZDARA", true),
         ("SHKB-MAN-01", "TR-45-SEHZADELER", false),
     ];
-    let mut out = String::from("given_names,family_name,father_name,birth_date,sex,unit_code,area_code\n");
+    let mut out =
+        String::from("given_names,family_name,father_name,birth_date,sex,unit_code,area_code\n");
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15 ^ start as u64;
     let mut next = |m: usize| {
         x ^= x << 13;
@@ -327,7 +366,12 @@ fn synthetic_csv(start: usize, n: usize) -> Vec<u8> {
             family = kopru_store::demo::latin_to_cyrillic(&family);
         }
         // A serial number in the second given name keeps every row a distinct person.
-        out.push_str(&format!("{given} {},{family},{father},{},{},{unit},{area}\n", to_letters(i), 1940 + next(80), if next(2) == 0 { "female" } else { "male" }));
+        out.push_str(&format!(
+            "{given} {},{family},{father},{},{},{unit},{area}\n",
+            to_letters(i),
+            1940 + next(80),
+            if next(2) == 0 { "female" } else { "male" }
+        ));
     }
     out.into_bytes()
 }
@@ -343,14 +387,26 @@ fn to_letters(mut n: usize) -> String {
         }
     }
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
-async fn registry_bench(store: &Store, router: &axum::Router, persons: usize, admin_t: &str, coord_t: &str, rows: &mut Vec<Row>) -> Result<()> {
+async fn registry_bench(
+    store: &Store,
+    router: &axum::Router,
+    persons: usize,
+    admin_t: &str,
+    coord_t: &str,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
     let admin = kopru_domain::Principal {
         user_id: String::new(),
         username: "bench".into(),
-        assignments: vec![Assignment { role: Role::Administrator, scope: Scope::Installation }],
+        assignments: vec![Assignment {
+            role: Role::Administrator,
+            scope: Scope::Installation,
+        }],
     };
     let tr = kopru_web::i18n::Tr::new(kopru_domain::Locale::En);
     let chunk = 100_000.min(persons);
@@ -366,23 +422,91 @@ async fn registry_bench(store: &Store, router: &axum::Router, persons: usize, ad
             &Actor::system("bench"),
             &admin,
             tr,
-            kopru_web::import::ImportRequest { file_name: "bench.csv", bytes: &csv, unit_code: "", area_code: "", mapping: None, dry_run: false },
+            kopru_web::import::ImportRequest {
+                file_name: "bench.csv",
+                bytes: &csv,
+                unit_code: "",
+                area_code: "",
+                mapping: None,
+                dry_run: false,
+            },
         )
         .await
         .map_err(|e| anyhow::anyhow!("import: {e}"))?;
         import_secs += t.elapsed().as_secs_f64();
         imported += report.imported;
         if !report.rejected.is_empty() {
-            anyhow::bail!("{} rows rejected, e.g. {:?}", report.rejected.len(), report.rejected[0].errors);
+            anyhow::bail!(
+                "{} rows rejected, e.g. {:?}",
+                report.rejected.len(),
+                report.rejected[0].errors
+            );
         }
         start += n;
         eprintln!("  imported {imported} people …");
     }
-    rows.push(Row { name: format!("CSV import with validation ({imported} people, chunks of {chunk})"), n: imported, p50: 0.0, p99: 0.0, per_sec: imported as f64 / import_secs });
-    let queries = ["djordjevic", "Ђорђевић", "sukru yilmaz", "saban ajdini", "mehmet kaya", "fatma demir", "nikolic", "Dordevic saban", "ljiljana", "redzep"];
-    rows.push(time_requests(router, &format!("GET /api/v1/persons?q=… name search, {imported} people, installation scope"), 300, |i| get(&format!("/api/v1/persons?q={}&limit=20", urlencode(queries[i % queries.len()])), admin_t)).await?);
-    rows.push(time_requests(router, "GET /api/v1/persons?q=… name search, unit scope", 300, |i| get(&format!("/api/v1/persons?q={}&limit=20", urlencode(queries[i % queries.len()])), coord_t)).await?);
-    rows.push(time_requests(router, "GET /api/v1/persons (first page, no query)", 100, |_| get("/api/v1/persons?limit=50", admin_t)).await?);
+    rows.push(Row {
+        name: format!("CSV import with validation ({imported} people, chunks of {chunk})"),
+        n: imported,
+        p50: 0.0,
+        p99: 0.0,
+        per_sec: imported as f64 / import_secs,
+    });
+    let queries = [
+        "djordjevic",
+        "Ђорђевић",
+        "sukru yilmaz",
+        "saban ajdini",
+        "mehmet kaya",
+        "fatma demir",
+        "nikolic",
+        "Dordevic saban",
+        "ljiljana",
+        "redzep",
+    ];
+    rows.push(
+        time_requests(
+            router,
+            &format!("GET /api/v1/persons?q=… name search, {imported} people, installation scope"),
+            300,
+            |i| {
+                get(
+                    &format!(
+                        "/api/v1/persons?q={}&limit=20",
+                        urlencode(queries[i % queries.len()])
+                    ),
+                    admin_t,
+                )
+            },
+        )
+        .await?,
+    );
+    rows.push(
+        time_requests(
+            router,
+            "GET /api/v1/persons?q=… name search, unit scope",
+            300,
+            |i| {
+                get(
+                    &format!(
+                        "/api/v1/persons?q={}&limit=20",
+                        urlencode(queries[i % queries.len()])
+                    ),
+                    coord_t,
+                )
+            },
+        )
+        .await?,
+    );
+    rows.push(
+        time_requests(
+            router,
+            "GET /api/v1/persons (first page, no query)",
+            100,
+            |_| get("/api/v1/persons?limit=50", admin_t),
+        )
+        .await?,
+    );
     reset_peak_rss();
     let before = peak_rss_mib();
     let t = Instant::now();
@@ -398,7 +522,13 @@ async fn registry_bench(store: &Store, router: &axum::Router, persons: usize, ad
     }
     let secs = t.elapsed().as_secs_f64();
     rows.push(Row {
-        name: format!("export CSV, {} rows, {:.1} MB; peak memory {:.0} MiB (baseline {:.0} MiB)", lines.saturating_sub(1), bytes as f64 / 1e6, peak_rss_mib(), before),
+        name: format!(
+            "export CSV, {} rows, {:.1} MB; peak memory {:.0} MiB (baseline {:.0} MiB)",
+            lines.saturating_sub(1),
+            bytes as f64 / 1e6,
+            peak_rss_mib(),
+            before
+        ),
         n: lines.saturating_sub(1),
         p50: secs * 1000.0,
         p99: secs * 1000.0,
@@ -408,5 +538,13 @@ async fn registry_bench(store: &Store, router: &axum::Router, persons: usize, ad
 }
 
 fn urlencode(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

@@ -27,7 +27,8 @@ pub struct ImportOutcome {
     pub rejected: Vec<(usize, Vec<FieldError>)>,
 }
 
-const BATCH: usize = 200;
+/// Rows per lookup or fingerprint statement (see `registry::ROWS_PER_STATEMENT`).
+const BATCH: usize = 100;
 
 impl Store {
     /// Imports validated rows. With `dry_run` nothing is written, and the

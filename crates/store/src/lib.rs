@@ -164,6 +164,8 @@ impl Store {
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
                             "PRAGMA cache_size = -20000",
+                            // Reads straight from the OS page cache, shared by all connections.
+                            "PRAGMA mmap_size = 1073741824",
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }

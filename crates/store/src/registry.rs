@@ -364,61 +364,64 @@ pub(crate) async fn insert_persons<'a>(
     now: &str,
 ) -> Result<()> {
     let people: Vec<(&Person, &String)> = people.collect();
-    if people.is_empty() {
-        return Ok(());
-    }
-    let mut q = Sql::new(
-        "INSERT INTO persons (id, unit_code, area_code, household_id, given_names, family_name, father_name, mother_name, \
-         aliases, sex, birth_date, birth_precision, birth_year, id_type, national_id, nationality, phone, phone_digits, \
-         languages, education, birth_registered, id_card, statelessness, legally_invisible, groups_list, sort_key, \
-         version, created_at, updated_at) VALUES ",
-    );
-    for (i, (p, id)) in people.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.push("(")
-            .bind((*id).clone())
-            .push(", ")
-            .bind(p.unit_code.to_string())
-            .push(", ")
-            .bind(p.area_code.to_string())
-            .push(", NULL, ");
-        bind_person_values(&mut q, p);
-        q.push(", 1, ")
-            .bind(now.to_owned())
-            .push(", ")
-            .bind(now.to_owned())
-            .push(")");
-    }
-    q.execute(&mut *conn)
-        .await
-        .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
-    let mut names = Sql::new("INSERT INTO person_names (person_id, token, sound, field) VALUES ");
-    let mut any = false;
-    for (p, id) in &people {
-        for (t, field) in name_rows(p) {
-            if any {
-                names.push(", ");
+    // SQLite looks bound parameters up by name in a list, so a statement's cost
+    // grows with the square of its parameters: keep statements near 1,000.
+    for chunk in people.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(
+            "INSERT INTO persons (id, unit_code, area_code, household_id, given_names, family_name, father_name, mother_name, \
+             aliases, sex, birth_date, birth_precision, birth_year, id_type, national_id, nationality, phone, phone_digits, \
+             languages, education, birth_registered, id_card, statelessness, legally_invisible, groups_list, sort_key, \
+             version, created_at, updated_at) VALUES ",
+        );
+        for (i, (p, id)) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
             }
-            any = true;
-            names
-                .push("(")
+            q.push("(")
+                .bind((*id).clone())
+                .push(", ")
+                .bind(p.unit_code.to_string())
+                .push(", ")
+                .bind(p.area_code.to_string())
+                .push(", NULL, ");
+            bind_person_values(&mut q, p);
+            q.push(", 1, ")
+                .bind(now.to_owned())
+                .push(", ")
+                .bind(now.to_owned())
+                .push(")");
+        }
+        q.execute(&mut *conn)
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
+    }
+    let names: Vec<(&String, String, &'static str)> = people
+        .iter()
+        .flat_map(|(p, id)| name_rows(p).into_iter().map(move |(t, f)| (*id, t, f)))
+        .collect();
+    for chunk in names.chunks(ROWS_PER_STATEMENT * 6) {
+        let mut q = Sql::new("INSERT INTO person_names (person_id, token, sound, field) VALUES ");
+        for (i, (id, t, f)) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(")
                 .bind((*id).clone())
                 .push(", ")
                 .bind(t.clone())
                 .push(", ")
-                .bind(phonetic(&t))
+                .bind(phonetic(t))
                 .push(", ")
-                .bind(field.to_owned())
+                .bind((*f).to_owned())
                 .push(")");
         }
-    }
-    if any {
-        names.execute(&mut *conn).await?;
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }
+
+/// People per multi-row INSERT (29 parameters each).
+const ROWS_PER_STATEMENT: usize = 35;
 
 /// The folded name words of a person and which name each came from.
 fn name_rows(p: &Person) -> Vec<(String, &'static str)> {
@@ -682,10 +685,7 @@ impl Store {
     /// Lists or searches people within `by`'s grants, best matches first. Asks for
     /// one row more than `limit` so the caller knows whether there is a next page.
     pub async fn persons(&self, by: &Principal, f: &PersonFilter) -> Result<Vec<PersonRow>> {
-        let grants = by.grants(Action::ViewPersons);
-        let limit = f.limit.clamp(1, 500) + 1;
         let q_text = f.q.as_deref().map(str::trim).unwrap_or("");
-        let mut q;
         let id_digits = digits(q_text);
         let looks_numeric = !q_text.is_empty()
             && q_text
@@ -693,6 +693,7 @@ impl Store {
                 .all(|c| c.is_ascii_digit() || " +-()/".contains(c))
             && id_digits.len() >= 6;
         let words = name_tokens(q_text);
+        let mut q;
         if looks_numeric {
             q = Sql::new(&format!(
                 "SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE (p.national_id = "
@@ -701,59 +702,74 @@ impl Store {
                 .push(" OR p.phone_digits = ")
                 .bind(phone_key(&id_digits).unwrap_or_default())
                 .push(") AND ");
-        } else if !words.is_empty() {
-            q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} JOIN (SELECT person_id, SUM(s) AS score FROM ("));
-            for (i, w) in words.iter().enumerate() {
-                if i > 0 {
-                    q.push(" UNION ALL ");
-                }
-                let upper = prefix_upper_bound(w);
-                q.push("SELECT person_id, MAX(CASE WHEN token = ")
-                    .bind(w.clone())
-                    .push(" THEN 3 WHEN token >= ")
-                    .bind(w.clone())
-                    .push(" AND token < ")
-                    .bind(upper.clone())
-                    .push(" THEN 2 ELSE 1 END) AS s FROM person_names WHERE (token >= ")
-                    .bind(w.clone())
-                    .push(" AND token < ")
-                    .bind(upper)
-                    .push(") OR sound = ")
-                    .bind(phonetic(w))
-                    .push(" GROUP BY person_id");
-            }
-            // Every word must match some name of the person.
-            q.push(") x GROUP BY person_id HAVING COUNT(*) = ")
-                .bind(words.len() as i64);
-            // Or the words are part of the household's address.
-            q.push(" UNION ALL SELECT p2.id AS person_id, 1 AS score FROM persons p2 JOIN households h2 ON h2.id = p2.household_id WHERE h2.search_key LIKE ")
-                .bind(format!("%{}%", crate::sql::like_escape(&fold(q_text))))
-                .push(" ESCAPE '\\'");
-            q.push(") m ON m.person_id = p.id WHERE ");
-        } else {
-            q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE "));
+            return self.finish_person_query(q, by, f, "p.sort_key, p.id").await;
         }
-        push_visible(&mut q, Entity::Person, "p", &grants);
+        if words.is_empty() {
+            q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE "));
+            return self.finish_person_query(q, by, f, "p.sort_key, p.id").await;
+        }
+        // One grouped match set per word, intersected by joins: every word must
+        // match some name of the person. Each side reads its own index (token
+        // range or sound); the score is the sum of the words' best matches.
+        q = Sql::new(&format!("SELECT {PERSON_COLUMNS} FROM "));
+        for (i, w) in words.iter().enumerate() {
+            let upper = prefix_upper_bound(w);
+            if i > 0 {
+                q.push(" JOIN ");
+            }
+            q.push("(SELECT person_id, MAX(s) AS s FROM (SELECT person_id, CASE WHEN token = ")
+                .bind(w.clone())
+                .push(" THEN 3 ELSE 2 END AS s FROM person_names WHERE token >= ")
+                .bind(w.clone())
+                .push(" AND token < ")
+                .bind(upper)
+                .push(" UNION ALL SELECT person_id, 1 AS s FROM person_names WHERE sound = ")
+                .bind(phonetic(w))
+                .push(&format!(") x{i} GROUP BY person_id) w{i}"));
+            if i > 0 {
+                q.push(&format!(" ON w{i}.person_id = w0.person_id"));
+            }
+        }
+        q.push(
+            " JOIN persons p ON p.id = w0.person_id JOIN areas ar ON ar.code = p.area_code WHERE ",
+        );
+        let score: Vec<String> = (0..words.len()).map(|i| format!("w{i}.s")).collect();
+        let order = format!("({}) DESC, p.sort_key, p.id", score.join(" + "));
+        let rows = self.finish_person_query(q, by, f, &order).await?;
+        if !rows.is_empty() || f.offset > 0 {
+            return Ok(rows);
+        }
+        // No name matches: perhaps the words are part of a household's address.
+        let mut q = Sql::new(&format!(
+            "SELECT {PERSON_COLUMNS} {PERSON_FROM} JOIN households h ON h.id = p.household_id WHERE h.search_key LIKE "
+        ));
+        q.bind(format!("%{}%", crate::sql::like_escape(&fold(q_text))))
+            .push(" ESCAPE '\\' AND ");
+        self.finish_person_query(q, by, f, "p.sort_key, p.id").await
+    }
+
+    /// Adds scope, filters, order and paging to a person query ending in `WHERE `.
+    async fn finish_person_query(
+        &self,
+        mut q: Sql,
+        by: &Principal,
+        f: &PersonFilter,
+        order: &str,
+    ) -> Result<Vec<PersonRow>> {
+        push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
         if let Some(u) = f.unit.as_deref().filter(|s| !s.is_empty()) {
             q.push(" AND p.unit_code = ").bind(u.to_ascii_uppercase());
         }
         if let Some(a) = f.area.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND p.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ").bind(a.to_ascii_uppercase()).push(")");
+            q.push(" AND p.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
+                .bind(a.to_ascii_uppercase())
+                .push(")");
         }
-        if !looks_numeric && !words.is_empty() {
-            q.push(" ORDER BY m.score DESC, p.sort_key, p.id");
-        } else {
-            q.push(" ORDER BY p.sort_key, p.id");
-        }
-        q.push(" LIMIT ")
-            .bind(limit)
+        q.push(&format!(" ORDER BY {order} LIMIT "))
+            .bind(f.limit.clamp(1, 500) + 1)
             .push(" OFFSET ")
             .bind(f.offset.max(0));
-        let mut rows: Vec<PersonRow> = q.fetch_all(self.pool()).await?;
-        // A person matched both by name and by address appears twice; keep the first (best).
-        let mut seen = std::collections::HashSet::new();
-        rows.retain(|r| seen.insert(r.id.clone()));
-        Ok(rows)
+        Ok(q.fetch_all(self.pool()).await?)
     }
 
     /// Likely existing records of the person being entered: the same ID number,

@@ -147,7 +147,8 @@ fn columns(requested: &[String]) -> Result<(Vec<String>, Vec<SpecialCategory>), 
     Ok((cols, special))
 }
 
-const BATCH: i64 = 1000;
+/// Rows per page; the store returns at most 500 (plus one to say there are more).
+const BATCH: i64 = 500;
 
 async fn rows_page(
     state: &AppState,
