@@ -67,6 +67,9 @@ pub struct PersonRow {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// Folded "family given" name: the list order, and the keyset for paging.
+    #[serde(skip)]
+    pub sort_key: String,
 }
 
 impl PersonRow {
@@ -82,7 +85,7 @@ const PERSON_COLUMNS: &str = "p.id, p.unit_code, p.area_code, ar.name AS area_na
      p.household_id, p.given_names, p.family_name, p.father_name, p.mother_name, p.aliases, p.sex, p.birth_date, \
      p.birth_precision, p.id_type, p.national_id, p.nationality, p.phone, p.languages, p.education, \
      p.birth_registered, p.id_card, p.statelessness, p.legally_invisible, p.groups_list, p.version, \
-     p.created_at, p.updated_at";
+     p.created_at, p.updated_at, p.sort_key";
 const PERSON_FROM: &str = "FROM persons p JOIN areas ar ON ar.code = p.area_code";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -200,6 +203,8 @@ pub struct PersonFilter {
     pub area: Option<String>,
     pub limit: i64,
     pub offset: i64,
+    /// Keyset paging for lists without a query: rows after this (sort_key, id).
+    pub after: Option<(String, String)>,
 }
 
 /// A likely existing record of the same person.
@@ -764,6 +769,11 @@ impl Store {
             q.push(" AND p.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
                 .bind(a.to_ascii_uppercase())
                 .push(")");
+        }
+        if let Some((key, id)) = &f.after {
+            // Keyset paging: cost does not grow with the page number.
+            q.push(" AND (p.sort_key > ").bind(key.clone()).push(" OR (p.sort_key = ").bind(key.clone())
+                .push(" AND p.id > ").bind(id.clone()).push("))");
         }
         q.push(&format!(" ORDER BY {order} LIMIT "))
             .bind(f.limit.clamp(1, 500) + 1)

@@ -150,12 +150,21 @@ fn columns(requested: &[String]) -> Result<(Vec<String>, Vec<SpecialCategory>), 
 /// Rows per page; the store returns at most 500 (plus one to say there are more).
 const BATCH: i64 = 500;
 
+/// One page of the export. Without a search, pages follow the list order by
+/// keyset (after the last row sent), so each page costs the same; a search is
+/// ranked, so it pages by offset.
 async fn rows_page(
     state: &AppState,
     user: &SignedIn,
     p: &ExportParams,
     offset: i64,
+    last: Option<&PersonRow>,
 ) -> Result<Vec<PersonRow>, AppError> {
+    let searching = p.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let (offset, after) = match (searching, last) {
+        (false, Some(r)) => (0, Some((r.sort_key.clone(), r.id.clone()))),
+        _ => (offset, None),
+    };
     let mut rows = state
         .store
         .persons(
@@ -166,6 +175,7 @@ async fn rows_page(
                 area: p.area.clone(),
                 limit: BATCH,
                 offset,
+                after,
             },
         )
         .await?;
@@ -228,8 +238,9 @@ pub async fn export_persons(
             return;
         }
         let mut offset = 0;
+        let mut last: Option<PersonRow> = None;
         loop {
-            let rows = match rows_page(&state, &user, &p, offset).await {
+            let rows = match rows_page(&state, &user, &p, offset, last.as_ref()).await {
                 Ok(r) => r,
                 Err(e) => {
                     tracing::error!(error = %e, "export stopped");
@@ -252,6 +263,7 @@ pub async fn export_persons(
                 return;
             }
             offset += n;
+            last = rows.last().cloned();
         }
     });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
@@ -317,8 +329,9 @@ async fn xlsx(
     }
     let mut row = 1u32;
     let mut offset = 0;
+    let mut last: Option<PersonRow> = None;
     loop {
-        let rows = rows_page(&state, &user, &p, offset).await?;
+        let rows = rows_page(&state, &user, &p, offset, last.as_ref()).await?;
         let n = rows.len() as i64;
         for r in page_cells(&state, &user, &rows, &cols, &special).await? {
             for (c, v) in r.iter().enumerate() {
@@ -331,6 +344,7 @@ async fn xlsx(
             break;
         }
         offset += n;
+        last = rows.last().cloned();
     }
     let buf = workbook.save_to_buffer().map_err(fail)?;
     Ok((

@@ -146,6 +146,7 @@ pub async fn list_persons(
                 area: p.area,
                 limit,
                 offset: p.offset.unwrap_or(0),
+                after: None,
             },
         )
         .await?;
