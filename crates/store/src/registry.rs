@@ -772,8 +772,13 @@ impl Store {
         }
         if let Some((key, id)) = &f.after {
             // Keyset paging: cost does not grow with the page number.
-            q.push(" AND (p.sort_key > ").bind(key.clone()).push(" OR (p.sort_key = ").bind(key.clone())
-                .push(" AND p.id > ").bind(id.clone()).push("))");
+            q.push(" AND (p.sort_key > ")
+                .bind(key.clone())
+                .push(" OR (p.sort_key = ")
+                .bind(key.clone())
+                .push(" AND p.id > ")
+                .bind(id.clone())
+                .push("))");
         }
         q.push(&format!(" ORDER BY {order} LIMIT "))
             .bind(f.limit.clamp(1, 500) + 1)
@@ -1423,6 +1428,34 @@ impl Store {
         let row = household_in(tx.conn(), &[kopru_domain::Scope::Installation], id).await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// Households within `by`'s grants, optionally in an area, newest first;
+    /// one row more than `limit` says there are more.
+    pub async fn households(
+        &self,
+        by: &Principal,
+        area: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<HouseholdRow>> {
+        let mut q = Sql::new(&format!("{HOUSEHOLD_SELECT} WHERE "));
+        push_visible(
+            &mut q,
+            Entity::Household,
+            "h",
+            &by.grants(Action::ViewPersons),
+        );
+        if let Some(a) = area.filter(|s| !s.is_empty()) {
+            q.push(" AND h.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
+                .bind(a.to_ascii_uppercase())
+                .push(")");
+        }
+        q.push(" ORDER BY h.created_at DESC, h.id LIMIT ")
+            .bind(limit.clamp(1, 500) + 1)
+            .push(" OFFSET ")
+            .bind(offset.max(0));
+        Ok(q.fetch_all(self.pool()).await?)
     }
 
     pub async fn household(&self, by: &Principal, id: &str) -> Result<HouseholdRow> {

@@ -70,7 +70,10 @@ pub fn routes() -> Router<AppState> {
             "/persons/{id}/consents/{cid}/withdraw",
             post(registry::withdraw_consent),
         )
-        .route("/households", post(registry::create_household))
+        .route(
+            "/households",
+            get(registry::list_households).post(registry::create_household),
+        )
         .route(
             "/households/{id}",
             get(registry::get_household).put(registry::update_household),
@@ -106,7 +109,7 @@ pub fn routes() -> Router<AppState> {
         registry::list_persons, registry::create_person, export::export_persons, registry::import_persons, registry::get_person, registry::update_person,
         registry::person_history, registry::get_special, registry::put_special,
         registry::list_consents, registry::add_consent, registry::withdraw_consent,
-        registry::create_household, registry::get_household, registry::update_household,
+        registry::list_households, registry::create_household, registry::get_household, registry::update_household,
         registry::list_members, registry::add_member, registry::end_member,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),

@@ -450,6 +450,49 @@ impl HouseholdInput {
     }
 }
 
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct HouseholdParams {
+    /// Only households in this area or below it.
+    #[serde(default)]
+    pub area: Option<String>,
+    #[serde(default)]
+    pub limit: Option<i64>,
+    #[serde(default)]
+    pub offset: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdList {
+    pub items: Vec<HouseholdRow>,
+    pub has_more: bool,
+}
+
+#[utoipa::path(get, path = "/api/v1/households", tag = "registry", params(HouseholdParams),
+    responses((status = 200, body = HouseholdList), (status = 403, body = Problem)))]
+pub async fn list_households(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<HouseholdParams>,
+) -> AppResult<Json<HouseholdList>> {
+    if !user.principal.may(kopru_domain::Action::ViewPersons) {
+        return Err(AppError::Forbidden);
+    }
+    let limit = p.limit.unwrap_or(50).clamp(1, 500);
+    let mut items = state
+        .store
+        .households(
+            &user.principal,
+            p.area.as_deref(),
+            limit,
+            p.offset.unwrap_or(0),
+        )
+        .await?;
+    let has_more = items.len() as i64 > limit;
+    items.truncate(limit as usize);
+    Ok(Json(HouseholdList { items, has_more }))
+}
+
 #[utoipa::path(post, path = "/api/v1/households", tag = "registry", request_body = HouseholdInput,
     responses((status = 201, body = HouseholdRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_household(

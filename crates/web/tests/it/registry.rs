@@ -500,6 +500,21 @@ async fn household_membership_keeps_its_history() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Listed within scope only.
+    let list = c.get("/api/v1/households?area=TR-06").await.json();
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&a.as_str()) && ids.contains(&b.as_str()));
+    let mut nis = app.api_as("healthmediator").await;
+    assert!(nis.get("/api/v1/households").await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["unit_code"] == "MT-NIS"));
     // Household edits are versioned too.
     let hh = c.get(&format!("/api/v1/households/{a}")).await.json();
     let mut upd = json!({"unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "address": "Önder Mah. 1/2", "tap_water": "yes", "version": hh["version"]});
