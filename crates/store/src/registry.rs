@@ -327,6 +327,42 @@ fn row_fields(r: &PersonRow) -> Vec<(&'static str, Option<String>)> {
     ]
 }
 
+/// Records an update's changed fields: old and new values in the history, field
+/// names only in the audit log (which auditors across the area read).
+#[allow(clippy::too_many_arguments)]
+async fn record_update(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    record_type: &str,
+    id: &str,
+    version: i64,
+    area: &str,
+    unit: &str,
+    changes: &[(&str, Option<String>, Option<String>)],
+) -> Result<()> {
+    write_history(
+        &mut *conn,
+        record_type,
+        id,
+        version,
+        &actor.username,
+        changes,
+    )
+    .await?;
+    let fields: Vec<&str> = changes.iter().map(|c| c.0).collect();
+    append(
+        conn,
+        &actor
+            .event(&format!("{record_type}.update"))
+            .record(record_type, id)
+            .area(Some(area))
+            .unit(Some(unit))
+            .details(serde_json::json!({ "fields": fields })),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn write_history(
     conn: &mut AnyConnection,
     record_type: &str,
@@ -646,24 +682,15 @@ impl Store {
             .filter(|((_, o), (_, n))| o != n)
             .map(|((f, o), (_, n))| (f, o, n))
             .collect();
-        write_history(
+        record_update(
             tx.conn(),
+            actor,
             "person",
             id,
             old.version + 1,
-            &actor.username,
+            p.area_code.as_str(),
+            p.unit_code.as_str(),
             &changes,
-        )
-        .await?;
-        let fields: Vec<&str> = changes.iter().map(|c| c.0).collect();
-        append(
-            tx.conn(),
-            &actor
-                .event("person.update")
-                .record("person", id)
-                .area(Some(p.area_code.as_str()))
-                .unit(Some(p.unit_code.as_str()))
-                .details(serde_json::json!({ "fields": fields })),
         )
         .await?;
         let row = person_for(tx.conn(), by, Action::ViewPersons, id).await;
@@ -1405,24 +1432,15 @@ impl Store {
         .into_iter()
         .filter(|(_, o, n)| o != n)
         .collect();
-        write_history(
+        record_update(
             tx.conn(),
+            actor,
             "household",
             id,
             old.version + 1,
-            &actor.username,
+            h.area_code.as_str(),
+            h.unit_code.as_str(),
             &changes,
-        )
-        .await?;
-        let fields: Vec<&str> = changes.iter().map(|c| c.0).collect();
-        append(
-            tx.conn(),
-            &actor
-                .event("household.update")
-                .record("household", id)
-                .area(Some(h.area_code.as_str()))
-                .unit(Some(h.unit_code.as_str()))
-                .details(serde_json::json!({ "fields": fields })),
         )
         .await?;
         let row = household_in(tx.conn(), &[kopru_domain::Scope::Installation], id).await?;
