@@ -281,7 +281,11 @@ async fn main() -> Result<()> {
         );
     }
     store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("KOPRU_BENCH_KEEP").is_some() {
+        eprintln!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }
 

@@ -117,6 +117,25 @@ pub fn phonetic(word: &str) -> String {
     out
 }
 
+/// The writing system of a name, as an ISO 15924 code: `Latn`, `Cyrl`,
+/// `Zyyy` when it mixes scripts, `Zzzz` when it has no letters.
+pub fn script_of(text: &str) -> &'static str {
+    let (mut latin, mut cyrillic) = (false, false);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        match c as u32 {
+            0x0400..=0x052F => cyrillic = true,
+            _ if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) => latin = true,
+            _ => return "Zyyy",
+        }
+    }
+    match (latin, cyrillic) {
+        (true, false) => "Latn",
+        (false, true) => "Cyrl",
+        (true, true) => "Zyyy",
+        (false, false) => "Zzzz",
+    }
+}
+
 /// The folded words of a name, each at least two characters (initials do not
 /// find anyone).
 pub fn name_tokens(name: &str) -> Vec<String> {
@@ -146,6 +165,15 @@ pub fn prefix_upper_bound(prefix: &str) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn script_of_names() {
+        assert_eq!(script_of("Đorđević"), "Latn");
+        assert_eq!(script_of("Şükrü Yılmaz"), "Latn");
+        assert_eq!(script_of("Ђорђевић Шабан"), "Cyrl");
+        assert_eq!(script_of("Ђорђевић Saban"), "Zyyy");
+        assert_eq!(script_of("12 -"), "Zzzz");
+    }
 
     #[test]
     fn spellings_share_a_sound_key() {

@@ -28,7 +28,7 @@ pub struct ImportOutcome {
 }
 
 /// Rows per lookup or fingerprint statement (see `registry::ROWS_PER_STATEMENT`).
-const BATCH: usize = 100;
+const BATCH: usize = 80;
 
 impl Store {
     /// Imports validated rows. With `dry_run` nothing is written, and the

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod import;
+mod person_search;
 mod reference_data;
 pub mod registry;
 pub mod scope;
@@ -163,7 +164,7 @@ impl Store {
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
-                            "PRAGMA cache_size = -20000",
+                            "PRAGMA cache_size = -65536",
                             // Reads straight from the OS page cache, shared by all connections.
                             "PRAGMA mmap_size = 1073741824",
                         ] {

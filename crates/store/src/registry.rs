@@ -12,13 +12,39 @@ use kopru_domain::person::{
     ConsentPurpose, Household, LegalBasis, Person, Relationship, SpecialCategory,
 };
 use kopru_domain::policy::{Action, Principal};
-use kopru_domain::search::{fold, name_tokens, phonetic, prefix_upper_bound};
+use kopru_domain::search::{fold, name_tokens, phonetic};
 use kopru_domain::ValidationErrors;
 use serde::{Deserialize, Serialize, Serializer};
 use sqlx::AnyConnection;
 
 fn flag<S: Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_bool(*v != 0)
+}
+
+/// Aliases with the script each is written in (`Latn`, `Cyrl`, …).
+fn alias_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Alias<'a> {
+        name: &'a str,
+        script: &'static str,
+    }
+    let names: Vec<String> = serde_json::from_str(text).unwrap_or_default();
+    names
+        .iter()
+        .map(|n| Alias {
+            name: n,
+            script: kopru_domain::search::script_of(n),
+        })
+        .collect::<Vec<_>>()
+        .serialize(s)
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct AliasOut {
+    name: String,
+    /// ISO 15924: Latn, Cyrl, Zyyy (mixed), Zzzz (no letters)
+    script: String,
 }
 
 fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -39,8 +65,9 @@ pub struct PersonRow {
     pub family_name: String,
     pub father_name: Option<String>,
     pub mother_name: Option<String>,
-    #[serde(serialize_with = "json_list")]
-    #[schema(value_type = Vec<String>)]
+    /// Other names and aliases, each with the script it is written in.
+    #[serde(serialize_with = "alias_list")]
+    #[schema(value_type = Vec<AliasOut>)]
     pub aliases: String,
     pub sex: String,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as precise as known.
@@ -106,6 +133,8 @@ pub struct HouseholdRow {
     pub electricity: String,
     pub damp_roof: String,
     pub head_person_id: Option<String>,
+    /// Set when this household was merged into another: that household's id.
+    pub merged_into: Option<String>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -113,7 +142,7 @@ pub struct HouseholdRow {
 
 const HOUSEHOLD_SELECT: &str = "SELECT h.id, h.unit_code, h.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
      h.address, h.settlement, h.latitude, h.longitude, h.tenure, h.rooms, h.tap_water, h.indoor_toilet, \
-     h.electricity, h.damp_roof, h.head_person_id, h.version, h.created_at, h.updated_at \
+     h.electricity, h.damp_roof, h.head_person_id, h.merged_into, h.version, h.created_at, h.updated_at \
      FROM households h JOIN areas ar ON ar.code = h.area_code";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -436,33 +465,53 @@ pub(crate) async fn insert_persons<'a>(
             .await
             .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
     }
-    let names: Vec<(&String, String, &'static str)> = people
+    let mut names: Vec<(&String, &Person, String, &'static str)> = people
         .iter()
-        .flat_map(|(p, id)| name_rows(p).into_iter().map(move |(t, f)| (*id, t, f)))
+        .flat_map(|(p, id)| name_rows(p).into_iter().map(move |(t, f)| (*id, *p, t, f)))
         .collect();
-    for chunk in names.chunks(ROWS_PER_STATEMENT * 6) {
-        let mut q = Sql::new("INSERT INTO person_names (person_id, token, sound, field) VALUES ");
-        for (i, (id, t, f)) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.push("(")
-                .bind((*id).clone())
-                .push(", ")
-                .bind(t.clone())
-                .push(", ")
-                .bind(phonetic(t))
-                .push(", ")
-                .bind((*f).to_owned())
-                .push(")");
-        }
-        q.execute(&mut *conn).await?;
+    // In index order: each word's new rows then land together at the end of its range.
+    names.sort_by(|a, b| (&a.2, a.0).cmp(&(&b.2, b.0)));
+    for chunk in names.chunks(NAMES_PER_STATEMENT) {
+        insert_names(&mut *conn, chunk).await?;
     }
     Ok(())
 }
 
+/// Name rows per multi-row INSERT (6 parameters each).
+const NAMES_PER_STATEMENT: usize = 80;
+
+/// One multi-row INSERT of name words, each with its person's place and list order.
+async fn insert_names(
+    conn: &mut AnyConnection,
+    rows: &[(&String, &Person, String, &'static str)],
+) -> Result<()> {
+    let mut q = Sql::new(
+        "INSERT INTO person_names (person_id, token, sound, field, unit_code, area_code) VALUES ",
+    );
+    for (i, (id, p, t, f)) in rows.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push("(")
+            .bind((*id).clone())
+            .push(", ")
+            .bind(t.clone())
+            .push(", ")
+            .bind(phonetic(t))
+            .push(", ")
+            .bind((*f).to_owned())
+            .push(", ")
+            .bind(p.unit_code.to_string())
+            .push(", ")
+            .bind(p.area_code.to_string())
+            .push(")");
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
 /// People per multi-row INSERT (29 parameters each).
-const ROWS_PER_STATEMENT: usize = 35;
+const ROWS_PER_STATEMENT: usize = 16;
 
 /// The folded name words of a person and which name each came from.
 fn name_rows(p: &Person) -> Vec<(String, &'static str)> {
@@ -493,27 +542,15 @@ async fn write_names(conn: &mut AnyConnection, person_id: &str, p: &Person) -> R
         .bind(person_id.to_owned())
         .execute(&mut *conn)
         .await?;
-    let rows = name_rows(p);
+    let id = person_id.to_owned();
+    let rows: Vec<(&String, &Person, String, &'static str)> = name_rows(p)
+        .into_iter()
+        .map(|(t, f)| (&id, p, t, f))
+        .collect();
     if rows.is_empty() {
         return Ok(());
     }
-    let mut q = Sql::new("INSERT INTO person_names (person_id, token, sound, field) VALUES ");
-    for (i, (t, f)) in rows.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.push("(")
-            .bind(person_id.to_owned())
-            .push(", ")
-            .bind(t.clone())
-            .push(", ")
-            .bind(phonetic(t))
-            .push(", ")
-            .bind((*f).to_owned())
-            .push(")");
-    }
-    q.execute(conn).await?;
-    Ok(())
+    insert_names(conn, &rows).await
 }
 
 /// The row of a person `by` may act on with `action`, or NotFound.
@@ -740,43 +777,63 @@ impl Store {
             q = Sql::new(&format!("SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE "));
             return self.finish_person_query(q, by, f, "p.sort_key, p.id").await;
         }
-        // One grouped match set per word, intersected by joins: every word must
-        // match some name of the person. Each side reads its own index (token
-        // range or sound); the score is the sum of the words' best matches.
-        q = Sql::new(&format!("SELECT {PERSON_COLUMNS} FROM "));
-        for (i, w) in words.iter().enumerate() {
-            let upper = prefix_upper_bound(w);
-            if i > 0 {
-                q.push(" JOIN ");
+        let need = (f.offset.max(0) + f.limit.clamp(1, 500) + 1) as usize;
+        let mut conn = self.acquire().await?;
+        let ranked = crate::person_search::ranked_ids(&mut conn, by, f, &words, need).await?;
+        drop(conn);
+        let page: Vec<&(String, i64)> = ranked.iter().skip(f.offset.max(0) as usize).collect();
+        let mut rows: Vec<PersonRow> = if page.is_empty() {
+            Vec::new()
+        } else {
+            // The same scope again: the ids came from the name index.
+            let mut q = Sql::new(&format!(
+                "SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE p.id IN ("
+            ));
+            for (i, (id, _)) in page.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(id.clone());
             }
-            q.push("(SELECT person_id, MAX(s) AS s FROM (SELECT person_id, CASE WHEN token = ")
-                .bind(w.clone())
-                .push(" THEN 3 ELSE 2 END AS s FROM person_names WHERE token >= ")
-                .bind(w.clone())
-                .push(" AND token < ")
-                .bind(upper)
-                .push(" UNION ALL SELECT person_id, 1 AS s FROM person_names WHERE sound = ")
-                .bind(phonetic(w))
-                .push(&format!(") x{i} GROUP BY person_id) w{i}"));
-            if i > 0 {
-                q.push(&format!(" ON w{i}.person_id = w0.person_id"));
-            }
-        }
-        q.push(
-            " JOIN persons p ON p.id = w0.person_id JOIN areas ar ON ar.code = p.area_code WHERE ",
-        );
-        let score: Vec<String> = (0..words.len()).map(|i| format!("w{i}.s")).collect();
-        let order = format!("({}) DESC, p.sort_key, p.id", score.join(" + "));
-        let rows = self.finish_person_query(q, by, f, &order).await?;
+            q.push(") AND ");
+            push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
+            q.fetch_all(self.pool()).await?
+        };
+        let rank: std::collections::HashMap<&str, usize> = page
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.as_str(), i))
+            .collect();
+        rows.sort_by_key(|r| rank.get(r.id.as_str()).copied().unwrap_or(usize::MAX));
         if !rows.is_empty() || f.offset > 0 {
             return Ok(rows);
         }
         // No name matches: perhaps the words are part of a household's address.
-        let mut q = Sql::new(&format!(
-            "SELECT {PERSON_COLUMNS} {PERSON_FROM} JOIN households h ON h.id = p.household_id WHERE h.search_key LIKE "
-        ));
-        q.bind(format!("%{}%", crate::sql::like_escape(&fold(q_text))))
+        // Households first (a scan of the smaller table), then their members by index.
+        let mut hq = Sql::new("SELECT h.id FROM households h WHERE h.search_key LIKE ");
+        hq.bind(format!("%{}%", crate::sql::like_escape(&fold(q_text))))
             .push(" ESCAPE '\\' AND ");
+        push_visible(
+            &mut hq,
+            Entity::Household,
+            "h",
+            &by.grants(Action::ViewPersons),
+        );
+        hq.push(" LIMIT 500");
+        let households: Vec<(String,)> = hq.fetch_all(self.pool()).await?;
+        if households.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(&format!(
+            "SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE p.household_id IN ("
+        ));
+        for (i, (h,)) in households.into_iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(h);
+        }
+        q.push(") AND ");
         self.finish_person_query(q, by, f, "p.sort_key, p.id").await
     }
 
@@ -788,15 +845,7 @@ impl Store {
         f: &PersonFilter,
         order: &str,
     ) -> Result<Vec<PersonRow>> {
-        push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
-        if let Some(u) = f.unit.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND p.unit_code = ").bind(u.to_ascii_uppercase());
-        }
-        if let Some(a) = f.area.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND p.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
-                .bind(a.to_ascii_uppercase())
-                .push(")");
-        }
+        crate::person_search::push_person_filters(&mut q, "p", by, f);
         if let Some((key, id)) = &f.after {
             // Keyset paging: cost does not grow with the page number.
             q.push(" AND (p.sort_key > ")
@@ -1310,40 +1359,137 @@ impl Store {
         h: &Household,
     ) -> Result<HouseholdRow> {
         let mut tx = self.begin_write().await?;
-        check_person_place(
-            tx.conn(),
-            by,
-            Entity::Household,
-            h.unit_code.as_str(),
-            h.area_code.as_str(),
-        )
-        .await?;
-        let id = new_id();
-        let now = clock::now();
-        let mut q = Sql::new(
-            "INSERT INTO households (id, unit_code, area_code, address, settlement, latitude, longitude, tenure, rooms, tap_water, \
-             indoor_toilet, electricity, damp_roof, head_person_id, search_key, version, created_at, updated_at) VALUES (",
-        );
-        q.bind(id.clone()).push(", ");
-        bind_household_values(&mut q, h);
-        q.push(", NULL, ")
-            .bind(household_key(h))
-            .push(", 1, ")
-            .bind(now.clone())
-            .push(", ")
-            .bind(now)
-            .push(")");
-        q.execute(tx.conn()).await?;
+        let id = insert_household(tx.conn(), actor, by, h).await?;
+        let row = household_in(tx.conn(), &[kopru_domain::Scope::Installation], &id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Splits a household: `members` (current members of `from`, with their
+    /// relationship to the new head) leave it on `on` and form a new household
+    /// `h`. Both households' histories say "split".
+    pub async fn split_household(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        from: &str,
+        members: &[(String, Relationship)],
+        h: &Household,
+        on: &str,
+    ) -> Result<HouseholdRow> {
+        if members.is_empty() {
+            return Err(ValidationErrors::single("members", "err-required").into());
+        }
+        if members
+            .iter()
+            .filter(|(_, r)| *r == Relationship::Head)
+            .count()
+            > 1
+        {
+            return Err(ValidationErrors::single("members", "err-head-exists").into());
+        }
+        let mut tx = self.begin_write().await?;
+        let old = household_in(tx.conn(), &by.grants(Action::EditPersons), from).await?;
+        let current = current_members(tx.conn(), from).await?;
+        for (pid, _) in members {
+            if !current.iter().any(|(_, p)| p == pid) {
+                return Err(ValidationErrors::single("members", "err-not-member").into());
+            }
+        }
+        let id = insert_household(tx.conn(), actor, by, h).await?;
+        for (pid, rel) in members {
+            leave_household(tx.conn(), from, pid, on, "split").await?;
+            add_member_in(tx.conn(), by, actor, &id, pid, *rel, on, "split").await?;
+        }
         append(
             tx.conn(),
             &actor
-                .event("household.create")
-                .record("household", &id)
-                .area(Some(h.area_code.as_str()))
-                .unit(Some(h.unit_code.as_str())),
+                .event("household.split")
+                .record("household", from)
+                .area(Some(&old.area_code))
+                .unit(Some(&old.unit_code))
+                .details(
+                    serde_json::json!({ "new_household": id, "members": members.len(), "on": on }),
+                ),
         )
         .await?;
         let row = household_in(tx.conn(), &[kopru_domain::Scope::Installation], &id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Merges household `from` into `into`: every current member moves on `on`
+    /// (a second head becomes "other relative"), and `from` is closed, pointing
+    /// at `into`. Refused when `from` changed since `from_version`.
+    pub async fn merge_households(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        into: &str,
+        from: &str,
+        from_version: i64,
+        on: &str,
+    ) -> Result<HouseholdRow> {
+        if into == from {
+            return Err(ValidationErrors::single("into", "err-same-household").into());
+        }
+        let mut tx = self.begin_write().await?;
+        let grants = by.grants(Action::EditPersons);
+        let target = household_in(tx.conn(), &grants, into).await?;
+        let source = household_in(tx.conn(), &grants, from).await?;
+        if source.merged_into.is_some() || target.merged_into.is_some() {
+            return Err(ValidationErrors::single("into", "err-household-merged").into());
+        }
+        let n = Sql::new("UPDATE households SET merged_into = ")
+            .bind(into.to_owned())
+            .push(", head_person_id = NULL, version = version + 1, updated_at = ")
+            .bind(clock::now())
+            .push(" WHERE id = ")
+            .bind(from.to_owned())
+            .push(" AND version = ")
+            .bind(from_version)
+            .execute(tx.conn())
+            .await?;
+        if n == 0 {
+            return Err(StoreError::Conflict {
+                current: source.version,
+            });
+        }
+        let moving = current_members(tx.conn(), from).await?;
+        let mut head = target.head_person_id.clone();
+        for (rel, pid) in &moving {
+            let rel = match Relationship::parse(rel).unwrap_or(Relationship::OtherRelative) {
+                Relationship::Head if head.is_some() => Relationship::OtherRelative,
+                r => r,
+            };
+            if rel == Relationship::Head {
+                head = Some(pid.clone());
+            }
+            leave_household(tx.conn(), from, pid, on, "merge").await?;
+            add_member_in(tx.conn(), by, actor, into, pid, rel, on, "merge").await?;
+        }
+        record_update(
+            tx.conn(),
+            actor,
+            "household",
+            from,
+            source.version + 1,
+            &source.area_code,
+            &source.unit_code,
+            &[("merged_into", None, Some(into.to_owned()))],
+        )
+        .await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("household.merge")
+                .record("household", into)
+                .area(Some(&target.area_code))
+                .unit(Some(&target.unit_code))
+                .details(serde_json::json!({ "from": from, "members": moving.len(), "on": on })),
+        )
+        .await?;
+        let row = household_in(tx.conn(), &grants, into).await?;
         tx.commit().await?;
         Ok(row)
     }
@@ -1546,26 +1692,7 @@ impl Store {
         .await?;
         let (hh, pid) = row.ok_or(StoreError::NotFound)?;
         household_in(tx.conn(), &by.grants(Action::EditPersons), &hh).await?;
-        Sql::new("UPDATE household_members SET left_on = ")
-            .bind(on.to_owned())
-            .push(", leave_reason = ")
-            .bind(reason.to_owned())
-            .push(" WHERE id = ")
-            .bind(member_id.to_owned())
-            .execute(tx.conn())
-            .await?;
-        Sql::new("UPDATE persons SET household_id = NULL, version = version + 1 WHERE id = ")
-            .bind(pid.clone())
-            .push(" AND household_id = ")
-            .bind(hh.clone())
-            .execute(tx.conn())
-            .await?;
-        Sql::new("UPDATE households SET head_person_id = NULL WHERE id = ")
-            .bind(hh.clone())
-            .push(" AND head_person_id = ")
-            .bind(pid.clone())
-            .execute(tx.conn())
-            .await?;
+        leave_household(tx.conn(), &hh, &pid, on, reason).await?;
         append(
             tx.conn(),
             &actor
@@ -1661,6 +1788,94 @@ fn bind_person_values(q: &mut Sql, p: &Person) {
         .bind(sort_key(p));
 }
 
+/// Creates a household after checking its place; returns its id.
+async fn insert_household(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    by: &Principal,
+    h: &Household,
+) -> Result<String> {
+    check_person_place(
+        &mut *conn,
+        by,
+        Entity::Household,
+        h.unit_code.as_str(),
+        h.area_code.as_str(),
+    )
+    .await?;
+    let id = new_id();
+    let now = clock::now();
+    let mut q = Sql::new(
+        "INSERT INTO households (id, unit_code, area_code, address, settlement, latitude, longitude, tenure, rooms, tap_water, \
+         indoor_toilet, electricity, damp_roof, head_person_id, search_key, version, created_at, updated_at) VALUES (",
+    );
+    q.bind(id.clone()).push(", ");
+    bind_household_values(&mut q, h);
+    q.push(", NULL, ")
+        .bind(household_key(h))
+        .push(", 1, ")
+        .bind(now.clone())
+        .push(", ")
+        .bind(now)
+        .push(")");
+    q.execute(&mut *conn).await?;
+    append(
+        &mut *conn,
+        &actor
+            .event("household.create")
+            .record("household", &id)
+            .area(Some(h.area_code.as_str()))
+            .unit(Some(h.unit_code.as_str())),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Current members of a household: (relationship, person id).
+async fn current_members(
+    conn: &mut AnyConnection,
+    household: &str,
+) -> Result<Vec<(String, String)>> {
+    Ok(Sql::new("SELECT relationship, person_id FROM household_members WHERE left_on IS NULL AND household_id = ")
+        .bind(household.to_owned())
+        .push(" ORDER BY joined_on, id")
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Ends a person's open membership of a household (and headship, if any).
+async fn leave_household(
+    conn: &mut AnyConnection,
+    household: &str,
+    person: &str,
+    on: &str,
+    reason: &str,
+) -> Result<()> {
+    Sql::new("UPDATE household_members SET left_on = ")
+        .bind(on.to_owned())
+        .push(", leave_reason = ")
+        .bind(reason.to_owned())
+        .push(" WHERE left_on IS NULL AND household_id = ")
+        .bind(household.to_owned())
+        .push(" AND person_id = ")
+        .bind(person.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    Sql::new("UPDATE persons SET household_id = NULL, version = version + 1 WHERE id = ")
+        .bind(person.to_owned())
+        .push(" AND household_id = ")
+        .bind(household.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    Sql::new("UPDATE households SET head_person_id = NULL WHERE id = ")
+        .bind(household.to_owned())
+        .push(" AND head_person_id = ")
+        .bind(person.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 async fn household_in(
     conn: &mut AnyConnection,
     grants: &[kopru_domain::Scope],
@@ -1684,6 +1899,9 @@ async fn add_member_in(
     reason: &str,
 ) -> Result<()> {
     let hh = household_in(&mut *conn, &by.grants(Action::EditPersons), household_id).await?;
+    if hh.merged_into.is_some() {
+        return Err(ValidationErrors::single("household_id", "err-household-merged").into());
+    }
     // A person lives in one household at a time: joining here ends the membership elsewhere.
     Sql::new("UPDATE household_members SET left_on = ")
         .bind(on.to_owned())

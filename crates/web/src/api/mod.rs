@@ -86,6 +86,8 @@ pub fn routes() -> Router<AppState> {
             "/households/{id}/members/{mid}/end",
             post(registry::end_member),
         )
+        .route("/households/{id}/split", post(registry::split_household))
+        .route("/households/{id}/merge", post(registry::merge_household))
 }
 
 #[derive(OpenApi)]
@@ -109,7 +111,7 @@ pub fn routes() -> Router<AppState> {
         registry::list_persons, registry::create_person, export::export_persons, registry::import_persons, registry::get_person, registry::update_person,
         registry::person_history, registry::get_special, registry::put_special,
         registry::list_consents, registry::add_consent, registry::withdraw_consent,
-        registry::list_households, registry::create_household, registry::get_household, registry::update_household,
+        registry::list_households, registry::create_household, registry::get_household, registry::update_household, registry::split_household, registry::merge_household,
         registry::list_members, registry::add_member, registry::end_member,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),

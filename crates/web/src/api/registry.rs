@@ -227,27 +227,16 @@ pub async fn get_person(
 }
 
 #[utoipa::path(put, path = "/api/v1/persons/{id}", tag = "registry", params(("id" = String, Path)), request_body = PersonInput,
-    responses((status = 200, body = PersonOut), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = PersonOut), (status = 404, body = Problem), (status = 409, description = "Stale version (`current` is the saved record), or likely duplicates (`current.candidates`; send again with confirm_new)", body = Problem), (status = 422, body = Problem)))]
 pub async fn update_person(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
     JsonBody(input): JsonBody<PersonInput>,
 ) -> AppResult<Json<PersonOut>> {
-    let version = input
-        .version
-        .ok_or_else(|| ValidationErrors::single("version", "err-required"))?;
-    let person = input.draft().validate(&today())?;
-    match state
-        .store
-        .update_person(&ctx.actor(), &user.principal, &id, version, &person)
-        .await
-    {
-        Ok(row) => Ok(Json(PersonOut {
-            person: row,
-            warnings: person.warnings.iter().map(|w| (*w).to_owned()).collect(),
-        })),
-        Err(kopru_store::StoreError::Conflict { .. }) => {
+    match update_person_checked(&state, &ctx, &user, &id, &input).await {
+        Ok((person, warnings)) => Ok(Json(PersonOut { person, warnings })),
+        Err(AppError::Conflict { .. }) => {
             let current = state
                 .store
                 .person(&ctx.actor(), &user.principal, &id)
@@ -256,8 +245,45 @@ pub async fn update_person(
                 current: serde_json::to_value(current).ok(),
             })
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
+}
+
+/// Updates a person unless the edit makes it look like another record (and
+/// `confirm_new` is not set) or the version is stale. Confirming records the
+/// candidates as different people, so they are not shown again.
+pub async fn update_person_checked(
+    state: &AppState,
+    ctx: &crate::context::Ctx,
+    user: &crate::context::SignedIn,
+    id: &str,
+    input: &PersonInput,
+) -> AppResult<(PersonRow, Vec<String>)> {
+    let version = input
+        .version
+        .ok_or_else(|| ValidationErrors::single("version", "err-required"))?;
+    let person = input.draft().validate(&today())?;
+    let candidates = state
+        .store
+        .likely_duplicates(&user.principal, &person, Some(id))
+        .await?;
+    if !candidates.is_empty() && !input.confirm_new {
+        return Err(AppError::PossibleDuplicates(candidates));
+    }
+    let row = state
+        .store
+        .update_person(&ctx.actor(), &user.principal, id, version, &person)
+        .await?;
+    for c in &candidates {
+        state
+            .store
+            .record_duplicate_decision(&ctx.actor(), &user.principal, id, &c.person.id, "different")
+            .await?;
+    }
+    Ok((
+        row,
+        person.warnings.iter().map(|w| (*w).to_owned()).collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/persons/{id}/history", tag = "registry", params(("id" = String, Path)),
@@ -756,4 +782,105 @@ pub fn report_response(
         Some(_) => Err(ValidationErrors::single("report", "err-choice").into()),
         None => Ok(Json(report.clone()).into_response()),
     }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct SplitMember {
+    pub person_id: String,
+    /// Relationship to the head of the new household.
+    pub relationship: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SplitInput {
+    /// Current members who form the new household.
+    #[serde(default)]
+    pub members: Vec<SplitMember>,
+    /// The new household (its `version` is ignored).
+    pub household: HouseholdInput,
+    /// YYYY-MM-DD; today when absent.
+    #[serde(default)]
+    pub on: Option<String>,
+}
+
+/// A validated split: members with their new relationships, the new household, the date.
+pub type Split = (
+    Vec<(String, Relationship)>,
+    kopru_domain::person::Household,
+    String,
+);
+
+/// Validates a split request.
+pub fn split_parts(input: &SplitInput) -> Result<Split, ValidationErrors> {
+    let mut members = Vec::new();
+    for m in &input.members {
+        let rel = Relationship::parse(&m.relationship)
+            .map_err(|c| ValidationErrors::single("relationship", c))?;
+        members.push((m.person_id.clone(), rel));
+    }
+    let household = input.household.draft().validate()?;
+    let on = date_or_today(input.on.as_deref(), "on")?;
+    Ok((members, household, on))
+}
+
+#[utoipa::path(post, path = "/api/v1/households/{id}/split", tag = "registry", params(("id" = String, Path)), request_body = SplitInput,
+    responses((status = 201, description = "The new household", body = HouseholdRow), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn split_household(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    JsonBody(input): JsonBody<SplitInput>,
+) -> AppResult<Response> {
+    let (members, household, on) = split_parts(&input)?;
+    let row = state
+        .store
+        .split_household(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            &members,
+            &household,
+            &on,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct MergeInput {
+    /// The household that joins this one and is closed.
+    pub from: String,
+    /// The version of `from` you read.
+    pub from_version: Option<i64>,
+    /// YYYY-MM-DD; today when absent.
+    pub on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/households/{id}/merge", tag = "registry", params(("id" = String, Path)), request_body = MergeInput,
+    responses((status = 200, description = "The household that received the members", body = HouseholdRow), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn merge_household(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    JsonBody(input): JsonBody<MergeInput>,
+) -> AppResult<Json<HouseholdRow>> {
+    let version = input
+        .from_version
+        .ok_or_else(|| ValidationErrors::single("from_version", "err-required"))?;
+    let on = date_or_today(input.on.as_deref(), "on")?;
+    Ok(Json(
+        state
+            .store
+            .merge_households(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                &input.from,
+                version,
+                &on,
+            )
+            .await?,
+    ))
 }

@@ -94,6 +94,8 @@ pub fn routes() -> Router<AppState> {
             get(registry::household_new).post(registry::household_create),
         )
         .route("/households/{id}", get(registry::household_detail))
+        .route("/households/{id}/split", post(registry::household_split))
+        .route("/households/{id}/merge", post(registry::household_merge))
         .route(
             "/households/{id}/edit",
             get(registry::household_edit).post(registry::household_update),

@@ -2,7 +2,8 @@
 
 use super::{form_errors, render, FormErrors};
 use crate::api::registry::{
-    create_person_checked, membership_reason, today, validate_consent, ConsentInput, PersonInput,
+    create_person_checked, membership_reason, split_parts, today, update_person_checked,
+    validate_consent, ConsentInput, HouseholdInput, PersonInput, SplitInput, SplitMember,
 };
 use crate::context::{Auth, Ctx, SignedIn};
 use crate::error::{AppError, AppResult};
@@ -406,17 +407,16 @@ pub async fn person_update(
     FormBody(form): FormBody<PersonForm>,
 ) -> AppResult<Response> {
     let input = form.input();
-    let version = input.version.ok_or(AppError::BadRequest("err-version"))?;
-    let result = match input.draft().validate(&today()) {
-        Ok(p) => state
-            .store
-            .update_person(&ctx.actor(), &user.principal, &id, version, &p)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(AppError::Invalid(e)),
-    };
-    match result {
+    if input.version.is_none() {
+        return Err(AppError::BadRequest("err-version"));
+    }
+    match update_person_checked(&state, &ctx, &user, &id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        Err(AppError::PossibleDuplicates(candidates)) => {
+            let mut page = PersonFormPage::new(&state, ctx, &user, Some(id), form).await?;
+            page.candidates = candidates;
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
         Err(AppError::Conflict { .. }) => {
             let row = state
                 .store
@@ -485,6 +485,13 @@ impl PersonPage {
     }
     pub fn list(&self, text: &str) -> Vec<String> {
         PersonRow::list(text)
+    }
+    /// The script a name is written in, named in the viewer's language.
+    pub fn script(&self, name: &str) -> String {
+        self.ctx.t(&format!(
+            "script-{}",
+            kopru_domain::search::script_of(name).to_ascii_lowercase()
+        ))
     }
     pub fn field_name(&self, f: &str) -> String {
         self.ctx.t(&format!("field-{}", f.replace('_', "-")))
@@ -918,6 +925,9 @@ pub struct HouseholdPage {
     pub h: HouseholdRow,
     pub members: Vec<MemberRow>,
     pub can_edit: bool,
+    pub relationships: Vec<&'static str>,
+    /// Other open households of the same area: (id, address).
+    pub merge_targets: Vec<(String, String)>,
 }
 
 impl HouseholdPage {
@@ -926,6 +936,12 @@ impl HouseholdPage {
     }
     pub fn birth(&self, m: &MemberRow) -> String {
         birth_display(&self.ctx, &m.birth_date, &m.birth_precision)
+    }
+    pub fn current(&self) -> Vec<&MemberRow> {
+        self.members
+            .iter()
+            .filter(|m| m.left_on.is_none())
+            .collect()
     }
 }
 
@@ -936,14 +952,120 @@ pub async fn household_detail(
 ) -> AppResult<Response> {
     let h = state.store.household(&user.principal, &id).await?;
     let members = state.store.household_members(&user.principal, &id).await?;
-    let can_edit = user.principal.may(Action::EditPersons);
+    let can_edit = user.principal.may(Action::EditPersons) && h.merged_into.is_none();
+    let merge_targets = if can_edit {
+        state
+            .store
+            .households(&user.principal, Some(&h.area_code), 200, 0)
+            .await?
+            .into_iter()
+            .filter(|o| o.id != h.id && o.merged_into.is_none())
+            .map(|o| {
+                let label = [o.address.clone(), o.settlement.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                (o.id, label)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(&HouseholdPage {
         ctx,
         h,
         members,
         can_edit,
+        relationships: Relationship::ALL.iter().map(|r| r.as_str()).collect(),
+        merge_targets,
     })?
     .into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct SplitForm {
+    /// One per current member: empty (stays) or `person_id|relationship`.
+    #[serde(default)]
+    r#move: Vec<String>,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    settlement: String,
+    #[serde(default)]
+    on: String,
+}
+
+pub async fn household_split(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<SplitForm>,
+) -> AppResult<Response> {
+    let old = state.store.household(&user.principal, &id).await?;
+    let input = SplitInput {
+        members: f
+            .r#move
+            .iter()
+            .filter_map(|v| v.split_once('|'))
+            .map(|(p, r)| SplitMember {
+                person_id: p.to_owned(),
+                relationship: r.to_owned(),
+            })
+            .collect(),
+        household: HouseholdInput {
+            unit_code: old.unit_code,
+            area_code: old.area_code,
+            address: Some(f.address),
+            settlement: Some(f.settlement),
+            ..Default::default()
+        },
+        on: Some(f.on),
+    };
+    let (members, household, on) = split_parts(&input)?;
+    let row = state
+        .store
+        .split_household(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            &members,
+            &household,
+            &on,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/households/{}", row.id)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct MergeForm {
+    #[serde(default)]
+    into: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    on: String,
+}
+
+/// Merges the household of the page into the chosen one.
+pub async fn household_merge(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<MergeForm>,
+) -> AppResult<Response> {
+    let on = if f.on.trim().is_empty() {
+        today()
+    } else {
+        kopru_domain::codes::optional_date(&f.on)
+            .map_err(|c| kopru_domain::ValidationErrors::single("on", c))?
+            .unwrap_or_else(today)
+    };
+    state
+        .store
+        .merge_households(&ctx.actor(), &user.principal, &f.into, &id, f.version, &on)
+        .await?;
+    Ok(Redirect::to(&format!("/households/{}", f.into)).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -170,6 +170,7 @@ fn every_message_used_exists_in_every_language() {
             ],
         ),
     ];
+    lists.push(("script", vec!["latn", "cyrl", "zyyy", "zzzz"]));
     // Fields named in person and household histories.
     lists.push((
         "field",
@@ -206,6 +207,7 @@ fn every_message_used_exists_in_every_language() {
             "disability",
             "criminal_record",
             "violence_survivor",
+            "merged_into",
         ],
     ));
     for (prefix, values) in lists {

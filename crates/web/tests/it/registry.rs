@@ -838,3 +838,218 @@ async fn exports_of_people_respect_scope_columns_and_special_category_rights() {
     assert_eq!(exports.len(), 3, "every export audited, with its columns");
     assert!(exports.iter().any(|e| e.details.contains("ethnicity")));
 }
+
+#[tokio::test]
+async fn households_split_and_merge_with_their_history() {
+    let app = spawn_app().await;
+    let mut c = app.api_as("mediator").await;
+    let place = json!({"unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG"});
+    let mut hh = place.clone();
+    hh["address"] = json!("Önder Mah. 3");
+    let a = c.json(Method::POST, "/api/v1/households", hh).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let person = |given: &str, rel: &str| {
+        let mut p = place.clone();
+        p["given_names"] = json!(given);
+        p["family_name"] = json!("Kılıç");
+        p["birth_date"] = json!(if rel == "head" { "1970" } else { "1998" });
+        p["household_id"] = json!(a);
+        p["relationship"] = json!(rel);
+        p["confirm_new"] = json!(true);
+        p
+    };
+    let head = create(&mut c, person("Cengiz", "head")).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let son = create(&mut c, person("Tuncay", "child")).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wife = create(&mut c, person("Elif", "child")).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Someone who is not a member cannot be split off; nothing is written.
+    let r = c
+        .json(Method::POST, &format!("/api/v1/households/{a}/split"),
+            json!({"members": [{"person_id": "nobody", "relationship": "head"}], "household": place}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // The son and his wife form their own household.
+    let mut new_hh = place.clone();
+    new_hh["address"] = json!("Önder Mah. 9");
+    let r = c
+        .json(Method::POST, &format!("/api/v1/households/{a}/split"), json!({
+            "members": [{"person_id": son, "relationship": "head"}, {"person_id": wife, "relationship": "spouse"}],
+            "household": new_hh, "on": "2026-09-01"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let b = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["head_person_id"], son.as_str());
+    let left: Vec<Value> = c
+        .get(&format!("/api/v1/households/{a}/members"))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .clone();
+    let son_in_a = left
+        .iter()
+        .find(|m| m["person_id"] == son.as_str())
+        .unwrap();
+    assert_eq!(
+        (
+            son_in_a["left_on"].as_str(),
+            son_in_a["leave_reason"].as_str()
+        ),
+        (Some("2026-09-01"), Some("split"))
+    );
+    let joined: Vec<Value> = c
+        .get(&format!("/api/v1/households/{b}/members"))
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(joined.len(), 2);
+    assert!(joined
+        .iter()
+        .all(|m| m["join_reason"] == "split" && m["left_on"].is_null()));
+    // Later the old household merges into the new one: the old head is not a second head.
+    let version_a = c.get(&format!("/api/v1/households/{a}")).await.json()["version"]
+        .as_i64()
+        .unwrap();
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/households/{b}/merge"),
+            json!({"from": a, "from_version": version_a - 1}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "a stale version is refused: {}",
+        r.body
+    );
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/households/{b}/merge"),
+            json!({"from": a, "from_version": version_a, "on": "2026-10-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["head_person_id"], son.as_str());
+    let merged = c
+        .get(&format!("/api/v1/households/{b}/members"))
+        .await
+        .json();
+    let father = merged
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["person_id"] == head.as_str() && m["left_on"].is_null())
+        .unwrap();
+    assert_eq!(
+        (
+            father["relationship"].as_str(),
+            father["join_reason"].as_str()
+        ),
+        (Some("other_relative"), Some("merge"))
+    );
+    assert_eq!(
+        c.get(&format!("/api/v1/households/{a}")).await.json()["merged_into"],
+        b.as_str()
+    );
+    assert_eq!(
+        c.get(&format!("/api/v1/persons/{head}")).await.json()["household_id"],
+        b.as_str()
+    );
+    // A closed household takes no new members and cannot be merged again.
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/households/{a}/members"),
+            json!({"person_id": head, "relationship": "head"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // The pages show the closure and offer the forms on open households.
+    let mut web = app.signed_in("mediator").await;
+    let page = web.get(&format!("/households/{a}")).await;
+    assert!(
+        page.body.contains(&format!("/households/{b}")),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("/split\""));
+    let page = web.get(&format!("/households/{b}")).await;
+    assert!(page
+        .body
+        .contains(&format!("action=\"/households/{b}/split\"")));
+}
+
+#[tokio::test]
+async fn an_edit_that_makes_a_record_look_like_another_asks_first() {
+    let app = spawn_app().await;
+    let mut c = app.api_as("mediator").await;
+    let base = json!({"unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "birth_date": "1988", "sex": "male"});
+    let mut one = base.clone();
+    one["given_names"] = json!("Recep");
+    one["family_name"] = json!("Aslan");
+    let first = create(&mut c, one).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut two = base.clone();
+    two["given_names"] = json!("Yusuf");
+    two["family_name"] = json!("Koç");
+    two["aliases"] = json!(["Јусуф Коч", "Yusuf K."]);
+    let r = create(&mut c, two.clone()).await;
+    let second = r.json()["id"].as_str().unwrap().to_owned();
+    // Aliases come back with the script each is written in.
+    assert_eq!(
+        r.json()["aliases"][0],
+        json!({"name": "Јусуф Коч", "script": "Cyrl"})
+    );
+    assert_eq!(r.json()["aliases"][1]["script"], "Latn");
+    // Renaming the second to the first's name: the candidate is shown, nothing saved.
+    let mut edit = base.clone();
+    edit["given_names"] = json!("Recep");
+    edit["family_name"] = json!("Aslan");
+    edit["version"] = json!(1);
+    let r = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/persons/{second}"),
+            edit.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains(&first), "{}", r.body);
+    assert_eq!(
+        c.get(&format!("/api/v1/persons/{second}")).await.json()["given_names"],
+        "Yusuf"
+    );
+    // Confirmed as a different person: saved, and not asked again on the next edit.
+    edit["confirm_new"] = json!(true);
+    let r = c
+        .json(
+            Method::PUT,
+            &format!("/api/v1/persons/{second}"),
+            edit.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    edit["confirm_new"] = json!(false);
+    edit["version"] = json!(2);
+    edit["phone"] = json!("0532 111 22 33");
+    let r = c
+        .json(Method::PUT, &format!("/api/v1/persons/{second}"), edit)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
