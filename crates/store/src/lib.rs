@@ -164,7 +164,7 @@ impl Store {
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA foreign_keys = ON",
                             "PRAGMA busy_timeout = 10000",
-                            "PRAGMA cache_size = -65536",
+                            "PRAGMA cache_size = -20000",
                             // Reads straight from the OS page cache, shared by all connections.
                             "PRAGMA mmap_size = 1073741824",
                         ] {
