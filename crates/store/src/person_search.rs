@@ -159,8 +159,9 @@ pub(crate) async fn ranked_ids(
                 let complete = rows.len() < limit;
                 // A person with two name words at the driver's level comes twice.
                 let mut fresh: Vec<String> = Vec::new();
+                let mut fresh_set: HashSet<String> = HashSet::new();
                 for (id,) in rows {
-                    if !seen.contains(&id) && !fresh.contains(&id) {
+                    if !seen.contains(&id) && fresh_set.insert(id.clone()) {
                         fresh.push(id);
                     }
                 }

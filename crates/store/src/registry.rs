@@ -435,7 +435,8 @@ pub(crate) async fn insert_persons<'a>(
 ) -> Result<()> {
     let people: Vec<(&Person, &String)> = people.collect();
     // SQLite looks bound parameters up by name in a list, so a statement's cost
-    // grows with the square of its parameters: keep statements near 1,000.
+    // grows with the square of its parameters; each statement is also a hand-off
+    // to sqlx's worker thread: keep statements near 500 parameters.
     for chunk in people.chunks(ROWS_PER_STATEMENT) {
         let mut q = Sql::new(
             "INSERT INTO persons (id, unit_code, area_code, household_id, given_names, family_name, father_name, mother_name, \
@@ -480,7 +481,7 @@ pub(crate) async fn insert_persons<'a>(
 /// Name rows per multi-row INSERT (6 parameters each).
 const NAMES_PER_STATEMENT: usize = 80;
 
-/// One multi-row INSERT of name words, each with its person's place and list order.
+/// One multi-row INSERT of name words, each with its person's place (for scope).
 async fn insert_names(
     conn: &mut AnyConnection,
     rows: &[(&String, &Person, String, &'static str)],
