@@ -21,30 +21,25 @@ fn flag<S: Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_bool(*v != 0)
 }
 
-/// Aliases with the script each is written in (`Latn`, `Cyrl`, …).
+/// An alias as the API returns it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Alias {
+    pub name: String,
+    /// ISO 15924: Latn, Cyrl, Zyyy (mixed), Zzzz (no letters); derived from the letters.
+    pub script: &'static str,
+}
+
+/// Aliases with the script each is written in.
 fn alias_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    #[derive(Serialize)]
-    struct Alias<'a> {
-        name: &'a str,
-        script: &'static str,
-    }
     let names: Vec<String> = serde_json::from_str(text).unwrap_or_default();
     names
-        .iter()
-        .map(|n| Alias {
-            name: n,
-            script: kopru_domain::search::script_of(n),
+        .into_iter()
+        .map(|name| Alias {
+            script: kopru_domain::search::script_of(&name),
+            name,
         })
         .collect::<Vec<_>>()
         .serialize(s)
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-struct AliasOut {
-    name: String,
-    /// ISO 15924: Latn, Cyrl, Zyyy (mixed), Zzzz (no letters)
-    script: String,
 }
 
 fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -67,7 +62,7 @@ pub struct PersonRow {
     pub mother_name: Option<String>,
     /// Other names and aliases, each with the script it is written in.
     #[serde(serialize_with = "alias_list")]
-    #[schema(value_type = Vec<AliasOut>)]
+    #[schema(value_type = Vec<Alias>)]
     pub aliases: String,
     pub sex: String,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, as precise as known.

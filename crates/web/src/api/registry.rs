@@ -619,7 +619,8 @@ pub fn membership_reason(raw: &str, leaving: bool) -> Result<String, ValidationE
     }
 }
 
-fn date_or_today(d: Option<&str>, field: &str) -> Result<String, ValidationErrors> {
+/// A date field, or today when it is empty.
+pub fn date_or_today(d: Option<&str>, field: &str) -> Result<String, ValidationErrors> {
     match d.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(today()),
         Some(v) => kopru_domain::codes::optional_date(v)

@@ -2,8 +2,9 @@
 
 use super::{form_errors, render, FormErrors};
 use crate::api::registry::{
-    create_person_checked, membership_reason, split_parts, today, update_person_checked,
-    validate_consent, ConsentInput, HouseholdInput, PersonInput, SplitInput, SplitMember,
+    create_person_checked, date_or_today, membership_reason, split_parts, today,
+    update_person_checked, validate_consent, ConsentInput, HouseholdInput, PersonInput, SplitInput,
+    SplitMember,
 };
 use crate::context::{Auth, Ctx, SignedIn};
 use crate::error::{AppError, AppResult};
@@ -1054,13 +1055,7 @@ pub async fn household_merge(
     Param(id): Param<String>,
     FormBody(f): FormBody<MergeForm>,
 ) -> AppResult<Response> {
-    let on = if f.on.trim().is_empty() {
-        today()
-    } else {
-        kopru_domain::codes::optional_date(&f.on)
-            .map_err(|c| kopru_domain::ValidationErrors::single("on", c))?
-            .unwrap_or_else(today)
-    };
+    let on = date_or_today(Some(&f.on), "on")?;
     state
         .store
         .merge_households(&ctx.actor(), &user.principal, &f.into, &id, f.version, &on)
