@@ -28,7 +28,10 @@ pub struct ImportOutcome {
 }
 
 /// Rows per lookup or fingerprint statement (see `registry::ROWS_PER_STATEMENT`).
-const BATCH: usize = 80;
+const BATCH: usize = 500;
+
+/// Imports larger than this get a wider page cache (`WriteTx::widen_cache`).
+const WIDE_CACHE_ROWS: usize = 5_000;
 
 impl Store {
     /// Imports validated rows. With `dry_run` nothing is written, and the
@@ -44,6 +47,9 @@ impl Store {
     ) -> Result<ImportOutcome> {
         let mut out = ImportOutcome::default();
         let mut tx = self.begin_write().await?;
+        if rows.len() > WIDE_CACHE_ROWS {
+            tx.widen_cache().await?;
+        }
         // Each distinct (unit, area) is checked once, with the very predicate of reads.
         let mut places: HashMap<(String, String), Option<&'static str>> = HashMap::new();
         for r in &rows {

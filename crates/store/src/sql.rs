@@ -1,19 +1,46 @@
-//! A small builder for portable SQL with numbered placeholders.
+//! A small builder for portable SQL: one query text, written once, with the
+//! placeholders each engine reads best.
 //!
-//! Both engines accept `$1, $2, …` (SQLite reads them as numbered parameters),
-//! so one query text serves both. The builder exists to compose fragments, such
-//! as a scope predicate, without counting placeholders by hand. sqlx's own
-//! `QueryBuilder<Any>` writes `?`, which PostgreSQL does not accept.
+//! PostgreSQL needs numbered placeholders (`$1, $2, …`). SQLite accepts them
+//! too, but as *named* parameters: sqlx asks SQLite for every parameter's name
+//! on every execution, and SQLite finds a name by walking a list, so a
+//! statement with n numbered parameters costs n² to bind (15% of an import's
+//! time at 500 parameters). Plain `?` has no name. So the builder writes both
+//! texts as fragments are pushed and runs the one the connection's engine
+//! wants; the fragments themselves never differ. It also composes fragments,
+//! such as a scope predicate, without counting placeholders by hand.
 
 use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::{Any, Arguments, Encode, Executor, FromRow, Type};
+use sqlx::{AnyConnection, AnyPool};
 use std::fmt::Write;
+
+/// An executor that knows its engine's placeholder style.
+pub trait Target<'c>: Executor<'c, Database = Any> {
+    /// True for engines that read `?` (SQLite), false for `$n` (PostgreSQL).
+    fn anonymous_placeholders(&self) -> bool;
+}
+
+impl<'c> Target<'c> for &'c mut AnyConnection {
+    fn anonymous_placeholders(&self) -> bool {
+        self.backend_name() == "SQLite"
+    }
+}
+
+impl<'c> Target<'c> for &AnyPool {
+    fn anonymous_placeholders(&self) -> bool {
+        self.connect_options().database_url.scheme() == "sqlite"
+    }
+}
 
 /// Fetch methods take `&mut self` so that a chain built on a temporary
 /// (`Sql::new(..).bind(..).fetch_one(..).await`) works; they consume the bound
 /// arguments, so a `Sql` runs once.
 pub struct Sql {
+    /// With `$n` placeholders.
     text: String,
+    /// The same with `?` placeholders.
+    anonymous: String,
     args: AnyArguments<'static>,
     n: usize,
 }
@@ -22,6 +49,7 @@ impl Sql {
     pub fn new(text: &str) -> Self {
         Self {
             text: text.to_owned(),
+            anonymous: text.to_owned(),
             args: AnyArguments::default(),
             n: 0,
         }
@@ -29,6 +57,7 @@ impl Sql {
 
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
+        self.anonymous.push_str(text);
         self
     }
 
@@ -39,42 +68,52 @@ impl Sql {
     {
         self.n += 1;
         let _ = write!(self.text, "${}", self.n);
+        self.anonymous.push('?');
         // Encoding into AnyArguments only fails for types Any cannot carry,
         // which the bound on T already excludes.
         let _ = self.args.add(value);
         self
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
+    /// The text and arguments for `ex`'s engine; the arguments are taken.
+    fn take<'c, E: Target<'c>>(&mut self, ex: &E) -> (&str, AnyArguments<'static>) {
+        let text = if ex.anonymous_placeholders() {
+            &self.anonymous
+        } else {
+            &self.text
+        };
+        (text, std::mem::take(&mut self.args))
     }
 
     pub async fn fetch_all<'c, T, E>(&mut self, ex: E) -> Result<Vec<T>, sqlx::Error>
     where
-        E: Executor<'c, Database = Any>,
+        E: Target<'c>,
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        sqlx::query_as_with::<_, T, _>(&self.text, std::mem::take(&mut self.args))
+        let (text, args) = self.take(&ex);
+        sqlx::query_as_with::<_, T, _>(text, args)
             .fetch_all(ex)
             .await
     }
 
     pub async fn fetch_optional<'c, T, E>(&mut self, ex: E) -> Result<Option<T>, sqlx::Error>
     where
-        E: Executor<'c, Database = Any>,
+        E: Target<'c>,
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        sqlx::query_as_with::<_, T, _>(&self.text, std::mem::take(&mut self.args))
+        let (text, args) = self.take(&ex);
+        sqlx::query_as_with::<_, T, _>(text, args)
             .fetch_optional(ex)
             .await
     }
 
     pub async fn fetch_one<'c, T, E>(&mut self, ex: E) -> Result<T, sqlx::Error>
     where
-        E: Executor<'c, Database = Any>,
+        E: Target<'c>,
         T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
-        sqlx::query_as_with::<_, T, _>(&self.text, std::mem::take(&mut self.args))
+        let (text, args) = self.take(&ex);
+        sqlx::query_as_with::<_, T, _>(text, args)
             .fetch_one(ex)
             .await
     }
@@ -82,9 +121,10 @@ impl Sql {
     /// Runs a statement and returns the number of rows it changed.
     pub async fn execute<'c, E>(&mut self, ex: E) -> Result<u64, sqlx::Error>
     where
-        E: Executor<'c, Database = Any>,
+        E: Target<'c>,
     {
-        Ok(sqlx::query_with(&self.text, std::mem::take(&mut self.args))
+        let (text, args) = self.take(&ex);
+        Ok(sqlx::query_with(text, args)
             .execute(ex)
             .await?
             .rows_affected())
@@ -101,4 +141,22 @@ pub fn like_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sql;
+
+    #[test]
+    fn both_texts_carry_the_same_fragments_and_one_placeholder_per_bind() {
+        let mut q = Sql::new("SELECT 1 FROM t WHERE a = ");
+        q.bind(1_i64)
+            .push(" AND b IN (")
+            .bind("x")
+            .push(", ")
+            .bind("y")
+            .push(")");
+        assert_eq!(q.text, "SELECT 1 FROM t WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(q.anonymous, "SELECT 1 FROM t WHERE a = ? AND b IN (?, ?)");
+    }
 }

@@ -122,12 +122,12 @@ pub async fn run(
             req.dry_run,
         )
         .await?;
+    // Rows are in file order: a refused row's cells are found by bisection.
     let cells_of = |row: usize| {
         table
             .rows
-            .iter()
-            .find(|(r, _)| *r == row)
-            .map(|(_, c)| c.clone())
+            .binary_search_by_key(&row, |(r, _)| *r)
+            .map(|i| table.rows[i].1.clone())
             .unwrap_or_default()
     };
     for (row, errors) in outcome.rejected {
