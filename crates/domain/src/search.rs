@@ -117,6 +117,32 @@ pub fn phonetic(word: &str) -> String {
     out
 }
 
+/// How many typing mistakes (a letter wrong, missing, extra, or two swapped)
+/// a query word of this many letters may carry and still find a name word:
+/// none below four letters (too many short names are one letter apart), one
+/// up to seven, two from eight.
+pub fn typo_allowance(letters: usize) -> usize {
+    match letters {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// How many slips apart `word` and `candidate` (both folded) are, when
+/// `candidate` is a name word that `word` may be a mistyping of and that the
+/// other search levels do not already find: not the same word, not a longer
+/// word it begins, not one with the same sound key. Vowel slips are the sound
+/// key's job; this catches consonant slips (`Nikolik`, `Jovanovlc`, `Djorjdevic`).
+pub fn typo_distance(word: &str, candidate: &str) -> Option<usize> {
+    let allowance = typo_allowance(word.chars().count());
+    if allowance == 0 || candidate == word || candidate.starts_with(word) {
+        return None;
+    }
+    let d = strsim::osa_distance(word, candidate);
+    (d <= allowance && phonetic(candidate) != phonetic(word)).then_some(d)
+}
+
 /// The writing system of a name, as an ISO 15924 code: `Latn`, `Cyrl`,
 /// `Zyyy` when it mixes scripts, `Zzzz` when it has no letters.
 pub fn script_of(text: &str) -> &'static str {
@@ -159,6 +185,33 @@ pub fn prefix_upper_bound(prefix: &str) -> String {
         }
     }
     "\u{7f}".to_owned()
+}
+
+#[cfg(test)]
+mod typo_tests {
+    use super::*;
+
+    #[test]
+    fn consonant_slips_are_typos_and_what_other_levels_find_is_not() {
+        assert!(typo_distance("nikolik", "nikolic").is_some());
+        assert!(typo_distance("djorjdevic", "djordjevic").is_some());
+        // Letters swapped around a vowel sound the same: the sound key finds it.
+        assert!(typo_distance("djrodjevic", "djordjevic").is_none());
+        assert!(typo_distance("jovanovlc", "jovanovic").is_some());
+        assert!(typo_distance("mehnet", "mehmet").is_some());
+        // Same word, a longer word it begins, or the same sound: other levels.
+        assert!(typo_distance("nikolic", "nikolic").is_none());
+        assert!(typo_distance("niko", "nikola").is_none());
+        assert!(typo_distance("mehmat", "mehmet").is_none());
+        // Too short to guess, or too far.
+        assert!(typo_distance("ali", "alp").is_none());
+        assert!(typo_distance("kaya", "kurt").is_none());
+        // Four letters allow one slip (found after every exact "kaya"), eight allow two.
+        assert!(typo_distance("kaya", "kara").is_some());
+        assert!(typo_distance("stamkovik", "stankovic").is_some());
+        assert!(typo_distance("stamkovik", "stojkovic").is_none());
+        assert!(typo_distance("petrovic", "markovic").is_none());
+    }
 }
 
 #[cfg(test)]

@@ -126,7 +126,7 @@ const CACHE_KIB: &str = "PRAGMA cache_size = -20000";
 /// The cache of a connection doing a bulk write: dirty pages that do not fit
 /// are written to the WAL mid-transaction and often again later (a 12% gain
 /// measured on imports of 100,000 people).
-const BULK_CACHE_KIB: &str = "PRAGMA cache_size = -200000";
+const BULK_CACHE_KIB: &str = "PRAGMA cache_size = -64000";
 
 impl WriteTx {
     pub fn conn(&mut self) -> &mut AnyConnection {

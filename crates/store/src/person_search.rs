@@ -1,7 +1,9 @@
 //! Ranked person search that stays fast at national scale.
 //!
-//! A query word matches a name word at one of three levels: the same word
-//! (3 points), a longer word it begins (2) or a word that sounds the same (1).
+//! A query word matches a name word at one of four levels: the same word
+//! (3 points), a longer word it begins (2), a word that sounds the same (1) or
+//! a word it may be a mistyping of (1; `kopru_domain::search::typo_distance`,
+//! looked up in the `name_words` vocabulary, never in the name rows).
 //! A person's score is the sum of each query word's best level; results come
 //! by score, then newest registration first (ids are time-ordered).
 //!
@@ -17,13 +19,13 @@
 use crate::scope::{push_visible, Entity};
 use crate::{Result, Sql};
 use kopru_domain::policy::{Action, Principal};
-use kopru_domain::search::{phonetic, prefix_upper_bound};
+use kopru_domain::search::{phonetic, prefix_upper_bound, typo_allowance, typo_distance};
 use sqlx::AnyConnection;
 use std::collections::HashSet;
 
 use crate::registry::PersonFilter;
 
-/// Words of a query beyond this are ignored (3³ level combinations at most).
+/// Words of a query beyond this are ignored (4³ level combinations at most).
 pub const MAX_WORDS: usize = 3;
 
 /// Counting a word's matches stops here: enough to choose the walk.
@@ -34,14 +36,31 @@ enum Level {
     Exact = 3,
     Prefix = 2,
     Sound = 1,
+    /// Scores as a sound match: both are "written differently".
+    Typo = 0,
 }
 
-const LEVELS: [Level; 3] = [Level::Exact, Level::Prefix, Level::Sound];
+impl Level {
+    fn score(self) -> i64 {
+        match self {
+            Level::Typo => 1,
+            l => l as i64,
+        }
+    }
+}
+
+const LEVELS: [Level; 4] = [Level::Exact, Level::Prefix, Level::Sound, Level::Typo];
+
+/// Name words a query word may be a mistyping of, at most this many (closest first).
+const MAX_TYPO_WORDS: usize = 20;
 
 struct Word {
     token: String,
     upper: String,
     sound: String,
+    /// Vocabulary words this one may be a mistyping of; looked up only when a
+    /// tier that needs them is reached (most searches fill a page before).
+    typos: Option<Vec<String>>,
 }
 
 impl Word {
@@ -50,6 +69,7 @@ impl Word {
             token: token.to_owned(),
             upper: prefix_upper_bound(token),
             sound: phonetic(token),
+            typos: None,
         }
     }
 
@@ -70,8 +90,61 @@ impl Word {
                 q.push(&format!("{alias}.sound = "))
                     .bind(self.sound.clone());
             }
+            Level::Typo => {
+                q.push(&format!("{alias}.token IN ("));
+                for (i, t) in self.typos.iter().flatten().enumerate() {
+                    if i > 0 {
+                        q.push(", ");
+                    }
+                    q.bind(t.clone());
+                }
+                q.push(")");
+            }
         }
     }
+}
+
+/// How many name rows (up to the cap) `w` matches at `level`, in any scope.
+async fn count(conn: &mut AnyConnection, w: &Word, level: Level) -> Result<i64> {
+    if level == Level::Typo && w.typos.as_ref().is_none_or(|t| t.is_empty()) {
+        return Ok(0);
+    }
+    let mut q = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM person_names n WHERE ");
+    w.push_match(&mut q, "n", level);
+    q.push(" LIMIT ").bind(COUNT_CAP).push(") c");
+    let (c,): (i64,) = q.fetch_one(&mut *conn).await?;
+    Ok(c)
+}
+
+/// The vocabulary words `token` may be a mistyping of: same first letter,
+/// length within the allowance, then compared one by one.
+async fn typo_candidates(conn: &mut AnyConnection, token: &str) -> Result<Vec<String>> {
+    let letters = token.chars().count();
+    let allowance = typo_allowance(letters);
+    let Some(first) = token.chars().next().filter(|_| allowance > 0) else {
+        return Ok(Vec::new());
+    };
+    let first = first.to_string();
+    let words: Vec<(String,)> = Sql::new("SELECT token FROM name_words WHERE token >= ")
+        .bind(first.clone())
+        .push(" AND token < ")
+        .bind(prefix_upper_bound(&first))
+        .push(" AND length BETWEEN ")
+        .bind((letters - allowance) as i64)
+        .push(" AND ")
+        .bind((letters + allowance) as i64)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut near: Vec<(usize, String)> = words
+        .into_iter()
+        .filter_map(|(w,)| typo_distance(token, &w).map(|d| (d, w)))
+        .collect();
+    near.sort();
+    Ok(near
+        .into_iter()
+        .take(MAX_TYPO_WORDS)
+        .map(|(_, w)| w)
+        .collect())
 }
 
 /// Scope and the list's unit/area filters, on any alias carrying
@@ -100,7 +173,7 @@ pub(crate) async fn ranked_ids(
     tokens: &[String],
     need: usize,
 ) -> Result<Vec<(String, i64)>> {
-    let words: Vec<Word> = tokens
+    let mut words: Vec<Word> = tokens
         .iter()
         .take(MAX_WORDS)
         .map(|t| Word::new(t))
@@ -110,14 +183,12 @@ pub(crate) async fn ranked_ids(
     // rules out every combination using it, and the smallest set is the
     // cheapest to walk. Counted without scope: a narrow scope would make the
     // count walk far past the cap.
-    let mut counts = vec![[0i64; 3]; n];
+    let mut counts = vec![[0i64; LEVELS.len()]; n];
     for (i, w) in words.iter().enumerate() {
         for (j, level) in LEVELS.iter().enumerate() {
-            let mut q = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM person_names n WHERE ");
-            w.push_match(&mut q, "n", *level);
-            q.push(" LIMIT ").bind(COUNT_CAP).push(") c");
-            let (c,): (i64,) = q.fetch_one(&mut *conn).await?;
-            counts[i][j] = c;
+            if *level != Level::Typo {
+                counts[i][j] = count(conn, w, *level).await?;
+            }
         }
     }
     let mut out: Vec<(String, i64)> = Vec::new();
@@ -125,6 +196,15 @@ pub(crate) async fn ranked_ids(
     let combos = combinations(n);
     for total in (n as i64..=3 * n as i64).rev() {
         let mut tier: Vec<String> = Vec::new();
+        for combo in combos.iter().filter(|c| score(c) == total) {
+            for (i, level) in combo.iter().enumerate() {
+                if *level == Level::Typo && words[i].typos.is_none() {
+                    let typos = typo_candidates(conn, &words[i].token).await?;
+                    words[i].typos = Some(typos);
+                    counts[i][index(Level::Typo)] = count(conn, &words[i], Level::Typo).await?;
+                }
+            }
+        }
         for combo in combos.iter().filter(|c| score(c) == total) {
             if combo
                 .iter()
@@ -134,7 +214,7 @@ pub(crate) async fn ranked_ids(
                 continue;
             }
             let driver = (0..n)
-                .min_by_key(|&i| (counts[i][index(combo[i])], 3 - combo[i] as i64))
+                .min_by_key(|&i| (counts[i][index(combo[i])], 3 - combo[i].score()))
                 .unwrap_or(0);
             let wanted = need - out.len();
             let mut limit = wanted + seen.len();
@@ -190,11 +270,12 @@ fn index(l: Level) -> usize {
         Level::Exact => 0,
         Level::Prefix => 1,
         Level::Sound => 2,
+        Level::Typo => 3,
     }
 }
 
 fn score(c: &[Level]) -> i64 {
-    c.iter().map(|l| *l as i64).sum()
+    c.iter().map(|l| l.score()).sum()
 }
 
 /// Every assignment of a level to each of `n` words.
@@ -222,9 +303,11 @@ mod tests {
     #[test]
     fn combinations_cover_every_level_assignment() {
         let c = combinations(2);
-        assert_eq!(c.len(), 9);
+        assert_eq!(c.len(), 16);
         assert!(c.contains(&vec![Level::Exact, Level::Sound]));
         assert!(c.contains(&vec![Level::Sound, Level::Exact]));
-        assert_eq!(c.iter().filter(|c| score(c) == 4).count(), 3);
+        assert!(c.contains(&vec![Level::Typo, Level::Exact]));
+        // Exact+sound, sound+exact, exact+typo, typo+exact, prefix+prefix.
+        assert_eq!(c.iter().filter(|c| score(c) == 4).count(), 5);
     }
 }

@@ -471,7 +471,9 @@ pub(crate) async fn insert_persons<'a>(
     for chunk in names.chunks(NAMES_PER_STATEMENT) {
         insert_names(&mut *conn, chunk).await?;
     }
-    Ok(())
+    let mut words: Vec<&str> = names.iter().map(|n| n.2.as_str()).collect();
+    words.dedup();
+    insert_words(conn, &words).await
 }
 
 /// Name rows per multi-row INSERT (6 parameters each).
@@ -547,7 +549,47 @@ async fn write_names(conn: &mut AnyConnection, person_id: &str, p: &Person) -> R
     if rows.is_empty() {
         return Ok(());
     }
-    insert_names(conn, &rows).await
+    insert_names(&mut *conn, &rows).await?;
+    let words: Vec<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    insert_words(conn, &words).await
+}
+
+/// Adds name words not seen before to the vocabulary (`name_words`) that typo
+/// tolerance compares query words with.
+async fn insert_words(conn: &mut AnyConnection, words: &[&str]) -> Result<()> {
+    for chunk in words.chunks(NAMES_PER_STATEMENT) {
+        let mut q = Sql::new("INSERT INTO name_words (token, length) VALUES ");
+        for (i, w) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push("(")
+                .bind((*w).to_owned())
+                .push(", ")
+                .bind(w.chars().count() as i64)
+                .push(")");
+        }
+        q.push(" ON CONFLICT (token) DO NOTHING");
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// `WITH wanted(id) AS (VALUES ($1), ($2), …)`: a short list of ids for a
+/// query to start from. Written as `p.id IN (…) AND p.unit_code = …`, SQLite
+/// (which has no statistics here) guesses ten people per unit and walks the
+/// unit's index instead of fetching the ids: 35 ms for a large unit instead of 1.
+/// Joined from this list, it looks each id up.
+fn with_wanted(ids: impl Iterator<Item = String>) -> Sql {
+    let mut q = Sql::new("WITH wanted(id) AS (VALUES ");
+    for (i, id) in ids.enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push("(").bind(id).push(")");
+    }
+    q.push(")");
+    q
 }
 
 /// The row of a person `by` may act on with `action`, or NotFound.
@@ -783,16 +825,11 @@ impl Store {
             Vec::new()
         } else {
             // The same scope again: the ids came from the name index.
-            let mut q = Sql::new(&format!(
-                "SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE p.id IN ("
+            let mut q = with_wanted(page.iter().map(|(id, _)| id.clone()));
+            q.push(&format!(
+                " SELECT {PERSON_COLUMNS} FROM wanted w JOIN persons p ON p.id = w.id \
+                 JOIN areas ar ON ar.code = p.area_code WHERE "
             ));
-            for (i, (id, _)) in page.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(id.clone());
-            }
-            q.push(") AND ");
             push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
             q.fetch_all(self.pool()).await?
         };
@@ -821,16 +858,11 @@ impl Store {
         if households.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new(&format!(
-            "SELECT {PERSON_COLUMNS} {PERSON_FROM} WHERE p.household_id IN ("
+        let mut q = with_wanted(households.into_iter().map(|(h,)| h));
+        q.push(&format!(
+            " SELECT {PERSON_COLUMNS} FROM wanted w JOIN persons p ON p.household_id = w.id \
+             JOIN areas ar ON ar.code = p.area_code WHERE "
         ));
-        for (i, (h,)) in households.into_iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(h);
-        }
-        q.push(") AND ");
         self.finish_person_query(q, by, f, "p.sort_key, p.id").await
     }
 

@@ -80,6 +80,9 @@ async fn a_windows_1254_file_with_semicolons_imports_once_and_reports_every_reje
     assert_eq!(found["items"][0]["birth_date"], "1985-01-01");
     let found = c.get("/api/v1/persons?q=sukru").await.json();
     assert_eq!(found["items"][0]["given_names"], "Şükrü");
+    // Imported names join the vocabulary typo tolerance compares with.
+    let found = c.get("/api/v1/persons?q=sukru%20yilmas").await.json();
+    assert_eq!(found["items"][0]["family_name"], "Yılmaz", "{found}");
     // Again: nothing new, every accepted row reported as already imported.
     let again = import(&mut c, "", bytes.to_vec()).await.json();
     assert_eq!(again["imported"], 0);
