@@ -69,13 +69,8 @@ impl Store {
         for chunk in rows.chunks(BATCH) {
             let mut q =
                 Sql::new("SELECT fingerprint FROM import_fingerprints WHERE fingerprint IN (");
-            for (i, r) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(r.fingerprint.clone());
-            }
-            q.push(")");
+            q.bind_list(chunk.iter().map(|r| r.fingerprint.clone()))
+                .push(")");
             let found: Vec<(String,)> = q.fetch_all(tx.conn()).await?;
             seen_before.extend(found.into_iter().map(|(f,)| f));
             let ids: Vec<&String> = chunk
@@ -85,13 +80,7 @@ impl Store {
             if !ids.is_empty() {
                 let mut q =
                     Sql::new("SELECT id_type, national_id FROM persons WHERE national_id IN (");
-                for (i, id) in ids.iter().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind((*id).clone());
-                }
-                q.push(")");
+                q.bind_list(ids.into_iter().cloned()).push(")");
                 let found: Vec<(Option<String>, String)> = q.fetch_all(tx.conn()).await?;
                 taken_ids.extend(found.into_iter().map(|(t, n)| (t.unwrap_or_default(), n)));
             }

@@ -135,7 +135,7 @@ impl WriteTx {
     /// For a write of very many rows (an import): lets this connection keep
     /// more dirty pages in memory until commit. Nothing to do on PostgreSQL.
     pub async fn widen_cache(&mut self) -> Result<()> {
-        if self.tx.backend_name() == "SQLite" {
+        if sql::is_sqlite(&self.tx) {
             sqlx::query(BULK_CACHE_KIB).execute(&mut *self.tx).await?;
             self.widened = true;
         }
@@ -143,8 +143,7 @@ impl WriteTx {
     }
 
     pub async fn commit(mut self) -> Result<()> {
-        let widened = self.widened;
-        if widened {
+        if self.widened {
             // Back to the usual size before the connection returns to the pool
             // (a failed import leaves it wide: it only lets that connection cache more).
             sqlx::query(CACHE_KIB).execute(&mut *self.tx).await?;

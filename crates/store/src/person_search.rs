@@ -31,6 +31,7 @@ pub const MAX_WORDS: usize = 3;
 /// Counting a word's matches stops here: enough to choose the walk.
 const COUNT_CAP: i64 = 5000;
 
+/// Declared in `LEVELS` order (`index`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Level {
     Exact,
@@ -92,14 +93,9 @@ impl Word {
                     .bind(self.sound.clone());
             }
             Level::Typo => {
-                q.push(&format!("{alias}.token IN ("));
-                for (i, t) in self.typos.iter().flatten().enumerate() {
-                    if i > 0 {
-                        q.push(", ");
-                    }
-                    q.bind(t.clone());
-                }
-                q.push(")");
+                q.push(&format!("{alias}.token IN ("))
+                    .bind_list(self.typos.iter().flatten().cloned())
+                    .push(")");
             }
         }
     }
@@ -277,13 +273,9 @@ pub(crate) async fn ranked_ids(
     Ok(out)
 }
 
+/// A level's place in `LEVELS` and in a word's counts.
 fn index(l: Level) -> usize {
-    match l {
-        Level::Exact => 0,
-        Level::Prefix => 1,
-        Level::Sound => 2,
-        Level::Typo => 3,
-    }
+    l as usize
 }
 
 fn score(c: &[Level]) -> i64 {

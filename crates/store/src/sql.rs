@@ -21,9 +21,14 @@ pub trait Target<'c>: Executor<'c, Database = Any> {
     fn anonymous_placeholders(&self) -> bool;
 }
 
+/// The connection is to SQLite (the one place that asks).
+pub(crate) fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name() == "SQLite"
+}
+
 impl<'c> Target<'c> for &'c mut AnyConnection {
     fn anonymous_placeholders(&self) -> bool {
-        self.backend_name() == "SQLite"
+        is_sqlite(self)
     }
 }
 
@@ -72,6 +77,20 @@ impl Sql {
         // Encoding into AnyArguments only fails for types Any cannot carry,
         // which the bound on T already excludes.
         let _ = self.args.add(value);
+        self
+    }
+
+    /// Appends `$1, $2, …`, one placeholder per value (for `IN (…)`).
+    pub fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
+    where
+        T: 'static + Send + Encode<'static, Any> + Type<Any>,
+    {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
         self
     }
 
