@@ -8,12 +8,12 @@ import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
 
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const bin = process.env.KOPRU_BIN || join(root, 'target/debug/kopru');
   const dataDir = mkdtempSync(join(tmpdir(), 'kopru-browser-'));
   const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
   // The browser test runs on SQLite; the integration tests cover both engines.
-  const env = { ...process.env, KOPRU_DATABASE_URL: '' };
+  const env = { ...process.env, KOPRU_DATABASE_URL: '', ...extraEnv };
   const proc = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise((ok, fail) => {

@@ -21,6 +21,8 @@ struct FileConfig {
     log_json: Option<bool>,
     /// The file holding the encryption keys for special-category data.
     key_file: Option<PathBuf>,
+    /// How long committing an import waits before showing its progress instead.
+    import_wait_ms: Option<u64>,
 }
 
 /// Where the encryption keys come from. Never the database.
@@ -94,6 +96,16 @@ impl Settings {
                 trust_proxy: env_bool("KOPRU_TRUST_PROXY")
                     .or(file.trust_proxy)
                     .unwrap_or(false),
+                import_wait: match std::env::var("KOPRU_IMPORT_WAIT_MS")
+                    .ok()
+                    .map(|v| v.trim().parse::<u64>())
+                    .transpose()
+                    .context("KOPRU_IMPORT_WAIT_MS must be a number of milliseconds")?
+                    .or(file.import_wait_ms)
+                {
+                    Some(ms) => std::time::Duration::from_millis(ms),
+                    None => kopru_web::WebConfig::default().import_wait,
+                },
                 ..Default::default()
             },
             log_json: env_bool("KOPRU_LOG_JSON")

@@ -103,6 +103,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Find duplicate people (record linkage).
+    Dedup {
+        #[command(subcommand)]
+        command: DedupCommand,
+    },
     /// Encryption keys for special-category data.
     Keys {
         #[command(subcommand)]
@@ -134,6 +139,31 @@ enum ImportCommand {
         rejected: Option<PathBuf>,
         #[command(flatten)]
         db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum DedupCommand {
+    /// Find the records of a CSV file that are the same person (or, with
+    /// --link-with, the records of two files that are). Columns, by name, all
+    /// optional but id: id, given_name, family_name, father_name, mother_name,
+    /// birth_date (YYYY, YYYY-MM or YYYY-MM-DD), sex, national_id, locality,
+    /// postcode, address, phone. Names may be in any script and case.
+    Csv {
+        #[arg(long)]
+        input: PathBuf,
+        /// A second file to link the first with (ids become a:… and b:…).
+        #[arg(long)]
+        link_with: Option<PathBuf>,
+        /// id,cluster_id for every record.
+        #[arg(long)]
+        output: PathBuf,
+        /// id_l,id_r,match_probability for every pair at or above the threshold.
+        #[arg(long)]
+        pairs: Option<PathBuf>,
+        /// Match probability from which two records are one person.
+        #[arg(long, default_value_t = 0.9)]
+        threshold: f64,
     },
 }
 
@@ -272,6 +302,7 @@ async fn run(cli: Cli) -> Result<()> {
                 store: store.clone(),
                 config: settings.web.clone(),
                 metrics: Default::default(),
+                import_jobs: Default::default(),
             };
             kopru_web::serve(listener, state).await?;
             store.close().await;
@@ -441,10 +472,17 @@ async fn run(cli: Cli) -> Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let report = kopru_web::import::run(
-                &store,
-                &Actor::system("cli"),
-                &operator,
+            let to_cli_error = |e| match e {
+                kopru_web::error::AppError::Invalid(v) => {
+                    let parts: Vec<String> =
+                        v.0.iter()
+                            .map(|f| format!("{}: {}", f.field, message(f.code)))
+                            .collect();
+                    anyhow::anyhow!(parts.join("; "))
+                }
+                other => anyhow::anyhow!(other.to_string()),
+            };
+            let prepared = kopru_web::import::prepare(
                 tr,
                 kopru_web::import::ImportRequest {
                     file_name: &name,
@@ -455,17 +493,29 @@ async fn run(cli: Cli) -> Result<()> {
                     dry_run,
                 },
             )
-            .await
-            .map_err(|e| match e {
-                kopru_web::error::AppError::Invalid(v) => {
-                    let parts: Vec<String> =
-                        v.0.iter()
-                            .map(|f| format!("{}: {}", f.field, message(f.code)))
-                            .collect();
-                    anyhow::anyhow!(parts.join("; "))
+            .map_err(to_cli_error)?;
+            let total = prepared.rows_to_write();
+            // Progress on stderr, one line per committed batch, for long files.
+            let progress = |done: usize| {
+                if total > kopru_store::import::BATCH_ROWS {
+                    eprintln!(
+                        "  {done} of {total} rows checked{}",
+                        if dry_run { "" } else { " and saved" }
+                    );
                 }
-                other => anyhow::anyhow!(other.to_string()),
-            })?;
+            };
+            let report = kopru_web::import::commit(
+                &store,
+                &Actor::system("cli"),
+                &operator,
+                prepared,
+                &progress,
+            )
+            .await
+            .map_err(to_cli_error)?;
+            if let Some(stopped) = &report.stopped {
+                say!("{stopped}");
+            }
             say!(
                 "{}{} rows read ({}{}): {} {}, {} already imported before, {} rejected",
                 if dry_run { "DRY RUN: " } else { "" },
@@ -511,8 +561,27 @@ async fn run(cli: Cli) -> Result<()> {
                     .with_context(|| format!("writing {}", path.display()))?;
                 say!("rejected rows written to {}", path.display());
             }
+            if report.stopped.is_some() {
+                anyhow::bail!("the import stopped part-way (see above)");
+            }
             Ok(())
         }
+        Command::Dedup {
+            command:
+                DedupCommand::Csv {
+                    input,
+                    link_with,
+                    output,
+                    pairs,
+                    threshold,
+                },
+        } => dedup_csv(
+            &input,
+            link_with.as_deref(),
+            &output,
+            pairs.as_deref(),
+            threshold,
+        ),
         Command::Keys {
             command: KeysCommand::Generate,
         } => {
@@ -563,4 +632,79 @@ fn store_message(e: kopru_store::StoreError) -> anyhow::Error {
         }
         other => anyhow::anyhow!(other),
     }
+}
+
+/// `kopru dedup csv`: reads, links, writes; a summary on stderr.
+fn dedup_csv(
+    input: &std::path::Path,
+    link_with: Option<&std::path::Path>,
+    output: &std::path::Path,
+    pairs_out: Option<&std::path::Path>,
+    threshold: f64,
+) -> Result<()> {
+    use kopru_linkage::{csv_io, Record};
+    if !(0.0..=1.0).contains(&threshold) {
+        anyhow::bail!("--threshold is a probability, between 0 and 1");
+    }
+    let read = |path: &std::path::Path| -> Result<Vec<kopru_linkage::RecordInput>> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        csv_io::read(std::io::BufReader::new(file))
+            .with_context(|| format!("reading {}", path.display()))
+    };
+    let started = std::time::Instant::now();
+    let mut records: Vec<Record> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let first = read(input)?;
+    let prefix = if link_with.is_some() { "a:" } else { "" };
+    for r in &first {
+        ids.push(format!("{prefix}{}", r.id));
+        records.push(Record::new(r, 0));
+    }
+    if let Some(path) = link_with {
+        for r in &read(path)? {
+            ids.push(format!("b:{}", r.id));
+            records.push(Record::new(r, 1));
+        }
+    }
+    let settings = kopru_linkage::Settings {
+        threshold,
+        ..Default::default()
+    };
+    let linkage = kopru_linkage::link(&records, &settings);
+    let file =
+        std::fs::File::create(output).with_context(|| format!("writing {}", output.display()))?;
+    csv_io::write_clusters(std::io::BufWriter::new(file), &ids, &linkage.cluster_of)?;
+    if let Some(path) = pairs_out {
+        let file =
+            std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+        csv_io::write_pairs(
+            std::io::BufWriter::new(file),
+            &ids,
+            linkage
+                .pairs
+                .iter()
+                .filter(|p| p.probability >= threshold)
+                .map(|p| (p.a, p.b, p.probability)),
+        )?;
+    }
+    let clusters = {
+        let mut c: Vec<usize> = linkage.cluster_of.clone();
+        c.sort_unstable();
+        c.dedup();
+        c.len()
+    };
+    say!(
+        "{} records, {} candidate pairs compared, {} at or above {threshold}; {} people; {:.1} s",
+        records.len(),
+        linkage.compared,
+        linkage
+            .pairs
+            .iter()
+            .filter(|p| p.probability >= threshold)
+            .count(),
+        clusters,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

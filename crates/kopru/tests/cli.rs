@@ -305,3 +305,109 @@ async fn import_persons_reports_rejected_rows_and_adds_nothing_twice() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `kopru dedup csv` needs no database: it reads files and writes files.
+fn dedup(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kopru"))
+        .args(["dedup", "csv"])
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run kopru")
+}
+
+#[test]
+fn dedup_csv_writes_a_cluster_for_every_record_and_finds_the_same_person_across_scripts() {
+    let dir = std::env::temp_dir().join(format!("kopru-dedup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("people.csv");
+    // A population for the model to learn from, with every tenth person twice.
+    const GIVEN: &[&str] = &[
+        "Mehmet", "Ayşe", "Šaban", "Fatima", "Jelena", "Bajram", "Elif", "Marko",
+    ];
+    const FAMILY: &[&str] = &[
+        "Yılmaz", "Kaya", "Ajdini", "Nikolić", "Osmani", "Demir", "Ramić", "Ilić",
+    ];
+    let mut csv = String::from("ID,Given_Name,Family_Name,Birth_Date,Sex,Extra\n");
+    let mut x: u64 = 99;
+    let mut next = |m: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % m as u64) as usize
+    };
+    for i in 0..600 {
+        let (g, f) = (GIVEN[next(8)], FAMILY[next(8)]);
+        let birth = format!(
+            "{}-{:02}-{:02}",
+            1950 + next(60),
+            1 + next(12),
+            1 + next(28)
+        );
+        csv.push_str(&format!(
+            "p{i},{g},{f},{birth},{},ignored\n",
+            ["f", "m"][next(2)]
+        ));
+        if i % 10 == 0 {
+            // Upper case, no sex: the same person written by another unit.
+            csv.push_str(&format!("p{i}b,{},{f},{birth},,\n", g.to_uppercase()));
+        }
+    }
+    csv.push_str("dj1,Šaban,Đorđević,1975-04-02,m,\ndj2,Шабан,Ђорђевић,1975-04-02,m,\n");
+    std::fs::write(&input, csv).unwrap();
+    let clusters = dir.join("clusters.csv");
+    let pairs = dir.join("pairs.csv");
+    let o = dedup(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        clusters.to_str().unwrap(),
+        "--pairs",
+        pairs.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("662 records"), "{}", text(&o));
+    let out = std::fs::read_to_string(&clusters).unwrap();
+    let rows: std::collections::HashMap<String, String> = out
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        .collect();
+    assert_eq!(out.lines().next(), Some("id,cluster_id"));
+    assert_eq!(rows.len(), 662, "a row for every record");
+    assert_eq!(rows["dj1"], rows["dj2"], "one person in two scripts");
+    assert_eq!(rows["p0"], rows["p0b"]);
+    assert_ne!(rows["p1"], rows["p2"]);
+    let pairs = std::fs::read_to_string(&pairs).unwrap();
+    assert!(pairs.starts_with("id_l,id_r,match_probability\n"));
+    assert!(pairs.lines().any(|l| l.starts_with("dj1,dj2,")), "{pairs}");
+    // Unusable input is refused with a reason.
+    std::fs::write(&input, "name,birth\nAli,1980\n").unwrap();
+    let o = dedup(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        clusters.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("no `id` column"), "{}", text(&o));
+    std::fs::write(&input, "id,given_name\n1,Ali\n1,Veli\n").unwrap();
+    let o = dedup(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        clusters.to_str().unwrap(),
+    ]);
+    assert!(text(&o).contains("id 1 appears twice"), "{}", text(&o));
+    let o = dedup(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        clusters.to_str().unwrap(),
+        "--threshold",
+        "2",
+    ]);
+    assert!(text(&o).contains("between 0 and 1"), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

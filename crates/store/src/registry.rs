@@ -251,7 +251,7 @@ fn phone_key(phone: &str) -> Option<String> {
     (d.len() >= 6).then(|| d[d.len().saturating_sub(9)..].to_owned())
 }
 
-fn sort_key(p: &Person) -> String {
+pub(crate) fn sort_key(p: &Person) -> String {
     fold(&format!("{} {}", p.family_name, p.given_names))
 }
 

@@ -103,6 +103,18 @@ impl Tr {
         catalogues().format(self.locale, id, Some(&args))
     }
 
+    /// A message with named numbers, each shown with the language's digit grouping.
+    pub fn numbers(&self, id: &str, values: &[(&str, i64)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, n) in values {
+            args.set(
+                (*name).to_owned(),
+                FluentValue::from(self.locale.format_int(*n)),
+            );
+        }
+        catalogues().format(self.locale, id, Some(&args))
+    }
+
     pub fn num<N: std::borrow::Borrow<i64>>(&self, n: N) -> String {
         self.locale.format_int(*n.borrow())
     }

@@ -52,6 +52,9 @@ pub struct ImportReport {
     /// Rows already imported before: skipped, nothing duplicated.
     pub already_imported: Vec<usize>,
     pub rejected: Vec<RejectedRow>,
+    /// Set when the import stopped part-way: what was committed stays, and
+    /// importing the same file again resumes (committed rows are skipped).
+    pub stopped: Option<String>,
 }
 
 fn mapping_for(
@@ -84,13 +87,37 @@ fn mapping_for(
     Ok(m)
 }
 
-pub async fn run(
-    store: &Store,
-    actor: &Actor,
-    by: &Principal,
+/// A file read, mapped and validated, ready to be committed (or dry-run).
+pub struct Prepared {
+    file_name: String,
+    table: Table,
+    mapping: Vec<Option<&'static str>>,
+    accepted: Vec<ImportRow>,
+    /// Rows refused by validation.
+    rejected: Vec<RejectedRow>,
+    dry_run: bool,
     tr: Tr,
-    req: ImportRequest<'_>,
-) -> Result<ImportReport, AppError> {
+}
+
+impl Prepared {
+    /// Rows that passed validation: what the store will check and write.
+    pub fn rows_to_write(&self) -> usize {
+        self.accepted.len()
+    }
+
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// The language its messages are in.
+    pub fn tr(&self) -> Tr {
+        self.tr
+    }
+}
+
+/// Reads, maps and validates a file: everything that can be refused before
+/// the database is touched (unreadable file, unmapped columns, invalid rows).
+pub fn prepare(tr: Tr, req: ImportRequest<'_>) -> Result<Prepared, AppError> {
     let table = tabular::read(req.bytes)
         .map_err(|code| AppError::Invalid(ValidationErrors::single("file", code)))?;
     let mapping = mapping_for(&table, req.mapping)?;
@@ -112,16 +139,67 @@ pub async fn run(
             }),
         }
     }
-    let outcome = store
+    Ok(Prepared {
+        file_name: req.file_name.to_owned(),
+        table,
+        mapping,
+        accepted,
+        rejected,
+        dry_run: req.dry_run,
+        tr,
+    })
+}
+
+/// Hands the accepted rows to the store (in committed batches; `progress`
+/// hears how many of `rows_to_write` are done) and reports on every row.
+/// An import that stops part-way still reports: what its committed batches
+/// did, and why it stopped (`ImportReport::stopped`).
+pub async fn commit(
+    store: &Store,
+    actor: &Actor,
+    by: &Principal,
+    prepared: Prepared,
+    progress: &(dyn Fn(usize) + Send + Sync),
+) -> Result<ImportReport, AppError> {
+    let Prepared {
+        file_name,
+        table,
+        mapping,
+        accepted,
+        mut rejected,
+        dry_run,
+        tr,
+    } = prepared;
+    let (outcome, stopped) = match store
         .import_persons(
             actor,
             by,
-            req.file_name,
-            table.rows.len(),
-            accepted,
-            req.dry_run,
+            kopru_store::import::ImportInput {
+                file_name: &file_name,
+                total_rows: table.rows.len(),
+                rows: accepted,
+                dry_run,
+            },
+            progress,
         )
-        .await?;
+        .await
+    {
+        Ok(outcome) => (outcome, None),
+        // Nothing was committed: an ordinary failure.
+        Err(i) if i.outcome.import_id.is_none() => return Err(i.error.into()),
+        Err(i) => {
+            tracing::error!(error = %i.error, rows_done = i.rows_done, "import stopped part-way");
+            let next_row = table.rows.get(i.rows_done).map(|(r, _)| *r).unwrap_or(0);
+            let message = tr.numbers(
+                "import-stopped",
+                &[
+                    ("imported", i.outcome.imported as i64),
+                    ("row", next_row as i64),
+                ],
+            );
+            (i.outcome, Some(message))
+        }
+    };
     // Rows are in file order: a refused row's cells are found by bisection.
     let cells_of = |row: usize| {
         table
@@ -139,7 +217,7 @@ pub async fn run(
     }
     rejected.sort_by_key(|r| r.row);
     Ok(ImportReport {
-        dry_run: req.dry_run,
+        dry_run,
         import_id: outcome.import_id,
         encoding: table.encoding.to_owned(),
         delimiter: table.delimiter.map(|d| {
@@ -162,7 +240,19 @@ pub async fn run(
         imported: outcome.imported,
         already_imported: outcome.already_imported,
         rejected,
+        stopped,
     })
+}
+
+/// `prepare` then `commit`, for callers that wait for the end.
+pub async fn run(
+    store: &Store,
+    actor: &Actor,
+    by: &Principal,
+    tr: Tr,
+    req: ImportRequest<'_>,
+) -> Result<ImportReport, AppError> {
+    commit(store, actor, by, prepare(tr, req)?, &|_| {}).await
 }
 
 /// The rejected rows as a CSV (UTF-8 with BOM): row, reasons, then the row's cells.

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod import;
+pub mod import_jobs;
 pub mod metrics;
 pub mod pages;
 pub mod tabular;
@@ -35,6 +36,9 @@ pub struct WebConfig {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy: bool,
     pub max_body: usize,
+    /// How long a request that commits an import waits for it to end before
+    /// answering with the job to follow (the page shows its progress).
+    pub import_wait: Duration,
 }
 
 impl Default for WebConfig {
@@ -43,6 +47,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             trust_proxy: false,
             max_body: MAX_BODY,
+            import_wait: Duration::from_secs(2),
         }
     }
 }
@@ -52,6 +57,7 @@ pub struct AppState {
     pub store: Store,
     pub config: WebConfig,
     pub metrics: metrics::Metrics,
+    pub import_jobs: import_jobs::ImportJobs,
 }
 
 impl axum::extract::FromRef<AppState> for metrics::Metrics {

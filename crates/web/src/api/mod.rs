@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
             post(registry::import_persons)
                 .layer(axum::extract::DefaultBodyLimit::max(registry::MAX_IMPORT)),
         )
+        .route("/imports/jobs/{id}", get(registry::import_job))
         .route("/persons/{id}/history", get(registry::person_history))
         .route("/persons/{id}/special", get(registry::get_special))
         .route(
@@ -108,7 +109,7 @@ pub fn routes() -> Router<AppState> {
         list_users, create_user, get_user, add_role, remove_role, reset_password, set_status,
         list_tokens, create_token, revoke_token,
         list_audit,
-        registry::list_persons, registry::create_person, export::export_persons, registry::import_persons, registry::get_person, registry::update_person,
+        registry::list_persons, registry::create_person, export::export_persons, registry::import_persons, registry::import_job, registry::get_person, registry::update_person,
         registry::person_history, registry::get_special, registry::put_special,
         registry::list_consents, registry::add_consent, registry::withdraw_consent,
         registry::list_households, registry::create_household, registry::get_household, registry::update_household, registry::split_household, registry::merge_household,

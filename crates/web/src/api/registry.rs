@@ -710,7 +710,9 @@ pub const MAX_IMPORT: usize = 25 * 1024 * 1024;
 
 #[utoipa::path(post, path = "/api/v1/imports/persons", tag = "registry", params(ImportParams),
     request_body(content = Vec<u8>, description = "A CSV (UTF-8, Windows-1254 or Windows-1250; comma, semicolon or tab) or XLSX file", content_type = "application/octet-stream"),
-    responses((status = 200, body = crate::import::ImportReport), (status = 403, body = Problem), (status = 422, description = "Unreadable file or unmapped columns", body = Problem)))]
+    responses((status = 200, description = "Checked (dry run) or imported: the report", body = crate::import::ImportReport),
+        (status = 202, description = "Still importing (a large file): follow the job at `Location`", body = crate::import_jobs::ImportJobOut),
+        (status = 403, body = Problem), (status = 422, description = "Unreadable file, unmapped columns or unknown mapping", body = Problem)))]
 pub async fn import_persons(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
@@ -720,6 +722,7 @@ pub async fn import_persons(
     if !user.principal.may(kopru_domain::Action::ImportPersons) {
         return Err(AppError::Forbidden);
     }
+    let format = p.report.as_deref().map(report_format).transpose()?;
     let mapping = match &p.mapping {
         Some(name) if !name.is_empty() => Some(
             state
@@ -730,10 +733,7 @@ pub async fn import_persons(
         ),
         _ => None,
     };
-    let report = crate::import::run(
-        &state.store,
-        &ctx.actor(),
-        &user.principal,
+    let prepared = crate::import::prepare(
         ctx.tr,
         crate::import::ImportRequest {
             file_name: "api-upload",
@@ -743,9 +743,106 @@ pub async fn import_persons(
             mapping,
             dry_run: p.dry_run,
         },
-    )
-    .await?;
-    report_response(&report, p.report.as_deref())
+    )?;
+    if p.dry_run {
+        let report = crate::import::commit(
+            &state.store,
+            &ctx.actor(),
+            &user.principal,
+            prepared,
+            &|_| {},
+        )
+        .await?;
+        return report_response(&report, format);
+    }
+    let job = state.import_jobs.start(
+        state.store.clone(),
+        ctx.actor(),
+        user.principal.clone(),
+        prepared,
+        None,
+    );
+    let ended = job.ended_within(state.config.import_wait).await;
+    job_response(&job, format, JobAsker::Starter { ended })
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct JobParams {
+    /// `csv` or `xlsx`: once done, answer with the rejected rows as a file.
+    #[serde(default)]
+    pub report: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/imports/jobs/{id}", tag = "registry", params(("id" = String, Path), JobParams),
+    responses((status = 200, description = "The job: running (with rows done), done (with the report) or failed (with why)", body = crate::import_jobs::ImportJobOut),
+        (status = 404, description = "No such job of this user's", body = Problem)))]
+pub async fn import_job(
+    State(state): State<AppState>,
+    Auth(_ctx, user): Auth,
+    Param(id): Param<String>,
+    QueryArgs(p): QueryArgs<JobParams>,
+) -> AppResult<Response> {
+    if !user.principal.may(kopru_domain::Action::ImportPersons) {
+        return Err(AppError::Forbidden);
+    }
+    let format = p.report.as_deref().map(report_format).transpose()?;
+    let job = state
+        .import_jobs
+        .get(&id, &user.principal.user_id)
+        .ok_or(AppError::NotFound)?;
+    job_response(&job, format, JobAsker::Follower)
+}
+
+/// Who asks about a job.
+enum JobAsker {
+    /// The request that started it, after waiting: `ended` or not.
+    Starter { ended: bool },
+    /// A later request for the job.
+    Follower,
+}
+
+/// The starting request answers with the report (200) or the failure once the
+/// job has ended, and with 202, the job and its address while it has not. A
+/// later request gets the job itself (its report inside once done), or its
+/// rejected rows as a file when `format` asks for them.
+fn job_response(
+    job: &crate::import_jobs::ImportJob,
+    format: Option<&'static str>,
+    asker: JobAsker,
+) -> AppResult<Response> {
+    use crate::import_jobs::{ImportJobOut, JobState};
+    let location = format!("/api/v1/imports/jobs/{}", job.id);
+    match (asker, job.state()) {
+        (JobAsker::Starter { ended: false }, _) => Ok((
+            StatusCode::ACCEPTED,
+            [(axum::http::header::LOCATION, location)],
+            Json(ImportJobOut::of(job)),
+        )
+            .into_response()),
+        (JobAsker::Starter { .. }, JobState::Failed(message)) => Err(AppError::Internal(message)),
+        (JobAsker::Starter { .. }, JobState::Done(report)) => {
+            let mut r = report_response(&report, format)?;
+            if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+                r.headers_mut()
+                    .insert(axum::http::header::CONTENT_LOCATION, v);
+            }
+            Ok(r)
+        }
+        (JobAsker::Follower, JobState::Done(report)) if format.is_some() => {
+            report_response(&report, format)
+        }
+        (JobAsker::Follower, _) if format.is_some() => Err(AppError::NotFound),
+        _ => Ok(Json(ImportJobOut::of(job)).into_response()),
+    }
+}
+
+fn report_format(f: &str) -> AppResult<&'static str> {
+    match f {
+        "csv" => Ok("csv"),
+        "xlsx" => Ok("xlsx"),
+        _ => Err(ValidationErrors::single("report", "err-choice").into()),
+    }
 }
 
 /// The report as JSON, or its rejected rows as CSV or XLSX.

@@ -6,6 +6,7 @@ use crate::context::{Auth, Ctx};
 use crate::error::{AppError, AppResult};
 use crate::extract::{FormBody, Param, QueryArgs};
 use crate::import::{self, ImportReport, ImportRequest};
+use crate::import_jobs::{ImportJob, JobState};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -171,19 +172,23 @@ pub struct ReportPage {
     pub file_name: String,
     pub report: ImportReport,
     pub q: CheckQuery,
-    pub query: String,
     pub fields: Vec<(String, String)>,
     pub errors: FormErrors,
+    /// Where the rejected rows can be downloaded, without the extension's query.
+    pub rejected_csv: String,
+    pub rejected_xlsx: String,
 }
 
-async fn run(
+/// The upload `id` read, mapped (explicitly, by a saved mapping or by its
+/// headers) and validated.
+async fn prepare(
     state: &AppState,
     ctx: &Ctx,
     user: &crate::context::SignedIn,
     id: &str,
     q: &CheckQuery,
     dry_run: bool,
-) -> AppResult<(String, ImportReport)> {
+) -> AppResult<import::Prepared> {
     let (name, bytes) = state.store.upload(&user.principal.user_id, id).await?;
     let mapping = if !q.col.is_empty() {
         Some(
@@ -206,10 +211,7 @@ async fn run(
     } else {
         None
     };
-    let report = import::run(
-        &state.store,
-        &ctx.actor(),
-        &user.principal,
+    import::prepare(
         ctx.tr,
         ImportRequest {
             file_name: &name,
@@ -219,6 +221,25 @@ async fn run(
             mapping,
             dry_run,
         },
+    )
+}
+
+/// A dry run of the upload `id`: what committing it would do.
+async fn preview(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &crate::context::SignedIn,
+    id: &str,
+    q: &CheckQuery,
+) -> AppResult<(String, ImportReport)> {
+    let prepared = prepare(state, ctx, user, id, q, true).await?;
+    let name = prepared.file_name().to_owned();
+    let report = import::commit(
+        &state.store,
+        &ctx.actor(),
+        &user.principal,
+        prepared,
+        &|_| {},
     )
     .await?;
     Ok((name, report))
@@ -230,7 +251,7 @@ fn report_page(
     file_name: String,
     report: ImportReport,
     q: CheckQuery,
-    errors: FormErrors,
+    job: Option<&str>,
 ) -> ReportPage {
     let mut fields = vec![(String::new(), ctx.t("import-ignored"))];
     fields.extend(FIELDS.iter().map(|f| {
@@ -245,16 +266,31 @@ fn report_page(
         .iter()
         .map(|c| c.field.clone().unwrap_or_default())
         .collect();
-    let query = q.query();
+    // After a commit the rows it refused come from the job's report (a new
+    // dry run would see the committed rows as imported before).
+    let (rejected_csv, rejected_xlsx) = match job {
+        Some(job) => (
+            format!("/imports/jobs/{job}/rejected.csv"),
+            format!("/imports/jobs/{job}/rejected.xlsx"),
+        ),
+        None => {
+            let query = q.query();
+            (
+                format!("/imports/{id}/rejected.csv?{query}"),
+                format!("/imports/{id}/rejected.xlsx?{query}"),
+            )
+        }
+    };
     ReportPage {
         ctx,
         id,
         file_name,
         report,
         q,
-        query,
         fields,
-        errors,
+        errors: FormErrors::default(),
+        rejected_csv,
+        rejected_xlsx,
     }
 }
 
@@ -267,16 +303,10 @@ pub async fn check(
     if !user.principal.may(Action::ImportPersons) {
         return Err(AppError::Forbidden);
     }
-    match run(&state, &ctx, &user, &id, &q, true).await {
-        Ok((name, report)) => Ok(render(&report_page(
-            ctx,
-            id,
-            name,
-            report,
-            q,
-            FormErrors::default(),
-        ))?
-        .into_response()),
+    match preview(&state, &ctx, &user, &id, &q).await {
+        Ok((name, report)) => {
+            Ok(render(&report_page(ctx, id, name, report, q, None))?.into_response())
+        }
         Err(AppError::Invalid(v)) => {
             let page = upload_page(&state, ctx.clone(), &user, FormErrors::new(ctx.tr, &v)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
@@ -285,6 +315,8 @@ pub async fn check(
     }
 }
 
+/// Commits the upload as a job: a small file's report comes back at once, a
+/// large one's progress page follows the job.
 pub async fn commit(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
@@ -305,38 +337,163 @@ pub async fn commit(
             .save_mapping(&ctx.actor(), q.save_as.trim(), &cols)
             .await?;
     }
-    let (name, report) = run(&state, &ctx, &user, &id, &q, false).await?;
-    Ok(render(&report_page(
-        ctx,
-        id,
-        name,
-        report,
-        q,
-        FormErrors::default(),
-    ))?
-    .into_response())
+    let prepared = prepare(&state, &ctx, &user, &id, &q, false).await?;
+    let job = state.import_jobs.start(
+        state.store.clone(),
+        ctx.actor(),
+        user.principal.clone(),
+        prepared,
+        Some(id),
+    );
+    if job.ended_within(state.config.import_wait).await {
+        job_page(ctx, &job)
+    } else {
+        Ok(Redirect::to(&format!("/imports/jobs/{}", job.id)).into_response())
+    }
 }
 
-#[derive(Deserialize, Default)]
-pub struct RejectedQuery {
-    #[serde(flatten)]
-    pub q: CheckQuery,
+#[derive(Template)]
+#[template(path = "import_job.html")]
+pub struct JobPage {
+    pub ctx: Ctx,
+    pub file_name: String,
+    pub progress: Option<ProgressPart>,
+    pub failed: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "import_progress.html")]
+pub struct ProgressPart {
+    pub id: String,
+    pub rows_done: usize,
+    pub rows_total: usize,
+    pub text: String,
+}
+
+fn progress_part(ctx: &Ctx, job: &ImportJob, rows_done: usize) -> ProgressPart {
+    ProgressPart {
+        id: job.id.clone(),
+        rows_done,
+        rows_total: job.rows_total,
+        text: ctx.tr.numbers(
+            "import-progress",
+            &[("done", rows_done as i64), ("total", job.rows_total as i64)],
+        ),
+    }
+}
+
+/// A job's page: its progress while it runs, then its report.
+fn job_page(ctx: Ctx, job: &ImportJob) -> AppResult<Response> {
+    match job.state() {
+        JobState::Done(report) => {
+            let q = CheckQuery::default();
+            let page = report_page(
+                ctx,
+                job.upload_id.clone().unwrap_or_default(),
+                job.file_name.clone(),
+                (*report).clone(),
+                q,
+                Some(&job.id),
+            );
+            Ok(render(&page)?.into_response())
+        }
+        JobState::Running { rows_done } => {
+            let progress = Some(progress_part(&ctx, job, rows_done));
+            Ok(render(&JobPage {
+                ctx,
+                file_name: job.file_name.clone(),
+                progress,
+                failed: None,
+            })?
+            .into_response())
+        }
+        JobState::Failed(message) => Ok((
+            StatusCode::INTERNAL_SERVER_ERROR,
+            render(&JobPage {
+                ctx,
+                file_name: job.file_name.clone(),
+                progress: None,
+                failed: Some(message),
+            })?,
+        )
+            .into_response()),
+    }
+}
+
+fn own_job(
+    state: &AppState,
+    user: &crate::context::SignedIn,
+    id: &str,
+) -> AppResult<std::sync::Arc<ImportJob>> {
+    if !user.principal.may(Action::ImportPersons) {
+        return Err(AppError::Forbidden);
+    }
+    state
+        .import_jobs
+        .get(id, &user.principal.user_id)
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn job(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let job = own_job(&state, &user, &id)?;
+    job_page(ctx, &job)
+}
+
+/// Polled by the progress page (htmx, every second): the progress bar while
+/// the job runs, then a redirect to the job's page, which shows the report.
+pub async fn job_progress(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let job = own_job(&state, &user, &id)?;
+    match job.state() {
+        JobState::Running { rows_done } => {
+            Ok(render(&progress_part(&ctx, &job, rows_done))?.into_response())
+        }
+        _ => Ok((
+            [("HX-Redirect", format!("/imports/jobs/{}", job.id))],
+            StatusCode::NO_CONTENT,
+        )
+            .into_response()),
+    }
+}
+
+/// The rejected rows of a finished job, as CSV or XLSX.
+pub async fn job_rejected(
+    State(state): State<AppState>,
+    Auth(_ctx, user): Auth,
+    Param((id, file)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let job = own_job(&state, &user, &id)?;
+    let JobState::Done(report) = job.state() else {
+        return Err(AppError::NotFound);
+    };
+    crate::api::registry::report_response(&report, Some(rejected_format(&file)?))
+}
+
+fn rejected_format(file: &str) -> AppResult<&'static str> {
+    match file {
+        "rejected.csv" => Ok("csv"),
+        "rejected.xlsx" => Ok("xlsx"),
+        _ => Err(AppError::NotFound),
+    }
 }
 
 pub async fn rejected(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    Param((id, format)): Param<(String, String)>,
+    Param((id, file)): Param<(String, String)>,
     QueryArgs(q): QueryArgs<CheckQuery>,
 ) -> AppResult<Response> {
     if !user.principal.may(Action::ImportPersons) {
         return Err(AppError::Forbidden);
     }
-    let (_, report) = run(&state, &ctx, &user, &id, &q, true).await?;
-    let format = match format.as_str() {
-        "rejected.csv" => "csv",
-        "rejected.xlsx" => "xlsx",
-        _ => return Err(AppError::NotFound),
-    };
+    let format = rejected_format(&file)?;
+    let (_, report) = preview(&state, &ctx, &user, &id, &q).await?;
     crate::api::registry::report_response(&report, Some(format))
 }

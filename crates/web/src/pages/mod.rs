@@ -87,6 +87,9 @@ pub fn routes() -> Router<AppState> {
             ),
         )
         .route("/imports/{id}", get(imports::check))
+        .route("/imports/jobs/{id}", get(imports::job))
+        .route("/imports/jobs/{id}/progress", get(imports::job_progress))
+        .route("/imports/jobs/{id}/{file}", get(imports::job_rejected))
         .route("/imports/{id}/commit", post(imports::commit))
         .route("/imports/{id}/{file}", get(imports::rejected))
         .route(

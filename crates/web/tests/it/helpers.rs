@@ -15,15 +15,25 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// An app whose configuration `adjust` changes first.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut kopru_web::WebConfig)) -> TestApp {
     let db = fresh_db().await;
+    let mut config = kopru_web::WebConfig {
+        // Tests vary the client address through X-Forwarded-For.
+        trust_proxy: true,
+        // Imports of a few rows end at once, however slow the machine.
+        import_wait: std::time::Duration::from_secs(60),
+        ..Default::default()
+    };
+    adjust(&mut config);
     let state = kopru_web::AppState {
         store: db.store.clone(),
-        config: kopru_web::WebConfig {
-            // Tests vary the client address through X-Forwarded-For.
-            trust_proxy: true,
-            ..Default::default()
-        },
+        config,
         metrics: Default::default(),
+        import_jobs: Default::default(),
     };
     let router = kopru_web::router(state);
     TestApp { db, router }

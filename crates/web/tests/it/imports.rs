@@ -376,3 +376,255 @@ async fn a_coordinator_uploads_checks_adjusts_and_commits_through_the_pages() {
     let mut other = app.signed_in("admin").await;
     assert_eq!(other.get(&check).await.status, StatusCode::NOT_FOUND);
 }
+
+/// `n` distinct people, one per row.
+fn many_rows(n: usize) -> Vec<u8> {
+    let mut s = String::from("Adı,Soyadı,Doğum Tarihi\n");
+    for i in 0..n {
+        // Each serial as letters: a name word, so every row is another person.
+        let mut word = String::new();
+        let mut k = i;
+        loop {
+            word.push((b'a' + (k % 26) as u8) as char);
+            k /= 26;
+            if k == 0 {
+                break;
+            }
+        }
+        s.push_str(&format!("Ali {word},Kaya,{}\n", 1950 + i % 60));
+    }
+    s.into_bytes()
+}
+
+#[tokio::test]
+async fn a_long_import_answers_with_a_job_whose_progress_and_report_can_be_followed() {
+    // No waiting: every commit answers with its job, as a long one would.
+    let app = spawn_app_with(|c| c.import_wait = std::time::Duration::ZERO).await;
+    let mut c = app.api_as("coordinator").await;
+    let before = persons(&app).await;
+    let (bytes, _, _) = encoding_rs::WINDOWS_1254.encode(GOOD);
+    let r = import(&mut c, "", bytes.to_vec()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let job = r.location();
+    assert!(job.starts_with("/api/v1/imports/jobs/"), "{job}");
+    let j = r.json();
+    assert_eq!(j["rows_total"], 3, "{j}");
+    let mut state = j;
+    for _ in 0..500 {
+        if state["status"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        state = c.get(&job).await.json();
+    }
+    assert_eq!(state["status"], "done", "{state}");
+    assert_eq!(state["rows_done"], 3);
+    assert_eq!(state["report"]["imported"], 2);
+    assert_eq!(persons(&app).await, before + 2);
+    // The rows the commit refused, including the repeated row (which a new
+    // dry run, seeing it as imported before, would not call a duplicate).
+    let csv = c.get(&format!("{job}?report=csv")).await;
+    assert!(
+        csv.body.contains("Eksik") && csv.body.contains("\n6,"),
+        "{}",
+        csv.body
+    );
+    // Another user does not see the job.
+    let mut other = app.api_as("admin").await;
+    assert_eq!(other.get(&job).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_long_import_through_the_pages_shows_progress_then_the_report() {
+    let app = spawn_app_with(|c| c.import_wait = std::time::Duration::ZERO).await;
+    let mut c = app.signed_in("coordinator").await;
+    let (ct, body) = multipart(
+        &[("unit", "SHKB-ANK-01"), ("area", "TR-06-ALTINDAG")],
+        "Ad;Soyad\nŞükrü;Yılmaz\nAyşe;Kaya\n;Eksik\n".as_bytes(),
+    );
+    let csrf = c.csrf();
+    let r = c
+        .send(
+            axum::http::Request::post(format!("/imports?_csrf={csrf}"))
+                .header("content-type", ct)
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    let id = r
+        .location()
+        .trim_start_matches("/imports/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = c
+        .post_form(
+            &format!("/imports/{id}/commit"),
+            &[("unit", "SHKB-ANK-01"), ("area", "TR-06-ALTINDAG")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let job = r.location();
+    assert!(job.starts_with("/imports/jobs/"), "{job}");
+    // While it runs the page polls its progress; once done, the poll sends the
+    // browser to the job's page, which holds the report.
+    let mut page = c.get(&job).await.body;
+    for _ in 0..500 {
+        if !page.contains("id=\"import-progress\"") {
+            break;
+        }
+        assert!(
+            page.contains(&format!("hx-get=\"{job}/progress\"")),
+            "{page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let poll = c.get(&format!("{job}/progress")).await;
+        if poll.status == StatusCode::NO_CONTENT {
+            assert_eq!(poll.header("hx-redirect").as_deref(), Some(job.as_str()));
+        }
+        page = c.get(&job).await.body;
+    }
+    assert!(
+        page.contains("İçe aktarma tamamlandı") && page.contains("id=\"imported\">2<"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("href=\"{job}/rejected.csv\"")),
+        "{page}"
+    );
+    let rejected = c.get(&format!("{job}/rejected.csv")).await;
+    assert!(rejected.body.contains("Eksik"), "{}", rejected.body);
+    let mut other = app.signed_in("admin").await;
+    assert_eq!(other.get(&job).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_import_commits_in_batches_reports_progress_and_resumes_after_a_failure() {
+    let app = spawn_app().await;
+    let store = app.store().clone();
+    let rows = kopru_store::import::BATCH_ROWS + 50;
+    let file = many_rows(rows);
+    let admin = kopru_domain::Principal {
+        user_id: String::new(),
+        username: "test".into(),
+        assignments: vec![kopru_domain::policy::Assignment {
+            role: kopru_domain::Role::Administrator,
+            scope: kopru_domain::Scope::Installation,
+        }],
+    };
+    let tr = kopru_web::i18n::Tr::new(kopru_domain::Locale::En);
+    let prepare = || {
+        kopru_web::import::prepare(
+            tr,
+            kopru_web::import::ImportRequest {
+                file_name: "big.csv",
+                bytes: &file,
+                unit_code: "SHKB-ANK-01",
+                area_code: "TR-06-ALTINDAG",
+                mapping: None,
+                dry_run: false,
+            },
+        )
+        .unwrap()
+    };
+    let before = persons(&app).await;
+    // After the first batch is committed, the vocabulary table disappears, so
+    // the second batch fails. The progress callback runs between batches; it
+    // waits for the table to be gone.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let (go, gone) = (
+        std::sync::Mutex::new(None::<tokio::sync::oneshot::Sender<()>>),
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    );
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+    *go.lock().unwrap() = Some(go_tx);
+    {
+        let (store, gone) = (store.clone(), gone.clone());
+        tokio::spawn(async move {
+            if go_rx.await.is_ok() {
+                let mut conn = store.acquire().await.unwrap();
+                sqlx::query("ALTER TABLE name_words RENAME TO name_words_away")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+                gone.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+    }
+    let progress = |done: usize| {
+        seen.lock().unwrap().push(done);
+        if let Some(go) = go.lock().unwrap().take() {
+            let _ = go.send(());
+            // Blocks this worker (the test runs on two) until the table is gone.
+            while !gone.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        }
+    };
+    let actor = kopru_store::audit::Actor::system("test");
+    let report = kopru_web::import::commit(&store, &actor, &admin, prepare(), &progress)
+        .await
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), vec![kopru_store::import::BATCH_ROWS]);
+    assert_eq!(report.imported, kopru_store::import::BATCH_ROWS);
+    // Without Fluent's bidi isolation marks around the numbers.
+    let stopped = report
+        .stopped
+        .clone()
+        .unwrap_or_default()
+        .replace(['\u{2068}', '\u{2069}'], "");
+    let row = tr.num((kopru_store::import::BATCH_ROWS + 2) as i64);
+    assert!(stopped.contains(&format!("before row {row}.")), "{stopped}");
+    assert_eq!(
+        persons(&app).await,
+        before + kopru_store::import::BATCH_ROWS as i64
+    );
+    // The import record says what was committed.
+    let mut conn = store.acquire().await.unwrap();
+    let (total, imported): (i64, i64) =
+        sqlx::query_as("SELECT rows_total, rows_imported FROM imports WHERE id = $1")
+            .bind(report.import_id.clone().unwrap())
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        (total, imported),
+        (rows as i64, kopru_store::import::BATCH_ROWS as i64)
+    );
+    sqlx::query("ALTER TABLE name_words_away RENAME TO name_words")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    // The same file again carries on where it stopped.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = kopru_web::import::commit(&store, &actor, &admin, prepare(), &|d| {
+        seen.lock().unwrap().push(d)
+    })
+    .await
+    .unwrap();
+    assert_eq!(report.stopped, None);
+    assert_eq!(
+        (report.imported, report.already_imported.len()),
+        (50, kopru_store::import::BATCH_ROWS)
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![kopru_store::import::BATCH_ROWS, rows]
+    );
+    assert_eq!(persons(&app).await, before + rows as i64);
+    // Every committed batch is audited.
+    let audit = store
+        .audit_entries(
+            &[kopru_domain::Scope::Installation],
+            &kopru_store::audit::Filter {
+                action: Some("person.import".into()),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 3);
+}

@@ -1,0 +1,75 @@
+//! From scored pairs to people: pairs above the threshold join their records,
+//! strongest first, unless the join would put records that are unlikely to be
+//! one person into one cluster: a join needs the records of the two clusters,
+//! compared across, to be a match more likely than not on average, and none of
+//! them may contradict another outright (births more than 15 years apart —
+//! a father and son —, two records of one file when linking two files).
+//! That check is what stops chaining: A≈B and B≈C do not make A and C one
+//! person when A and C say otherwise.
+
+use crate::compare::compare;
+use crate::model::{probability, Model};
+use crate::record::Record;
+
+/// Clusters larger than this take no more records (a safeguard for data with
+/// many copies of one placeholder record).
+const MAX_CLUSTER: usize = 200;
+
+/// Births further apart than this are two people, whatever else agrees.
+const MAX_BIRTH_GAP: i32 = 15;
+
+fn contradict(a: &Record, b: &Record, cross_only: bool) -> bool {
+    if cross_only && a.source == b.source {
+        return true;
+    }
+    match (a.birth, b.birth) {
+        (Some(x), Some(y)) => (x.year - y.year).abs() > MAX_BIRTH_GAP,
+        _ => false,
+    }
+}
+
+/// The cluster of each record (the index of one of its members), given pairs
+/// `(a, b, probability)` scored by `model`.
+pub fn clusters(
+    records: &[Record],
+    model: &Model,
+    pairs: &[(u32, u32, f64)],
+    threshold: f64,
+    cross_only: bool,
+) -> Vec<usize> {
+    let n = records.len();
+    let mut members: Vec<Vec<u32>> = (0..n as u32).map(|i| vec![i]).collect();
+    let mut cluster_of: Vec<usize> = (0..n).collect();
+    let mut strong: Vec<&(u32, u32, f64)> = pairs.iter().filter(|p| p.2 >= threshold).collect();
+    strong.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+    for &&(a, b, _) in &strong {
+        let (ca, cb) = (cluster_of[a as usize], cluster_of[b as usize]);
+        if ca == cb || members[ca].len() + members[cb].len() > MAX_CLUSTER {
+            continue;
+        }
+        let mut sum = 0.0;
+        let mut contradiction = false;
+        for &x in &members[ca] {
+            for &y in &members[cb] {
+                let (rx, ry) = (&records[x as usize], &records[y as usize]);
+                contradiction |= contradict(rx, ry, cross_only);
+                sum += probability(model.weight(rx, &compare(rx, ry)));
+            }
+        }
+        let mean = sum / (members[ca].len() * members[cb].len()) as f64;
+        if contradiction || mean < 0.5 {
+            continue;
+        }
+        let (keep, gone) = if members[ca].len() >= members[cb].len() {
+            (ca, cb)
+        } else {
+            (cb, ca)
+        };
+        let moved = std::mem::take(&mut members[gone]);
+        for &x in &moved {
+            cluster_of[x as usize] = keep;
+        }
+        members[keep].extend(moved);
+    }
+    cluster_of
+}

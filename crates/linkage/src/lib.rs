@@ -1,0 +1,137 @@
+//! Köprü's record-linkage engine: finds the records that describe the same
+//! person, across scripts and spellings, without labelled training data.
+//!
+//! The pipeline: `record` normalises (fold to one script and case, sound keys,
+//! birth dates with their precision); `block` picks candidate pairs by several
+//! keys with bounded blocks; `compare` grades each field of a pair; `model`
+//! weighs the grades (Fellegi–Sunter, m and u estimated as Splink does: u from
+//! random pairs, m by EM) with term-frequency adjustment for names; `cluster`
+//! joins pairs above a threshold into people, refusing joins that would put
+//! contradictory records together. Every pair can be explained field by field.
+//!
+//! No web and no database here: the registry, the `kopru dedup csv` command and
+//! the benchmark all call `link`.
+
+pub mod block;
+pub mod cluster;
+pub mod compare;
+pub mod csv_io;
+pub mod model;
+mod par;
+pub mod record;
+
+pub use block::Blocking;
+pub use compare::{compare, Field, Levels, FIELDS};
+pub use model::{probability, Contribution, Model};
+pub use record::{Birth, Name, Record, RecordInput, Sex};
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Pairs at or above this match probability join a cluster.
+    pub threshold: f64,
+    pub blocking: Blocking,
+    /// Random pairs drawn to estimate `u`.
+    pub u_samples: usize,
+    /// Pairs of each kind of blocking key EM learns `m` from (a deterministic sample).
+    pub em_pairs: usize,
+    /// Pairs below this probability are not kept (they join nothing and
+    /// explain nothing anyone asks about).
+    pub keep_above: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threshold: 0.9,
+            blocking: Blocking::default(),
+            u_samples: 1_000_000,
+            em_pairs: 500_000,
+            keep_above: 0.01,
+        }
+    }
+}
+
+/// A compared candidate pair (indices into the records).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScoredPair {
+    pub a: u32,
+    pub b: u32,
+    /// Match weight in bits (log2 odds), prior included.
+    pub weight: f64,
+    pub probability: f64,
+}
+
+pub struct Linkage {
+    pub model: Model,
+    /// Candidate pairs compared (before `keep_above`).
+    pub compared: usize,
+    /// Pairs at or above `keep_above`, by record.
+    pub pairs: Vec<ScoredPair>,
+    /// For each record, the index of its cluster's representative.
+    pub cluster_of: Vec<usize>,
+}
+
+/// Why two records are (or are not) thought to be one person.
+#[derive(Clone, Debug)]
+pub struct Explanation {
+    pub prior: f64,
+    pub contributions: Vec<Contribution>,
+    pub weight: f64,
+    pub probability: f64,
+}
+
+/// Links `records`: within one file (all `source` 0), or, when some records
+/// have `source` 1, between two files (pairs only across them, at most one
+/// record of each file per cluster).
+pub fn link(records: &[Record], settings: &Settings) -> Linkage {
+    let cross_only = records.iter().any(|r| r.source == 1);
+    let candidates = block::candidate_pairs(records, &settings.blocking, cross_only);
+    let model = Model::estimate(
+        records,
+        &settings.blocking,
+        cross_only,
+        settings.u_samples,
+        settings.em_pairs,
+    );
+    let chunks: Vec<&[(u32, u32)]> = candidates.chunks(50_000).collect();
+    let pairs: Vec<ScoredPair> = par::map(&chunks, |chunk| {
+        chunk
+            .iter()
+            .filter_map(|&(a, b)| {
+                let (ra, rb) = (&records[a as usize], &records[b as usize]);
+                let weight = model.weight(ra, &compare(ra, rb));
+                let probability = probability(weight);
+                (probability >= settings.keep_above).then_some(ScoredPair {
+                    a,
+                    b,
+                    weight,
+                    probability,
+                })
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    let edges: Vec<(u32, u32, f64)> = pairs.iter().map(|p| (p.a, p.b, p.probability)).collect();
+    let cluster_of = cluster::clusters(records, &model, &edges, settings.threshold, cross_only);
+    Linkage {
+        model,
+        compared: candidates.len(),
+        pairs,
+        cluster_of,
+    }
+}
+
+/// The score of `a` and `b` under `model`, field by field.
+pub fn explain(model: &Model, a: &Record, b: &Record) -> Explanation {
+    let levels = compare(a, b);
+    let contributions = model.contributions(a, &levels);
+    let weight = model.prior() + contributions.iter().map(|c| c.weight).sum::<f64>();
+    Explanation {
+        prior: model.prior(),
+        contributions,
+        weight,
+        probability: probability(weight),
+    }
+}
