@@ -244,6 +244,16 @@ pub async fn commit(
     })
 }
 
+/// `commit` for callers that wait for the end and show no progress (dry runs).
+pub async fn commit_quietly(
+    store: &Store,
+    actor: &Actor,
+    by: &Principal,
+    prepared: Prepared,
+) -> Result<ImportReport, AppError> {
+    commit(store, actor, by, prepared, &|_| {}).await
+}
+
 /// `prepare` then `commit`, for callers that wait for the end.
 pub async fn run(
     store: &Store,
@@ -252,7 +262,7 @@ pub async fn run(
     tr: Tr,
     req: ImportRequest<'_>,
 ) -> Result<ImportReport, AppError> {
-    commit(store, actor, by, prepare(tr, req)?, &|_| {}).await
+    commit_quietly(store, actor, by, prepare(tr, req)?).await
 }
 
 /// The rejected rows as a CSV (UTF-8 with BOM): row, reasons, then the row's cells.

@@ -745,14 +745,9 @@ pub async fn import_persons(
         },
     )?;
     if p.dry_run {
-        let report = crate::import::commit(
-            &state.store,
-            &ctx.actor(),
-            &user.principal,
-            prepared,
-            &|_| {},
-        )
-        .await?;
+        let report =
+            crate::import::commit_quietly(&state.store, &ctx.actor(), &user.principal, prepared)
+                .await?;
         return report_response(&report, format);
     }
     let job = state.import_jobs.start(

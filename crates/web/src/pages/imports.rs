@@ -234,14 +234,8 @@ async fn preview(
 ) -> AppResult<(String, ImportReport)> {
     let prepared = prepare(state, ctx, user, id, q, true).await?;
     let name = prepared.file_name().to_owned();
-    let report = import::commit(
-        &state.store,
-        &ctx.actor(),
-        &user.principal,
-        prepared,
-        &|_| {},
-    )
-    .await?;
+    let report =
+        import::commit_quietly(&state.store, &ctx.actor(), &user.principal, prepared).await?;
     Ok((name, report))
 }
 

@@ -287,6 +287,18 @@ fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
+/// Uploads a multipart body through the page, with the CSRF token in the query string.
+async fn upload(c: &mut Client<'_>, content_type: String, body: Vec<u8>) -> TestResponse {
+    let csrf = c.csrf();
+    c.send(
+        axum::http::Request::post(format!("/imports?_csrf={csrf}"))
+            .header("content-type", content_type)
+            .body(axum::body::Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_coordinator_uploads_checks_adjusts_and_commits_through_the_pages() {
     let app = spawn_app().await;
@@ -315,15 +327,7 @@ async fn a_coordinator_uploads_checks_adjusts_and_commits_through_the_pages() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let csrf = c.csrf();
-    let r = c
-        .send(
-            axum::http::Request::post(format!("/imports?_csrf={csrf}"))
-                .header("content-type", ct)
-                .body(axum::body::Body::from(body))
-                .unwrap(),
-        )
-        .await;
+    let r = upload(&mut c, ct, body).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let check = r.location();
     let page = c.get(&check).await.body;
@@ -442,15 +446,7 @@ async fn a_long_import_through_the_pages_shows_progress_then_the_report() {
         &[("unit", "SHKB-ANK-01"), ("area", "TR-06-ALTINDAG")],
         "Ad;Soyad\nŞükrü;Yılmaz\nAyşe;Kaya\n;Eksik\n".as_bytes(),
     );
-    let csrf = c.csrf();
-    let r = c
-        .send(
-            axum::http::Request::post(format!("/imports?_csrf={csrf}"))
-                .header("content-type", ct)
-                .body(axum::body::Body::from(body))
-                .unwrap(),
-        )
-        .await;
+    let r = upload(&mut c, ct, body).await;
     let id = r
         .location()
         .trim_start_matches("/imports/")
