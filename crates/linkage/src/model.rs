@@ -46,12 +46,13 @@ pub struct Contribution {
 const MIN_PROB: f64 = 1e-6;
 
 /// The weight of entirely different given names (not a spelling, not a sound,
-/// not swapped with the family name) where the national ID numbers are not the
-/// same. Under the model's independence assumption they would cost only a few
+/// not swapped with the family name) of two records with the same father's or
+/// mother's name and not the same national ID number: siblings. Under the
+/// model's independence assumption a different given name costs only a few
 /// bits, and twins — same parents, same birth date, same address — would
-/// merge; siblings are exactly the non-matches that agree on everything else,
-/// so a different given name rules a pair out unless the ID number says it is
-/// one person registered under another given name.
+/// merge; they are exactly the non-matches that agree on everything else.
+/// Without a parent's name to go on, a different given name is only evidence
+/// (in FEBRL's corrupted records it is often the same person).
 pub const DIFFERENT_GIVEN_NAME: f64 = -30.0;
 
 /// A small deterministic generator: the same input gives the same model.
@@ -298,10 +299,7 @@ impl Model {
                 }
             }
             let mut weight = (self.m[f][l] / self.u[f][l]).log2() + tf_bits;
-            if *field == Field::Given
-                && l + 1 == field.levels().len()
-                && levels[Field::NationalId.index()] != Some(0)
-            {
+            if *field == Field::Given && siblings(levels) {
                 weight = weight.min(DIFFERENT_GIVEN_NAME);
             }
             out.push(Contribution {
@@ -327,6 +325,17 @@ impl Model {
     pub fn prior(&self) -> f64 {
         prior_weight(self.lambda)
     }
+}
+
+/// Entirely different given names, a parent's name the same, and not the
+/// same national ID number: siblings (see `DIFFERENT_GIVEN_NAME`).
+pub fn siblings(levels: &Levels) -> bool {
+    let different = Field::Given.levels().len() as u8 - 1;
+    levels[Field::Given.index()] == Some(different)
+        && levels[Field::NationalId.index()] != Some(0)
+        && [Field::Father, Field::Mother]
+            .iter()
+            .any(|p| levels[p.index()].is_some_and(|l| l <= 1))
 }
 
 fn prior_weight(lambda: f64) -> f64 {
