@@ -164,6 +164,9 @@ enum DedupCommand {
         /// Match probability from which two records are one person.
         #[arg(long, default_value_t = 0.9)]
         threshold: f64,
+        /// Print the estimated model: for each field and level, m, u and the weight in bits.
+        #[arg(long)]
+        show_model: bool,
     },
 }
 
@@ -574,6 +577,7 @@ async fn run(cli: Cli) -> Result<()> {
                     output,
                     pairs,
                     threshold,
+                    show_model,
                 },
         } => dedup_csv(
             &input,
@@ -581,6 +585,7 @@ async fn run(cli: Cli) -> Result<()> {
             &output,
             pairs.as_deref(),
             threshold,
+            show_model,
         ),
         Command::Keys {
             command: KeysCommand::Generate,
@@ -641,6 +646,7 @@ fn dedup_csv(
     output: &std::path::Path,
     pairs_out: Option<&std::path::Path>,
     threshold: f64,
+    show_model: bool,
 ) -> Result<()> {
     use kopru_linkage::{csv_io, Record};
     if !(0.0..=1.0).contains(&threshold) {
@@ -672,6 +678,25 @@ fn dedup_csv(
         ..Default::default()
     };
     let linkage = kopru_linkage::link(&records, &settings);
+    if show_model {
+        let model = &linkage.model;
+        say!(
+            "prior: {:.2e} (two random records match), {:.1} bits",
+            model.lambda,
+            model.prior()
+        );
+        for (f, field) in kopru_linkage::FIELDS.iter().enumerate() {
+            for (l, level) in field.levels().iter().enumerate() {
+                let (m, u) = (model.m[f][l], model.u[f][l]);
+                say!(
+                    "  {:<12} {:<32} m {m:.4}  u {u:.4}  {:+6.1} bits",
+                    field.name(),
+                    level,
+                    (m / u).log2()
+                );
+            }
+        }
+    }
     let file =
         std::fs::File::create(output).with_context(|| format!("writing {}", output.display()))?;
     csv_io::write_clusters(std::io::BufWriter::new(file), &ids, &linkage.cluster_of)?;

@@ -379,6 +379,19 @@ fn dedup_csv_writes_a_cluster_for_every_record_and_finds_the_same_person_across_
     assert_eq!(rows["dj1"], rows["dj2"], "one person in two scripts");
     assert_eq!(rows["p0"], rows["p0b"]);
     assert_ne!(rows["p1"], rows["p2"]);
+    // What the model learned, on request.
+    let o = dedup(&[
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        clusters.to_str().unwrap(),
+        "--show-model",
+    ]);
+    assert!(
+        text(&o).contains("prior:") && text(&o).contains("birth_date   same date"),
+        "{}",
+        text(&o)
+    );
     let pairs = std::fs::read_to_string(&pairs).unwrap();
     assert!(pairs.starts_with("id_l,id_r,match_probability\n"));
     assert!(pairs.lines().any(|l| l.starts_with("dj1,dj2,")), "{pairs}");
