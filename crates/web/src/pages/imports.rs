@@ -174,7 +174,7 @@ pub struct ReportPage {
     pub q: CheckQuery,
     pub fields: Vec<(String, String)>,
     pub errors: FormErrors,
-    /// Where the rejected rows can be downloaded, without the extension's query.
+    /// Links to the rejected rows as CSV and XLSX.
     pub rejected_csv: String,
     pub rejected_xlsx: String,
 }
