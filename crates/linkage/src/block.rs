@@ -103,47 +103,49 @@ pub fn candidate_pairs(
     blocking: &Blocking,
     cross_only: bool,
 ) -> Vec<(u32, u32)> {
-    pairs_by(records, blocking, cross_only, None)
+    union(&pairs_by_kind(records, blocking, cross_only))
 }
 
-/// The candidate pairs one kind of key brings (for training on them).
-pub fn candidate_pairs_of_kind(
+/// Every kind's pairs, once.
+pub fn union(by_kind: &[Vec<(u32, u32)>]) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = by_kind.iter().flatten().copied().collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// The candidate pairs each kind of key brings (indexed as `KEY_KINDS`),
+/// each list sorted and without repeats; the blocks are built once.
+pub fn pairs_by_kind(
     records: &[Record],
     blocking: &Blocking,
     cross_only: bool,
-    kind: u8,
-) -> Vec<(u32, u32)> {
-    pairs_by(records, blocking, cross_only, Some(kind))
-}
-
-fn pairs_by(
-    records: &[Record],
-    blocking: &Blocking,
-    cross_only: bool,
-    only: Option<u8>,
-) -> Vec<(u32, u32)> {
-    let mut blocks: HashMap<u64, Vec<u32>> = HashMap::new();
+) -> Vec<Vec<(u32, u32)>> {
+    // Keys carry their kind in their hash, so one map holds every kind's blocks.
+    let mut blocks: HashMap<u64, (usize, Vec<u32>)> = HashMap::new();
     for (i, r) in records.iter().enumerate() {
         for (kind, k) in keys(r).into_iter().enumerate() {
-            if only.is_some_and(|o| o as usize != kind) {
-                continue;
-            }
             if let Some(k) = k {
-                blocks.entry(k).or_default().push(i as u32);
+                blocks
+                    .entry(k)
+                    .or_insert_with(|| (kind, Vec::new()))
+                    .1
+                    .push(i as u32);
             }
         }
     }
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut push = |a: u32, b: u32| {
-        if cross_only && records[a as usize].source == records[b as usize].source {
-            return;
-        }
-        pairs.push(if a < b { (a, b) } else { (b, a) });
-    };
-    for (_, mut members) in blocks {
+    let mut by_kind: Vec<Vec<(u32, u32)>> = vec![Vec::new(); KEY_KINDS.len()];
+    for (_, (kind, mut members)) in blocks {
         if members.len() < 2 {
             continue;
         }
+        let pairs = &mut by_kind[kind];
+        let mut push = |a: u32, b: u32| {
+            if cross_only && records[a as usize].source == records[b as usize].source {
+                return;
+            }
+            pairs.push(if a < b { (a, b) } else { (b, a) });
+        };
         if members.len() <= blocking.max_block {
             for x in 0..members.len() {
                 for y in x + 1..members.len() {
@@ -166,9 +168,11 @@ fn pairs_by(
             }
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    pairs
+    for pairs in by_kind.iter_mut() {
+        pairs.sort_unstable();
+        pairs.dedup();
+    }
+    by_kind
 }
 
 #[cfg(test)]

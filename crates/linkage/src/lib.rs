@@ -85,14 +85,15 @@ pub struct Explanation {
 /// record of each file per cluster).
 pub fn link(records: &[Record], settings: &Settings) -> Linkage {
     let cross_only = records.iter().any(|r| r.source == 1);
-    let candidates = block::candidate_pairs(records, &settings.blocking, cross_only);
+    let by_kind = block::pairs_by_kind(records, &settings.blocking, cross_only);
     let model = Model::estimate(
         records,
-        &settings.blocking,
+        &by_kind,
         cross_only,
         settings.u_samples,
         settings.em_pairs,
     );
+    let candidates = block::union(&by_kind);
     let chunks: Vec<&[(u32, u32)]> = candidates.chunks(50_000).collect();
     let pairs: Vec<ScoredPair> = par::map(&chunks, |chunk| {
         chunk

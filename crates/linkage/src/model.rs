@@ -90,10 +90,10 @@ fn normalise(table: &mut [Vec<f64>]) {
 impl Model {
     /// Estimates the model from the records: `u_samples` random pairs for
     /// `u`, then EM sessions over at most `em_pairs` pairs of each kind of
-    /// blocking key (a deterministic sample).
+    /// blocking key (`by_kind`, as `block::pairs_by_kind`; a deterministic sample).
     pub fn estimate(
         records: &[Record],
-        blocking: &crate::block::Blocking,
+        by_kind: &[Vec<(u32, u32)>],
         cross_only: bool,
         u_samples: usize,
         em_pairs: usize,
@@ -188,8 +188,7 @@ impl Model {
         // sessions free to estimate it.
         let mut m_sum = empty_table();
         let mut sessions = vec![0usize; FIELDS.len()];
-        for (kind, blocked) in crate::block::KEY_KINDS {
-            let pairs = crate::block::candidate_pairs_of_kind(records, blocking, cross_only, kind);
+        for ((_, blocked), pairs) in crate::block::KEY_KINDS.iter().zip(by_kind) {
             if pairs.len() < 50 {
                 continue;
             }
@@ -222,10 +221,9 @@ impl Model {
                 }
             }
         }
-        model.lambda = (deterministic_matches(records, blocking, cross_only)
-            / DETERMINISTIC_RECALL
-            / total_pairs.max(1.0))
-        .clamp(1e-12, 0.5);
+        model.lambda =
+            (deterministic_matches(records, by_kind) / DETERMINISTIC_RECALL / total_pairs.max(1.0))
+                .clamp(1e-12, 0.5);
         model
     }
 
@@ -349,28 +347,24 @@ const DETERMINISTIC_RECALL: f64 = 0.8;
 /// prior from the EM sessions instead overestimated it 45-fold on a registry
 /// with common names: a session over pairs sharing a name's sound counts many
 /// namesakes as matches.
-fn deterministic_matches(
-    records: &[Record],
-    blocking: &crate::block::Blocking,
-    cross_only: bool,
-) -> f64 {
-    let mut sure: Vec<(u32, u32)> = Vec::new();
-    for kind in [0u8, 7] {
-        sure.extend(
-            crate::block::candidate_pairs_of_kind(records, blocking, cross_only, kind)
-                .into_iter()
-                .filter(|&(a, b)| {
-                    let (x, y) = (&records[a as usize], &records[b as usize]);
-                    let full = |r: &Record| r.birth.filter(|b| b.day.is_some());
-                    (x.national_id.is_some() && x.national_id == y.national_id)
-                        || (!x.given.is_empty()
-                            && x.given.full == y.given.full
-                            && x.family.full == y.family.full
-                            && full(x).is_some()
-                            && full(x) == full(y))
-                }),
-        );
-    }
+fn deterministic_matches(records: &[Record], by_kind: &[Vec<(u32, u32)>]) -> f64 {
+    // The national-ID key and the full-date key bring every such pair.
+    let mut sure: Vec<(u32, u32)> = [0, 7]
+        .iter()
+        .filter_map(|&kind| by_kind.get(kind))
+        .flatten()
+        .copied()
+        .filter(|&(a, b)| {
+            let (x, y) = (&records[a as usize], &records[b as usize]);
+            let full = |r: &Record| r.birth.filter(|b| b.day.is_some());
+            (x.national_id.is_some() && x.national_id == y.national_id)
+                || (!x.given.is_empty()
+                    && x.given.full == y.given.full
+                    && x.family.full == y.family.full
+                    && full(x).is_some()
+                    && full(x) == full(y))
+        })
+        .collect();
     sure.sort_unstable();
     sure.dedup();
     sure.len().max(1) as f64
