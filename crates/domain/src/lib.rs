@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod locale;
+pub mod merge;
 pub mod person;
 pub mod policy;
 pub mod reference;

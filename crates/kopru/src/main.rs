@@ -144,6 +144,19 @@ enum ImportCommand {
 
 #[derive(Subcommand)]
 enum DedupCommand {
+    /// Score the registry (or one area of it) and fill the review queue with
+    /// the pairs of records that may be one person. The model estimated here
+    /// then scores new entries too.
+    Run {
+        /// Only people in this area or below it.
+        #[arg(long)]
+        area: Option<String>,
+        /// Queue pairs from this match probability.
+        #[arg(long, default_value_t = kopru_store::duplicates::REVIEW_FROM)]
+        min_probability: f64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Find the records of a CSV file that are the same person (or, with
     /// --link-with, the records of two files that are). Columns, by name, all
     /// optional but id: id, given_name, family_name, father_name, mother_name,
@@ -167,6 +180,9 @@ enum DedupCommand {
         /// Print the estimated model: for each field and level, m, u and the weight in bits.
         #[arg(long)]
         show_model: bool,
+        /// Write the estimated model as JSON (names seen once left out).
+        #[arg(long)]
+        save_model: Option<PathBuf>,
     },
 }
 
@@ -461,15 +477,7 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 None => None,
             };
-            // The operator of the machine imports with the whole installation in scope.
-            let operator = kopru_domain::Principal {
-                user_id: String::new(),
-                username: "cli".into(),
-                assignments: vec![Assignment {
-                    role: Role::Administrator,
-                    scope: Scope::Installation,
-                }],
-            };
+            let operator = operator();
             let tr = kopru_web::i18n::Tr::new(kopru_domain::Locale::En);
             let name = file
                 .file_name()
@@ -571,6 +579,38 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Dedup {
             command:
+                DedupCommand::Run {
+                    area,
+                    min_probability,
+                    db,
+                },
+        } => {
+            if !(0.0..=1.0).contains(&min_probability) {
+                anyhow::bail!("--min-probability is a probability, between 0 and 1");
+            }
+            let (_, store) = open(&db).await?;
+            let started = std::time::Instant::now();
+            let summary = store
+                .dedup_run(
+                    &Actor::system("cli"),
+                    &operator(),
+                    area.as_deref(),
+                    min_probability,
+                )
+                .await
+                .map_err(store_message)?;
+            say!(
+                "{} records, {} candidate pairs compared, {} queued for review ({} decided before, left out); {:.1} s",
+                summary.records,
+                summary.pairs_compared,
+                summary.pairs_queued,
+                summary.pairs_decided_before,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Dedup {
+            command:
                 DedupCommand::Csv {
                     input,
                     link_with,
@@ -578,6 +618,7 @@ async fn run(cli: Cli) -> Result<()> {
                     pairs,
                     threshold,
                     show_model,
+                    save_model,
                 },
         } => dedup_csv(
             &input,
@@ -586,6 +627,7 @@ async fn run(cli: Cli) -> Result<()> {
             pairs.as_deref(),
             threshold,
             show_model,
+            save_model.as_deref(),
         ),
         Command::Keys {
             command: KeysCommand::Generate,
@@ -621,6 +663,18 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The operator of the machine: the whole installation in scope.
+fn operator() -> kopru_domain::Principal {
+    kopru_domain::Principal {
+        user_id: String::new(),
+        username: "cli".into(),
+        assignments: vec![Assignment {
+            role: Role::Administrator,
+            scope: Scope::Installation,
+        }],
+    }
+}
+
 /// English text for a validation code on the command line.
 fn message(code: &str) -> String {
     kopru_web::i18n::catalogues().format(kopru_domain::Locale::En, code, None)
@@ -647,6 +701,7 @@ fn dedup_csv(
     pairs_out: Option<&std::path::Path>,
     threshold: f64,
     show_model: bool,
+    save_model: Option<&std::path::Path>,
 ) -> Result<()> {
     use kopru_linkage::{csv_io, Record};
     if !(0.0..=1.0).contains(&threshold) {
@@ -696,6 +751,12 @@ fn dedup_csv(
                 );
             }
         }
+    }
+    if let Some(path) = save_model {
+        let mut model = linkage.model.clone();
+        model.compact();
+        std::fs::write(path, model.to_json())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let file =
         std::fs::File::create(output).with_context(|| format!("writing {}", output.display()))?;

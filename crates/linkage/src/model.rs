@@ -19,9 +19,10 @@
 
 use crate::compare::{compare, Field, Levels, FIELDS};
 use crate::record::Record;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
     /// Share of candidate pairs that are matches.
     pub lambda: f64,
@@ -35,7 +36,7 @@ pub struct Model {
 }
 
 /// One field's part in a pair's score.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Contribution {
     pub field: &'static str,
     pub level: &'static str,
@@ -44,6 +45,11 @@ pub struct Contribution {
 }
 
 const MIN_PROB: f64 = 1e-6;
+
+/// A kept model that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("linkage model: {0}")]
+pub struct ModelError(String);
 
 /// The weight of entirely different given names (not a spelling, not a sound,
 /// not swapped with the family name) of two records with the same father's or
@@ -214,11 +220,16 @@ impl Model {
                 }
             }
         }
+        // A field no session could estimate (too few pairs: a small registry)
+        // keeps what the built-in model learnt, not the arbitrary starting guess.
+        let fallback = Model::built_in();
         for (f, row) in model.m.iter_mut().enumerate() {
             if sessions[f] > 0 {
                 for (v, acc) in row.iter_mut().zip(&m_sum[f]) {
                     *v = acc / sessions[f] as f64;
                 }
+            } else {
+                row.clone_from(&fallback.m[f]);
             }
         }
         model.lambda =
@@ -291,10 +302,11 @@ impl Model {
                     Field::Family => Some((1, &a.family.full)),
                     _ => None,
                 };
-                if let Some((t, value)) = name {
-                    if let Some(freq) = self.tf[t].get(value.as_str()) {
-                        tf_bits = (self.u[f][0] / freq.max(self.tf_floor)).log2();
-                    }
+                if let Some((t, value)) = name.filter(|(t, _)| !self.tf[*t].is_empty()) {
+                    // A name the model never saw (or dropped by `compact`) is rare;
+                    // a model without frequencies (`built_in`) adjusts nothing.
+                    let freq = self.tf[t].get(value.as_str()).copied().unwrap_or(0.0);
+                    tf_bits = (self.u[f][0] / freq.max(self.tf_floor)).log2();
                 }
             }
             let mut weight = (self.m[f][l] / self.u[f][l]).log2() + tf_bits;
@@ -318,6 +330,58 @@ impl Model {
                 .iter()
                 .map(|c| c.weight)
                 .sum::<f64>()
+    }
+
+    /// Drops the frequencies of names seen only once: they are what an unknown
+    /// name is taken to be anyway, and they are most of a large registry's names.
+    /// For a model that is kept and used to score new records.
+    pub fn compact(&mut self) {
+        let once = self.tf_floor * 1.5;
+        for t in self.tf.iter_mut() {
+            t.retain(|_, f| *f > once);
+        }
+    }
+
+    /// The model as JSON, to keep it (see `from_json`).
+    pub fn to_json(&self) -> String {
+        // Only numbers, strings and maps of them: serialising cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// A kept model; refused if it does not fit this version's fields and levels.
+    pub fn from_json(text: &str) -> Result<Model, ModelError> {
+        let model: Model = serde_json::from_str(text).map_err(|e| ModelError(e.to_string()))?;
+        let fits = |t: &[Vec<f64>]| {
+            t.len() == FIELDS.len()
+                && t.iter()
+                    .zip(FIELDS)
+                    .all(|(row, f)| row.len() == f.levels().len() && row.iter().all(|v| *v > 0.0))
+        };
+        if !(fits(&model.m) && fits(&model.u) && model.lambda > 0.0 && model.lambda < 1.0) {
+            return Err(ModelError(
+                "fields or levels do not match this version".into(),
+            ));
+        }
+        Ok(model)
+    }
+
+    /// The model Köprü scores with before a registry has trained its own
+    /// (`kopru dedup run`): trained on the synthetic benchmark registry of
+    /// 100,000 people, without name frequencies.
+    pub fn built_in() -> Model {
+        // Checked by a test; a broken file fails the build's tests, not a user.
+        Model::from_json(include_str!("built_in_model.json")).unwrap_or_else(|_| {
+            // Every level equally likely either way: no field says anything.
+            let mut flat = empty_table();
+            normalise(&mut flat);
+            Model {
+                lambda: 1e-5,
+                m: flat.clone(),
+                u: flat,
+                tf: [HashMap::new(), HashMap::new()],
+                tf_floor: 1e-6,
+            }
+        })
     }
 
     /// The prior's part in every pair's weight.
@@ -382,6 +446,23 @@ pub fn probability(weight: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_model_loads_and_a_kept_model_reads_back_the_same() {
+        let built_in = include_str!("built_in_model.json");
+        let model = Model::from_json(built_in).expect("built-in model");
+        assert!(model.lambda > 0.0 && model.lambda < 1e-3);
+        // An exact family name says "same person"; a different one says otherwise.
+        let f = Field::Family.index();
+        assert!(model.m[f][0] > model.u[f][0] && model.m[f][4] < model.u[f][4]);
+        let again = Model::from_json(&model.to_json()).expect("round trip");
+        assert_eq!(again.m, model.m);
+        assert_eq!(again.lambda, model.lambda);
+        assert!(Model::from_json("{}").is_err());
+        let mut short = model.clone();
+        short.m.pop();
+        assert!(Model::from_json(&short.to_json()).is_err());
+    }
 
     /// Pairs drawn from known m and u for four fields of two levels each; EM,
     /// given u and started from a rough guess of m, must find m and the share

@@ -10,12 +10,14 @@ pub mod clock;
 pub mod crypto;
 pub mod demo;
 pub mod directory;
+pub mod duplicates;
 pub mod error;
 pub mod import;
 mod person_search;
 mod reference_data;
 pub mod registry;
 pub mod scope;
+mod snapshot;
 pub mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -111,6 +113,8 @@ pub struct Store {
     /// SQLite allows one writer at a time; queueing writers here, in order, is
     /// fairer and faster than letting them race for the file lock and retry.
     write_gate: Option<Arc<Mutex<()>>>,
+    /// The linkage model new entries are scored with (see `linkage_model`).
+    model_cache: Arc<duplicates::ModelCache>,
 }
 
 /// A write transaction. On SQLite it also holds the write gate.
@@ -205,6 +209,7 @@ impl Store {
             backend,
             keyring: None,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+            model_cache: Arc::default(),
         })
     }
 

@@ -86,6 +86,9 @@ pub struct PersonRow {
     #[serde(serialize_with = "json_list", rename = "groups")]
     #[schema(value_type = Vec<String>)]
     pub groups_list: String,
+    /// Set when this record was merged into another (the survivor's id): it is
+    /// read-only and left out of lists until unmerged.
+    pub merged_into: Option<String>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -101,14 +104,42 @@ impl PersonRow {
     pub fn list(text: &str) -> Vec<String> {
         serde_json::from_str(text).unwrap_or_default()
     }
+
+    /// The record as a form would hold it (to edit, or to merge field by field).
+    pub fn draft(&self) -> kopru_domain::person::PersonDraft {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        kopru_domain::person::PersonDraft {
+            given_names: self.given_names.clone(),
+            family_name: self.family_name.clone(),
+            father_name: o(&self.father_name),
+            mother_name: o(&self.mother_name),
+            aliases: Self::list(&self.aliases),
+            sex: self.sex.clone(),
+            birth_date: o(&self.birth_date),
+            birth_estimated: self.birth_precision.as_deref() == Some("estimated"),
+            id_type: o(&self.id_type),
+            national_id: o(&self.national_id),
+            nationality: o(&self.nationality),
+            phone: o(&self.phone),
+            languages: Self::list(&self.languages),
+            education: self.education.clone(),
+            birth_registered: self.birth_registered.clone(),
+            id_card: self.id_card.clone(),
+            statelessness: self.statelessness.clone(),
+            legally_invisible: self.legally_invisible != 0,
+            groups: Self::list(&self.groups_list),
+            unit_code: self.unit_code.clone(),
+            area_code: self.area_code.clone(),
+        }
+    }
 }
 
-const PERSON_COLUMNS: &str = "p.id, p.unit_code, p.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
+pub(crate) const PERSON_COLUMNS: &str = "p.id, p.unit_code, p.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
      p.household_id, p.given_names, p.family_name, p.father_name, p.mother_name, p.aliases, p.sex, p.birth_date, \
      p.birth_precision, p.id_type, p.national_id, p.nationality, p.phone, p.languages, p.education, \
-     p.birth_registered, p.id_card, p.statelessness, p.legally_invisible, p.groups_list, p.version, \
+     p.birth_registered, p.id_card, p.statelessness, p.legally_invisible, p.groups_list, p.merged_into, p.version, \
      p.created_at, p.updated_at, p.sort_key";
-const PERSON_FROM: &str = "FROM persons p JOIN areas ar ON ar.code = p.area_code";
+pub(crate) const PERSON_FROM: &str = "FROM persons p JOIN areas ar ON ar.code = p.area_code";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct HouseholdRow {
@@ -235,10 +266,12 @@ pub struct PersonFilter {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Candidate {
     pub person: PersonRow,
-    /// 0 to 1.
+    /// The engine's match probability, 0 to 1.
     pub score: f64,
     /// Message ids of what matched.
     pub reasons: Vec<String>,
+    /// Each field's part in the score.
+    pub explanation: crate::duplicates::Explanation,
 }
 
 fn digits(s: &str) -> String {
@@ -311,7 +344,7 @@ fn person_fields(p: &Person) -> Vec<(&'static str, Option<String>)> {
     ]
 }
 
-fn row_fields(r: &PersonRow) -> Vec<(&'static str, Option<String>)> {
+pub(crate) fn row_fields(r: &PersonRow) -> Vec<(&'static str, Option<String>)> {
     let joined = |t: &str| Some(PersonRow::list(t).join(", ")).filter(|s| !s.is_empty());
     vec![
         ("given_names", Some(r.given_names.clone())),
@@ -354,7 +387,7 @@ fn row_fields(r: &PersonRow) -> Vec<(&'static str, Option<String>)> {
 /// Records an update's changed fields: old and new values in the history, field
 /// names only in the audit log (which auditors across the area read).
 #[allow(clippy::too_many_arguments)]
-async fn record_update(
+pub(crate) async fn record_update(
     conn: &mut AnyConnection,
     actor: &Actor,
     record_type: &str,
@@ -593,7 +626,7 @@ fn with_wanted(ids: impl Iterator<Item = String>) -> Sql {
 }
 
 /// The row of a person `by` may act on with `action`, or NotFound.
-async fn person_for(
+pub(crate) async fn person_for(
     conn: &mut AnyConnection,
     by: &Principal,
     action: Action,
@@ -648,6 +681,71 @@ async fn check_person_place(
     if ok.is_none() {
         return Err(StoreError::Forbidden);
     }
+    Ok(())
+}
+
+/// Writes `p` over `old` if it is still at `version`: the row, its name words
+/// and a history entry per changed field (inside the caller's transaction).
+pub(crate) async fn update_person_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    by: &Principal,
+    old: &PersonRow,
+    version: i64,
+    p: &Person,
+) -> Result<()> {
+    let id = old.id.as_str();
+    check_person_place(
+        &mut *conn,
+        by,
+        Entity::Person,
+        p.unit_code.as_str(),
+        p.area_code.as_str(),
+    )
+    .await?;
+    let mut q = Sql::new("UPDATE persons SET unit_code = ");
+    q.bind(p.unit_code.to_string())
+        .push(", area_code = ")
+        .bind(p.area_code.to_string());
+    q.push(", (given_names, family_name, father_name, mother_name, aliases, sex, birth_date, birth_precision, birth_year, \
+            id_type, national_id, nationality, phone, phone_digits, languages, education, birth_registered, id_card, \
+            statelessness, legally_invisible, groups_list, sort_key) = (");
+    bind_person_values(&mut q, p);
+    q.push("), version = version + 1, updated_at = ")
+        .bind(clock::now());
+    q.push(" WHERE id = ")
+        .bind(id.to_owned())
+        .push(" AND version = ")
+        .bind(version);
+    let n = q
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
+    if n == 0 {
+        return Err(StoreError::Conflict {
+            current: old.version,
+        });
+    }
+    write_names(&mut *conn, id, p).await?;
+    let before = row_fields(old);
+    let after = person_fields(p);
+    let changes: Vec<(&str, Option<String>, Option<String>)> = before
+        .into_iter()
+        .zip(after)
+        .filter(|((_, o), (_, n))| o != n)
+        .map(|((f, o), (_, n))| (f, o, n))
+        .collect();
+    record_update(
+        &mut *conn,
+        actor,
+        "person",
+        id,
+        old.version + 1,
+        p.area_code.as_str(),
+        p.unit_code.as_str(),
+        &changes,
+    )
+    .await?;
     Ok(())
 }
 
@@ -718,57 +816,10 @@ impl Store {
         {
             return Err(StoreError::Forbidden);
         }
-        check_person_place(
-            tx.conn(),
-            by,
-            Entity::Person,
-            p.unit_code.as_str(),
-            p.area_code.as_str(),
-        )
-        .await?;
-        let mut q = Sql::new("UPDATE persons SET unit_code = ");
-        q.bind(p.unit_code.to_string())
-            .push(", area_code = ")
-            .bind(p.area_code.to_string());
-        q.push(", (given_names, family_name, father_name, mother_name, aliases, sex, birth_date, birth_precision, birth_year, \
-                id_type, national_id, nationality, phone, phone_digits, languages, education, birth_registered, id_card, \
-                statelessness, legally_invisible, groups_list, sort_key) = (");
-        bind_person_values(&mut q, p);
-        q.push("), version = version + 1, updated_at = ")
-            .bind(clock::now());
-        q.push(" WHERE id = ")
-            .bind(id.to_owned())
-            .push(" AND version = ")
-            .bind(version);
-        let n = q
-            .execute(tx.conn())
-            .await
-            .map_err(|e| StoreError::unique_to_field(e, "national_id"))?;
-        if n == 0 {
-            return Err(StoreError::Conflict {
-                current: old.version,
-            });
+        if old.merged_into.is_some() {
+            return Err(ValidationErrors::single("person", "err-person-merged").into());
         }
-        write_names(tx.conn(), id, p).await?;
-        let before = row_fields(&old);
-        let after = person_fields(p);
-        let changes: Vec<(&str, Option<String>, Option<String>)> = before
-            .into_iter()
-            .zip(after)
-            .filter(|((_, o), (_, n))| o != n)
-            .map(|((f, o), (_, n))| (f, o, n))
-            .collect();
-        record_update(
-            tx.conn(),
-            actor,
-            "person",
-            id,
-            old.version + 1,
-            p.area_code.as_str(),
-            p.unit_code.as_str(),
-            &changes,
-        )
-        .await?;
+        update_person_in(tx.conn(), actor, by, &old, version, p).await?;
         let row = person_for(tx.conn(), by, Action::ViewPersons, id).await;
         tx.commit().await?;
         row
@@ -875,6 +926,8 @@ impl Store {
         order: &str,
     ) -> Result<Vec<PersonRow>> {
         crate::person_search::push_person_filters(&mut q, "p", by, f);
+        // A record merged into another lives on only behind its survivor.
+        q.push(" AND p.merged_into IS NULL");
         if let Some((key, id)) = &f.after {
             // Keyset paging: cost does not grow with the page number.
             q.push(" AND (p.sort_key > ")
@@ -892,8 +945,10 @@ impl Store {
         Ok(q.fetch_all(self.pool()).await?)
     }
 
-    /// Likely existing records of the person being entered: the same ID number,
-    /// or names that sound the same with a close birth year, scored simply.
+    /// Likely existing records of the person being entered: records with the
+    /// same ID number, or sharing two name sounds with a birth year at most three
+    /// apart, scored by the linkage engine with the registry's model; those at
+    /// `REVIEW_FROM` or above, most likely first.
     /// Pairs already judged different are left out; so is `exclude` (the record itself).
     pub async fn likely_duplicates(
         &self,
@@ -929,9 +984,9 @@ impl Store {
         q.push(")");
         if let Some(b) = &p.birth {
             q.push(" AND (p.birth_year IS NULL OR (p.birth_year >= ")
-                .bind(b.year() - 2)
+                .bind(b.year() - 3)
                 .push(" AND p.birth_year <= ")
-                .bind(b.year() + 2)
+                .bind(b.year() + 3)
                 .push("))");
         }
         q.push(")) AND ");
@@ -941,68 +996,32 @@ impl Store {
             q.push(" AND p.id NOT IN (SELECT other_person_id FROM duplicate_decisions WHERE decision = 'different' AND person_id = ").bind(x.to_owned()).push(")");
             q.push(" AND p.id NOT IN (SELECT person_id FROM duplicate_decisions WHERE decision = 'different' AND other_person_id = ").bind(x.to_owned()).push(")");
         }
-        q.push(" LIMIT 50");
+        q.push(" AND p.merged_into IS NULL LIMIT 200");
         let rows: Vec<PersonRow> = q.fetch_all(self.pool()).await?;
+        // The retrieval above is the blocking; the engine does the scoring.
+        let model = self.linkage_model().await?;
+        let entry = kopru_linkage::Record::new(&crate::duplicates::entry_input(p), 0);
         let mut out = Vec::new();
         for r in rows {
-            let mut score = 0.0;
-            let mut reasons = Vec::new();
-            if p.national_id.is_some() && r.national_id == p.national_id {
-                score += 0.9;
-                reasons.push("dup-same-id".to_owned());
+            let other = kopru_linkage::Record::new(&crate::duplicates::record_input(&r, None), 0);
+            let explanation = crate::duplicates::explain(&model, &entry, &other);
+            if explanation.probability < crate::duplicates::REVIEW_FROM {
+                continue;
             }
-            let r_given: Vec<String> = name_tokens(&r.given_names)
-                .iter()
-                .map(|t| phonetic(t))
-                .collect();
-            let r_family: Vec<String> = name_tokens(&r.family_name)
-                .iter()
-                .map(|t| phonetic(t))
-                .collect();
-            let r_all: Vec<&String> = r_given.iter().chain(r_family.iter()).collect();
-            if given.iter().any(|g| r_given.contains(g)) {
-                score += 0.3;
-                reasons.push("dup-given-name".to_owned());
-            } else if given.iter().any(|g| r_all.contains(&g)) {
-                score += 0.2;
-                reasons.push("dup-names-swapped".to_owned());
-            }
-            if family.iter().any(|f| r_family.contains(f)) {
-                score += 0.3;
-                reasons.push("dup-family-name".to_owned());
-            } else if family.iter().any(|f| r_all.contains(&f)) {
-                score += 0.2;
-            }
-            if let (Some(b), Some(rb)) = (&p.birth, &r.birth_date) {
-                let ry: i64 = rb.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-                if rb == &b.value {
-                    score += 0.25;
-                    reasons.push("dup-same-birth-date".to_owned());
-                } else if (ry - b.year()).abs() <= 1 {
-                    score += 0.15;
-                    reasons.push("dup-close-birth-year".to_owned());
+            let mut reasons: Vec<String> = Vec::new();
+            for f in &explanation.fields {
+                if let Some(m) = crate::duplicates::reason(f) {
+                    if !reasons.iter().any(|x| x == m) {
+                        reasons.push(m.to_owned());
+                    }
                 }
             }
-            if let (Some(f1), Some(f2)) = (&p.father_name, &r.father_name) {
-                if phonetic(f1) == phonetic(f2) {
-                    score += 0.1;
-                    reasons.push("dup-father-name".to_owned());
-                } else {
-                    score -= 0.2;
-                }
-            }
-            if r.area_code == p.area_code.as_str() {
-                score += 0.05;
-                reasons.push("dup-same-area".to_owned());
-            }
-            let score: f64 = f64::min(score, 1.0);
-            if score >= 0.6 {
-                out.push(Candidate {
-                    person: r,
-                    score,
-                    reasons,
-                });
-            }
+            out.push(Candidate {
+                person: r,
+                score: explanation.probability,
+                reasons,
+                explanation,
+            });
         }
         out.sort_by(|a, b| b.score.total_cmp(&a.score));
         out.truncate(10);
@@ -1018,34 +1037,13 @@ impl Store {
         other_id: &str,
         decision: &str,
     ) -> Result<()> {
-        if !matches!(decision, "different" | "same") {
+        if !matches!(decision, "different" | "same" | "unsure") {
             return Err(ValidationErrors::single("decision", "err-choice").into());
         }
         let mut tx = self.begin_write().await?;
         person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
         person_for(tx.conn(), by, Action::ViewPersons, other_id).await?;
-        let mut q = Sql::new("INSERT INTO duplicate_decisions (id, person_id, other_person_id, decision, decided_by, decided_at) VALUES (");
-        q.bind(new_id())
-            .push(", ")
-            .bind(person_id.to_owned())
-            .push(", ")
-            .bind(other_id.to_owned())
-            .push(", ")
-            .bind(decision.to_owned())
-            .push(", ")
-            .bind(actor.username.clone())
-            .push(", ")
-            .bind(clock::now())
-            .push(")");
-        q.execute(tx.conn()).await?;
-        append(
-            tx.conn(),
-            &actor
-                .event("person.duplicate_decision")
-                .record("person", person_id)
-                .details(serde_json::json!({ "other": other_id, "decision": decision })),
-        )
-        .await?;
+        crate::duplicates::remember(tx.conn(), actor, person_id, other_id, decision, None).await?;
         tx.commit().await
     }
 

@@ -137,6 +137,15 @@ impl Sql {
             .await
     }
 
+    /// Rows whose columns the caller does not know in advance.
+    pub async fn fetch_rows<'c, E>(&mut self, ex: E) -> Result<Vec<AnyRow>, sqlx::Error>
+    where
+        E: Target<'c>,
+    {
+        let (text, args) = self.take(&ex);
+        sqlx::query_with(text, args).fetch_all(ex).await
+    }
+
     /// Runs a statement and returns the number of rows it changed.
     pub async fn execute<'c, E>(&mut self, ex: E) -> Result<u64, sqlx::Error>
     where

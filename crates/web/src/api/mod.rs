@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json`. Every handler passes through the same policy and
 //! store calls as the pages.
 
+mod duplicates;
 pub mod export;
 mod handlers;
 pub mod registry;
@@ -89,6 +90,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/households/{id}/split", post(registry::split_household))
         .route("/households/{id}/merge", post(registry::merge_household))
+        .route("/duplicates", get(duplicates::list_pairs))
+        .route("/duplicates/runs", post(duplicates::run))
+        .route("/duplicates/{id}", get(duplicates::get_pair))
+        .route("/duplicates/{id}/decision", post(duplicates::decide_pair))
+        .route("/merges", post(duplicates::merge))
+        .route("/merges/{id}", get(duplicates::get_merge))
+        .route("/merges/{id}/unmerge", post(duplicates::unmerge))
+        .route("/persons/{id}/merges", get(duplicates::person_merges))
 }
 
 #[derive(OpenApi)]
@@ -114,6 +123,8 @@ pub fn routes() -> Router<AppState> {
         registry::list_consents, registry::add_consent, registry::withdraw_consent,
         registry::list_households, registry::create_household, registry::get_household, registry::update_household, registry::split_household, registry::merge_household,
         registry::list_members, registry::add_member, registry::end_member,
+        duplicates::list_pairs, duplicates::run, duplicates::get_pair, duplicates::decide_pair,
+        duplicates::merge, duplicates::get_merge, duplicates::unmerge, duplicates::person_merges,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod directory;
+pub mod duplicates;
 pub mod home;
 pub mod imports;
 pub mod registry;
@@ -64,6 +65,13 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password", post(users::password_reset))
         .route("/users/{id}/status", post(users::status_set))
         .route("/audit", get(audit::audit_page))
+        .route("/duplicates", get(duplicates::queue))
+        .route("/duplicates/run", post(duplicates::run))
+        .route("/duplicates/{id}", get(duplicates::pair))
+        .route("/duplicates/{id}/decision", post(duplicates::decide))
+        .route("/duplicates/{id}/merge", post(duplicates::merge))
+        .route("/merges/{id}", get(duplicates::merge_detail))
+        .route("/merges/{id}/unmerge", post(duplicates::unmerge))
         .route("/persons", get(registry::persons_page))
         .route(
             "/persons/new",

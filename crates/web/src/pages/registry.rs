@@ -470,6 +470,7 @@ pub struct PersonPage {
     pub consents: Vec<ConsentRow>,
     pub special: Vec<SpecialRow>,
     pub history: Vec<HistoryRow>,
+    pub merges: Vec<kopru_store::duplicates::MergeRow>,
     pub can_edit: bool,
     pub has_services_consent: bool,
     pub purposes: Vec<(String, String)>,
@@ -564,7 +565,9 @@ async fn person_view(
         ));
     }
     let history = state.store.person_history(&user.principal, id).await?;
-    let can_edit = user.principal.may(Action::EditPersons);
+    let merges = state.store.merges_of(&user.principal, id).await?;
+    // A record merged into another is read-only until unmerged.
+    let can_edit = user.principal.may(Action::EditPersons) && p.merged_into.is_none();
     Ok(PersonPage {
         purposes: opts(
             &ctx,
@@ -579,6 +582,7 @@ async fn person_view(
         consents,
         special,
         history,
+        merges,
         can_edit,
         has_services_consent,
         errors,

@@ -7,6 +7,7 @@ mod access;
 mod audit;
 mod auth;
 mod directory;
+mod duplicates;
 mod i18n;
 mod imports;
 mod registry;
