@@ -578,7 +578,13 @@ async fn on_entry_check(
         ("Fatma", "Demır", "", "TR-01-SEYHAN", "SHKB-ADA-01"),
         ("Redzep", "Ajdini", "1990", "RS-24-VRANJE", "MT-VRANJE"),
         ("Ayşe", "Kaya", "2001-11-30", "TR-34-SARIYER", "SHKB-IST-01"),
-        ("Ljiljana", "Nikolic", "1968", "RS-12-KRAGUJEVAC", "MT-KRAGUJEVAC"),
+        (
+            "Ljiljana",
+            "Nikolic",
+            "1968",
+            "RS-12-KRAGUJEVAC",
+            "MT-KRAGUJEVAC",
+        ),
     ];
     let n = 300;
     let mut samples = Vec::with_capacity(n);
