@@ -11,6 +11,7 @@ import sys
 import duckdb
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink_common import write_clusters
 
 
 def load(con, path, name):
@@ -110,18 +111,7 @@ def main():
         )
         prefix = {"a": "a:", "b": "b:"}
     predictions = linker.inference.predict(threshold_match_probability=min(0.2, threshold))
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=threshold
-    )
-    rows = clusters.as_duckdbpyrelation()
-    columns = rows.columns
-    with open(out, "w") as f:
-        f.write("id,cluster_id\n")
-        for record in rows.fetchall():
-            d = dict(zip(columns, record))
-            source = prefix.get(d.get("source_dataset"), "")
-            cluster = d["cluster_id"]
-            f.write(f"{source}{d['rec_id']},{cluster}\n")
+    write_clusters(linker, predictions, threshold, out, "rec_id", prefix)
 
 
 if __name__ == "__main__":

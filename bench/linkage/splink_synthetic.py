@@ -10,6 +10,7 @@ import sys
 import duckdb
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink_common import write_clusters
 
 
 def main():
@@ -51,16 +52,7 @@ def main():
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "family_name"))
     predictions = linker.inference.predict(threshold_match_probability=0.2)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=threshold
-    )
-    rows = clusters.as_duckdbpyrelation()
-    columns = rows.columns
-    with open(out, "w") as f:
-        f.write("id,cluster_id\n")
-        for record in rows.fetchall():
-            d = dict(zip(columns, record))
-            f.write(f"{d['unique_id']},{d['cluster_id']}\n")
+    write_clusters(linker, predictions, threshold, out, "unique_id")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ use crate::audit::{append, Actor};
 use crate::registry::{
     person_for, record_update, row_fields, update_person_in, PersonRow, PERSON_COLUMNS, PERSON_FROM,
 };
-use crate::scope::{push_visible, Entity};
+use crate::scope::{push_in_area, push_visible, Entity};
 use crate::snapshot::Snapshot;
 use crate::{clock, new_id, Result, Sql, Store, StoreError};
 use kopru_domain::merge::{merge_drafts, MergeField};
@@ -252,11 +252,13 @@ impl Store {
                 .fetch_optional(self.pool())
                 .await?;
         let key = newest.map(|(id,)| id).unwrap_or_default();
-        if let Ok(cache) = self.model_cache.0.lock() {
-            if let Some((k, m)) = cache.as_ref().filter(|(k, _)| *k == key) {
-                let _ = k;
-                return Ok(m.clone());
-            }
+        let cached = self.model_cache.0.lock().ok().and_then(|c| {
+            c.as_ref()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, m)| m.clone())
+        });
+        if let Some(m) = cached {
+            return Ok(m);
         }
         let model = if key.is_empty() {
             Model::built_in()
@@ -295,9 +297,8 @@ impl Store {
         ));
         push_visible(&mut q, Entity::Person, "p", &by.grants(Action::EditPersons));
         if let Some(a) = area {
-            q.push(" AND p.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
-                .bind(a.to_ascii_uppercase())
-                .push(")");
+            q.push(" AND ");
+            push_in_area(&mut q, "p.area_code", a);
         }
         let rows: Vec<PersonWithAddress> = q.fetch_all(self.pool()).await?;
         let records: Vec<Record> = rows
@@ -454,12 +455,11 @@ impl Store {
             q.push(" AND a.merged_into IS NULL AND b.merged_into IS NULL");
         }
         if let Some(area) = f.area.as_deref().filter(|a| !a.is_empty()) {
-            let area = area.to_ascii_uppercase();
-            q.push(" AND (a.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
-                .bind(area.clone())
-                .push(") OR b.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
-                .bind(area)
-                .push("))");
+            q.push(" AND (");
+            push_in_area(&mut q, "a.area_code", area);
+            q.push(" OR ");
+            push_in_area(&mut q, "b.area_code", area);
+            q.push(")");
         }
         q.push(" ORDER BY d.probability DESC, d.id LIMIT ")
             .bind(f.limit.clamp(1, 500) + 1)

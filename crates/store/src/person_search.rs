@@ -153,11 +153,8 @@ pub(crate) fn push_person_filters(q: &mut Sql, alias: &str, by: &Principal, f: &
             .bind(u.to_ascii_uppercase());
     }
     if let Some(a) = f.area.as_deref().filter(|s| !s.is_empty()) {
-        q.push(&format!(
-            " AND {alias}.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = "
-        ))
-        .bind(a.to_ascii_uppercase())
-        .push(")");
+        q.push(" AND ");
+        crate::scope::push_in_area(q, &format!("{alias}.area_code"), a);
     }
 }
 

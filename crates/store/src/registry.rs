@@ -1638,9 +1638,8 @@ impl Store {
             &by.grants(Action::ViewPersons),
         );
         if let Some(a) = area.filter(|s| !s.is_empty()) {
-            q.push(" AND h.area_code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
-                .bind(a.to_ascii_uppercase())
-                .push(")");
+            q.push(" AND ");
+            crate::scope::push_in_area(&mut q, "h.area_code", a);
         }
         q.push(" ORDER BY h.created_at DESC, h.id LIMIT ")
             .bind(limit.clamp(1, 500) + 1)

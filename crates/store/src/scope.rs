@@ -30,6 +30,13 @@ const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_
 const UNIT_SUBTREE: &str = "(SELECT ac.descendant_code FROM area_closure ac \
      JOIN units su ON su.area_code = ac.ancestor_code WHERE su.code = ";
 
+/// Appends `{column} IN (the area `area` and every area below it)`.
+pub fn push_in_area(q: &mut Sql, column: &str, area: &str) {
+    q.push(&format!("{column} IN {SUBTREE}"))
+        .bind(area.to_ascii_uppercase())
+        .push(")");
+}
+
 /// Appends `(grant₁ OR grant₂ …)` for rows of `entity` aliased as `alias`.
 /// No grants: `(1 = 0)`, nothing visible.
 pub fn push_visible(q: &mut Sql, entity: Entity, alias: &str, grants: &[Scope]) {
