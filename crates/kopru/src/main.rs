@@ -707,27 +707,27 @@ fn dedup_csv(
     if !(0.0..=1.0).contains(&threshold) {
         anyhow::bail!("--threshold is a probability, between 0 and 1");
     }
-    let read = |path: &std::path::Path| -> Result<Vec<kopru_linkage::RecordInput>> {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        csv_io::read(std::io::BufReader::new(file))
-            .with_context(|| format!("reading {}", path.display()))
-    };
     let started = std::time::Instant::now();
     let mut records: Vec<Record> = Vec::new();
     let mut ids: Vec<String> = Vec::new();
-    let first = read(input)?;
-    let prefix = if link_with.is_some() { "a:" } else { "" };
-    for r in &first {
-        ids.push(format!("{prefix}{}", r.id));
-        records.push(Record::new(r, 0));
-    }
-    if let Some(path) = link_with {
-        for r in &read(path)? {
-            ids.push(format!("b:{}", r.id));
-            records.push(Record::new(r, 1));
+    let mut interner = kopru_linkage::Interner::default();
+    let mut read = |path: &std::path::Path, source: u8, prefix: &str| -> Result<()> {
+        let file =
+            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+        csv_io::read_each(std::io::BufReader::new(file), |r| {
+            ids.push(format!("{prefix}{}", r.id));
+            records.push(interner.record(&r, source));
+        })
+        .with_context(|| format!("reading {}", path.display()))
+    };
+    match link_with {
+        None => read(input, 0, "")?,
+        Some(path) => {
+            read(input, 0, "a:")?;
+            read(path, 1, "b:")?;
         }
     }
+    drop(interner);
     let settings = kopru_linkage::Settings {
         threshold,
         ..Default::default()

@@ -1,8 +1,9 @@
 //! Blocking: which pairs are compared at all. Each record gets a few keys;
 //! records sharing a key are candidates. A block larger than `max_block` is not
-//! compared all against all: its records are sorted (by name, then birth) and
-//! each is compared with the next `window` ones, so cost grows with the number
-//! of records, not with the square of a common name's frequency.
+//! compared all against all: its records are sorted twice (by names, then by
+//! birth) and each time each is compared with the next `window` ones, so cost
+//! grows with the number of records, not with the square of a common name's
+//! frequency.
 
 use crate::compare::Field;
 use crate::record::Record;
@@ -96,6 +97,33 @@ fn keys(r: &Record) -> [Option<u64>; KEY_KINDS.len()] {
     ]
 }
 
+/// The sound keys of the given and family name, in sorted order (swapped
+/// names are common).
+fn names(r: &Record) -> (&str, &str) {
+    let (g, f) = (r.given.first_sound(), r.family.first_sound());
+    if g <= f {
+        (g, f)
+    } else {
+        (f, g)
+    }
+}
+
+/// The order `link` keeps records in while it works: by names, then birth.
+pub(crate) fn memory_order(r: &Record) -> ((&str, &str), Option<BirthKey>) {
+    (names(r), birth(r))
+}
+
+/// Year, month, day: sorts as dates do.
+type BirthKey = (i32, Option<u8>, Option<u8>);
+
+fn parents(r: &Record) -> (&str, &str) {
+    (r.father.first_sound(), r.mother.first_sound())
+}
+
+fn birth(r: &Record) -> Option<BirthKey> {
+    r.birth.map(|b| (b.year, b.month, b.day))
+}
+
 /// Candidate pairs `(i, j)`, `i < j`, each once. With `cross_only`, only pairs
 /// of records from different sources (linking two files).
 pub fn candidate_pairs(
@@ -103,14 +131,19 @@ pub fn candidate_pairs(
     blocking: &Blocking,
     cross_only: bool,
 ) -> Vec<(u32, u32)> {
-    union(&pairs_by_kind(records, blocking, cross_only))
+    union(pairs_by_kind(records, blocking, cross_only))
 }
 
-/// Every kind's pairs, once.
-pub fn union(by_kind: &[Vec<(u32, u32)>]) -> Vec<(u32, u32)> {
-    let mut pairs: Vec<(u32, u32)> = by_kind.iter().flatten().copied().collect();
+/// Every kind's pairs, once. Each kind's list is freed as it is taken in,
+/// so the lists and their union are not all held at once.
+pub fn union(by_kind: Vec<Vec<(u32, u32)>>) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(by_kind.iter().map(Vec::len).sum());
+    for kind in by_kind {
+        pairs.extend(kind);
+    }
     pairs.sort_unstable();
     pairs.dedup();
+    pairs.shrink_to_fit();
     pairs
 }
 
@@ -153,19 +186,26 @@ pub fn pairs_by_kind(
                 }
             }
         } else {
-            members.sort_by(|&a, &b| {
-                let (ra, rb) = (&records[a as usize], &records[b as usize]);
-                (&ra.family.full, &ra.given.full, ra.birth.map(|b| b.year)).cmp(&(
-                    &rb.family.full,
-                    &rb.given.full,
-                    rb.birth.map(|b| b.year),
-                ))
-            });
-            for x in 0..members.len() {
-                for y in x + 1..(x + 1 + blocking.window).min(members.len()) {
-                    push(members[x], members[y]);
+            // Two passes of sorted neighbours, so that a pair close in either
+            // order meets: by names and parents (birth last: a year off stays
+            // near), then by birth date (a misspelt name stays near).
+            let mut window = |members: &[u32]| {
+                for x in 0..members.len() {
+                    for y in x + 1..(x + 1 + blocking.window).min(members.len()) {
+                        push(members[x], members[y]);
+                    }
                 }
-            }
+            };
+            members.sort_by_cached_key(|&i| {
+                let r = &records[i as usize];
+                (names(r), parents(r), birth(r))
+            });
+            window(&members);
+            members.sort_by_cached_key(|&i| {
+                let r = &records[i as usize];
+                (birth(r), names(r), parents(r))
+            });
+            window(&members);
         }
     }
     for pairs in by_kind.iter_mut() {

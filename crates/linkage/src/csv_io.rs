@@ -24,6 +24,14 @@ type Slot = fn(&mut RecordInput) -> &mut String;
 
 /// Reads records; ids must be present and unique.
 pub fn read(input: impl Read) -> Result<Vec<RecordInput>, CsvError> {
+    let mut out = Vec::new();
+    read_each(input, |r| out.push(r))?;
+    Ok(out)
+}
+
+/// Reads records one by one into `each`, without holding the file's records
+/// (a million of them as text are most of a run's memory otherwise).
+pub fn read_each(input: impl Read, mut each: impl FnMut(RecordInput)) -> Result<(), CsvError> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let malformed = |e: csv::Error| CsvError::Malformed {
         line: e.position().map(|p| p.line()).unwrap_or(0),
@@ -52,7 +60,6 @@ pub fn read(input: impl Read) -> Result<Vec<RecordInput>, CsvError> {
         (col("household"), |r| &mut r.household),
     ];
     let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
     for row in reader.records() {
         let row = row.map_err(malformed)?;
         let line = row.position().map(|p| p.line()).unwrap_or(0);
@@ -71,9 +78,9 @@ pub fn read(input: impl Read) -> Result<Vec<RecordInput>, CsvError> {
                 *slot(&mut r) = v.trim().to_owned();
             }
         }
-        out.push(r);
+        each(r);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// `id,cluster_id` for every record; a cluster is named by its first member's id.

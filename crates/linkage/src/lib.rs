@@ -23,7 +23,7 @@ pub mod record;
 pub use block::Blocking;
 pub use compare::{compare, Field, Levels, FIELDS};
 pub use model::{probability, Contribution, Model};
-pub use record::{Birth, Name, Record, RecordInput, Sex};
+pub use record::{Birth, Interner, Name, Record, RecordInput, Sex};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -84,6 +84,28 @@ pub struct Explanation {
 /// have `source` 1, between two files (pairs only across them, at most one
 /// record of each file per cluster).
 pub fn link(records: &[Record], settings: &Settings) -> Linkage {
+    // Work on the records in name order: the pairs compared share names, so
+    // the second record of a pair is then near the first in memory (scoring
+    // tens of millions of pairs waits on memory more than it computes).
+    let mut order: Vec<u32> = (0..records.len() as u32).collect();
+    order.sort_by_cached_key(|&i| block::memory_order(&records[i as usize]));
+    let in_order: Vec<Record> = order.iter().map(|&i| records[i as usize].clone()).collect();
+    let mut linkage = link_in_order(&in_order, settings);
+    drop(in_order);
+    // Back to the caller's indices.
+    for p in linkage.pairs.iter_mut() {
+        p.a = order[p.a as usize];
+        p.b = order[p.b as usize];
+    }
+    let mut cluster_of = vec![0; records.len()];
+    for (i, c) in linkage.cluster_of.iter().enumerate() {
+        cluster_of[order[i] as usize] = order[*c] as usize;
+    }
+    linkage.cluster_of = cluster_of;
+    linkage
+}
+
+fn link_in_order(records: &[Record], settings: &Settings) -> Linkage {
     let cross_only = records.iter().any(|r| r.source == 1);
     let by_kind = block::pairs_by_kind(records, &settings.blocking, cross_only);
     let model = Model::estimate(
@@ -93,14 +115,19 @@ pub fn link(records: &[Record], settings: &Settings) -> Linkage {
         settings.u_samples,
         settings.em_pairs,
     );
-    let candidates = block::union(&by_kind);
-    let chunks: Vec<&[(u32, u32)]> = candidates.chunks(50_000).collect();
+    let candidates = block::union(by_kind);
+    // One part per core, so each core's cache of name levels fills once.
+    let part = candidates.len().div_ceil(par::threads()).max(1);
+    let chunks: Vec<&[(u32, u32)]> = candidates.chunks(part).collect();
+    let scorer = model::Scorer::new(&model);
+    let tf: Vec<[f64; 2]> = records.iter().map(|r| scorer.record(r)).collect();
     let pairs: Vec<ScoredPair> = par::map(&chunks, |chunk| {
+        let mut names = compare::NameLevels::default();
         chunk
             .iter()
             .filter_map(|&(a, b)| {
                 let (ra, rb) = (&records[a as usize], &records[b as usize]);
-                let weight = model.weight(ra, &compare(ra, rb));
+                let weight = scorer.weight(tf[a as usize], &names.compare(ra, rb));
                 let probability = probability(weight);
                 (probability >= settings.keep_above).then_some(ScoredPair {
                     a,

@@ -17,7 +17,7 @@
 //! then adjusted by the name's frequency (term frequency): sharing "Yılmaz"
 //! says less than sharing "Đorđević".
 
-use crate::compare::{compare, Field, Levels, FIELDS};
+use crate::compare::{Field, Levels, NameLevels, FIELDS};
 use crate::record::Record;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -135,8 +135,9 @@ impl Model {
             let chunks: Vec<&[(usize, usize)]> = sample.chunks(20_000).collect();
             let counts = crate::par::map(&chunks, |chunk| {
                 let mut t = empty_table();
+                let mut names = NameLevels::default();
                 for &(a, b) in chunk.iter() {
-                    for (f, l) in compare(&records[a], &records[b]).iter().enumerate() {
+                    for (f, l) in names.compare(&records[a], &records[b]).iter().enumerate() {
                         if let Some(l) = l {
                             t[f][*l as usize] += 1.0;
                         }
@@ -190,8 +191,15 @@ impl Model {
             tf,
             tf_floor: 1.0 / n.max(1) as f64,
         };
+        // The number of matches in the whole file, from the deterministic rules;
+        // it gives the prior and checks the EM sessions.
+        let expected_matches = deterministic_matches(records, by_kind) / DETERMINISTIC_RECALL;
         // One EM session per kind of key; each field's m averaged over the
-        // sessions free to estimate it.
+        // sessions free to estimate it that are plausible: a session whose
+        // "match" class holds more pairs than the whole file has matches has
+        // learnt another thing — most often "same name", among namesakes — and
+        // its m would make a different birth date or ID number look usual
+        // among matches.
         let mut m_sum = empty_table();
         let mut sessions = vec![0usize; FIELDS.len()];
         for ((_, blocked), pairs) in crate::block::KEY_KINDS.iter().zip(by_kind) {
@@ -199,10 +207,11 @@ impl Model {
                 continue;
             }
             let step = (pairs.len() / em_pairs.max(1)).max(1);
+            let mut names = NameLevels::default();
             let sample: Vec<Levels> = pairs
                 .iter()
                 .step_by(step)
-                .map(|&(a, b)| compare(&records[a as usize], &records[b as usize]))
+                .map(|&(a, b)| names.compare(&records[a as usize], &records[b as usize]))
                 .collect();
             let used: Vec<bool> = FIELDS.iter().map(|f| !blocked.contains(f)).collect();
             let mut session = Model {
@@ -211,8 +220,10 @@ impl Model {
                 ..model.clone()
             };
             session.em(&sample, &used, 40);
+            let plausible = session.lambda * pairs.len() as f64
+                <= IMPLAUSIBLE_SESSION * expected_matches.max(1.0);
             for (f, use_it) in used.iter().enumerate() {
-                if *use_it && sample.iter().any(|l| l[f].is_some()) {
+                if *use_it && plausible && sample.iter().any(|l| l[f].is_some()) {
                     sessions[f] += 1;
                     for (acc, v) in m_sum[f].iter_mut().zip(&session.m[f]) {
                         *acc += v;
@@ -232,9 +243,7 @@ impl Model {
                 row.clone_from(&fallback.m[f]);
             }
         }
-        model.lambda =
-            (deterministic_matches(records, by_kind) / DETERMINISTIC_RECALL / total_pairs.max(1.0))
-                .clamp(1e-12, 0.5);
+        model.lambda = (expected_matches / total_pairs.max(1.0)).clamp(1e-12, 0.5);
         model
     }
 
@@ -248,9 +257,16 @@ impl Model {
         for _ in 0..iterations {
             let mut m = empty_table();
             let mut matches = 0.0;
+            let bits = self.log_ratios();
+            let prior = prior_weight(self.lambda);
             for levels in pairs {
-                let w = self.weight_of(levels, used);
-                let p = probability(w + prior_weight(self.lambda));
+                let w: f64 = levels
+                    .iter()
+                    .enumerate()
+                    .filter(|(f, _)| used[*f])
+                    .filter_map(|(f, l)| l.map(|l| bits[f][l as usize]))
+                    .sum();
+                let p = probability(w + prior);
                 matches += p;
                 for (f, l) in levels.iter().enumerate() {
                     if let (Some(l), true) = (l, used[f]) {
@@ -278,37 +294,22 @@ impl Model {
         }
     }
 
-    fn weight_of(&self, levels: &Levels, used: &[bool]) -> f64 {
-        levels
-            .iter()
-            .enumerate()
-            .filter(|(f, _)| used[*f])
-            .filter_map(|(f, l)| l.map(|l| (self.m[f][l as usize] / self.u[f][l as usize]).log2()))
-            .sum()
-    }
-
     /// Each field's part in the weight of a pair of which `a` is one record,
     /// given the pair's levels.
     pub fn contributions(&self, a: &Record, levels: &Levels) -> Vec<Contribution> {
+        let tf = self.tf_bits(a);
         let mut out = Vec::new();
         for (f, field) in FIELDS.iter().enumerate() {
             let Some(l) = levels[f] else { continue };
             let l = l as usize;
-            let mut tf_bits = 0.0;
-            if l == 0 {
-                // An exact name: as rare as the name is.
-                let name = match field {
-                    Field::Given => Some((0, &a.given.full)),
-                    Field::Family => Some((1, &a.family.full)),
-                    _ => None,
-                };
-                if let Some((t, value)) = name.filter(|(t, _)| !self.tf[*t].is_empty()) {
-                    // A name the model never saw (or dropped by `compact`) is rare;
-                    // a model without frequencies (`built_in`) adjusts nothing.
-                    let freq = self.tf[t].get(value.as_str()).copied().unwrap_or(0.0);
-                    tf_bits = (self.u[f][0] / freq.max(self.tf_floor)).log2();
-                }
-            }
+            // An exact name counts as rare as the name is. A name the model
+            // never saw (or dropped by `compact`) is rare; a model without
+            // frequencies (`built_in`) adjusts nothing.
+            let tf_bits = match (l, field) {
+                (0, Field::Given) => tf[0],
+                (0, Field::Family) => tf[1],
+                _ => 0.0,
+            };
             let mut weight = (self.m[f][l] / self.u[f][l]).log2() + tf_bits;
             if *field == Field::Given && siblings(levels) {
                 weight = weight.min(DIFFERENT_GIVEN_NAME);
@@ -318,6 +319,30 @@ impl Model {
                 level: field.levels()[l],
                 weight,
             });
+        }
+        out
+    }
+
+    /// log2(m / u) of every field's every level.
+    fn log_ratios(&self) -> Vec<Vec<f64>> {
+        self.m
+            .iter()
+            .zip(&self.u)
+            .map(|(m, u)| m.iter().zip(u).map(|(m, u)| (m / u).log2()).collect())
+            .collect()
+    }
+
+    /// The name-frequency part of an exact given and family name of `a`.
+    fn tf_bits(&self, a: &Record) -> [f64; 2] {
+        let mut out = [0.0; 2];
+        for (t, (field, name)) in [(Field::Given, &a.given), (Field::Family, &a.family)]
+            .into_iter()
+            .enumerate()
+        {
+            if !self.tf[t].is_empty() {
+                let freq = self.tf[t].get(name.full.as_str()).copied().unwrap_or(0.0);
+                out[t] = (self.u[field.index()][0] / freq.max(self.tf_floor)).log2();
+            }
         }
         out
     }
@@ -390,6 +415,47 @@ impl Model {
     }
 }
 
+/// A model made ready to score many pairs: the same weights as
+/// `Model::weight`, with each level's log-ratio worked out once and each
+/// record's name frequencies once (see `Scorer::record`).
+pub(crate) struct Scorer<'a> {
+    model: &'a Model,
+    bits: Vec<Vec<f64>>,
+}
+
+impl<'a> Scorer<'a> {
+    pub(crate) fn new(model: &'a Model) -> Scorer<'a> {
+        Scorer {
+            model,
+            bits: model.log_ratios(),
+        }
+    }
+
+    /// What a record brings to every pair it is the first of.
+    pub(crate) fn record(&self, a: &Record) -> [f64; 2] {
+        self.model.tf_bits(a)
+    }
+
+    /// `Model::weight` of a pair whose first record has `tf` (`Scorer::record`).
+    pub(crate) fn weight(&self, tf: [f64; 2], levels: &Levels) -> f64 {
+        let mut weight = self.model.prior();
+        for (f, l) in levels.iter().enumerate() {
+            let Some(l) = l else { continue };
+            let mut w = self.bits[f][*l as usize];
+            if *l == 0 && f == Field::Given.index() {
+                w += tf[0];
+            } else if *l == 0 && f == Field::Family.index() {
+                w += tf[1];
+            }
+            if f == Field::Given.index() && siblings(levels) {
+                w = w.min(DIFFERENT_GIVEN_NAME);
+            }
+            weight += w;
+        }
+        weight
+    }
+}
+
 /// Entirely different given names, a parent's name the same, and not the
 /// same national ID number: siblings (see `DIFFERENT_GIVEN_NAME`).
 pub fn siblings(levels: &Levels) -> bool {
@@ -400,6 +466,10 @@ pub fn siblings(levels: &Levels) -> bool {
             .iter()
             .any(|p| levels[p.index()].is_some_and(|l| l <= 1))
 }
+
+/// How many times the file's expected matches an EM session may count in its
+/// block before it is taken to have learnt something else (see `estimate`).
+const IMPLAUSIBLE_SESSION: f64 = 2.0;
 
 /// The share of true matches the deterministic rules are taken to find.
 const DETERMINISTIC_RECALL: f64 = 0.8;

@@ -1,12 +1,16 @@
 //! Work split over the machine's cores with scoped threads (no thread pool
 //! library: one parallel map is all the engine needs).
 
-/// `f` applied to every item, in order, on all cores.
-pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
+/// The machine's cores.
+pub fn threads() -> usize {
+    std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .min(items.len().max(1));
+}
+
+/// `f` applied to every item, in order, on all cores.
+pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads().min(items.len().max(1));
     if threads <= 1 {
         return items.iter().map(f).collect();
     }

@@ -301,10 +301,12 @@ impl Store {
             push_in_area(&mut q, "p.area_code", a);
         }
         let rows: Vec<PersonWithAddress> = q.fetch_all(self.pool()).await?;
+        let mut interner = kopru_linkage::Interner::default();
         let records: Vec<Record> = rows
             .iter()
-            .map(|r| Record::new(&record_input(&r.person, r.household_address.as_deref()), 0))
+            .map(|r| interner.record(&record_input(&r.person, r.household_address.as_deref()), 0))
             .collect();
+        drop(interner);
         drop(rows);
         let (records, linkage) = tokio::task::spawn_blocking(move || {
             let linkage = kopru_linkage::link(&records, &kopru_linkage::Settings::default());

@@ -509,7 +509,7 @@ pub(crate) async fn insert_persons<'a>(
     insert_words(conn, &words).await
 }
 
-/// Name rows per multi-row INSERT (6 parameters each).
+/// Name rows per multi-row INSERT (7 parameters each).
 const NAMES_PER_STATEMENT: usize = 500;
 
 /// One multi-row INSERT of name words, each with its person's place (for scope).
@@ -518,7 +518,7 @@ async fn insert_names(
     rows: &[(&String, &Person, String, &'static str)],
 ) -> Result<()> {
     let mut q = Sql::new(
-        "INSERT INTO person_names (person_id, token, sound, field, unit_code, area_code) VALUES ",
+        "INSERT INTO person_names (person_id, token, sound, field, unit_code, area_code, birth_year) VALUES ",
     );
     for (i, (id, p, t, f)) in rows.iter().enumerate() {
         if i > 0 {
@@ -536,6 +536,8 @@ async fn insert_names(
             .bind(p.unit_code.to_string())
             .push(", ")
             .bind(p.area_code.to_string())
+            .push(", ")
+            .bind(p.birth.as_ref().map_or(0, |b| b.year()))
             .push(")");
     }
     q.execute(conn).await?;
@@ -979,17 +981,19 @@ impl Store {
         if family.is_empty() && given.is_empty() {
             q.push("''");
         }
-        q.push(") GROUP BY person_id HAVING COUNT(DISTINCT sound) >= ")
-            .bind(2i64.min((family.len() + given.len()) as i64));
         q.push(")");
+        // Born within three years, or of unknown birth (0): a list, so the
+        // index (sound, birth_year) is sought once per sound and year.
         if let Some(b) = &p.birth {
-            q.push(" AND (p.birth_year IS NULL OR (p.birth_year >= ")
-                .bind(b.year() - 3)
-                .push(" AND p.birth_year <= ")
-                .bind(b.year() + 3)
-                .push("))");
+            q.push(" AND birth_year IN (0");
+            for year in b.year() - 3..=b.year() + 3 {
+                q.push(", ").bind(year);
+            }
+            q.push(")");
         }
-        q.push(")) AND ");
+        q.push(" GROUP BY person_id HAVING COUNT(DISTINCT sound) >= ")
+            .bind(2i64.min((family.len() + given.len()) as i64));
+        q.push("))) AND ");
         push_visible(&mut q, Entity::Person, "p", &grants);
         if let Some(x) = exclude {
             q.push(" AND p.id <> ").bind(x.to_owned());

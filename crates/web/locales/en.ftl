@@ -509,6 +509,7 @@ dup-level-same-date = same date
 dup-level-same-as-far-as-both-are-known = same as far as both are known
 dup-level-day-and-month-swapped = day and month swapped
 dup-level-one-digit-different = one digit different
+dup-level-same-year-but-another-month-or-day = same year, another month or day
 dup-level-one-year-apart = one year apart
 dup-level-two-or-three-years-apart = two or three years apart
 dup-level-same = same

@@ -514,6 +514,7 @@ dup-level-same-date = исти датум
 dup-level-same-as-far-as-both-are-known = исто колико је познато
 dup-level-day-and-month-swapped = дан и месец замењени
 dup-level-one-digit-different = једна цифра различита
+dup-level-same-year-but-another-month-or-day = иста година, други месец или дан
 dup-level-one-year-apart = годину дана разлике
 dup-level-two-or-three-years-apart = две или три године разлике
 dup-level-same = исто

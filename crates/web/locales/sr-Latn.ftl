@@ -514,6 +514,7 @@ dup-level-same-date = isti datum
 dup-level-same-as-far-as-both-are-known = isto koliko je poznato
 dup-level-day-and-month-swapped = dan i mesec zamenjeni
 dup-level-one-digit-different = jedna cifra različita
+dup-level-same-year-but-another-month-or-day = ista godina, drugi mesec ili dan
 dup-level-one-year-apart = godinu dana razlike
 dup-level-two-or-three-years-apart = dve ili tri godine razlike
 dup-level-same = isto

@@ -503,6 +503,7 @@ dup-level-same-date = aynı tarih
 dup-level-same-as-far-as-both-are-known = bilindiği kadarıyla aynı
 dup-level-day-and-month-swapped = gün ve ay yer değiştirmiş
 dup-level-one-digit-different = bir rakam farklı
+dup-level-same-year-but-another-month-or-day = aynı yıl, başka ay veya gün
 dup-level-one-year-apart = bir yıl fark
 dup-level-two-or-three-years-apart = iki veya üç yıl fark
 dup-level-same = aynı
