@@ -5,9 +5,11 @@
 //! refuse invalid input, so code further in can trust them.
 
 pub mod audit;
+pub mod case;
 pub mod codes;
 pub mod error;
 pub mod export;
+pub mod form;
 pub mod import;
 pub mod locale;
 pub mod merge;

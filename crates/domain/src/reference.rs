@@ -31,6 +31,8 @@ macro_rules! closed_list {
         }
     };
 }
+/// Also the shape of the case module's closed lists.
+pub(crate) use closed_list;
 
 closed_list!(
     /// The kinds of teams that do the work.

@@ -1,0 +1,246 @@
+//! Cases and referrals: the states they go through and which moves are
+//! allowed. The store records every move with its time and actor; a move not
+//! listed here is refused.
+
+use crate::reference::closed_list;
+use serde::Serialize;
+
+closed_list!(
+    /// Where a case stands: open → assessed → plan agreed → in service →
+    /// closed, and reopened when needed.
+    CaseStatus, "case-status" {
+        Open = "open",
+        Assessed = "assessed",
+        PlanAgreed = "plan_agreed",
+        InService = "in_service",
+        Closed = "closed",
+    }
+);
+
+impl CaseStatus {
+    /// The statuses a case may move to from this one. A case moves forward
+    /// one step at a time (an assessment before a plan, a plan before
+    /// services), may be closed from any open status, and a closed case only
+    /// reopens — to `open`, so that it is assessed again.
+    pub fn next(self) -> &'static [CaseStatus] {
+        use CaseStatus::*;
+        match self {
+            Open => &[Assessed, Closed],
+            Assessed => &[PlanAgreed, Closed],
+            PlanAgreed => &[InService, Closed],
+            InService => &[Closed],
+            Closed => &[Open],
+        }
+    }
+
+    pub fn may_become(self, to: CaseStatus) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// A closed case is read-only until it is reopened.
+    pub fn is_closed(self) -> bool {
+        self == CaseStatus::Closed
+    }
+}
+
+closed_list!(
+    /// Where a referral stands, as the receiving institution answers it.
+    ReferralStatus, "referral-status" {
+        Sent = "sent",
+        Received = "received",
+        Accepted = "accepted",
+        Declined = "declined",
+        Delivered = "delivered",
+        NotDelivered = "not_delivered",
+        Closed = "closed",
+    }
+);
+
+impl ReferralStatus {
+    /// sent → received → accepted | declined; accepted → delivered | not
+    /// delivered; any answer → closed. An institution that answers without
+    /// first marking the referral received may accept or decline it at once.
+    pub fn next(self) -> &'static [ReferralStatus] {
+        use ReferralStatus::*;
+        match self {
+            Sent => &[Received, Accepted, Declined, Closed],
+            Received => &[Accepted, Declined, Closed],
+            Accepted => &[Delivered, NotDelivered, Closed],
+            Declined | Delivered | NotDelivered => &[Closed],
+            Closed => &[],
+        }
+    }
+
+    pub fn may_become(self, to: ReferralStatus) -> bool {
+        self.next().contains(&to)
+    }
+
+    /// Moves that must say why.
+    pub fn needs_reason(self) -> bool {
+        matches!(
+            self,
+            ReferralStatus::Declined | ReferralStatus::NotDelivered
+        )
+    }
+
+    /// Whether the institution still owes an answer (for overdue flags).
+    pub fn awaits_answer(self) -> bool {
+        matches!(self, ReferralStatus::Sent | ReferralStatus::Received)
+    }
+}
+
+closed_list!(
+    /// The needs a case works on; each has a needs-assessment form.
+    Domain, "case-domain" {
+        Education = "education",
+        Health = "health",
+        Employment = "employment",
+        Housing = "housing",
+        SocialAssistance = "social_assistance",
+        CivilDocuments = "civil_documents",
+        Legal = "legal",
+    }
+);
+
+closed_list!(
+    Priority, "case-priority" {
+        Low = "low",
+        Normal = "normal",
+        High = "high",
+        Urgent = "urgent",
+    }
+);
+
+closed_list!(
+    /// How a mediator met the person.
+    ContactKind, "contact-kind" {
+        HomeVisit = "home_visit",
+        OfficeVisit = "office_visit",
+        PhoneCall = "phone_call",
+        Accompaniment = "accompaniment",
+    }
+);
+
+closed_list!(
+    /// Services a unit gives itself (referrals are for others' services).
+    ServiceKind, "service-kind" {
+        Counselling = "counselling",
+        Accompaniment = "accompaniment",
+        TransportSupport = "transport_support",
+        InKindAid = "in_kind_aid",
+        DocumentsHelp = "documents_help",
+    }
+);
+
+closed_list!(
+    GoalStatus, "goal-status" {
+        Planned = "planned",
+        InProgress = "in_progress",
+        Achieved = "achieved",
+        PartlyAchieved = "partly_achieved",
+        NotAchieved = "not_achieved",
+        Dropped = "dropped",
+    }
+);
+
+impl GoalStatus {
+    /// What a goal may end as when its case closes.
+    pub fn is_outcome(self) -> bool {
+        matches!(
+            self,
+            GoalStatus::Achieved
+                | GoalStatus::PartlyAchieved
+                | GoalStatus::NotAchieved
+                | GoalStatus::Dropped
+        )
+    }
+}
+
+closed_list!(
+    ClosureReason, "closure-reason" {
+        GoalsMet = "goals_met",
+        MovedAway = "moved_away",
+        NoLongerEligible = "no_longer_eligible",
+        Declined = "declined",
+        LostContact = "lost_contact",
+        Deceased = "deceased",
+        TransferredOut = "transferred_out",
+    }
+);
+
+/// Working days between two dates (`YYYY-MM-DD`), Monday to Friday, not
+/// counting the first day: a referral sent on Friday and answered on Monday
+/// took one working day. `None` for a malformed date.
+pub fn working_days_between(from: &str, to: &str) -> Option<i64> {
+    let (a, b) = (day_number(from)?, day_number(to)?);
+    if b <= a {
+        return Some(0);
+    }
+    let weekday = |d: i64| (d + 3).rem_euclid(7); // 0 = Monday (1970-01-01 was a Thursday)
+    Some((a + 1..=b).filter(|d| weekday(*d) < 5).count() as i64)
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date (Howard Hinnant's algorithm).
+pub fn day_number(date: &str) -> Option<i64> {
+    let d = crate::codes::optional_date(date).ok()??;
+    let (y, m, day): (i64, i64, i64) = (
+        d[..4].parse().ok()?,
+        d[5..7].parse().ok()?,
+        d[8..10].parse().ok()?,
+    );
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_moves_forward_one_step_closes_from_anywhere_and_reopens_to_open() {
+        use CaseStatus::*;
+        assert!(Open.may_become(Assessed));
+        assert!(!Open.may_become(InService), "no services before a plan");
+        assert!(!Assessed.may_become(Open));
+        for s in [Open, Assessed, PlanAgreed, InService] {
+            assert!(s.may_become(Closed));
+        }
+        assert_eq!(Closed.next(), &[Open]);
+        assert!(Closed.is_closed() && !InService.is_closed());
+        assert_eq!(CaseStatus::parse("plan_agreed"), Ok(PlanAgreed));
+        assert_eq!(CaseStatus::parse("done"), Err("err-choice"));
+        assert_eq!(PlanAgreed.message_id(), "case-status-plan-agreed");
+    }
+
+    #[test]
+    fn a_referral_is_answered_before_it_is_delivered_and_ends_closed() {
+        use ReferralStatus::*;
+        assert!(Sent.may_become(Received) && Sent.may_become(Accepted));
+        assert!(
+            !Sent.may_become(Delivered),
+            "nothing is delivered before it is accepted"
+        );
+        assert!(!Declined.may_become(Accepted));
+        assert!(Accepted.may_become(NotDelivered));
+        assert!(Closed.next().is_empty());
+        assert!(Declined.needs_reason() && NotDelivered.needs_reason() && !Accepted.needs_reason());
+        assert!(Sent.awaits_answer() && Received.awaits_answer() && !Accepted.awaits_answer());
+    }
+
+    #[test]
+    fn working_days_skip_weekends() {
+        // 2026-11-20 is a Friday.
+        assert_eq!(working_days_between("2026-11-20", "2026-11-23"), Some(1));
+        assert_eq!(working_days_between("2026-11-20", "2026-11-27"), Some(5));
+        assert_eq!(working_days_between("2026-11-23", "2026-11-23"), Some(0));
+        assert_eq!(working_days_between("2026-11-23", "2026-11-20"), Some(0));
+        assert_eq!(working_days_between("2026-02-30", "2026-11-20"), None);
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2000-03-01"), Some(11_017));
+    }
+}
