@@ -409,6 +409,49 @@ impl Model {
         })
     }
 
+    /// The highest weight any pair of which `a` is the first record could
+    /// reach: the prior plus, for each field `a` has, its best level's part
+    /// (or nothing, as a missing value on the other side gives). A candidate
+    /// search can stop before it starts when even this stays below its
+    /// threshold — an entry with only a common name and no birth date, say.
+    pub fn best_possible(&self, a: &Record) -> f64 {
+        let tf = self.tf_bits(a);
+        let bits = self.log_ratios();
+        let mut weight = self.prior();
+        for (f, field) in FIELDS.iter().enumerate() {
+            let has = match field {
+                Field::Given => !a.given.is_empty(),
+                Field::Family => !a.family.is_empty(),
+                Field::Father => !a.father.is_empty(),
+                Field::Mother => !a.mother.is_empty(),
+                Field::Birth => a.birth.is_some(),
+                Field::Sex => a.sex.is_some(),
+                Field::NationalId => a.national_id.is_some(),
+                Field::Locality => a.locality.is_some(),
+                Field::Postcode => a.postcode.is_some(),
+                Field::Address => !a.address.is_empty(),
+                Field::Phone => a.phone.is_some(),
+                Field::Household => a.household.is_some(),
+            };
+            if !has {
+                continue;
+            }
+            // As `contributions` weighs an exact name: by `a`'s name's frequency.
+            let exact_tf = match field {
+                Field::Given => tf[0],
+                Field::Family => tf[1],
+                _ => 0.0,
+            };
+            let best = bits[f]
+                .iter()
+                .enumerate()
+                .map(|(l, b)| if l == 0 { b + exact_tf } else { *b })
+                .fold(0.0, f64::max);
+            weight += best;
+        }
+        weight
+    }
+
     /// The prior's part in every pair's weight.
     pub fn prior(&self) -> f64 {
         prior_weight(self.lambda)

@@ -200,6 +200,9 @@ fn every_pair_is_explained_field_by_field() {
             &records[p.b as usize],
         );
         assert!((e.weight - p.weight).abs() < 1e-9, "{p:?} {e:?}");
+        // No pair weighs more than its first record's best possible.
+        let bound = linkage.model.best_possible(&records[p.a as usize]);
+        assert!(p.weight <= bound + 1e-9, "{p:?} above {bound}");
     }
     let n = records.len();
     let e = kopru_linkage::explain(&linkage.model, &records[n - 2], &records[n - 1]);
@@ -217,4 +220,17 @@ fn every_pair_is_explained_field_by_field() {
     let sum: f64 = e.prior + e.contributions.iter().map(|c| c.weight).sum::<f64>();
     assert!((sum - e.weight).abs() < 1e-9);
     assert!(e.probability > 0.9, "{e:?}");
+}
+
+#[test]
+fn a_bare_common_name_cannot_reach_a_likely_match_but_a_fuller_entry_can() {
+    let model = kopru_linkage::Model::built_in();
+    let bare = Record::new(&person("x", "Mehmet", "Yılmaz", "", "", ""), 0);
+    let full = Record::new(
+        &person("y", "Mehmet", "Yılmaz", "Ali", "1980-02-03", "m"),
+        0,
+    );
+    let p = |r: &Record| kopru_linkage::probability(model.best_possible(r));
+    assert!(p(&bare) < 0.5, "{}", p(&bare));
+    assert!(p(&full) > 0.5, "{}", p(&full));
 }

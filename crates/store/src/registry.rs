@@ -950,7 +950,9 @@ impl Store {
     /// Likely existing records of the person being entered: records with the
     /// same ID number, or sharing two name sounds with a birth year at most three
     /// apart, scored by the linkage engine with the registry's model; those at
-    /// `REVIEW_FROM` or above, most likely first.
+    /// `REVIEW_FROM` or above, most likely first. The name search is skipped
+    /// when no record could reach `REVIEW_FROM` on what was entered (the
+    /// engine's `best_possible`).
     /// Pairs already judged different are left out; so is `exclude` (the record itself).
     pub async fn likely_duplicates(
         &self,
@@ -959,6 +961,16 @@ impl Store {
         exclude: Option<&str>,
     ) -> Result<Vec<Candidate>> {
         let grants = by.grants(Action::ViewPersons);
+        let model = self.linkage_model().await?;
+        let entry = kopru_linkage::Record::new(&crate::duplicates::entry_input(p), 0);
+        // When even a perfect agreement on everything entered could not make
+        // a likely match (a common name alone, no birth date), only the same
+        // ID number can find the person: searching every namesake is wasted.
+        let names_can_match = kopru_linkage::probability(model.best_possible(&entry))
+            >= crate::duplicates::REVIEW_FROM;
+        if !names_can_match && p.national_id.is_none() {
+            return Ok(Vec::new());
+        }
         let given: Vec<String> = name_tokens(&p.given_names)
             .iter()
             .map(|t| phonetic(t))
@@ -971,29 +983,34 @@ impl Store {
         if let Some(n) = &p.national_id {
             q.push("p.national_id = ").bind(n.clone()).push(" OR ");
         }
-        q.push("(p.id IN (SELECT person_id FROM person_names WHERE sound IN (");
-        for (i, s) in family.iter().chain(given.iter()).enumerate() {
-            if i > 0 {
-                q.push(", ");
+        if names_can_match {
+            q.push("(p.id IN (SELECT person_id FROM person_names WHERE sound IN (");
+            for (i, s) in family.iter().chain(given.iter()).enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(s.clone());
             }
-            q.bind(s.clone());
-        }
-        if family.is_empty() && given.is_empty() {
-            q.push("''");
-        }
-        q.push(")");
-        // Born within three years, or of unknown birth (0): a list, so the
-        // index (sound, birth_year) is sought once per sound and year.
-        if let Some(b) = &p.birth {
-            q.push(" AND birth_year IN (0");
-            for year in b.year() - 3..=b.year() + 3 {
-                q.push(", ").bind(year);
+            if family.is_empty() && given.is_empty() {
+                q.push("''");
             }
             q.push(")");
+            // Born within three years, or of unknown birth (0): a list, so the
+            // index (sound, birth_year) is sought once per sound and year.
+            if let Some(b) = &p.birth {
+                q.push(" AND birth_year IN (0");
+                for year in b.year() - 3..=b.year() + 3 {
+                    q.push(", ").bind(year);
+                }
+                q.push(")");
+            }
+            q.push(" GROUP BY person_id HAVING COUNT(DISTINCT sound) >= ")
+                .bind(2i64.min((family.len() + given.len()) as i64));
+            q.push("))");
+        } else {
+            q.push("1 = 0");
         }
-        q.push(" GROUP BY person_id HAVING COUNT(DISTINCT sound) >= ")
-            .bind(2i64.min((family.len() + given.len()) as i64));
-        q.push("))) AND ");
+        q.push(") AND ");
         push_visible(&mut q, Entity::Person, "p", &grants);
         if let Some(x) = exclude {
             q.push(" AND p.id <> ").bind(x.to_owned());
@@ -1003,8 +1020,6 @@ impl Store {
         q.push(" AND p.merged_into IS NULL LIMIT 200");
         let rows: Vec<PersonRow> = q.fetch_all(self.pool()).await?;
         // The retrieval above is the blocking; the engine does the scoring.
-        let model = self.linkage_model().await?;
-        let entry = kopru_linkage::Record::new(&crate::duplicates::entry_input(p), 0);
         let mut out = Vec::new();
         for r in rows {
             let other = kopru_linkage::Record::new(&crate::duplicates::record_input(&r, None), 0);
