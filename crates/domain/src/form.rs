@@ -1244,6 +1244,30 @@ mod built_in {
                 "needs_education",
                 include_str!("../../../forms/needs_education.json"),
             ),
+            (
+                "needs_health",
+                include_str!("../../../forms/needs_health.json"),
+            ),
+            (
+                "needs_employment",
+                include_str!("../../../forms/needs_employment.json"),
+            ),
+            (
+                "needs_housing",
+                include_str!("../../../forms/needs_housing.json"),
+            ),
+            (
+                "needs_social_assistance",
+                include_str!("../../../forms/needs_social_assistance.json"),
+            ),
+            (
+                "needs_civil_documents",
+                include_str!("../../../forms/needs_civil_documents.json"),
+            ),
+            (
+                "needs_legal",
+                include_str!("../../../forms/needs_legal.json"),
+            ),
             ("home_visit", include_str!("../../../forms/home_visit.json")),
             (
                 "case_closure",
