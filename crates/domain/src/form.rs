@@ -216,6 +216,28 @@ pub struct CheckedAnswers {
     pub values: Vec<TypedValue>,
 }
 
+macro_rules! shipped {
+    ($($name:literal),+ $(,)?) => {
+        /// The forms shipped in the repository's `forms/` directory, by id:
+        /// installed when the database is migrated.
+        pub const SHIPPED: &[(&str, &str)] = &[
+            $(($name, include_str!(concat!("../../../forms/", $name, ".json")))),+
+        ];
+    };
+}
+
+shipped!(
+    "needs_education",
+    "needs_health",
+    "needs_employment",
+    "needs_housing",
+    "needs_social_assistance",
+    "needs_civil_documents",
+    "needs_legal",
+    "home_visit",
+    "case_closure",
+);
+
 const ID_MAX: usize = 64;
 
 fn valid_id(id: &str) -> bool {
@@ -1236,46 +1258,12 @@ mod tests {
 
 #[cfg(test)]
 mod built_in {
-    /// Every form shipped in `forms/` is a valid definition.
+    /// Every form shipped in `forms/` is a valid definition, named as its file.
     #[test]
     fn the_shipped_forms_parse() {
-        for (name, text) in [
-            (
-                "needs_education",
-                include_str!("../../../forms/needs_education.json"),
-            ),
-            (
-                "needs_health",
-                include_str!("../../../forms/needs_health.json"),
-            ),
-            (
-                "needs_employment",
-                include_str!("../../../forms/needs_employment.json"),
-            ),
-            (
-                "needs_housing",
-                include_str!("../../../forms/needs_housing.json"),
-            ),
-            (
-                "needs_social_assistance",
-                include_str!("../../../forms/needs_social_assistance.json"),
-            ),
-            (
-                "needs_civil_documents",
-                include_str!("../../../forms/needs_civil_documents.json"),
-            ),
-            (
-                "needs_legal",
-                include_str!("../../../forms/needs_legal.json"),
-            ),
-            ("home_visit", include_str!("../../../forms/home_visit.json")),
-            (
-                "case_closure",
-                include_str!("../../../forms/case_closure.json"),
-            ),
-        ] {
+        for (name, text) in super::SHIPPED {
             let form = super::FormDefinition::parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            assert_eq!(form.id, name);
+            assert_eq!(form.id, *name);
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum Action {
     ViewUsers,
     ManageUsers,
     ViewAudit,
+    /// Publish form definitions (needs assessments, visits, closure).
+    ManageForms,
     /// Households and people (the registry).
     ViewPersons,
     EditPersons,
@@ -32,7 +34,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -40,6 +42,7 @@ impl Action {
         Action::ViewUsers,
         Action::ManageUsers,
         Action::ViewAudit,
+        Action::ManageForms,
         Action::ViewPersons,
         Action::EditPersons,
         Action::ExportPersons,
@@ -77,6 +80,8 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ViewUsers => matches!(role, Administrator | Auditor),
         ManageUsers => matches!(role, Administrator),
         ViewAudit => matches!(role, Administrator | Auditor),
+        // What is asked of people is a programme's decision, not a unit's.
+        ManageForms => matches!(role, Administrator | ProgrammeManager),
         // Programme managers and M&E officers read aggregates only; institutions see
         // people through referrals (issue 6), never the registry.
         ViewPersons => {

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod directory;
 pub mod duplicates;
 pub mod error;
+pub mod forms;
 pub mod import;
 mod person_search;
 mod reference_data;
@@ -238,7 +239,8 @@ impl Store {
         let _gate = self.gate().await;
         MIGRATOR.run(&self.pool).await?;
         drop(_gate);
-        reference_data::load(self).await
+        reference_data::load(self).await?;
+        self.install_shipped_forms().await
     }
 
     async fn gate(&self) -> Option<OwnedMutexGuard<()>> {

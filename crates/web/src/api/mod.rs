@@ -4,6 +4,7 @@
 
 mod duplicates;
 pub mod export;
+mod forms;
 mod handlers;
 pub mod registry;
 
@@ -98,6 +99,9 @@ pub fn routes() -> Router<AppState> {
         .route("/merges/{id}", get(duplicates::get_merge))
         .route("/merges/{id}/unmerge", post(duplicates::unmerge))
         .route("/persons/{id}/merges", get(duplicates::person_merges))
+        .route("/forms", get(forms::list_forms).post(forms::publish_form))
+        .route("/forms/{id}", get(forms::get_form))
+        .route("/forms/{id}/versions", get(forms::form_versions))
 }
 
 #[derive(OpenApi)]
@@ -125,6 +129,7 @@ pub fn routes() -> Router<AppState> {
         registry::list_members, registry::add_member, registry::end_member,
         duplicates::list_pairs, duplicates::run, duplicates::get_pair, duplicates::decide_pair,
         duplicates::merge, duplicates::get_merge, duplicates::unmerge, duplicates::person_merges,
+        forms::list_forms, forms::get_form, forms::form_versions, forms::publish_form,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod directory;
 pub mod duplicates;
+pub mod forms;
 pub mod home;
 pub mod imports;
 pub mod registry;
@@ -65,6 +66,8 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/password", post(users::password_reset))
         .route("/users/{id}/status", post(users::status_set))
         .route("/audit", get(audit::audit_page))
+        .route("/forms", get(forms::forms_page).post(forms::publish))
+        .route("/forms/{id}", get(forms::form_page))
         .route("/duplicates", get(duplicates::queue))
         .route("/duplicates/run", post(duplicates::run))
         .route("/duplicates/{id}", get(duplicates::pair))

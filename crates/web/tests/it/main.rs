@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod directory;
 mod duplicates;
+mod forms;
 mod i18n;
 mod imports;
 mod registry;
