@@ -463,10 +463,8 @@ impl Store {
             push_in_area(&mut q, "b.area_code", area);
             q.push(")");
         }
-        q.push(" ORDER BY d.probability DESC, d.id LIMIT ")
-            .bind(f.limit.clamp(1, 500) + 1)
-            .push(" OFFSET ")
-            .bind(f.offset.max(0));
+        q.push(" ORDER BY d.probability DESC, d.id")
+            .page(f.limit, f.offset);
         Ok(q.fetch_all(self.pool()).await?)
     }
 

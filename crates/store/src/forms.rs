@@ -71,6 +71,32 @@ fn to_json<T: Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// The row of one version: shipped (no one published it) or published by a user.
+fn insert_version(form: &FormDefinition, published_by: Option<&str>) -> Sql {
+    let mut q = Sql::new(
+        "INSERT INTO form_versions (form_id, version, title, definition, source, published_by, published_at) VALUES (",
+    );
+    q.bind(form.id.clone())
+        .push(", ")
+        .bind(i64::from(form.version))
+        .push(", ")
+        .bind(to_json(&form.title))
+        .push(", ")
+        .bind(to_json(form))
+        .push(", ")
+        .bind(if published_by.is_some() {
+            "published"
+        } else {
+            "shipped"
+        })
+        .push(", ")
+        .bind(published_by.map(str::to_owned))
+        .push(", ")
+        .bind(clock::now())
+        .push(")");
+    q
+}
+
 impl Store {
     /// Installs the shipped forms' versions this database does not have yet.
     /// A shipped form changes only by a new version in its file, so one
@@ -89,21 +115,7 @@ impl Store {
             if have.is_some() {
                 continue;
             }
-            let inserted = Sql::new(
-                "INSERT INTO form_versions (form_id, version, title, definition, source, published_by, published_at) VALUES (",
-            )
-            .bind(form.id.clone())
-            .push(", ")
-            .bind(i64::from(form.version))
-            .push(", ")
-            .bind(to_json(&form.title))
-            .push(", ")
-            .bind(to_json(&form))
-            .push(", 'shipped', NULL, ")
-            .bind(clock::now())
-            .push(")")
-            .execute(self.pool())
-            .await;
+            let inserted = insert_version(&form, None).execute(self.pool()).await;
             match inserted {
                 Ok(_) => {}
                 // Another process installed it first.
@@ -187,25 +199,10 @@ impl Store {
                 "form-def-version-not-newer",
             )));
         }
-        let now = clock::now();
-        Sql::new(
-            "INSERT INTO form_versions (form_id, version, title, definition, source, published_by, published_at) VALUES (",
-        )
-        .bind(form.id.clone())
-        .push(", ")
-        .bind(i64::from(form.version))
-        .push(", ")
-        .bind(to_json(&form.title))
-        .push(", ")
-        .bind(to_json(&form))
-        .push(", 'published', ")
-        .bind(by.username.clone())
-        .push(", ")
-        .bind(now)
-        .push(")")
-        .execute(tx.conn())
-        .await
-        .map_err(|e| StoreError::unique_to_field(e, "version"))?;
+        insert_version(&form, Some(&by.username))
+            .execute(tx.conn())
+            .await
+            .map_err(|e| StoreError::unique_to_field(e, "version"))?;
         append(
             tx.conn(),
             &actor

@@ -940,10 +940,8 @@ impl Store {
                 .bind(id.clone())
                 .push("))");
         }
-        q.push(&format!(" ORDER BY {order} LIMIT "))
-            .bind(f.limit.clamp(1, 500) + 1)
-            .push(" OFFSET ")
-            .bind(f.offset.max(0));
+        q.push(&format!(" ORDER BY {order}"))
+            .page(f.limit, f.offset);
         Ok(q.fetch_all(self.pool()).await?)
     }
 
@@ -985,24 +983,17 @@ impl Store {
         }
         if names_can_match {
             q.push("(p.id IN (SELECT person_id FROM person_names WHERE sound IN (");
-            for (i, s) in family.iter().chain(given.iter()).enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(s.clone());
-            }
             if family.is_empty() && given.is_empty() {
                 q.push("''");
             }
-            q.push(")");
+            q.bind_list(family.iter().chain(given.iter()).cloned())
+                .push(")");
             // Born within three years, or of unknown birth (0): a list, so the
             // index (sound, birth_year) is sought once per sound and year.
             if let Some(b) = &p.birth {
-                q.push(" AND birth_year IN (0");
-                for year in b.year() - 3..=b.year() + 3 {
-                    q.push(", ").bind(year);
-                }
-                q.push(")");
+                q.push(" AND birth_year IN (0, ")
+                    .bind_list(b.year() - 3..=b.year() + 3)
+                    .push(")");
             }
             q.push(" GROUP BY person_id HAVING COUNT(DISTINCT sound) >= ")
                 .bind(2i64.min((family.len() + given.len()) as i64));
@@ -1660,10 +1651,8 @@ impl Store {
             q.push(" AND ");
             crate::scope::push_in_area(&mut q, "h.area_code", a);
         }
-        q.push(" ORDER BY h.created_at DESC, h.id LIMIT ")
-            .bind(limit.clamp(1, 500) + 1)
-            .push(" OFFSET ")
-            .bind(offset.max(0));
+        q.push(" ORDER BY h.created_at DESC, h.id")
+            .page(limit, offset);
         Ok(q.fetch_all(self.pool()).await?)
     }
 

@@ -80,6 +80,15 @@ impl Sql {
         self
     }
 
+    /// Appends ` LIMIT … OFFSET …` for a page of at most 500 rows, asking for
+    /// one row more than the page so the caller knows whether another follows.
+    pub fn page(&mut self, limit: i64, offset: i64) -> &mut Self {
+        self.push(" LIMIT ")
+            .bind(limit.clamp(1, 500) + 1)
+            .push(" OFFSET ")
+            .bind(offset.max(0))
+    }
+
     /// Appends `$1, $2, …`, one placeholder per value (for `IN (…)`).
     pub fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
     where
