@@ -123,7 +123,7 @@ closed_list!(
 
 closed_list!(
     /// Services a unit gives itself (referrals are for others' services).
-    ServiceKind, "service-kind" {
+    DeliveredService, "delivered-service" {
         Counselling = "counselling",
         Accompaniment = "accompaniment",
         TransportSupport = "transport_support",
@@ -197,6 +197,35 @@ pub fn day_number(date: &str) -> Option<i64> {
     Some(era * 146_097 + doe - 719_468)
 }
 
+/// The date `days` days after day 0 (1970-01-01), as `YYYY-MM-DD`: the
+/// inverse of [`day_number`].
+pub fn date_of(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The date `n` working days (Monday to Friday) after `from`: when an answer
+/// to a referral sent on `from` is due. `None` for a malformed date.
+pub fn add_working_days(from: &str, n: i64) -> Option<String> {
+    let mut d = day_number(from)?;
+    let mut left = n.max(0);
+    while left > 0 {
+        d += 1;
+        if (d + 3).rem_euclid(7) < 5 {
+            left -= 1;
+        }
+    }
+    Some(date_of(d))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,5 +271,18 @@ mod tests {
         assert_eq!(working_days_between("2026-02-30", "2026-11-20"), None);
         assert_eq!(day_number("1970-01-01"), Some(0));
         assert_eq!(day_number("2000-03-01"), Some(11_017));
+    }
+
+    #[test]
+    fn dates_round_trip_and_working_days_skip_weekends() {
+        for d in ["1970-01-01", "2000-02-29", "2026-11-24", "2100-03-01", "1970-12-31"] {
+            assert_eq!(date_of(day_number(d).unwrap()), d);
+        }
+        // Friday + 1 working day is Monday; Tuesday + 5 is the next Tuesday.
+        assert_eq!(add_working_days("2026-11-20", 1).as_deref(), Some("2026-11-23"));
+        assert_eq!(add_working_days("2026-11-24", 5).as_deref(), Some("2026-12-01"));
+        assert_eq!(add_working_days("2026-11-24", 0).as_deref(), Some("2026-11-24"));
+        let due = add_working_days("2026-11-20", 7).unwrap();
+        assert_eq!(working_days_between("2026-11-20", &due), Some(7));
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod case;
+pub mod casework;
 pub mod codes;
 pub mod error;
 pub mod export;

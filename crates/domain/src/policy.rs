@@ -27,6 +27,18 @@ pub enum Action {
     EditPersons,
     ExportPersons,
     ImportPersons,
+    /// Cases: their assessments, plans, contacts, services, follow-ups and referrals.
+    ViewCases,
+    EditCases,
+    /// A coordinator's hand on the unit's caseload: reassign cases and
+    /// follow-ups, accept or decline cases transferred to the unit.
+    ManageCaseload,
+    /// Send a referral the person's consent does not cover, with a reason (audited).
+    OverrideConsent,
+    /// An institution's focal point answers the referrals sent to it.
+    AnswerReferrals,
+    /// Caseload and referral dashboards: counts, never names.
+    ViewCaseStatistics,
     /// Special categories, each readable (and so writable) by the roles that need it.
     ReadEthnicity,
     ReadHealth,
@@ -34,7 +46,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 21] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -47,6 +59,12 @@ impl Action {
         Action::EditPersons,
         Action::ExportPersons,
         Action::ImportPersons,
+        Action::ViewCases,
+        Action::EditCases,
+        Action::ManageCaseload,
+        Action::OverrideConsent,
+        Action::AnswerReferrals,
+        Action::ViewCaseStatistics,
         Action::ReadEthnicity,
         Action::ReadHealth,
         Action::ReadJustice,
@@ -89,6 +107,13 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         }
         EditPersons => role.is_field_worker() || matches!(role, Administrator | UnitCoordinator),
         ExportPersons | ImportPersons => matches!(role, Administrator | UnitCoordinator),
+        // Case narratives are read by those who do the work and those who audit
+        // it; administrators run the system without reading them.
+        ViewCases => role.is_field_worker() || matches!(role, UnitCoordinator | Auditor),
+        EditCases => role.is_field_worker() || matches!(role, UnitCoordinator),
+        ManageCaseload | OverrideConsent => matches!(role, UnitCoordinator),
+        AnswerReferrals => matches!(role, InstitutionFocalPoint),
+        ViewCaseStatistics => !matches!(role, InstitutionFocalPoint | Volunteer),
         // Special categories: only those who work with them; administrators and
         // auditors keep the system running without reading them.
         ReadEthnicity => matches!(

@@ -77,13 +77,22 @@ impl Keyring {
     }
 
     pub fn encrypt(&self, aad: &str, plaintext: &str) -> Result<String, CryptoError> {
+        self.encrypt_bytes(aad, plaintext.as_bytes())
+    }
+
+    pub fn decrypt(&self, aad: &str, stored: &str) -> Result<String, CryptoError> {
+        String::from_utf8(self.decrypt_bytes(aad, stored)?).map_err(|_| CryptoError::Corrupt)
+    }
+
+    /// Encrypts any bytes (an attachment) to the same stored form as text.
+    pub fn encrypt_bytes(&self, aad: &str, plaintext: &[u8]) -> Result<String, CryptoError> {
         let (id, cipher) = self.keys.last().ok_or(CryptoError::NoKeys)?;
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
         let ct = cipher
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plaintext.as_bytes(),
+                    msg: plaintext,
                     aad: aad.as_bytes(),
                 },
             )
@@ -93,7 +102,7 @@ impl Keyring {
         Ok(format!("v1.{id}.{}", B64.encode(blob)))
     }
 
-    pub fn decrypt(&self, aad: &str, stored: &str) -> Result<String, CryptoError> {
+    pub fn decrypt_bytes(&self, aad: &str, stored: &str) -> Result<Vec<u8>, CryptoError> {
         let mut parts = stored.splitn(3, '.');
         let (Some("v1"), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(CryptoError::Corrupt);
@@ -118,7 +127,7 @@ impl Keyring {
                 },
             )
             .map_err(|_| CryptoError::Corrupt)?;
-        String::from_utf8(pt).map_err(|_| CryptoError::Corrupt)
+        Ok(pt)
     }
 
     /// The key id a stored ciphertext names.

@@ -902,11 +902,14 @@ pub async fn load_people(store: &Store, households: usize) -> Result<usize> {
                         &actor,
                         &by,
                         &row.id,
-                        kopru_domain::person::ConsentPurpose::Services,
-                        kopru_domain::person::LegalBasis::ExplicitConsent,
-                        "2026-01",
-                        if serbian { "sr-Latn" } else { "tr" },
-                        "2026-01-15",
+                        &crate::registry::NewConsent {
+                            purpose: kopru_domain::person::ConsentPurpose::Services,
+                            basis: kopru_domain::person::LegalBasis::ExplicitConsent,
+                            text_version: "2026-01".into(),
+                            language: if serbian { "sr-Latn" } else { "tr" }.into(),
+                            given_on: "2026-01-15".into(),
+                            covers: Vec::new(),
+                        },
                     )
                     .await?;
                 if rng.chance(60) && store.keyring().is_ok() {

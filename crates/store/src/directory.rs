@@ -234,6 +234,8 @@ pub(crate) fn entity_table(entity: Entity) -> &'static str {
         Entity::AuditEntry => "audit_log",
         Entity::Person => "persons",
         Entity::Household => "households",
+        Entity::Case => "cases",
+        Entity::Referral => "referrals",
     }
 }
 

@@ -614,6 +614,8 @@ impl Store {
             ("households", "head_person_id"),
             ("consents", "person_id"),
             ("import_fingerprints", "person_id"),
+            ("cases", "person_id"),
+            ("referrals", "person_id"),
         ] {
             Sql::new(&format!("UPDATE {table} SET {column} = "))
                 .bind(a.id.clone())

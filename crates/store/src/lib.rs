@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod clock;
 pub mod crypto;
 pub mod demo;
@@ -16,10 +17,12 @@ pub mod forms;
 pub mod import;
 mod person_search;
 mod reference_data;
+pub mod referrals;
 pub mod registry;
 pub mod scope;
 mod snapshot;
 pub mod sql;
+pub mod work;
 #[cfg(feature = "testing")]
 pub mod testing;
 

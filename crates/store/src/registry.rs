@@ -17,7 +17,7 @@ use kopru_domain::ValidationErrors;
 use serde::{Deserialize, Serialize, Serializer};
 use sqlx::AnyConnection;
 
-fn flag<S: Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub(crate) fn flag<S: Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_bool(*v != 0)
 }
 
@@ -42,7 +42,7 @@ fn alias_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::
         .serialize(s)
 }
 
-fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+pub(crate) fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
     serde_json::from_str::<Vec<String>>(text)
         .unwrap_or_default()
         .serialize(s)
@@ -200,6 +200,21 @@ pub struct ConsentRow {
     pub recorded_at: String,
     pub withdrawn_on: Option<String>,
     pub withdrawn_by: Option<String>,
+    /// For referral sharing: a JSON list of the institution kinds covered;
+    /// absent means every kind.
+    pub institution_kinds: Option<String>,
+}
+
+/// A consent (or another legal basis) as recorded.
+#[derive(Debug, Clone)]
+pub struct NewConsent {
+    pub purpose: ConsentPurpose,
+    pub basis: LegalBasis,
+    pub text_version: String,
+    pub language: String,
+    pub given_on: String,
+    /// Institution kinds a referral-sharing consent covers; empty: every kind.
+    pub covers: Vec<kopru_domain::reference::InstitutionKind>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -1072,7 +1087,7 @@ impl Store {
     pub async fn consents(&self, by: &Principal, person_id: &str) -> Result<Vec<ConsentRow>> {
         let mut conn = self.acquire().await?;
         person_for(&mut conn, by, Action::ViewPersons, person_id).await?;
-        Ok(Sql::new("SELECT id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at, withdrawn_on, withdrawn_by FROM consents WHERE person_id = ")
+        Ok(Sql::new("SELECT id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at, withdrawn_on, withdrawn_by, institution_kinds FROM consents WHERE person_id = ")
             .bind(person_id.to_owned())
             .push(" ORDER BY recorded_at DESC")
             .fetch_all(&mut *conn)
@@ -1080,43 +1095,42 @@ impl Store {
     }
 
     /// Records a consent (or another legal basis) for a purpose.
-    #[allow(clippy::too_many_arguments)]
     pub async fn record_consent(
         &self,
         actor: &Actor,
         by: &Principal,
         person_id: &str,
-        purpose: ConsentPurpose,
-        basis: LegalBasis,
-        text_version: &str,
-        language: &str,
-        given_on: &str,
+        c: &NewConsent,
     ) -> Result<String> {
         let mut tx = self.begin_write().await?;
         let p = person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
         let id = new_id();
-        let mut q = Sql::new("INSERT INTO consents (id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at) VALUES (");
+        let covers = (!c.covers.is_empty())
+            .then(|| json(&c.covers.iter().map(|k| k.as_str()).collect::<Vec<_>>()));
+        let mut q = Sql::new("INSERT INTO consents (id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at, institution_kinds) VALUES (");
         q.bind(id.clone())
             .push(", ")
             .bind(person_id.to_owned())
             .push(", ")
-            .bind(purpose.as_str().to_owned())
+            .bind(c.purpose.as_str().to_owned())
             .push(", ")
-            .bind(basis.as_str().to_owned())
+            .bind(c.basis.as_str().to_owned())
             .push(", ")
-            .bind(text_version.to_owned())
+            .bind(c.text_version.clone())
             .push(", ")
-            .bind(language.to_owned())
+            .bind(c.language.clone())
             .push(", ")
-            .bind(given_on.to_owned())
+            .bind(c.given_on.clone())
             .push(", ")
             .bind(actor.username.clone())
             .push(", ")
             .bind(clock::now())
+            .push(", ")
+            .bind(covers)
             .push(")");
         q.execute(tx.conn()).await?;
         append(tx.conn(), &actor.event("consent.record").record("person", person_id).area(Some(&p.area_code)).unit(Some(&p.unit_code))
-            .details(serde_json::json!({ "purpose": purpose.as_str(), "legal_basis": basis.as_str(), "text_version": text_version }))).await?;
+            .details(serde_json::json!({ "purpose": c.purpose.as_str(), "legal_basis": c.basis.as_str(), "text_version": c.text_version, "institution_kinds": c.covers }))).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -1910,7 +1924,7 @@ async fn leave_household(
     Ok(())
 }
 
-async fn household_in(
+pub(crate) async fn household_in(
     conn: &mut AnyConnection,
     grants: &[kopru_domain::Scope],
     id: &str,

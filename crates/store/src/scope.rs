@@ -24,6 +24,11 @@ pub enum Entity {
     Person,
     /// `households` rows: `area_code`, `unit_code`.
     Household,
+    /// `cases` rows: `area_code` (where the person lives), `unit_code` (who works on it).
+    Case,
+    /// `referrals` rows: the sending case's `area_code` and `unit_code`, and the
+    /// receiving `institution_code`.
+    Referral,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -61,7 +66,7 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
             q.push("1 = 1");
         }
         (
-            Unit | Institution | AuditEntry | Person | Household,
+            Unit | Institution | AuditEntry | Person | Household | Case | Referral,
             Scope::Country(c) | Scope::Area(c),
         ) => {
             q.push(&format!("{a}.area_code IN {SUBTREE}"))
@@ -80,12 +85,16 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         (Institution, Scope::Institution(c)) => {
             q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
         }
-        (AuditEntry | Person | Household, Scope::Unit(c)) => {
+        (AuditEntry | Person | Household | Case | Referral, Scope::Unit(c)) => {
             q.push(&format!("{a}.unit_code = "))
                 .bind(c.as_str().to_owned());
         }
+        (Referral, Scope::Institution(c)) => {
+            q.push(&format!("{a}.institution_code = "))
+                .bind(c.as_str().to_owned());
+        }
         // Institutions see people only through the referrals sent to them.
-        (Unit | AuditEntry | Person | Household, Scope::Institution(_)) => {
+        (Unit | AuditEntry | Person | Household | Case, Scope::Institution(_)) => {
             q.push("1 = 0");
         }
         (User, Scope::Country(c) | Scope::Area(c)) => {

@@ -70,6 +70,18 @@ const TRACKED: &[Tracked] = &[
         restore: Restore::Replace,
     },
     Tracked {
+        table: "cases",
+        person_column: "person_id",
+        key: &["id"],
+        restore: Restore::Update,
+    },
+    Tracked {
+        table: "referrals",
+        person_column: "person_id",
+        key: &["id"],
+        restore: Restore::Update,
+    },
+    Tracked {
         table: "import_fingerprints",
         person_column: "person_id",
         key: &["fingerprint"],

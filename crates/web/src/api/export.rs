@@ -362,3 +362,60 @@ async fn xlsx(
     )
         .into_response())
 }
+
+/// A whole table (already in memory, bounded by the caller) as CSV (UTF-8
+/// with BOM) or XLSX text cells, for exports smaller than the person list.
+pub fn table_response<S: AsRef<str>>(
+    format: &str,
+    name: &str,
+    header: &[&str],
+    rows: &[Vec<S>],
+) -> AppResult<Response> {
+    if format == "xlsx" {
+        use rust_xlsxwriter::Workbook;
+        let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).map_err(fail)?;
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet
+                    .write_string(r as u32 + 1, c as u16, v.as_ref())
+                    .map_err(fail)?;
+            }
+        }
+        let buf = workbook.save_to_buffer().map_err(fail)?;
+        return Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.xlsx\""),
+                ),
+            ],
+            buf,
+        )
+            .into_response());
+    }
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    out.extend(csv_line(header));
+    for r in rows {
+        out.extend(csv_line(r));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json`. Every handler passes through the same policy and
 //! store calls as the pages.
 
+pub mod cases;
 mod duplicates;
 pub mod export;
 mod forms;
@@ -9,7 +10,7 @@ mod handlers;
 pub mod registry;
 
 use crate::AppState;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use utoipa::OpenApi;
 
@@ -102,6 +103,41 @@ pub fn routes() -> Router<AppState> {
         .route("/forms", get(forms::list_forms).post(forms::publish_form))
         .route("/forms/{id}", get(forms::get_form))
         .route("/forms/{id}/versions", get(forms::form_versions))
+        .route("/cases", get(cases::list_cases).post(cases::open_case))
+        .route("/cases/export", get(cases::export_cases))
+        .route("/cases/{id}", get(cases::get_case).put(cases::update_case))
+        .route("/cases/{id}/status", post(cases::case_status))
+        .route("/cases/{id}/close", post(cases::close_case))
+        .route("/cases/{id}/workers", put(cases::assign_case))
+        .route("/cases/{id}/transfers", post(cases::request_transfer))
+        .route("/cases/{id}/goals", post(cases::add_goal))
+        .route("/cases/{id}/goals/{gid}", put(cases::update_goal))
+        .route(
+            "/cases/{id}/planned-services",
+            post(cases::add_planned_service),
+        )
+        .route("/cases/{id}/contacts", post(cases::add_contact))
+        .route(
+            "/cases/{id}/attachments",
+            post(cases::add_attachment)
+                .layer(axum::extract::DefaultBodyLimit::max(cases::MAX_ATTACHMENT_BODY)),
+        )
+        .route("/cases/{id}/attachments/{aid}", get(cases::get_attachment))
+        .route("/cases/{id}/services", post(cases::add_service))
+        .route("/cases/{id}/follow-ups", post(cases::add_follow_up))
+        .route("/cases/{id}/submissions", post(cases::submit_form))
+        .route("/cases/{id}/submissions/{sid}", get(cases::get_submission))
+        .route("/cases/{id}/referrals", post(cases::send_referral))
+        .route("/follow-ups/{id}", put(cases::update_follow_up))
+        .route("/transfers", get(cases::list_transfers))
+        .route("/transfers/{id}/answer", post(cases::answer_transfer))
+        .route("/referrals", get(cases::list_referrals))
+        .route("/referrals/{id}", get(cases::get_referral))
+        .route("/referrals/{id}/moves", post(cases::move_referral))
+        .route("/response-times", get(cases::response_times))
+        .route("/response-times/{kind}", put(cases::set_response_time))
+        .route("/my-work", get(cases::my_work))
+        .route("/dashboard", get(cases::dashboard))
 }
 
 #[derive(OpenApi)]
@@ -130,6 +166,14 @@ pub fn routes() -> Router<AppState> {
         duplicates::list_pairs, duplicates::run, duplicates::get_pair, duplicates::decide_pair,
         duplicates::merge, duplicates::get_merge, duplicates::unmerge, duplicates::person_merges,
         forms::list_forms, forms::get_form, forms::form_versions, forms::publish_form,
+        cases::list_cases, cases::open_case, cases::export_cases, cases::get_case, cases::update_case,
+        cases::case_status, cases::close_case, cases::assign_case, cases::request_transfer,
+        cases::list_transfers, cases::answer_transfer, cases::add_goal, cases::update_goal,
+        cases::add_planned_service, cases::add_contact, cases::add_attachment, cases::get_attachment,
+        cases::add_service, cases::add_follow_up, cases::update_follow_up, cases::submit_form,
+        cases::get_submission, cases::send_referral, cases::list_referrals, cases::get_referral,
+        cases::move_referral, cases::response_times, cases::set_response_time, cases::my_work,
+        cases::dashboard,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
     modifiers(&BearerAuth),

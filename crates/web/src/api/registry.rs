@@ -11,9 +11,11 @@ use axum::Json;
 use kopru_domain::person::{
     ConsentPurpose, HouseholdDraft, LegalBasis, PersonDraft, Relationship, SpecialCategory,
 };
+use kopru_domain::reference::InstitutionKind;
 use kopru_domain::ValidationErrors;
 use kopru_store::registry::{
-    ConsentRow, HistoryRow, HouseholdRow, MemberRow, PersonFilter, PersonRow, SpecialValue,
+    ConsentRow, HistoryRow, HouseholdRow, MemberRow, NewConsent, PersonFilter, PersonRow,
+    SpecialValue,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -357,11 +359,12 @@ pub struct ConsentInput {
     pub language: String,
     /// YYYY-MM-DD; today when absent.
     pub given_on: Option<String>,
+    /// For `referral_sharing`: the kinds of institution the person agreed to
+    /// share with (school, family_health_centre, …); empty means every kind.
+    pub institution_kinds: Vec<String>,
 }
 
-pub fn validate_consent(
-    c: &ConsentInput,
-) -> Result<(ConsentPurpose, LegalBasis, String, String, String), ValidationErrors> {
+pub fn validate_consent(c: &ConsentInput) -> Result<NewConsent, ValidationErrors> {
     let mut e = ValidationErrors::new();
     let purpose = e.take("purpose", ConsentPurpose::parse(&c.purpose));
     let basis = e.take("legal_basis", LegalBasis::parse(&c.legal_basis));
@@ -382,9 +385,27 @@ pub fn validate_consent(
             e.push("given_on", "err-date-future");
         }
     }
+    let mut covers = Vec::new();
+    for k in c.institution_kinds.iter().filter(|k| !k.trim().is_empty()) {
+        if let Some(k) = e.take("institution_kinds", InstitutionKind::parse(k)) {
+            if !covers.contains(&k) {
+                covers.push(k);
+            }
+        }
+    }
+    if !covers.is_empty() && purpose != Some(ConsentPurpose::ReferralSharing) {
+        e.push("institution_kinds", "err-consent-kinds-only-for-sharing");
+    }
     match (purpose, basis, version, language, on) {
-        (Some(p), Some(b), Some(v), Some(l), Some(o)) if e.is_empty() => {
-            Ok((p, b, v.to_string(), l.to_string(), o))
+        (Some(purpose), Some(basis), Some(v), Some(l), Some(given_on)) if e.is_empty() => {
+            Ok(NewConsent {
+                purpose,
+                basis,
+                text_version: v.to_string(),
+                language: l.to_string(),
+                given_on,
+                covers,
+            })
         }
         _ => Err(e),
     }
@@ -408,10 +429,10 @@ pub async fn add_consent(
     Param(id): Param<String>,
     JsonBody(input): JsonBody<ConsentInput>,
 ) -> AppResult<Response> {
-    let (p, b, v, l, on) = validate_consent(&input)?;
+    let consent = validate_consent(&input)?;
     state
         .store
-        .record_consent(&ctx.actor(), &user.principal, &id, p, b, &v, &l, &on)
+        .record_consent(&ctx.actor(), &user.principal, &id, &consent)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -612,6 +612,8 @@ pub struct ConsentForm {
     language: String,
     #[serde(default)]
     given_on: String,
+    #[serde(default)]
+    institution_kinds: Vec<String>,
 }
 
 pub async fn consent_add(
@@ -626,12 +628,13 @@ pub async fn consent_add(
         text_version: f.text_version,
         language: f.language,
         given_on: Some(f.given_on),
+        institution_kinds: f.institution_kinds,
     };
     match validate_consent(&input) {
-        Ok((p, b, v, l, on)) => {
+        Ok(consent) => {
             state
                 .store
-                .record_consent(&ctx.actor(), &user.principal, &id, p, b, &v, &l, &on)
+                .record_consent(&ctx.actor(), &user.principal, &id, &consent)
                 .await?;
             Ok(Redirect::to(&format!("/persons/{id}#consent")).into_response())
         }

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod cases;
 mod directory;
 mod duplicates;
 mod forms;

@@ -1,0 +1,941 @@
+//! Case management through the API: the case workflow, forms filled on a
+//! case, consent-gated referrals answered by an institution that sees only
+//! what was shared, transfers, follow-ups on "my work", dashboards.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use kopru_domain::case::{date_of, day_number};
+use serde_json::{json, Value};
+
+fn today() -> String {
+    kopru_store::clock::now()[..10].to_owned()
+}
+
+fn days_from_today(n: i64) -> String {
+    date_of(day_number(&today()).unwrap() + n)
+}
+
+async fn me(c: &mut Client<'_>) -> String {
+    c.get("/api/v1/me").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn add_user(app: &TestApp, username: &str, role: kopru_domain::Role, scope: &str) {
+    use kopru_domain::{codes::*, policy::Assignment, Scope};
+    app.store()
+        .create_user(
+            &kopru_store::audit::Actor::system("t"),
+            None,
+            kopru_store::accounts::NewUser {
+                username: Username::parse(username).unwrap(),
+                display_name: Label::parse(username).unwrap(),
+                password: Password::parse(DEMO_PASSWORD).unwrap(),
+                assignments: vec![Assignment {
+                    role,
+                    scope: Scope::parse(scope).unwrap(),
+                }],
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// A child in Altındağ (SHKB-ANK-01), registered by the mediator.
+async fn child(c: &mut Client<'_>, given: &str) -> String {
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/persons",
+            json!({"given_names": given, "family_name": "Kaya", "sex": "female", "birth_date": "2017-03-04",
+               "phone": "+90 532 111 22 33", "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "confirm_new": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn open_case(c: &mut Client<'_>, person: &str) -> Value {
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            json!({"person_id": person, "unit_code": "SHKB-ANK-01", "domains": ["education", "health"], "priority": "high"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()
+}
+
+fn field_codes(r: &TestResponse) -> Vec<(String, String)> {
+    r.json()["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or("").to_owned(),
+                        e["code"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn status(c: &mut Client<'_>, case: &str, to: &str, version: i64) -> TestResponse {
+    c.json(
+        Method::POST,
+        &format!("/api/v1/cases/{case}/status"),
+        json!({"status": to, "version": version}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_case_moves_through_its_workflow_and_a_closed_case_is_read_only_until_reopened() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let mediator_id = me(&mut m).await;
+    let p = child(&mut m, "Elif").await;
+    let case = open_case(&mut m, &p).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert_eq!(case["status"], "open");
+    assert_eq!(case["subject_name"], "Elif Kaya");
+    assert_eq!(case["domains"], json!(["education", "health"]));
+
+    // The opener works on it, as its lead.
+    let file = m.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert_eq!(file.json()["workers"][0]["user_id"], mediator_id.as_str());
+    assert_eq!(file.json()["workers"][0]["lead"], true);
+
+    // No plan before an assessment; no skipping to services.
+    let r = status(&mut m, &id, "plan_agreed", 1).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(field_codes(&r), vec![("status".into(), "err-transition".into())]);
+    let r = status(&mut m, &id, "assessed", 1).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A stale version is a conflict, not an overwrite.
+    let r = status(&mut m, &id, "plan_agreed", 1).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = status(&mut m, &id, "plan_agreed", 2).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // A goal per domain; closing needs an outcome for each goal still open.
+    let g = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/goals"),
+            json!({"domain": "education", "description": "Enrolled in grade 2", "target_date": days_from_today(30)}),
+        )
+        .await;
+    assert_eq!(g.status, StatusCode::CREATED, "{}", g.body);
+    let goal = g.json()["id"].as_str().unwrap().to_owned();
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/close"),
+            json!({"reason": "goals_met", "version": 3}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        field_codes(&r),
+        vec![(format!("outcome.{goal}"), "err-required".into())]
+    );
+    // Closing is its own step, with a reason.
+    let r = status(&mut m, &id, "closed", 3).await;
+    assert_eq!(field_codes(&r), vec![("status".into(), "err-case-close-with-reason".into())]);
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/close"),
+            json!({"reason": "goals_met", "outcomes": {goal.clone(): "achieved"}, "version": 3}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "closed");
+    assert_eq!(r.json()["closure_reason"], "goals_met");
+
+    // Closed: nothing can be added.
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/contacts"),
+            json!({"kind": "home_visit"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(field_codes(&r), vec![("status".into(), "err-case-closed".into())]);
+
+    // Reopening says why, and goes back to open.
+    let r = status(&mut m, &id, "open", 4).await;
+    assert_eq!(field_codes(&r), vec![("note".into(), "err-reason-required".into())]);
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/status"),
+            json!({"status": "open", "version": 4, "note": "Dropped out again"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "open");
+    assert_eq!(r.json()["closed_on"], Value::Null);
+
+    // Every change is on the timeline with its actor.
+    let file = m.get(&format!("/api/v1/cases/{id}")).await.json();
+    let kinds: Vec<(&str, &str)> = file["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["to_status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("opened", "open"),
+            ("status", "assessed"),
+            ("status", "plan_agreed"),
+            ("closed", "closed"),
+            ("reopened", "open"),
+        ]
+    );
+    assert!(file["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["actor"] == "mediator"));
+    assert_eq!(file["goals"][0]["status"], "achieved");
+
+    // Other units do not see it; the auditor reads it; institutions never.
+    let mut other = app.api_as("healthmediator").await;
+    assert_eq!(
+        other.get(&format!("/api/v1/cases/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut auditor = app.api_as("auditor").await;
+    assert_eq!(
+        auditor.get(&format!("/api/v1/cases/{id}")).await.status,
+        StatusCode::OK
+    );
+    let r = auditor
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/contacts"),
+            json!({"kind": "home_visit"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let mut school = app.api_as("school").await;
+    assert_eq!(
+        school.get(&format!("/api/v1/cases/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_version() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Derya").await;
+    let id = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/contacts"),
+            json!({"kind": "home_visit", "date": days_from_today(-2), "duration_minutes": 45,
+                   "participants": "Mother, child", "narrative": "The child has no school kit."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let contact = r.json()["id"].as_str().unwrap().to_owned();
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/contacts"),
+            json!({"kind": "visit", "date": days_from_today(3), "duration_minutes": 0}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut codes = field_codes(&r);
+    codes.sort();
+    assert_eq!(
+        codes,
+        vec![
+            ("date".into(), "err-date-in-future".into()),
+            ("duration_minutes".into(), "err-out-of-range".into()),
+            ("kind".into(), "err-choice".into()),
+        ]
+    );
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/services"),
+            json!({"kind": "in_kind_aid", "quantity": 2, "note": "School kits"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // Attachments: recognised by content, limited in size, encrypted, audited when read.
+    let pdf = b"%PDF-1.4\n% a scanned birth certificate\n".to_vec();
+    let r = m
+        .raw(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/attachments?file_name=dogum%20belgesi.pdf&contact_id={contact}"),
+            "application/pdf",
+            pdf.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let att = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["media_type"], "application/pdf");
+    let r = m
+        .raw(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/attachments?file_name=x.exe"),
+            "application/pdf",
+            b"MZ\x90\x00\x03".to_vec(),
+        )
+        .await;
+    assert_eq!(field_codes(&r), vec![("file".into(), "err-attachment-type".into())]);
+    let mut big = b"%PDF-".to_vec();
+    big.resize(kopru_domain::casework::ATTACHMENT_MAX_BYTES + 1, b'x');
+    let r = m
+        .raw(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/attachments?file_name=big.pdf"),
+            "application/pdf",
+            big,
+        )
+        .await;
+    assert_eq!(field_codes(&r), vec![("file".into(), "err-attachment-too-large".into())]);
+    let r = m
+        .get(&format!("/api/v1/cases/{id}/attachments/{att}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.bytes, pdf);
+    assert!(r.header("content-disposition").unwrap().starts_with("attachment"));
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT ciphertext FROM case_attachments")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+    assert!(stored[0].0.starts_with("v1."));
+    assert!(!stored[0].0.contains("birth certificate"));
+
+    // An education assessment, checked against the form.
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/submissions"),
+            json!({"form_id": "needs_education", "answers": {"enrolled": "maybe"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let codes = field_codes(&r);
+    assert!(codes.iter().any(|(f, _)| f == "enrolled"), "{codes:?}");
+    assert!(codes.iter().any(|(f, _)| f == "needs"), "{codes:?}");
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/submissions"),
+            json!({"form_id": "needs_education", "answers": {
+                "enrolled": false, "barriers": ["documents", "cost"], "needs": ["enrolment", "supplies"],
+                "school_name": "hidden because not enrolled"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let first = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["form_version"], 1);
+    assert_eq!(r.json()["answers"].get("school_name"), None, "hidden answers are dropped");
+
+    // Answers are counted from typed values.
+    let counts = app
+        .store()
+        .answer_counts(
+            &principal(&app, "coordinator").await,
+            "needs_education",
+            "needs",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        counts,
+        vec![("enrolment".to_owned(), 1), ("supplies".to_owned(), 1)]
+    );
+
+    // A new version of the form: new submissions use it, the old one still renders with its own.
+    let mut admin = app.api_as("admin").await;
+    let mut v2: Value = admin.get("/api/v1/forms/needs_education").await.json();
+    v2["version"] = json!(2);
+    v2["sections"][1]["fields"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "mentor", "type": "yes_no", "required": true,
+            "label": {"tr": "Mentor", "en": "Mentor", "sr-Cyrl": "Ментор"}}));
+    let r = admin.json(Method::POST, "/api/v1/forms", v2).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/submissions"),
+            json!({"form_id": "needs_education", "answers": {"enrolled": true, "needs": ["none"]}}),
+        )
+        .await;
+    assert_eq!(field_codes(&r), vec![("mentor".into(), "err-required".into())]);
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/submissions"),
+            json!({"form_id": "needs_education", "answers": {"enrolled": true, "needs": ["none"], "mentor": "yes"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["form_version"], 2);
+    let old = m
+        .get(&format!("/api/v1/cases/{id}/submissions/{first}"))
+        .await;
+    assert_eq!(old.status, StatusCode::OK, "{}", old.body);
+    assert_eq!(old.json()["form"]["version"], 1);
+    assert_eq!(old.json()["submission"]["answers"]["barriers"], json!(["documents", "cost"]));
+    let page = app
+        .signed_in("mediator")
+        .await
+        .get(&format!("/cases/{id}/submissions/{first}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Documents") || page.body.contains("documents"));
+
+    let file = m.get(&format!("/api/v1/cases/{id}")).await.json();
+    assert_eq!(file["case"]["last_contact_on"], days_from_today(-2).as_str());
+    assert_eq!(file["contacts"].as_array().unwrap().len(), 1);
+    assert_eq!(file["services"][0]["quantity"], 2.0);
+    assert_eq!(file["attachments"].as_array().unwrap().len(), 1);
+    assert_eq!(file["submissions"].as_array().unwrap().len(), 2);
+    // Narratives never reach the audit log.
+    let audit: Vec<(String,)> = sqlx::query_as("SELECT details FROM audit_log")
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+    assert!(audit.iter().all(|(d,)| !d.contains("school kit")));
+}
+
+async fn principal(app: &TestApp, username: &str) -> kopru_domain::Principal {
+    let mut c = app.api_as(username).await;
+    let id = me(&mut c).await;
+    app.store().principal(&id).await.unwrap().unwrap()
+}
+
+async fn consent(c: &mut Client<'_>, person: &str, kinds: Value) {
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/persons/{person}/consents"),
+            json!({"purpose": "referral_sharing", "legal_basis": "explicit_consent", "text_version": "2026-01",
+                   "language": "tr", "institution_kinds": kinds}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+async fn refer(c: &mut Client<'_>, case: &str, body: Value) -> TestResponse {
+    c.json(Method::POST, &format!("/api/v1/cases/{case}/referrals"), body)
+        .await
+}
+
+#[tokio::test]
+async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only_what_is_shared() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Zehra").await;
+    let case = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let to_school = json!({"institution_code": "SCH-ANK-ALTINDAG", "service": "school_enrolment",
+        "reason": "Not enrolled at 9", "shared": ["birth_date", "assessment"]});
+
+    // No consent to share: refused.
+    let r = refer(&mut m, &case, to_school.clone()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(field_codes(&r), vec![("consent".into(), "err-referral-no-consent".into())]);
+    // A consent for health centres only does not cover a school.
+    consent(&mut m, &p, json!(["family_health_centre"])).await;
+    let r = refer(&mut m, &case, to_school.clone()).await;
+    assert_eq!(field_codes(&r), vec![("consent".into(), "err-referral-no-consent".into())]);
+    // A mediator cannot override; a coordinator can, with a reason, audited.
+    let mut with_override = to_school.clone();
+    with_override["override_reason"] = json!("Child protection: out of school for two years");
+    let r = refer(&mut m, &case, with_override.clone()).await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("override_reason".into(), "err-override-not-allowed".into())]
+    );
+    let mut coord = app.api_as("coordinator").await;
+    let r = refer(&mut coord, &case, with_override).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let overridden = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        r.json()["consent_override"],
+        "Child protection: out of school for two years"
+    );
+    let audited: Vec<(String, String)> = sqlx::query_as(
+        "SELECT actor_name, details FROM audit_log WHERE action = 'referral.consent_override'",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].0, "coordinator");
+    assert!(audited[0].1.contains("out of school"));
+
+    // With a consent covering schools the mediator sends one, due in five working days.
+    consent(&mut m, &p, json!(["school"])).await;
+    let r = refer(&mut m, &case, to_school.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let referral = r.json();
+    let rid = referral["id"].as_str().unwrap().to_owned();
+    assert_eq!(referral["status"], "sent");
+    assert_eq!(
+        referral["due_on"],
+        kopru_domain::case::add_working_days(&today(), 5).unwrap().as_str()
+    );
+    assert_eq!(referral["shared_fields"], json!(["name", "birth_date", "assessment"]));
+    // The institution must offer the service.
+    let mut wrong = to_school.clone();
+    wrong["service"] = json!("job_placement");
+    let r = refer(&mut m, &case, wrong).await;
+    assert_eq!(field_codes(&r), vec![("service".into(), "err-service-not-offered".into())]);
+
+    // A referral of another unit's case to another institution.
+    let mut nis = app.api_as("healthmediator").await;
+    let other = nis
+        .json(
+            Method::POST,
+            "/api/v1/persons",
+            json!({"given_names": "Марко", "family_name": "Јовић", "sex": "male", "birth_date": "2015",
+                   "unit_code": "MT-NIS", "area_code": "RS-20-NIS"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    consent(&mut nis, &other, json!([])).await;
+    let other_case = nis
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            json!({"person_id": other, "unit_code": "MT-NIS", "domains": ["health"]}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = refer(
+        &mut nis,
+        &other_case,
+        json!({"institution_code": "CSR-NIS", "service": "social_services", "reason": "Family support"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    // The school's inbox: only referrals to the school, only the shared fields.
+    let mut school = app.api_as("school").await;
+    let inbox = school.get("/api/v1/referrals").await;
+    assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
+    let items = inbox.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items.iter().all(|i| i["institution_code"] == "SCH-ANK-ALTINDAG"));
+    let view = school.get(&format!("/api/v1/referrals/{rid}")).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    let shared = &view.json()["referral"]["shared_data"];
+    assert_eq!(shared["name"], "Zehra Kaya");
+    assert_eq!(shared["birth_date"], "2017-03-04");
+    assert_eq!(shared.get("phone"), None, "the phone was not shared");
+    assert_eq!(shared["assessment"], Value::Null, "no assessment filled yet");
+    assert!(!view.body.contains("+90 532"), "{}", view.body);
+    // The school cannot read the person or the case.
+    assert_eq!(
+        school.get(&format!("/api/v1/persons/{p}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        school.get(&format!("/api/v1/cases/{case}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        school
+            .get(&format!("/api/v1/referrals/{}", r.json()["id"].as_str().unwrap()))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The school answers: declining needs a reason; delivering needs acceptance first.
+    let mv = |status: &str, version: i64| json!({"status": status, "version": version});
+    let r = school
+        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("declined", 1))
+        .await;
+    assert_eq!(field_codes(&r), vec![("reason".into(), "err-reason-required".into())]);
+    let r = school
+        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("delivered", 1))
+        .await;
+    assert_eq!(field_codes(&r), vec![("status".into(), "err-transition".into())]);
+    let r = school
+        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("received", 1))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = school
+        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("accepted", 2))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["answered_on"], today().as_str());
+    let r = school
+        .json(
+            Method::POST,
+            &format!("/api/v1/referrals/{rid}/moves"),
+            json!({"status": "delivered", "version": 3, "note": "Enrolled in grade 2-B"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // The mediator sees the answer on "my work" until the case is opened.
+    let work = m.get("/api/v1/my-work").await.json();
+    let answered: Vec<&str> = work["answered_referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(answered, vec![rid.as_str()]);
+    assert_eq!(work["answered_referrals"][0]["answer_seen_at"], Value::Null);
+    let file = m.get(&format!("/api/v1/cases/{case}")).await.json();
+    let timeline = m.get(&format!("/api/v1/referrals/{rid}")).await.json();
+    let steps: Vec<(&str, &str)> = timeline["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["status"].as_str().unwrap(), e["side"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            ("sent", "unit"),
+            ("received", "institution"),
+            ("accepted", "institution"),
+            ("delivered", "institution")
+        ]
+    );
+    assert_eq!(timeline["events"][3]["note"], "Enrolled in grade 2-B");
+    assert_eq!(timeline["events"][3]["service_on"], today().as_str());
+    assert_eq!(file["referrals"].as_array().unwrap().len(), 2);
+    let work = m.get("/api/v1/my-work").await.json();
+    assert!(work["answered_referrals"][0]["answer_seen_at"].is_string());
+
+    // For an institution without Köprü the mediator records the answer.
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/referrals/{overridden}/moves"),
+            json!({"status": "declined", "reason": "No places this term", "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let t = m.get(&format!("/api/v1/referrals/{overridden}")).await.json();
+    assert_eq!(t["events"][1]["side"], "unit");
+    // And the printable letter shows only the shared information.
+    let letter = app
+        .signed_in("mediator")
+        .await
+        .get(&format!("/referrals/{rid}/letter"))
+        .await;
+    assert_eq!(letter.status, StatusCode::OK, "{}", letter.body);
+    assert!(letter.body.contains("Zehra Kaya") && letter.body.contains("Not enrolled at 9"));
+    assert!(!letter.body.contains("+90 532"));
+}
+
+#[tokio::test]
+async fn transfers_are_accepted_or_declined_by_the_receiver() {
+    let app = spawn_app().await;
+    add_user(&app, "polatli", kopru_domain::Role::UnitCoordinator, "unit:SHKB-ANK-02").await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Sibel").await;
+    let case = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/transfers"),
+            json!({"to_unit": "SHKB-ANK-01", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(field_codes(&r), vec![("to_unit".into(), "err-transfer-same-unit".into())]);
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/transfers"),
+            json!({"to_unit": "SHKB-ANK-02", "reason": "The family moved to Polatlı"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let t1 = r.json()["id"].as_str().unwrap().to_owned();
+
+    // Only the receiving unit's coordinator sees and answers it.
+    let mut coord = app.api_as("coordinator").await;
+    assert!(coord.get("/api/v1/transfers").await.json().as_array().unwrap().is_empty());
+    let r = coord
+        .json(Method::POST, &format!("/api/v1/transfers/{t1}/answer"), json!({"accept": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let mut polatli = app.api_as("polatli").await;
+    let pending = polatli.get("/api/v1/transfers").await.json();
+    assert_eq!(pending[0]["subject_name"], "Sibel Kaya");
+    // Declining says why; the case stays.
+    let r = polatli
+        .json(Method::POST, &format!("/api/v1/transfers/{t1}/answer"), json!({"accept": false}))
+        .await;
+    assert_eq!(field_codes(&r), vec![("note".into(), "err-reason-required".into())]);
+    let r = polatli
+        .json(
+            Method::POST,
+            &format!("/api/v1/transfers/{t1}/answer"),
+            json!({"accept": false, "note": "Address is in Altındağ still"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["status"], "declined");
+    let r = polatli
+        .json(Method::POST, &format!("/api/v1/transfers/{t1}/answer"), json!({"accept": true}))
+        .await;
+    assert_eq!(field_codes(&r), vec![("status".into(), "err-transfer-answered".into())]);
+    assert_eq!(
+        polatli.get(&format!("/api/v1/cases/{case}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Asked again and accepted: the case moves with its history.
+    let t2 = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/transfers"),
+            json!({"to_unit": "SHKB-ANK-02", "reason": "Moved, confirmed"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = polatli
+        .json(Method::POST, &format!("/api/v1/transfers/{t2}/answer"), json!({"accept": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let file = polatli.get(&format!("/api/v1/cases/{case}")).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert_eq!(file.json()["case"]["unit_code"], "SHKB-ANK-02");
+    assert!(file.json()["workers"].as_array().unwrap().is_empty());
+    let kinds: Vec<String> = file.json()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "opened",
+            "transfer_requested",
+            "transfer_declined",
+            "transfer_requested",
+            "transfer_accepted"
+        ]
+    );
+    assert_eq!(
+        m.get(&format!("/api/v1/cases/{case}")).await.status,
+        StatusCode::NOT_FOUND,
+        "the sending unit no longer sees it"
+    );
+}
+
+#[tokio::test]
+async fn follow_ups_fall_due_on_my_work_and_the_coordinator_reassigns_them() {
+    let app = spawn_app().await;
+    add_user(&app, "mediator2", kopru_domain::Role::SocialMediator, "unit:SHKB-ANK-01").await;
+    let mut m = app.api_as("mediator").await;
+    let mut m2 = app.api_as("mediator2").await;
+    let m2_id = me(&mut m2).await;
+    let p = child(&mut m, "Melek").await;
+    let case = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let add = |title: &str, due: String| json!({"title": title, "due_on": due});
+    let mut ids = Vec::new();
+    for (title, due) in [
+        ("Call the school", days_from_today(-3)),
+        ("Visit the family", days_from_today(2)),
+        ("Check the health card", days_from_today(20)),
+    ] {
+        let r = m
+            .json(Method::POST, &format!("/api/v1/cases/{case}/follow-ups"), add(title, due))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push((r.json()["id"].as_str().unwrap().to_owned(), r.json()["version"].as_i64().unwrap()));
+    }
+    let r = m
+        .json(Method::POST, &format!("/api/v1/cases/{case}/follow-ups"), json!({"title": "", "due_on": "2026-02-30"}))
+        .await;
+    let mut codes = field_codes(&r);
+    codes.sort();
+    assert_eq!(codes, vec![("due_on".into(), "err-date".into()), ("title".into(), "err-required".into())]);
+
+    let work = m.get("/api/v1/my-work").await.json();
+    let titles = |k: &str| -> Vec<String> {
+        work[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(titles("overdue_follow_ups"), vec!["Call the school"]);
+    assert_eq!(titles("week_follow_ups"), vec!["Visit the family"]);
+    // A case opened today is not quiet yet; with a 0-day window... at least one day.
+    assert!(work["quiet_cases"].as_array().unwrap().is_empty());
+
+    // Mediators cannot reassign someone else's follow-up... but can pass on their own.
+    let (overdue, v) = ids[0].clone();
+    let r = m2
+        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v, "assignee_id": m2_id}))
+        .await;
+    assert!(r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND, "{}", r.body);
+    // The coordinator sees the unit's work and reassigns.
+    let mut coord = app.api_as("coordinator").await;
+    let unit = coord.get("/api/v1/my-work?unit=SHKB-ANK-01").await;
+    assert_eq!(unit.status, StatusCode::OK, "{}", unit.body);
+    assert_eq!(unit.json()["overdue_follow_ups"][0]["title"], "Call the school");
+    assert_eq!(
+        m.get("/api/v1/my-work?unit=SHKB-ANK-01").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = coord
+        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v, "assignee_id": m2_id}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["assignee_name"], "mediator2");
+    let work2 = m2.get("/api/v1/my-work").await.json();
+    assert_eq!(work2["overdue_follow_ups"][0]["title"], "Call the school");
+    let work = m.get("/api/v1/my-work").await.json();
+    assert!(work["overdue_follow_ups"].as_array().unwrap().is_empty());
+    // Done: off the list. A stale version is a conflict.
+    let r = m2
+        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v, "done": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = m2
+        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v + 1, "done": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["done_on"], today().as_str());
+    let work2 = m2.get("/api/v1/my-work").await.json();
+    assert!(work2["overdue_follow_ups"].as_array().unwrap().is_empty());
+
+    // A case without contact for longer than the window is quiet.
+    sqlx::query("UPDATE cases SET opened_on = '2026-01-05'")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let work = m.get("/api/v1/my-work?quiet_days=30").await.json();
+    assert_eq!(work["quiet_cases"][0]["id"], case.as_str());
+    let r = m
+        .json(Method::POST, &format!("/api/v1/cases/{case}/contacts"), json!({"kind": "phone_call"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let work = m.get("/api/v1/my-work?quiet_days=30").await.json();
+    assert!(work["quiet_cases"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn dashboards_count_within_the_viewers_scope() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let mut ids = Vec::new();
+    for name in ["Ayla", "Burcu", "Cemile"] {
+        let p = child(&mut m, name).await;
+        ids.push(open_case(&mut m, &p).await["id"].as_str().unwrap().to_owned());
+    }
+    let r = status(&mut m, &ids[0], "assessed", 1).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mut nis = app.api_as("healthmediator").await;
+    let other = nis
+        .json(
+            Method::POST,
+            "/api/v1/persons",
+            json!({"given_names": "Ана", "family_name": "Петровић", "sex": "female", "birth_date": "2010",
+                   "unit_code": "MT-NIS", "area_code": "RS-20-NIS"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = nis
+        .json(Method::POST, "/api/v1/cases", json!({"person_id": other, "unit_code": "MT-NIS", "domains": ["housing"]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let mut coord = app.api_as("coordinator").await;
+    let d = coord.get("/api/v1/dashboard").await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.body);
+    let d = d.json();
+    assert_eq!(d["open_cases"], 3);
+    let count = |list: &Value, key: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["key"] == key)
+            .map(|c| c["count"].as_i64().unwrap())
+            .unwrap_or(0)
+    };
+    assert_eq!(count(&d["cases_by_status"], "open"), 2);
+    assert_eq!(count(&d["cases_by_status"], "assessed"), 1);
+    assert_eq!(count(&d["cases_by_domain"], "education"), 3);
+    assert_eq!(count(&d["cases_by_domain"], "housing"), 0, "Niš is not in scope");
+    assert_eq!(count(&d["cases_by_worker"], "Mehmet Demir"), 3);
+    // The programme manager for Turkey sees the same counts; the Serbian team's cases only in Serbia.
+    let mut manager = app.api_as("manager").await;
+    let d = manager.get("/api/v1/dashboard").await.json();
+    assert_eq!(d["open_cases"], 3);
+    let mut analyst = app.api_as("analyst").await;
+    let d = analyst.get("/api/v1/dashboard").await.json();
+    assert_eq!(d["open_cases"], 4);
+    assert_eq!(count(&d["cases_by_domain"], "housing"), 1);
+    let mut school = app.api_as("school").await;
+    assert_eq!(school.get("/api/v1/dashboard").await.status, StatusCode::FORBIDDEN);
+
+    // The page draws the charts on the server.
+    let page = app.signed_in("coordinator").await.get("/dashboard").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("<svg"), "{}", page.body);
+
+    // Case lists export like person lists, within scope.
+    let csv = coord.get("/api/v1/cases/export?format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
+    assert_eq!(csv.body.lines().count(), 4, "{}", csv.body);
+    assert!(csv.body.contains("Ayla Kaya") && !csv.body.contains("Петровић"));
+    assert_eq!(m.get("/api/v1/cases/export").await.status, StatusCode::FORBIDDEN);
+}
