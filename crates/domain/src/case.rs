@@ -275,13 +275,28 @@ mod tests {
 
     #[test]
     fn dates_round_trip_and_working_days_skip_weekends() {
-        for d in ["1970-01-01", "2000-02-29", "2026-11-24", "2100-03-01", "1970-12-31"] {
+        for d in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-11-24",
+            "2100-03-01",
+            "1970-12-31",
+        ] {
             assert_eq!(date_of(day_number(d).unwrap()), d);
         }
         // Friday + 1 working day is Monday; Tuesday + 5 is the next Tuesday.
-        assert_eq!(add_working_days("2026-11-20", 1).as_deref(), Some("2026-11-23"));
-        assert_eq!(add_working_days("2026-11-24", 5).as_deref(), Some("2026-12-01"));
-        assert_eq!(add_working_days("2026-11-24", 0).as_deref(), Some("2026-11-24"));
+        assert_eq!(
+            add_working_days("2026-11-20", 1).as_deref(),
+            Some("2026-11-23")
+        );
+        assert_eq!(
+            add_working_days("2026-11-24", 5).as_deref(),
+            Some("2026-12-01")
+        );
+        assert_eq!(
+            add_working_days("2026-11-24", 0).as_deref(),
+            Some("2026-11-24")
+        );
         let due = add_working_days("2026-11-20", 7).unwrap();
         assert_eq!(working_days_between("2026-11-20", &due), Some(7));
     }

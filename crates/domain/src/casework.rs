@@ -67,8 +67,9 @@ pub fn default_response_days(kind: InstitutionKind) -> i64 {
     match kind {
         FamilyHealthCentre | Hospital => 3,
         School | PreSchool | SocialServiceCentre | Ngo | NeighbourhoodHead => 5,
-        EmploymentAgency | SocialAssistanceFoundation | LegalAid | Municipality
-        | CivilRegistry => 10,
+        EmploymentAgency | SocialAssistanceFoundation | LegalAid | Municipality | CivilRegistry => {
+            10
+        }
     }
 }
 
@@ -156,7 +157,10 @@ impl CaseDraft {
         let programme_code = if self.programme_code.trim().is_empty() {
             Some(None)
         } else {
-            e.take("programme_code", Code::parse(&self.programme_code).map(Some))
+            e.take(
+                "programme_code",
+                Code::parse(&self.programme_code).map(Some),
+            )
         };
         let priority = if self.priority.trim().is_empty() {
             Some(Priority::Normal)
@@ -506,7 +510,10 @@ impl ReferralMoveDraft {
         let note = e.take("note", long_text(&self.note, 2000));
         let delivered = status == Some(ReferralStatus::Delivered);
         let service_on = if delivered {
-            e.take("service_on", past_date(&self.service_on, today, true).map(Some))
+            e.take(
+                "service_on",
+                past_date(&self.service_on, today, true).map(Some),
+            )
         } else {
             e.take("service_on", optional_date(&self.service_on))
         };
@@ -718,7 +725,10 @@ mod tests {
         let goals = vec!["g1".to_owned(), "g2".to_owned()];
         let e = ClosureDraft {
             reason: "goals_met".into(),
-            outcomes: vec![("g1".into(), "achieved".into()), ("g2".into(), "planned".into())],
+            outcomes: vec![
+                ("g1".into(), "achieved".into()),
+                ("g2".into(), "planned".into()),
+            ],
             ..Default::default()
         }
         .validate(&goals)
@@ -734,7 +744,10 @@ mod tests {
         assert_eq!(attachment_type(b""), Err("err-attachment-empty"));
         let big = vec![b'%'; ATTACHMENT_MAX_BYTES + 1];
         assert_eq!(attachment_type(&big), Err("err-attachment-too-large"));
-        assert_eq!(attachment_name("C:\\Users\\a\\kimlik \"ön\".jpg"), "kimlik ön.jpg");
+        assert_eq!(
+            attachment_name("C:\\Users\\a\\kimlik \"ön\".jpg"),
+            "kimlik ön.jpg"
+        );
         assert_eq!(attachment_name("../"), "attachment");
     }
 

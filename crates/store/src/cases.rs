@@ -351,6 +351,24 @@ const TRANSFER_SELECT: &str = "SELECT t.id, t.case_id, \
      FROM case_transfers t JOIN cases c ON c.id = t.case_id \
      LEFT JOIN persons p ON p.id = c.person_id LEFT JOIN households h ON h.id = c.household_id";
 
+/// A service the plan foresees, as entered.
+#[derive(Debug, Clone, Copy)]
+pub struct PlannedService<'a> {
+    pub goal_id: Option<&'a str>,
+    /// A delivered-service kind or a directory service kind.
+    pub service: &'a str,
+    pub description: &'a str,
+    pub planned_on: &'a str,
+}
+
+/// What to change on a follow-up: any of done, assignee, due date.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FollowUpChange<'a> {
+    pub done: bool,
+    pub assignee: Option<&'a str>,
+    pub due_on: Option<&'a str>,
+}
+
 /// Everything recorded on a case, for its page and the API.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseFile {
@@ -438,10 +456,9 @@ impl Store {
         }
         let id = new_id();
         let now = clock::now();
-        let domains = serde_json::to_string(
-            &new.domains.iter().map(|d| d.as_str()).collect::<Vec<_>>(),
-        )
-        .unwrap_or_else(|_| "[]".into());
+        let domains =
+            serde_json::to_string(&new.domains.iter().map(|d| d.as_str()).collect::<Vec<_>>())
+                .unwrap_or_else(|_| "[]".into());
         Sql::new("INSERT INTO cases (id, person_id, household_id, unit_code, area_code, programme_id, priority, domains, status, summary, opened_on, version, created_by, created_at, updated_at) VALUES (")
             .bind(id.clone()).push(", ")
             .bind(person_id).push(", ")
@@ -556,21 +573,23 @@ impl Store {
             .push(" ORDER BY service_on DESC, recorded_at DESC")
             .fetch_all(&mut *conn)
             .await?;
-        let follow_ups: Vec<FollowUpRow> = Sql::new(&format!("{FOLLOW_UP_SELECT} WHERE f.case_id = "))
-            .bind(id.to_owned())
-            .push(" ORDER BY f.done_on IS NOT NULL, f.due_on, f.id")
-            .fetch_all(&mut *conn)
-            .await?;
+        let follow_ups: Vec<FollowUpRow> =
+            Sql::new(&format!("{FOLLOW_UP_SELECT} WHERE f.case_id = "))
+                .bind(id.to_owned())
+                .push(" ORDER BY f.done_on IS NOT NULL, f.due_on, f.id")
+                .fetch_all(&mut *conn)
+                .await?;
         let submissions: Vec<SubmissionRow> = Sql::new("SELECT id, case_id, form_id, form_version, answers, submitted_by, submitted_at FROM form_submissions WHERE case_id = ")
             .bind(id.to_owned())
             .push(" ORDER BY submitted_at DESC")
             .fetch_all(&mut *conn)
             .await?;
-        let transfers: Vec<TransferRow> = Sql::new(&format!("{TRANSFER_SELECT} WHERE t.case_id = "))
-            .bind(id.to_owned())
-            .push(" ORDER BY t.requested_at DESC")
-            .fetch_all(&mut *conn)
-            .await?;
+        let transfers: Vec<TransferRow> =
+            Sql::new(&format!("{TRANSFER_SELECT} WHERE t.case_id = "))
+                .bind(id.to_owned())
+                .push(" ORDER BY t.requested_at DESC")
+                .fetch_all(&mut *conn)
+                .await?;
         let referrals = crate::referrals::referrals_of_case(&mut conn, id).await?;
         drop(conn);
         if referrals
@@ -813,8 +832,7 @@ impl Store {
         }
         let names: Vec<(String,)> = {
             let mut q = Sql::new("SELECT username FROM users WHERE id IN (");
-            q.bind_list(assigned.iter().map(|s| (*s).clone()))
-                .push(")");
+            q.bind_list(assigned.iter().map(|s| (*s).clone())).push(")");
             q.fetch_all(tx.conn()).await?
         };
         let note = names
@@ -876,12 +894,11 @@ impl Store {
             e.push("to_unit", "err-transfer-same-unit");
         }
         e.into_result()?;
-        let pending: Option<(i64,)> = Sql::new(
-            "SELECT 1 FROM case_transfers WHERE status = 'pending' AND case_id = ",
-        )
-        .bind(id.to_owned())
-        .fetch_optional(tx.conn())
-        .await?;
+        let pending: Option<(i64,)> =
+            Sql::new("SELECT 1 FROM case_transfers WHERE status = 'pending' AND case_id = ")
+                .bind(id.to_owned())
+                .fetch_optional(tx.conn())
+                .await?;
         if pending.is_some() {
             return Err(ValidationErrors::single("to_unit", "err-transfer-pending").into());
         }
@@ -1106,14 +1123,17 @@ impl Store {
         actor: &Actor,
         by: &Principal,
         case_id: &str,
-        goal_id: Option<&str>,
-        service: &str,
-        description: &str,
-        planned_on: &str,
+        p: &PlannedService<'_>,
     ) -> Result<PlannedServiceRow> {
         let mut tx = self.begin_write().await?;
         let c = case_for_edit(tx.conn(), by, case_id).await?;
         let mut e = ValidationErrors::new();
+        let PlannedService {
+            goal_id,
+            service,
+            description,
+            planned_on,
+        } = *p;
         let known = kopru_domain::case::DeliveredService::parse(service).is_ok()
             || kopru_domain::reference::ServiceKind::parse(service).is_ok();
         if !known {
@@ -1123,10 +1143,7 @@ impl Store {
             "description",
             kopru_domain::casework::long_text(description, 500),
         );
-        let planned_on = e.take(
-            "planned_on",
-            kopru_domain::codes::optional_date(planned_on),
-        );
+        let planned_on = e.take("planned_on", kopru_domain::codes::optional_date(planned_on));
         if let Some(g) = goal_id {
             if goal_in(tx.conn(), case_id, g).await.is_err() {
                 e.push("goal_id", "err-not-found");
@@ -1369,11 +1386,14 @@ impl Store {
         by: &Principal,
         id: &str,
         version: i64,
-        done: bool,
-        assignee: Option<&str>,
-        due_on: Option<&str>,
+        change: &FollowUpChange<'_>,
     ) -> Result<FollowUpRow> {
         let mut tx = self.begin_write().await?;
+        let FollowUpChange {
+            done,
+            assignee,
+            due_on,
+        } = *change;
         let f = follow_up_in(tx.conn(), id).await?;
         let c = case_for_edit(tx.conn(), by, &f.case_id).await?;
         let mut q = Sql::new("UPDATE follow_ups SET version = version + 1");
@@ -1509,6 +1529,25 @@ impl Store {
         Ok((row, form))
     }
 
+    /// The people who may be assigned a unit's cases and follow-ups, for
+    /// pickers; only for those who see the unit's cases.
+    pub async fn unit_workers(&self, by: &Principal, unit: &str) -> Result<Vec<WorkerRow>> {
+        let visible = by.grants(Action::ViewCases).iter().any(|g| match g {
+            Scope::Unit(c) => c.as_str() == unit,
+            _ => true,
+        });
+        if !visible {
+            return Ok(Vec::new());
+        }
+        Ok(Sql::new(
+            "SELECT DISTINCT u.id AS user_id, u.username, u.display_name, 0 AS lead FROM users u              JOIN role_assignments ra ON ra.user_id = u.id WHERE u.disabled_at IS NULL              AND ra.scope_kind = 'unit' AND ra.scope_code = ",
+        )
+        .bind(unit.to_owned())
+        .push(" AND ra.role IN ('unit_coordinator', 'social_mediator', 'health_mediator', 'pedagogical_assistant', 'volunteer') ORDER BY u.display_name")
+        .fetch_all(self.pool())
+        .await?)
+    }
+
     /// Counts of submitted answers: how many submissions of `form_id` chose
     /// each value of `field`, within `by`'s cases (for indicators).
     pub async fn answer_counts(
@@ -1544,19 +1583,21 @@ async fn insert_worker(
     lead: bool,
     by: &str,
 ) -> Result<()> {
-    Sql::new("INSERT INTO case_workers (case_id, user_id, lead, assigned_at, assigned_by) VALUES (")
-        .bind(case_id.to_owned())
-        .push(", ")
-        .bind(user_id.to_owned())
-        .push(", ")
-        .bind(i64::from(lead))
-        .push(", ")
-        .bind(clock::now())
-        .push(", ")
-        .bind(by.to_owned())
-        .push(")")
-        .execute(conn)
-        .await?;
+    Sql::new(
+        "INSERT INTO case_workers (case_id, user_id, lead, assigned_at, assigned_by) VALUES (",
+    )
+    .bind(case_id.to_owned())
+    .push(", ")
+    .bind(user_id.to_owned())
+    .push(", ")
+    .bind(i64::from(lead))
+    .push(", ")
+    .bind(clock::now())
+    .push(", ")
+    .bind(by.to_owned())
+    .push(")")
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

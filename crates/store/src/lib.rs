@@ -22,9 +22,9 @@ pub mod registry;
 pub mod scope;
 mod snapshot;
 pub mod sql;
-pub mod work;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod work;
 
 pub use error::{Result, StoreError};
 pub use sql::Sql;

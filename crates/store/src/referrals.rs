@@ -152,11 +152,7 @@ fn referral_grants(by: &Principal) -> Vec<Scope> {
     g
 }
 
-async fn referral_in(
-    conn: &mut AnyConnection,
-    grants: &[Scope],
-    id: &str,
-) -> Result<ReferralRow> {
+async fn referral_in(conn: &mut AnyConnection, grants: &[Scope], id: &str) -> Result<ReferralRow> {
     let mut q = Sql::new(&format!("{REFERRAL_SELECT} WHERE r.id = "));
     q.bind(id.to_owned()).push(" AND ");
     push_visible(&mut q, Entity::Referral, "r", grants);
@@ -206,7 +202,8 @@ impl Store {
         };
         let person = person_for(tx.conn(), by, Action::ViewPersons, &person_id).await?;
         let inst: Option<(String, String, String)> = {
-            let mut q = Sql::new("SELECT i.code, i.kind, i.services FROM institutions i WHERE i.code = ");
+            let mut q =
+                Sql::new("SELECT i.code, i.kind, i.services FROM institutions i WHERE i.code = ");
             q.bind(r.institution_code.as_str().to_owned()).push(" AND ");
             push_visible(
                 &mut q,
@@ -266,7 +263,9 @@ impl Store {
                                 "address": h.address, "settlement": h.settlement,
                                 "area": h.area_name, "area_code": h.area_code,
                             }),
-                            Err(_) => json!({ "area": person.area_name, "area_code": person.area_code }),
+                            Err(_) => {
+                                json!({ "area": person.area_name, "area_code": person.area_code })
+                            }
                         }
                     }
                     None => json!({ "area": person.area_name, "area_code": person.area_code }),
@@ -320,8 +319,17 @@ impl Store {
             .bind(by.user_id.clone()).push(")")
             .execute(tx.conn())
             .await?;
-        insert_event(tx.conn(), &id, actor, "unit", ReferralStatus::Sent, None, None, None)
-            .await?;
+        insert_event(
+            tx.conn(),
+            &id,
+            actor,
+            "unit",
+            ReferralStatus::Sent,
+            None,
+            None,
+            None,
+        )
+        .await?;
         append(
             tx.conn(),
             &actor
@@ -422,7 +430,8 @@ impl Store {
         let Some(side) = side_of(tx.conn(), by, &r).await? else {
             return Err(StoreError::Forbidden);
         };
-        let from = ReferralStatus::parse(&r.status).map_err(|_| StoreError::Other(r.status.clone()))?;
+        let from =
+            ReferralStatus::parse(&r.status).map_err(|_| StoreError::Other(r.status.clone()))?;
         if !from.may_become(m.status) {
             return Err(ValidationErrors::single("status", "err-transition").into());
         }
@@ -431,7 +440,10 @@ impl Store {
         q.bind(m.status.as_str().to_owned())
             .push(", version = version + 1, last_event_at = ")
             .bind(now.clone());
-        let answer = matches!(m.status, ReferralStatus::Accepted | ReferralStatus::Declined);
+        let answer = matches!(
+            m.status,
+            ReferralStatus::Accepted | ReferralStatus::Declined
+        );
         if answer && r.answered_on.is_none() {
             q.push(", answered_on = ").bind(today());
         }

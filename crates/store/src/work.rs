@@ -8,8 +8,8 @@ use crate::referrals::{ReferralRow, REFERRAL_SELECT};
 use crate::scope::{push_visible, Entity};
 use crate::sql::Sql;
 use crate::Store;
-use kopru_domain::case::{day_number, working_days_between, CaseStatus, Domain};
 use kopru_domain::case::date_of;
+use kopru_domain::case::{day_number, working_days_between, CaseStatus, Domain};
 use kopru_domain::{Action, Principal, Scope};
 use serde::Serialize;
 
@@ -88,13 +88,19 @@ fn days_from(today: &str, delta: i64) -> String {
 
 impl Store {
     /// A worker's day, or (coordinators) the same across their unit.
-    pub async fn my_work(&self, by: &Principal, scope: &WorkScope, quiet_days: i64) -> Result<MyWork> {
+    pub async fn my_work(
+        &self,
+        by: &Principal,
+        scope: &WorkScope,
+        quiet_days: i64,
+    ) -> Result<MyWork> {
         let today = today();
         let quiet_days = quiet_days.clamp(1, 365);
         if let WorkScope::Unit(u) = scope {
-            let manages = by.grants(Action::ManageCaseload).iter().any(|g| {
-                matches!(g, Scope::Installation) || g.code() == Some(u.as_str())
-            });
+            let manages = by
+                .grants(Action::ManageCaseload)
+                .iter()
+                .any(|g| matches!(g, Scope::Installation) || g.code() == Some(u.as_str()));
             if !manages {
                 return Err(StoreError::Forbidden);
             }
@@ -306,7 +312,10 @@ impl Store {
                     &mut by_institution[last]
                 }
             };
-            entry.by_status.push(Count { key: status, count: n });
+            entry.by_status.push(Count {
+                key: status,
+                count: n,
+            });
             entry.overdue += overdue;
         }
         for inst in &mut by_institution {

@@ -76,9 +76,21 @@ impl Ctx {
             "manage_programmes" => ManageProgrammes,
             "manage_users" => ManageUsers,
             "persons" => ViewPersons,
+            "cases" => ViewCases,
+            "edit_cases" => EditCases,
+            "caseload" => ManageCaseload,
+            "override_consent" => OverrideConsent,
+            "answer_referrals" => AnswerReferrals,
+            "statistics" => ViewCaseStatistics,
+            "manage_forms" => ManageForms,
             _ => ViewDirectory,
         };
         u.principal.may(a)
+    }
+    /// The name of a closed-list value in the user's language:
+    /// `l("case-status", "plan_agreed")` reads message `case-status-plan-agreed`.
+    pub fn l(&self, prefix: &str, value: &str) -> String {
+        self.t(&format!("{prefix}-{}", value.replace('_', "-")))
     }
     pub fn locales(&self) -> [Locale; 4] {
         Locale::ALL

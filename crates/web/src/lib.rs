@@ -4,6 +4,7 @@
 //! language, CSRF) → handler → policy (grants) → store → template or JSON.
 
 pub mod api;
+pub mod charts;
 pub mod context;
 pub mod error;
 pub mod extract;

@@ -18,8 +18,8 @@ use kopru_domain::casework::{
 };
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::cases::{
-    AttachmentRow, CaseFile, CaseFilter, CaseRow, ContactRow, FollowUpRow, GoalRow,
-    PlannedServiceRow, ServiceRow, SubmissionRow, TransferRow, WorkerRow,
+    AttachmentRow, CaseFile, CaseFilter, CaseRow, ContactRow, FollowUpChange, FollowUpRow, GoalRow,
+    PlannedService, PlannedServiceRow, ServiceRow, SubmissionRow, TransferRow, WorkerRow,
 };
 use kopru_store::referrals::{ReferralFilter, ReferralRow, ReferralView, ResponseTime};
 use kopru_store::work::{Dashboard, MyWork, WorkScope};
@@ -438,10 +438,12 @@ pub async fn add_planned_service(
             &ctx.actor(),
             &user.principal,
             &id,
-            input.goal_id.as_deref().filter(|g| !g.is_empty()),
-            &input.service,
-            input.description.as_deref().unwrap_or(""),
-            input.planned_on.as_deref().unwrap_or(""),
+            &PlannedService {
+                goal_id: input.goal_id.as_deref().filter(|g| !g.is_empty()),
+                service: &input.service,
+                description: input.description.as_deref().unwrap_or(""),
+                planned_on: input.planned_on.as_deref().unwrap_or(""),
+            },
         )
         .await?;
     Ok((StatusCode::CREATED, Json(row)).into_response())
@@ -545,7 +547,13 @@ pub fn attachment_response(row: &AttachmentRow, bytes: Vec<u8>) -> Response {
     let ascii: String = row
         .file_name
         .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     (
         [
@@ -650,9 +658,11 @@ pub async fn update_follow_up(
                 &user.principal,
                 &id,
                 input.version,
-                input.done,
-                input.assignee_id.as_deref(),
-                input.due_on.as_deref(),
+                &FollowUpChange {
+                    done: input.done,
+                    assignee: input.assignee_id.as_deref(),
+                    due_on: input.due_on.as_deref(),
+                },
             )
             .await?,
     ))
@@ -900,7 +910,12 @@ pub struct WorkParams {
 
 impl WorkParams {
     pub fn scope(&self) -> WorkScope {
-        match self.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        match self
+            .unit
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
             Some(u) => WorkScope::Unit(u.to_uppercase()),
             None => WorkScope::Mine,
         }

@@ -119,8 +119,9 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/contacts", post(cases::add_contact))
         .route(
             "/cases/{id}/attachments",
-            post(cases::add_attachment)
-                .layer(axum::extract::DefaultBodyLimit::max(cases::MAX_ATTACHMENT_BODY)),
+            post(cases::add_attachment).layer(axum::extract::DefaultBodyLimit::max(
+                cases::MAX_ATTACHMENT_BODY,
+            )),
         )
         .route("/cases/{id}/attachments/{aid}", get(cases::get_attachment))
         .route("/cases/{id}/services", post(cases::add_service))

@@ -31,7 +31,7 @@ impl FormsPage {
     }
 }
 
-fn title_in(ctx: &Ctx, title: &serde_json::Value) -> String {
+pub fn title_in(ctx: &Ctx, title: &serde_json::Value) -> String {
     title
         .get(ctx.locale().tag())
         .or_else(|| title.get("en"))

@@ -3,11 +3,13 @@
 
 pub mod account;
 pub mod audit;
+pub mod cases;
 pub mod directory;
 pub mod duplicates;
 pub mod forms;
 pub mod home;
 pub mod imports;
+pub mod referrals;
 pub mod registry;
 pub mod users;
 
@@ -68,6 +70,40 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit::audit_page))
         .route("/forms", get(forms::forms_page).post(forms::publish))
         .route("/forms/{id}", get(forms::form_page))
+        .route("/cases", get(cases::cases_page))
+        .route("/cases/new", get(cases::case_new).post(cases::case_create))
+        .route("/cases/{id}", get(cases::case_page))
+        .route("/cases/{id}/status", post(cases::case_status))
+        .route("/cases/{id}/close", post(cases::case_close))
+        .route("/cases/{id}/goals", post(cases::goal_add))
+        .route("/cases/{id}/goals/{gid}", post(cases::goal_update))
+        .route("/cases/{id}/planned-services", post(cases::planned_add))
+        .route("/cases/{id}/contacts", post(cases::contact_add))
+        .route(
+            "/cases/{id}/attachments",
+            post(cases::attachment_add).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::cases::MAX_ATTACHMENT_BODY,
+            )),
+        )
+        .route("/cases/{id}/attachments/{aid}", get(cases::attachment_get))
+        .route("/cases/{id}/services", post(cases::service_add))
+        .route("/cases/{id}/follow-ups", post(cases::follow_up_add))
+        .route("/cases/{id}/referrals", post(cases::referral_send))
+        .route("/cases/{id}/transfers", post(cases::transfer_request))
+        .route("/cases/{id}/workers", post(cases::workers_set))
+        .route(
+            "/cases/{id}/forms/{form_id}",
+            get(cases::form_fill).post(cases::form_submit),
+        )
+        .route("/cases/{id}/submissions/{sid}", get(cases::submission_page))
+        .route("/follow-ups/{id}", post(cases::follow_up_update))
+        .route("/transfers/{id}/answer", post(cases::transfer_answer))
+        .route("/referrals", get(referrals::referrals_page))
+        .route("/referrals/{id}", get(referrals::referral_page))
+        .route("/referrals/{id}/moves", post(referrals::referral_move))
+        .route("/referrals/{id}/letter", get(referrals::referral_letter))
+        .route("/my-work", get(referrals::my_work_page))
+        .route("/dashboard", get(referrals::dashboard_page))
         .route("/duplicates", get(duplicates::queue))
         .route("/duplicates/run", post(duplicates::run))
         .route("/duplicates/{id}", get(duplicates::pair))

@@ -475,10 +475,26 @@ pub struct PersonPage {
     pub has_services_consent: bool,
     pub purposes: Vec<(String, String)>,
     pub bases: Vec<(String, String)>,
+    /// Institution kinds a referral-sharing consent may be limited to.
+    pub institution_kinds: Vec<(String, String)>,
+    pub cases: Vec<kopru_store::cases::CaseRow>,
+    pub can_open_case: bool,
     pub errors: FormErrors,
 }
 
 impl PersonPage {
+    /// The kinds a consent covers, in words ("every kind" when unlimited).
+    pub fn covers(&self, c: &ConsentRow) -> String {
+        match &c.institution_kinds {
+            None => String::new(),
+            Some(json) => serde_json::from_str::<Vec<String>>(json)
+                .unwrap_or_default()
+                .iter()
+                .map(|k| self.ctx.l("institution-kind", k))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
     pub fn birth(&self) -> String {
         birth_display(&self.ctx, &self.p.birth_date, &self.p.birth_precision)
     }
@@ -568,7 +584,32 @@ async fn person_view(
     let merges = state.store.merges_of(&user.principal, id).await?;
     // A record merged into another is read-only until unmerged.
     let can_edit = user.principal.may(Action::EditPersons) && p.merged_into.is_none();
+    let cases = if user.principal.may(Action::ViewCases) {
+        state
+            .store
+            .cases(
+                &user.principal,
+                &kopru_store::cases::CaseFilter {
+                    person_id: Some(id.to_owned()),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await?
+    } else {
+        Vec::new()
+    };
+    let can_open_case = user.principal.may(Action::EditCases) && p.merged_into.is_none();
     Ok(PersonPage {
+        institution_kinds: opts(
+            &ctx,
+            "institution-kind",
+            kopru_domain::reference::InstitutionKind::ALL
+                .iter()
+                .map(|v| v.as_str()),
+        ),
+        cases,
+        can_open_case,
         purposes: opts(
             &ctx,
             "purpose",

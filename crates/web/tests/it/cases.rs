@@ -115,7 +115,10 @@ async fn a_case_moves_through_its_workflow_and_a_closed_case_is_read_only_until_
     // No plan before an assessment; no skipping to services.
     let r = status(&mut m, &id, "plan_agreed", 1).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert_eq!(field_codes(&r), vec![("status".into(), "err-transition".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("status".into(), "err-transition".into())]
+    );
     let r = status(&mut m, &id, "assessed", 1).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // A stale version is a conflict, not an overwrite.
@@ -148,7 +151,10 @@ async fn a_case_moves_through_its_workflow_and_a_closed_case_is_read_only_until_
     );
     // Closing is its own step, with a reason.
     let r = status(&mut m, &id, "closed", 3).await;
-    assert_eq!(field_codes(&r), vec![("status".into(), "err-case-close-with-reason".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("status".into(), "err-case-close-with-reason".into())]
+    );
     let r = m
         .json(
             Method::POST,
@@ -169,11 +175,17 @@ async fn a_case_moves_through_its_workflow_and_a_closed_case_is_read_only_until_
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert_eq!(field_codes(&r), vec![("status".into(), "err-case-closed".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("status".into(), "err-case-closed".into())]
+    );
 
     // Reopening says why, and goes back to open.
     let r = status(&mut m, &id, "open", 4).await;
-    assert_eq!(field_codes(&r), vec![("note".into(), "err-reason-required".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("note".into(), "err-reason-required".into())]
+    );
     let r = m
         .json(
             Method::POST,
@@ -293,7 +305,9 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
     let r = m
         .raw(
             Method::POST,
-            &format!("/api/v1/cases/{id}/attachments?file_name=dogum%20belgesi.pdf&contact_id={contact}"),
+            &format!(
+                "/api/v1/cases/{id}/attachments?file_name=dogum%20belgesi.pdf&contact_id={contact}"
+            ),
             "application/pdf",
             pdf.clone(),
         )
@@ -309,7 +323,10 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
             b"MZ\x90\x00\x03".to_vec(),
         )
         .await;
-    assert_eq!(field_codes(&r), vec![("file".into(), "err-attachment-type".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("file".into(), "err-attachment-type".into())]
+    );
     let mut big = b"%PDF-".to_vec();
     big.resize(kopru_domain::casework::ATTACHMENT_MAX_BYTES + 1, b'x');
     let r = m
@@ -320,13 +337,19 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
             big,
         )
         .await;
-    assert_eq!(field_codes(&r), vec![("file".into(), "err-attachment-too-large".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("file".into(), "err-attachment-too-large".into())]
+    );
     let r = m
         .get(&format!("/api/v1/cases/{id}/attachments/{att}"))
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.bytes, pdf);
-    assert!(r.header("content-disposition").unwrap().starts_with("attachment"));
+    assert!(r
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment"));
     let stored: Vec<(String,)> = sqlx::query_as("SELECT ciphertext FROM case_attachments")
         .fetch_all(app.store().pool())
         .await
@@ -358,7 +381,11 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let first = r.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(r.json()["form_version"], 1);
-    assert_eq!(r.json()["answers"].get("school_name"), None, "hidden answers are dropped");
+    assert_eq!(
+        r.json()["answers"].get("school_name"),
+        None,
+        "hidden answers are dropped"
+    );
 
     // Answers are counted from typed values.
     let counts = app
@@ -393,7 +420,10 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
             json!({"form_id": "needs_education", "answers": {"enrolled": true, "needs": ["none"]}}),
         )
         .await;
-    assert_eq!(field_codes(&r), vec![("mentor".into(), "err-required".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("mentor".into(), "err-required".into())]
+    );
     let r = m
         .json(
             Method::POST,
@@ -408,17 +438,29 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
         .await;
     assert_eq!(old.status, StatusCode::OK, "{}", old.body);
     assert_eq!(old.json()["form"]["version"], 1);
-    assert_eq!(old.json()["submission"]["answers"]["barriers"], json!(["documents", "cost"]));
+    assert_eq!(
+        old.json()["submission"]["answers"]["barriers"],
+        json!(["documents", "cost"])
+    );
     let page = app
         .signed_in("mediator")
         .await
         .get(&format!("/cases/{id}/submissions/{first}"))
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("Documents") || page.body.contains("documents"));
+    // Labels and options of version 1, in the reader's language (Turkish by default).
+    assert!(page.body.contains("Okula kayıtlı mı?"), "{}", page.body);
+    assert!(page.body.contains("Kimlik/belge eksik"), "{}", page.body);
+    assert!(
+        !page.body.contains("Mentor"),
+        "version 2's field is not on a version 1 submission"
+    );
 
     let file = m.get(&format!("/api/v1/cases/{id}")).await.json();
-    assert_eq!(file["case"]["last_contact_on"], days_from_today(-2).as_str());
+    assert_eq!(
+        file["case"]["last_contact_on"],
+        days_from_today(-2).as_str()
+    );
     assert_eq!(file["contacts"].as_array().unwrap().len(), 1);
     assert_eq!(file["services"][0]["quantity"], 2.0);
     assert_eq!(file["attachments"].as_array().unwrap().len(), 1);
@@ -450,8 +492,12 @@ async fn consent(c: &mut Client<'_>, person: &str, kinds: Value) {
 }
 
 async fn refer(c: &mut Client<'_>, case: &str, body: Value) -> TestResponse {
-    c.json(Method::POST, &format!("/api/v1/cases/{case}/referrals"), body)
-        .await
+    c.json(
+        Method::POST,
+        &format!("/api/v1/cases/{case}/referrals"),
+        body,
+    )
+    .await
 }
 
 #[tokio::test]
@@ -469,11 +515,17 @@ async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only
     // No consent to share: refused.
     let r = refer(&mut m, &case, to_school.clone()).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert_eq!(field_codes(&r), vec![("consent".into(), "err-referral-no-consent".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("consent".into(), "err-referral-no-consent".into())]
+    );
     // A consent for health centres only does not cover a school.
     consent(&mut m, &p, json!(["family_health_centre"])).await;
     let r = refer(&mut m, &case, to_school.clone()).await;
-    assert_eq!(field_codes(&r), vec![("consent".into(), "err-referral-no-consent".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("consent".into(), "err-referral-no-consent".into())]
+    );
     // A mediator cannot override; a coordinator can, with a reason, audited.
     let mut with_override = to_school.clone();
     with_override["override_reason"] = json!("Child protection: out of school for two years");
@@ -509,14 +561,22 @@ async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only
     assert_eq!(referral["status"], "sent");
     assert_eq!(
         referral["due_on"],
-        kopru_domain::case::add_working_days(&today(), 5).unwrap().as_str()
+        kopru_domain::case::add_working_days(&today(), 5)
+            .unwrap()
+            .as_str()
     );
-    assert_eq!(referral["shared_fields"], json!(["name", "birth_date", "assessment"]));
+    assert_eq!(
+        referral["shared_fields"],
+        json!(["name", "birth_date", "assessment"])
+    );
     // The institution must offer the service.
     let mut wrong = to_school.clone();
     wrong["service"] = json!("job_placement");
     let r = refer(&mut m, &case, wrong).await;
-    assert_eq!(field_codes(&r), vec![("service".into(), "err-service-not-offered".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("service".into(), "err-service-not-offered".into())]
+    );
 
     // A referral of another unit's case to another institution.
     let mut nis = app.api_as("healthmediator").await;
@@ -558,14 +618,20 @@ async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only
     assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
     let items = inbox.json()["items"].as_array().unwrap().clone();
     assert_eq!(items.len(), 2, "{items:?}");
-    assert!(items.iter().all(|i| i["institution_code"] == "SCH-ANK-ALTINDAG"));
+    assert!(items
+        .iter()
+        .all(|i| i["institution_code"] == "SCH-ANK-ALTINDAG"));
     let view = school.get(&format!("/api/v1/referrals/{rid}")).await;
     assert_eq!(view.status, StatusCode::OK, "{}", view.body);
     let shared = &view.json()["referral"]["shared_data"];
     assert_eq!(shared["name"], "Zehra Kaya");
     assert_eq!(shared["birth_date"], "2017-03-04");
     assert_eq!(shared.get("phone"), None, "the phone was not shared");
-    assert_eq!(shared["assessment"], Value::Null, "no assessment filled yet");
+    assert_eq!(
+        shared["assessment"],
+        Value::Null,
+        "no assessment filled yet"
+    );
     assert!(!view.body.contains("+90 532"), "{}", view.body);
     // The school cannot read the person or the case.
     assert_eq!(
@@ -578,7 +644,10 @@ async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only
     );
     assert_eq!(
         school
-            .get(&format!("/api/v1/referrals/{}", r.json()["id"].as_str().unwrap()))
+            .get(&format!(
+                "/api/v1/referrals/{}",
+                r.json()["id"].as_str().unwrap()
+            ))
             .await
             .status,
         StatusCode::NOT_FOUND
@@ -587,19 +656,41 @@ async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only
     // The school answers: declining needs a reason; delivering needs acceptance first.
     let mv = |status: &str, version: i64| json!({"status": status, "version": version});
     let r = school
-        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("declined", 1))
+        .json(
+            Method::POST,
+            &format!("/api/v1/referrals/{rid}/moves"),
+            mv("declined", 1),
+        )
         .await;
-    assert_eq!(field_codes(&r), vec![("reason".into(), "err-reason-required".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("reason".into(), "err-reason-required".into())]
+    );
     let r = school
-        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("delivered", 1))
+        .json(
+            Method::POST,
+            &format!("/api/v1/referrals/{rid}/moves"),
+            mv("delivered", 1),
+        )
         .await;
-    assert_eq!(field_codes(&r), vec![("status".into(), "err-transition".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("status".into(), "err-transition".into())]
+    );
     let r = school
-        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("received", 1))
+        .json(
+            Method::POST,
+            &format!("/api/v1/referrals/{rid}/moves"),
+            mv("received", 1),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = school
-        .json(Method::POST, &format!("/api/v1/referrals/{rid}/moves"), mv("accepted", 2))
+        .json(
+            Method::POST,
+            &format!("/api/v1/referrals/{rid}/moves"),
+            mv("accepted", 2),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["answered_on"], today().as_str());
@@ -654,7 +745,10 @@ async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let t = m.get(&format!("/api/v1/referrals/{overridden}")).await.json();
+    let t = m
+        .get(&format!("/api/v1/referrals/{overridden}"))
+        .await
+        .json();
     assert_eq!(t["events"][1]["side"], "unit");
     // And the printable letter shows only the shared information.
     let letter = app
@@ -670,7 +764,13 @@ async fn referrals_need_consent_or_an_audited_override_and_institutions_see_only
 #[tokio::test]
 async fn transfers_are_accepted_or_declined_by_the_receiver() {
     let app = spawn_app().await;
-    add_user(&app, "polatli", kopru_domain::Role::UnitCoordinator, "unit:SHKB-ANK-02").await;
+    add_user(
+        &app,
+        "polatli",
+        kopru_domain::Role::UnitCoordinator,
+        "unit:SHKB-ANK-02",
+    )
+    .await;
     let mut m = app.api_as("mediator").await;
     let p = child(&mut m, "Sibel").await;
     let case = open_case(&mut m, &p).await["id"]
@@ -684,7 +784,10 @@ async fn transfers_are_accepted_or_declined_by_the_receiver() {
             json!({"to_unit": "SHKB-ANK-01", "reason": "x"}),
         )
         .await;
-    assert_eq!(field_codes(&r), vec![("to_unit".into(), "err-transfer-same-unit".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("to_unit".into(), "err-transfer-same-unit".into())]
+    );
     let r = m
         .json(
             Method::POST,
@@ -697,9 +800,19 @@ async fn transfers_are_accepted_or_declined_by_the_receiver() {
 
     // Only the receiving unit's coordinator sees and answers it.
     let mut coord = app.api_as("coordinator").await;
-    assert!(coord.get("/api/v1/transfers").await.json().as_array().unwrap().is_empty());
+    assert!(coord
+        .get("/api/v1/transfers")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
     let r = coord
-        .json(Method::POST, &format!("/api/v1/transfers/{t1}/answer"), json!({"accept": true}))
+        .json(
+            Method::POST,
+            &format!("/api/v1/transfers/{t1}/answer"),
+            json!({"accept": true}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     let mut polatli = app.api_as("polatli").await;
@@ -707,9 +820,16 @@ async fn transfers_are_accepted_or_declined_by_the_receiver() {
     assert_eq!(pending[0]["subject_name"], "Sibel Kaya");
     // Declining says why; the case stays.
     let r = polatli
-        .json(Method::POST, &format!("/api/v1/transfers/{t1}/answer"), json!({"accept": false}))
+        .json(
+            Method::POST,
+            &format!("/api/v1/transfers/{t1}/answer"),
+            json!({"accept": false}),
+        )
         .await;
-    assert_eq!(field_codes(&r), vec![("note".into(), "err-reason-required".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("note".into(), "err-reason-required".into())]
+    );
     let r = polatli
         .json(
             Method::POST,
@@ -720,9 +840,16 @@ async fn transfers_are_accepted_or_declined_by_the_receiver() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["status"], "declined");
     let r = polatli
-        .json(Method::POST, &format!("/api/v1/transfers/{t1}/answer"), json!({"accept": true}))
+        .json(
+            Method::POST,
+            &format!("/api/v1/transfers/{t1}/answer"),
+            json!({"accept": true}),
+        )
         .await;
-    assert_eq!(field_codes(&r), vec![("status".into(), "err-transfer-answered".into())]);
+    assert_eq!(
+        field_codes(&r),
+        vec![("status".into(), "err-transfer-answered".into())]
+    );
     assert_eq!(
         polatli.get(&format!("/api/v1/cases/{case}")).await.status,
         StatusCode::NOT_FOUND
@@ -741,7 +868,11 @@ async fn transfers_are_accepted_or_declined_by_the_receiver() {
         .unwrap()
         .to_owned();
     let r = polatli
-        .json(Method::POST, &format!("/api/v1/transfers/{t2}/answer"), json!({"accept": true}))
+        .json(
+            Method::POST,
+            &format!("/api/v1/transfers/{t2}/answer"),
+            json!({"accept": true}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let file = polatli.get(&format!("/api/v1/cases/{case}")).await;
@@ -774,7 +905,13 @@ async fn transfers_are_accepted_or_declined_by_the_receiver() {
 #[tokio::test]
 async fn follow_ups_fall_due_on_my_work_and_the_coordinator_reassigns_them() {
     let app = spawn_app().await;
-    add_user(&app, "mediator2", kopru_domain::Role::SocialMediator, "unit:SHKB-ANK-01").await;
+    add_user(
+        &app,
+        "mediator2",
+        kopru_domain::Role::SocialMediator,
+        "unit:SHKB-ANK-01",
+    )
+    .await;
     let mut m = app.api_as("mediator").await;
     let mut m2 = app.api_as("mediator2").await;
     let m2_id = me(&mut m2).await;
@@ -791,17 +928,34 @@ async fn follow_ups_fall_due_on_my_work_and_the_coordinator_reassigns_them() {
         ("Check the health card", days_from_today(20)),
     ] {
         let r = m
-            .json(Method::POST, &format!("/api/v1/cases/{case}/follow-ups"), add(title, due))
+            .json(
+                Method::POST,
+                &format!("/api/v1/cases/{case}/follow-ups"),
+                add(title, due),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-        ids.push((r.json()["id"].as_str().unwrap().to_owned(), r.json()["version"].as_i64().unwrap()));
+        ids.push((
+            r.json()["id"].as_str().unwrap().to_owned(),
+            r.json()["version"].as_i64().unwrap(),
+        ));
     }
     let r = m
-        .json(Method::POST, &format!("/api/v1/cases/{case}/follow-ups"), json!({"title": "", "due_on": "2026-02-30"}))
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/follow-ups"),
+            json!({"title": "", "due_on": "2026-02-30"}),
+        )
         .await;
     let mut codes = field_codes(&r);
     codes.sort();
-    assert_eq!(codes, vec![("due_on".into(), "err-date".into()), ("title".into(), "err-required".into())]);
+    assert_eq!(
+        codes,
+        vec![
+            ("due_on".into(), "err-date".into()),
+            ("title".into(), "err-required".into())
+        ]
+    );
 
     let work = m.get("/api/v1/my-work").await.json();
     let titles = |k: &str| -> Vec<String> {
@@ -820,20 +974,35 @@ async fn follow_ups_fall_due_on_my_work_and_the_coordinator_reassigns_them() {
     // Mediators cannot reassign someone else's follow-up... but can pass on their own.
     let (overdue, v) = ids[0].clone();
     let r = m2
-        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v, "assignee_id": m2_id}))
+        .json(
+            Method::PUT,
+            &format!("/api/v1/follow-ups/{overdue}"),
+            json!({"version": v, "assignee_id": m2_id}),
+        )
         .await;
-    assert!(r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(
+        r.status == StatusCode::FORBIDDEN || r.status == StatusCode::NOT_FOUND,
+        "{}",
+        r.body
+    );
     // The coordinator sees the unit's work and reassigns.
     let mut coord = app.api_as("coordinator").await;
     let unit = coord.get("/api/v1/my-work?unit=SHKB-ANK-01").await;
     assert_eq!(unit.status, StatusCode::OK, "{}", unit.body);
-    assert_eq!(unit.json()["overdue_follow_ups"][0]["title"], "Call the school");
+    assert_eq!(
+        unit.json()["overdue_follow_ups"][0]["title"],
+        "Call the school"
+    );
     assert_eq!(
         m.get("/api/v1/my-work?unit=SHKB-ANK-01").await.status,
         StatusCode::FORBIDDEN
     );
     let r = coord
-        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v, "assignee_id": m2_id}))
+        .json(
+            Method::PUT,
+            &format!("/api/v1/follow-ups/{overdue}"),
+            json!({"version": v, "assignee_id": m2_id}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["assignee_name"], "mediator2");
@@ -843,11 +1012,19 @@ async fn follow_ups_fall_due_on_my_work_and_the_coordinator_reassigns_them() {
     assert!(work["overdue_follow_ups"].as_array().unwrap().is_empty());
     // Done: off the list. A stale version is a conflict.
     let r = m2
-        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v, "done": true}))
+        .json(
+            Method::PUT,
+            &format!("/api/v1/follow-ups/{overdue}"),
+            json!({"version": v, "done": true}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     let r = m2
-        .json(Method::PUT, &format!("/api/v1/follow-ups/{overdue}"), json!({"version": v + 1, "done": true}))
+        .json(
+            Method::PUT,
+            &format!("/api/v1/follow-ups/{overdue}"),
+            json!({"version": v + 1, "done": true}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["done_on"], today().as_str());
@@ -862,7 +1039,11 @@ async fn follow_ups_fall_due_on_my_work_and_the_coordinator_reassigns_them() {
     let work = m.get("/api/v1/my-work?quiet_days=30").await.json();
     assert_eq!(work["quiet_cases"][0]["id"], case.as_str());
     let r = m
-        .json(Method::POST, &format!("/api/v1/cases/{case}/contacts"), json!({"kind": "phone_call"}))
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/contacts"),
+            json!({"kind": "phone_call"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let work = m.get("/api/v1/my-work?quiet_days=30").await.json();
@@ -876,7 +1057,12 @@ async fn dashboards_count_within_the_viewers_scope() {
     let mut ids = Vec::new();
     for name in ["Ayla", "Burcu", "Cemile"] {
         let p = child(&mut m, name).await;
-        ids.push(open_case(&mut m, &p).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            open_case(&mut m, &p).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let r = status(&mut m, &ids[0], "assessed", 1).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -894,7 +1080,11 @@ async fn dashboards_count_within_the_viewers_scope() {
         .unwrap()
         .to_owned();
     let r = nis
-        .json(Method::POST, "/api/v1/cases", json!({"person_id": other, "unit_code": "MT-NIS", "domains": ["housing"]}))
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            json!({"person_id": other, "unit_code": "MT-NIS", "domains": ["housing"]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 
@@ -914,7 +1104,11 @@ async fn dashboards_count_within_the_viewers_scope() {
     assert_eq!(count(&d["cases_by_status"], "open"), 2);
     assert_eq!(count(&d["cases_by_status"], "assessed"), 1);
     assert_eq!(count(&d["cases_by_domain"], "education"), 3);
-    assert_eq!(count(&d["cases_by_domain"], "housing"), 0, "Niš is not in scope");
+    assert_eq!(
+        count(&d["cases_by_domain"], "housing"),
+        0,
+        "Niš is not in scope"
+    );
     assert_eq!(count(&d["cases_by_worker"], "Mehmet Demir"), 3);
     // The programme manager for Turkey sees the same counts; the Serbian team's cases only in Serbia.
     let mut manager = app.api_as("manager").await;
@@ -925,7 +1119,10 @@ async fn dashboards_count_within_the_viewers_scope() {
     assert_eq!(d["open_cases"], 4);
     assert_eq!(count(&d["cases_by_domain"], "housing"), 1);
     let mut school = app.api_as("school").await;
-    assert_eq!(school.get("/api/v1/dashboard").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        school.get("/api/v1/dashboard").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // The page draws the charts on the server.
     let page = app.signed_in("coordinator").await.get("/dashboard").await;
@@ -937,5 +1134,8 @@ async fn dashboards_count_within_the_viewers_scope() {
     assert_eq!(csv.status, StatusCode::OK, "{}", csv.body);
     assert_eq!(csv.body.lines().count(), 4, "{}", csv.body);
     assert!(csv.body.contains("Ayla Kaya") && !csv.body.contains("Петровић"));
-    assert_eq!(m.get("/api/v1/cases/export").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        m.get("/api/v1/cases/export").await.status,
+        StatusCode::FORBIDDEN
+    );
 }

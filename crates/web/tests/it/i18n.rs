@@ -171,6 +171,66 @@ fn every_message_used_exists_in_every_language() {
         ),
     ];
     lists.push(("script", vec!["latn", "cyrl", "zyyy", "zzzz"]));
+    // Case management's closed lists, shown through `ctx.l(prefix, value)`.
+    {
+        use kopru_domain::case::*;
+        use kopru_domain::casework::SharedField;
+        let names = |v: &[&'static str]| v.to_vec();
+        lists.push((
+            "case-status",
+            CaseStatus::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "referral-status",
+            ReferralStatus::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "case-domain",
+            Domain::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "case-priority",
+            Priority::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "contact-kind",
+            ContactKind::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "delivered-service",
+            DeliveredService::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "goal-status",
+            GoalStatus::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "closure-reason",
+            ClosureReason::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "shared-field",
+            SharedField::ALL.iter().map(|v| v.as_str()).collect(),
+        ));
+        lists.push((
+            "transfer-status",
+            names(&["pending", "accepted", "declined"]),
+        ));
+        lists.push(("referral-side", names(&["institution", "unit"])));
+        lists.push((
+            "case-event",
+            names(&[
+                "opened",
+                "status",
+                "assigned",
+                "transfer_requested",
+                "transfer_accepted",
+                "transfer_declined",
+                "closed",
+                "reopened",
+            ]),
+        ));
+    }
     // Fields named in person and household histories.
     lists.push((
         "field",

@@ -1,0 +1,392 @@
+//! Referral pages: the list (an institution's inbox, or a unit's sent
+//! referrals), a referral with its timeline and the answer form, the
+//! printable letter; "my work" and the caseload dashboard.
+
+use super::cases::{answers_for_reading, Answer};
+use super::{form_errors, render, FormErrors, Pager, PAGE_SIZE};
+use crate::charts;
+use crate::context::{Auth, Ctx};
+use crate::error::AppResult;
+use crate::extract::{FormBody, Param, QueryArgs};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kopru_domain::casework::ReferralMoveDraft;
+use kopru_domain::Action;
+use kopru_store::referrals::{ReferralFilter, ReferralRow, ReferralView};
+use kopru_store::work::{Dashboard, MyWork, WorkScope};
+use serde::Deserialize;
+use serde_json::Value;
+
+fn today() -> String {
+    crate::api::registry::today()
+}
+
+#[derive(Template)]
+#[template(path = "referrals.html")]
+pub struct ReferralsPage {
+    pub ctx: Ctx,
+    pub referrals: Vec<ReferralRow>,
+    pub inbox: bool,
+    pub q: ReferralQuery,
+    pub pager: Pager,
+    pub today: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ReferralQuery {
+    pub status: String,
+    /// `awaiting` or `overdue`.
+    pub show: String,
+    pub page: i64,
+}
+
+impl ReferralsPage {
+    pub fn statuses(&self) -> Vec<(&'static str, String)> {
+        kopru_domain::case::ReferralStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), self.ctx.l("referral-status", s.as_str())))
+            .collect()
+    }
+    pub fn overdue(&self, r: &ReferralRow) -> bool {
+        r.is_overdue(&self.today)
+    }
+}
+
+pub async fn referrals_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<ReferralQuery>,
+) -> AppResult<Response> {
+    let page = q.page.max(1);
+    let f = ReferralFilter {
+        status: Some(q.status.clone()),
+        awaiting: q.show == "awaiting",
+        overdue: q.show == "overdue",
+        limit: PAGE_SIZE,
+        offset: Pager::offset(page),
+        ..Default::default()
+    };
+    let mut referrals = state.store.referrals(&user.principal, &f).await?;
+    let more = referrals.len() as i64 > PAGE_SIZE;
+    referrals.truncate(PAGE_SIZE as usize);
+    let base = super::query_string(&[("status", &q.status), ("show", &q.show)]);
+    let total = Pager::offset(page) + referrals.len() as i64 + i64::from(more);
+    Ok(render(&ReferralsPage {
+        inbox: user.principal.may(Action::AnswerReferrals),
+        ctx,
+        referrals,
+        q,
+        pager: Pager::new(page, total, base),
+        today: today(),
+    })?
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "referral.html")]
+pub struct ReferralPage {
+    pub ctx: Ctx,
+    pub v: ReferralView,
+    pub shared: Vec<(String, String)>,
+    pub answers: Vec<Answer>,
+    pub assessment_title: String,
+    pub errors: FormErrors,
+    pub today: String,
+}
+
+impl ReferralPage {
+    pub fn overdue(&self) -> bool {
+        self.v.referral.is_overdue(&self.today)
+    }
+    pub fn needs_reason(&self, status: &str) -> bool {
+        kopru_domain::case::ReferralStatus::parse(status).is_ok_and(|s| s.needs_reason())
+    }
+}
+
+/// The shared information in words, in the reader's language.
+async fn shared_for_reading(
+    state: &AppState,
+    ctx: &Ctx,
+    r: &ReferralRow,
+) -> AppResult<(Vec<(String, String)>, Vec<Answer>, String)> {
+    let data = r.shared();
+    let mut rows = Vec::new();
+    let mut assessment = Vec::new();
+    let mut title = String::new();
+    for field in kopru_domain::casework::SharedField::ALL {
+        let Some(v) = data.get(field.as_str()) else {
+            continue;
+        };
+        let label = ctx.l("shared-field", field.as_str());
+        let text = match (field, v) {
+            (_, Value::Null) => ctx.t("referral-not-recorded"),
+            (kopru_domain::casework::SharedField::Sex, Value::String(s)) => ctx.l("sex", s),
+            (kopru_domain::casework::SharedField::Assessment, Value::Object(a)) => {
+                let form_id = a.get("form_id").and_then(|v| v.as_str()).unwrap_or("");
+                let version = a.get("version").and_then(|v| v.as_i64());
+                if let Ok(form) = state.store.form(form_id, version).await {
+                    title = form.title.get(ctx.locale()).to_owned();
+                    if let Some(Value::Object(answers)) = a.get("answers") {
+                        assessment = answers_for_reading(ctx, &form, answers);
+                    }
+                }
+                continue;
+            }
+            (_, Value::Object(o)) => o
+                .iter()
+                .filter(|(k, _)| *k != "area_code")
+                .filter_map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            (_, Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            (_, Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        };
+        rows.push((label, text));
+    }
+    Ok((rows, assessment, title))
+}
+
+async fn referral_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &crate::context::SignedIn,
+    id: &str,
+    errors: FormErrors,
+) -> AppResult<ReferralPage> {
+    let v = state
+        .store
+        .referral(&ctx.actor(), &user.principal, id)
+        .await?;
+    let (shared, answers, assessment_title) = shared_for_reading(state, &ctx, &v.referral).await?;
+    Ok(ReferralPage {
+        ctx,
+        v,
+        shared,
+        answers,
+        assessment_title,
+        errors,
+        today: today(),
+    })
+}
+
+pub async fn referral_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let page = referral_view(&state, ctx, &user, &id, FormErrors::default()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MoveForm {
+    pub status: String,
+    pub reason: String,
+    pub note: String,
+    pub service_on: String,
+    pub version: i64,
+}
+
+pub async fn referral_move(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<MoveForm>,
+) -> AppResult<Response> {
+    let draft = ReferralMoveDraft {
+        status: f.status,
+        reason: f.reason,
+        note: f.note,
+        service_on: f.service_on,
+    };
+    let result = match draft.validate(&today()) {
+        Ok(m) => state
+            .store
+            .move_referral(&ctx.actor(), &user.principal, &id, f.version, &m)
+            .await
+            .map(|_| ())
+            .map_err(Into::into),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = referral_view(&state, ctx, &user, &id, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "referral_letter.html")]
+pub struct LetterPage {
+    pub ctx: Ctx,
+    pub r: ReferralRow,
+    pub shared: Vec<(String, String)>,
+    pub answers: Vec<Answer>,
+    pub assessment_title: String,
+}
+
+/// A letter to print for an institution that does not use Köprü: the
+/// referral and only what was shared.
+pub async fn referral_letter(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let v = state
+        .store
+        .referral(&ctx.actor(), &user.principal, &id)
+        .await?;
+    let (shared, answers, assessment_title) = shared_for_reading(&state, &ctx, &v.referral).await?;
+    Ok(render(&LetterPage {
+        ctx,
+        r: v.referral,
+        shared,
+        answers,
+        assessment_title,
+    })?
+    .into_response())
+}
+
+// ---------------- my work ----------------
+
+#[derive(Template)]
+#[template(path = "my_work.html")]
+pub struct WorkPage {
+    pub ctx: Ctx,
+    pub w: MyWork,
+    /// The unit shown (a coordinator's view), or empty for the user's own.
+    pub unit: String,
+    /// Units whose work the user may see.
+    pub units: Vec<String>,
+    pub workers: Vec<kopru_store::cases::WorkerRow>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WorkQuery {
+    pub unit: String,
+    pub quiet_days: Option<i64>,
+}
+
+pub async fn my_work_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<WorkQuery>,
+) -> AppResult<Response> {
+    let unit = q.unit.trim().to_uppercase();
+    let scope = if unit.is_empty() {
+        WorkScope::Mine
+    } else {
+        WorkScope::Unit(unit.clone())
+    };
+    let w = state
+        .store
+        .my_work(&user.principal, &scope, q.quiet_days.unwrap_or(30))
+        .await?;
+    let units: Vec<String> = user
+        .principal
+        .grants(Action::ManageCaseload)
+        .iter()
+        .filter_map(|g| g.code().map(str::to_owned))
+        .collect();
+    let workers = if unit.is_empty() {
+        Vec::new()
+    } else {
+        state.store.unit_workers(&user.principal, &unit).await?
+    };
+    Ok(render(&WorkPage {
+        ctx,
+        w,
+        unit,
+        units,
+        workers,
+    })?
+    .into_response())
+}
+
+// ---------------- dashboard ----------------
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub ctx: Ctx,
+    pub d: Dashboard,
+    pub unit: String,
+}
+
+impl DashboardPage {
+    fn chart(&self, title: &str, prefix: &str, rows: &[kopru_store::work::Count]) -> String {
+        let rows: Vec<(String, i64)> = rows
+            .iter()
+            .map(|c| {
+                let label = if prefix.is_empty() {
+                    c.key.clone()
+                } else {
+                    self.ctx.l(prefix, &c.key)
+                };
+                (label, c.count)
+            })
+            .collect();
+        charts::bars(&self.ctx.t(title), &rows)
+    }
+    pub fn by_status(&self) -> String {
+        self.chart("dash-by-status", "case-status", &self.d.cases_by_status)
+    }
+    pub fn by_domain(&self) -> String {
+        self.chart("dash-by-domain", "case-domain", &self.d.cases_by_domain)
+    }
+    pub fn by_worker(&self) -> String {
+        self.chart("dash-by-worker", "", &self.d.cases_by_worker)
+    }
+    pub fn referrals(&self) -> String {
+        self.chart(
+            "dash-referrals-by-status",
+            "referral-status",
+            &self.d.referrals_by_status,
+        )
+    }
+    pub fn median(&self, v: &Option<f64>) -> String {
+        match v {
+            Some(x) => self.ctx.locale().format_decimal(*x, 1),
+            None => "—".into(),
+        }
+    }
+    pub fn count_of(&self, list: &[kopru_store::work::Count], key: &str) -> i64 {
+        list.iter().find(|c| c.key == key).map_or(0, |c| c.count)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DashboardQuery {
+    pub unit: String,
+}
+
+pub async fn dashboard_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<DashboardQuery>,
+) -> AppResult<Response> {
+    let unit = q.unit.trim().to_uppercase();
+    let d = state
+        .store
+        .dashboard(
+            &user.principal,
+            Some(unit.as_str()).filter(|u| !u.is_empty()),
+        )
+        .await?;
+    Ok(render(&DashboardPage { ctx, d, unit })?.into_response())
+}
