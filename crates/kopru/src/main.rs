@@ -290,6 +290,12 @@ async fn run(cli: Cli) -> Result<()> {
                 if n > 0 {
                     eprintln!("loaded {n} demo people");
                 }
+                let c = kopru_store::demo::load_casework(&store)
+                    .await
+                    .context("loading demo cases")?;
+                if c > 0 {
+                    eprintln!("loaded {c} demo cases");
+                }
             }
             let listen = listen.unwrap_or_else(|| settings.listen.clone());
             let listener = tokio::net::TcpListener::bind(&listen)

@@ -24,13 +24,18 @@ CREATE TABLE cases (
     closure_note    TEXT,
     -- The newest contact's date, kept here so "no contact for N days" is one range scan.
     last_contact_on TEXT,
+    -- The lead of case_workers, kept here so caseload counts read one index.
+    lead_worker_id  TEXT,
     version         BIGINT NOT NULL,
     created_by      TEXT NOT NULL,
     created_at      TEXT NOT NULL,
     updated_at      TEXT NOT NULL
 );
 CREATE INDEX cases_unit ON cases (unit_code, status, last_contact_on);
-CREATE INDEX cases_area ON cases (area_code, status);
+CREATE INDEX cases_quiet ON cases (unit_code, last_contact_on);
+-- Dashboards count from these alone (status, lead worker and domains in the index).
+CREATE INDEX cases_unit_stats ON cases (unit_code, status, lead_worker_id, domains);
+CREATE INDEX cases_area_stats ON cases (area_code, status, lead_worker_id, domains);
 CREATE INDEX cases_person ON cases (person_id);
 CREATE INDEX cases_household ON cases (household_id);
 
@@ -177,7 +182,9 @@ CREATE INDEX case_services_case ON case_services (case_id, service_on);
 CREATE TABLE follow_ups (
     id          TEXT PRIMARY KEY,
     case_id     TEXT NOT NULL REFERENCES cases (id),
+    -- The case's place, so follow-ups are scoped without a join.
     unit_code   TEXT NOT NULL,
+    area_code   TEXT NOT NULL,
     title       TEXT NOT NULL,
     due_on      TEXT NOT NULL,
     assignee_id TEXT NOT NULL REFERENCES users (id),
@@ -189,6 +196,7 @@ CREATE TABLE follow_ups (
 );
 CREATE INDEX follow_ups_assignee ON follow_ups (assignee_id, done_on, due_on);
 CREATE INDEX follow_ups_unit ON follow_ups (unit_code, done_on, due_on);
+CREATE INDEX follow_ups_area ON follow_ups (area_code, done_on, due_on);
 CREATE INDEX follow_ups_case ON follow_ups (case_id);
 
 CREATE TABLE referrals (
@@ -222,6 +230,9 @@ CREATE INDEX referrals_case ON referrals (case_id);
 CREATE INDEX referrals_institution ON referrals (institution_code, status, due_on);
 CREATE INDEX referrals_unit ON referrals (unit_code, status, due_on);
 CREATE INDEX referrals_sender ON referrals (sent_by_id, answer_seen_at);
+CREATE INDEX referrals_unit_answered ON referrals (unit_code, answered_on);
+CREATE INDEX referrals_unit_stats ON referrals (unit_code, institution_code, status, due_on, sent_on, answered_on);
+CREATE INDEX referrals_area_stats ON referrals (area_code, institution_code, status, due_on, sent_on, answered_on);
 CREATE INDEX referrals_person ON referrals (person_id);
 
 CREATE TABLE referral_events (

@@ -65,15 +65,34 @@ impl CaseRow {
     }
 }
 
-pub(crate) const CASE_SELECT: &str = "SELECT c.id, c.person_id, c.household_id, \
+macro_rules! case_columns {
+    () => {
+        "SELECT c.id, c.person_id, c.household_id, \
      COALESCE(p.given_names || ' ' || p.family_name, h.address, h.settlement, '') AS subject_name, \
      c.unit_code, c.area_code, c.programme_id, c.priority, c.domains, c.status, c.summary, \
      c.opened_on, c.closed_on, c.closure_reason, c.closure_note, c.last_contact_on, \
-     (SELECT u.display_name FROM case_workers w JOIN users u ON u.id = w.user_id \
-      WHERE w.case_id = c.id AND w.lead = 1 LIMIT 1) AS lead_worker, \
-     c.version, c.created_by, c.created_at, c.updated_at \
-     FROM cases c LEFT JOIN persons p ON p.id = c.person_id \
-     LEFT JOIN households h ON h.id = c.household_id";
+     lw.display_name AS lead_worker, \
+     c.version, c.created_by, c.created_at, c.updated_at "
+    };
+}
+macro_rules! case_joins {
+    () => {
+        " LEFT JOIN persons p ON p.id = c.person_id \
+     LEFT JOIN households h ON h.id = c.household_id LEFT JOIN users lw ON lw.id = c.lead_worker_id"
+    };
+}
+
+pub(crate) const CASE_SELECT: &str = concat!(case_columns!(), "FROM cases c", case_joins!());
+
+/// A worker's cases: read from `case_workers` first. (`CROSS JOIN` fixes
+/// the order in SQLite, which would otherwise walk the whole unit; PostgreSQL
+/// plans it as the inner join it is.)
+pub(crate) const WORKER_CASE_SELECT: &str = concat!(
+    case_columns!(),
+    "FROM case_workers cw CROSS JOIN cases c",
+    case_joins!(),
+    " WHERE c.id = cw.case_id AND cw.user_id = "
+);
 
 /// A case as `grants` may see it.
 pub(crate) async fn case_in(
@@ -488,7 +507,15 @@ impl Store {
 
     /// Cases within `by`'s grants, newest first.
     pub async fn cases(&self, by: &Principal, f: &CaseFilter) -> Result<Vec<CaseRow>> {
-        let mut q = Sql::new(&format!("{CASE_SELECT} WHERE "));
+        let worker = f.worker_id.as_deref().filter(|s| !s.is_empty());
+        let mut q = match worker {
+            Some(w) => {
+                let mut q = Sql::new(WORKER_CASE_SELECT);
+                q.bind(w.to_owned()).push(" AND ");
+                q
+            }
+            None => Sql::new(&format!("{CASE_SELECT} WHERE ")),
+        };
         push_visible(&mut q, Entity::Case, "c", &by.grants(Action::ViewCases));
         if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
             q.push(" AND c.status = ").bind(s.to_owned());
@@ -504,11 +531,6 @@ impl Store {
                 .bind(format!("%\"{}\"%", like_escape(d)))
                 .push(" ESCAPE '\\'");
         }
-        if let Some(w) = f.worker_id.as_deref().filter(|s| !s.is_empty()) {
-            q.push(" AND c.id IN (SELECT case_id FROM case_workers WHERE user_id = ")
-                .bind(w.to_owned())
-                .push(")");
-        }
         if let Some(p) = f.person_id.as_deref().filter(|s| !s.is_empty()) {
             q.push(" AND c.person_id = ").bind(p.to_owned());
         }
@@ -516,12 +538,16 @@ impl Store {
             q.push(" AND c.household_id = ").bind(h.to_owned());
         }
         if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            let pattern = format!("%{}%", like_escape(&text.to_lowercase()));
-            q.push(" AND (LOWER(p.given_names || ' ' || p.family_name) LIKE ")
-                .bind(pattern.clone())
-                .push(" ESCAPE '\\' OR LOWER(COALESCE(h.address, '')) LIKE ")
-                .bind(pattern)
-                .push(" ESCAPE '\\')");
+            // Folded keys, so case and script do not matter on either engine;
+            // every word must appear, in any order.
+            for word in kopru_domain::search::fold(text).split_whitespace().take(6) {
+                let pattern = format!("%{}%", like_escape(word));
+                q.push(" AND (p.sort_key LIKE ")
+                    .bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR h.search_key LIKE ")
+                    .bind(pattern)
+                    .push(" ESCAPE '\\')");
+            }
         }
         q.push(" ORDER BY c.opened_on DESC, c.id DESC")
             .page(f.limit, f.offset);
@@ -1007,9 +1033,17 @@ impl Store {
                 .bind(t.case_id.clone())
                 .execute(tx.conn())
                 .await?;
+            set_lead(tx.conn(), &t.case_id, None).await?;
             if let Some(u) = &t.to_user_id {
                 insert_worker(tx.conn(), &t.case_id, u, true, &actor.username).await?;
             }
+            // The case's referrals are the receiving unit's to follow now.
+            Sql::new("UPDATE referrals SET unit_code = ")
+                .bind(t.to_unit.clone())
+                .push(" WHERE case_id = ")
+                .bind(t.case_id.clone())
+                .execute(tx.conn())
+                .await?;
             // The sender's open follow-ups go with the case to whoever takes it.
             Sql::new("UPDATE follow_ups SET unit_code = ")
                 .bind(t.to_unit.clone())
@@ -1360,10 +1394,11 @@ impl Store {
             return Err(ValidationErrors::single("assignee_id", "err-worker-not-in-unit").into());
         }
         let id = new_id();
-        Sql::new("INSERT INTO follow_ups (id, case_id, unit_code, title, due_on, assignee_id, version, created_by, created_at) VALUES (")
+        Sql::new("INSERT INTO follow_ups (id, case_id, unit_code, area_code, title, due_on, assignee_id, version, created_by, created_at) VALUES (")
             .bind(id.clone()).push(", ")
             .bind(case_id.to_owned()).push(", ")
             .bind(c.unit_code.clone()).push(", ")
+            .bind(c.area_code.clone()).push(", ")
             .bind(f.title.clone()).push(", ")
             .bind(f.due_on.clone()).push(", ")
             .bind(assignee).push(", 1, ")
@@ -1596,8 +1631,22 @@ async fn insert_worker(
     .push(", ")
     .bind(by.to_owned())
     .push(")")
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if lead {
+        set_lead(conn, case_id, Some(user_id)).await?;
+    }
+    Ok(())
+}
+
+/// Keeps `cases.lead_worker_id` equal to the lead in `case_workers`.
+async fn set_lead(conn: &mut AnyConnection, case_id: &str, user_id: Option<&str>) -> Result<()> {
+    Sql::new("UPDATE cases SET lead_worker_id = ")
+        .bind(user_id.map(str::to_owned))
+        .push(" WHERE id = ")
+        .bind(case_id.to_owned())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

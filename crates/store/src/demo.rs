@@ -978,3 +978,157 @@ pub fn latin_to_cyrillic(s: &str) -> String {
     }
     out
 }
+
+// ---------------- demo casework ----------------
+
+/// Cases for some of the demo people of Ankara Altındağ and Niš, worked by
+/// `mediator` and `healthmediator`: assessments done or not, plans, contacts,
+/// follow-ups (some overdue), referrals to the school and the social centre
+/// (some answered), so that "my work" and the dashboard show something on
+/// first start. Skipped when any case exists.
+pub async fn load_casework(store: &Store) -> Result<usize> {
+    use kopru_domain::casework::{
+        CaseDraft, ContactDraft, FollowUpDraft, GoalDraft, ReferralDraft, ReferralMoveDraft,
+    };
+    let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM cases")
+        .fetch_one(store.pool())
+        .await?;
+    if existing.0 > 0 {
+        return Ok(0);
+    }
+    let actor = Actor::system("demo");
+    // The unit coordinator's rights everywhere, and the institutions' answers.
+    let by = Principal {
+        user_id: String::new(),
+        username: "demo".into(),
+        assignments: vec![
+            Assignment {
+                role: Role::UnitCoordinator,
+                scope: Scope::Installation,
+            },
+            Assignment {
+                role: Role::InstitutionFocalPoint,
+                scope: Scope::Installation,
+            },
+        ],
+    };
+    let bad = |e: kopru_domain::ValidationErrors| StoreError::Other(format!("demo case: {e:?}"));
+    let today = crate::cases::today();
+    let day = kopru_domain::case::day_number(&today).unwrap_or(0);
+    let date = |d: i64| kopru_domain::case::date_of(day + d);
+    let mut rng = Lcg(20_261_124);
+    let mut created = 0;
+    for (unit, worker, institution, service, domain) in [
+        (
+            "SHKB-ANK-01",
+            "mediator",
+            "SCH-ANK-ALTINDAG",
+            "school_enrolment",
+            "education",
+        ),
+        (
+            "MT-NIS",
+            "healthmediator",
+            "CSR-NIS",
+            "social_services",
+            "social_assistance",
+        ),
+    ] {
+        let Some(user) = store.user_by_username(worker).await? else {
+            continue;
+        };
+        let people: Vec<(String,)> =
+            Sql::new("SELECT id FROM persons WHERE merged_into IS NULL AND unit_code = ")
+                .bind(unit.to_owned())
+                .push(" ORDER BY sort_key, id LIMIT 40")
+                .fetch_all(store.pool())
+                .await?;
+        for (i, (person,)) in people.into_iter().enumerate() {
+            let new = CaseDraft {
+                person_id: person,
+                unit_code: unit.into(),
+                domains: vec![domain.into()],
+                priority: ["normal", "high", "low", "urgent"][i % 4].into(),
+                opened_on: date(-20 - rng.below(200) as i64),
+                ..Default::default()
+            }
+            .validate(&today)
+            .map_err(bad)?;
+            let case = store
+                .open_case(&actor, &by, &new, std::slice::from_ref(&user.id))
+                .await?;
+            created += 1;
+            let mut version = case.version;
+            let steps = [
+                kopru_domain::case::CaseStatus::Assessed,
+                kopru_domain::case::CaseStatus::PlanAgreed,
+                kopru_domain::case::CaseStatus::InService,
+            ];
+            for s in steps.iter().take(i % 4) {
+                version = store
+                    .change_case_status(&actor, &by, &case.id, version, *s, None)
+                    .await?
+                    .version;
+            }
+            if i % 4 >= 2 {
+                let g = GoalDraft {
+                    domain: domain.into(),
+                    description: if domain == "education" {
+                        "Enrolled and attending regularly".into()
+                    } else {
+                        "Receives the benefit it is entitled to".into()
+                    },
+                    target_date: date(30 + rng.below(90) as i64),
+                    status: "in_progress".into(),
+                }
+                .validate()
+                .map_err(bad)?;
+                store.add_goal(&actor, &by, &case.id, &g).await?;
+            }
+            if rng.chance(70) {
+                let c = ContactDraft {
+                    kind: ["home_visit", "office_visit", "phone_call"][i % 3].into(),
+                    date: date(-(rng.below(60) as i64)),
+                    duration_minutes: "30".into(),
+                    ..Default::default()
+                }
+                .validate(&today)
+                .map_err(bad)?;
+                store.add_contact(&actor, &by, &case.id, &c).await?;
+            }
+            let f = FollowUpDraft {
+                title: ["Call the family", "Visit the school", "Check the documents"][i % 3].into(),
+                due_on: date(rng.below(20) as i64 - 8),
+                assignee_id: user.id.clone(),
+            }
+            .validate()
+            .map_err(bad)?;
+            store.add_follow_up(&actor, &by, &case.id, &f).await?;
+            if i % 3 == 0 {
+                let r = ReferralDraft {
+                    institution_code: institution.into(),
+                    service: service.into(),
+                    reason: "Needs the service; assessed at a home visit".into(),
+                    shared: vec!["birth_date".into()],
+                    override_reason: "Demo: consent recorded on paper".into(),
+                    ..Default::default()
+                }
+                .validate()
+                .map_err(bad)?;
+                let referral = store.send_referral(&actor, &by, &case.id, &r).await?;
+                if i % 2 == 0 {
+                    let m = ReferralMoveDraft {
+                        status: "accepted".into(),
+                        ..Default::default()
+                    }
+                    .validate(&today)
+                    .map_err(bad)?;
+                    store
+                        .move_referral(&actor, &by, &referral.id, referral.version, &m)
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(created)
+}

@@ -2,16 +2,22 @@
 //! cases gone quiet, transfers waiting) and the caseload dashboard (counts
 //! within the viewer's scope, never names).
 
-use crate::cases::{today, CaseRow, FollowUpRow, TransferRow, CASE_SELECT, FOLLOW_UP_SELECT};
+use crate::cases::{
+    today, CaseRow, FollowUpRow, TransferRow, CASE_SELECT, FOLLOW_UP_SELECT, WORKER_CASE_SELECT,
+};
 use crate::error::{Result, StoreError};
 use crate::referrals::{ReferralRow, REFERRAL_SELECT};
 use crate::scope::{push_visible, Entity};
 use crate::sql::Sql;
 use crate::Store;
 use kopru_domain::case::date_of;
-use kopru_domain::case::{day_number, working_days_between, CaseStatus, Domain};
+use kopru_domain::case::{day_number, working_days_between, CaseStatus, Domain, ReferralStatus};
 use kopru_domain::{Action, Principal, Scope};
 use serde::Serialize;
+use std::collections::HashMap;
+
+/// The most rows a list on "my work" holds (its count is exact).
+const LIST_MAX: i64 = 200;
 
 /// Whose work: the caller's own, or a whole unit's (its coordinator).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +31,12 @@ pub struct MyWork {
     pub today: String,
     /// Cases with no contact for this many days are listed as quiet.
     pub quiet_days: i64,
+    /// The oldest first, at most 200.
     pub overdue_follow_ups: Vec<FollowUpRow>,
-    /// Due from today to seven days ahead.
+    pub overdue_follow_ups_count: i64,
+    /// Due from today to seven days ahead, at most 200.
     pub week_follow_ups: Vec<FollowUpRow>,
+    pub week_follow_ups_count: i64,
     /// Answered by the institution: not yet seen, or in the last 14 days.
     pub answered_referrals: Vec<ReferralRow>,
     /// Still waiting for the institution past the due date.
@@ -107,30 +116,54 @@ impl Store {
         }
         let week_end = days_from(&today, 7);
         let mut conn = self.acquire().await?;
-        // Follow-ups: open ones due up to a week ahead, overdue first.
-        let mut q = Sql::new(&format!("{FOLLOW_UP_SELECT} WHERE f.done_on IS NULL AND "));
-        match scope {
-            WorkScope::Mine => q.push("f.assignee_id = ").bind(by.user_id.clone()),
-            WorkScope::Unit(u) => q.push("f.unit_code = ").bind(u.clone()),
+        // Follow-ups: overdue, and due from today to a week ahead; each list
+        // capped, each count exact.
+        let follow_ups = |overdue: bool| {
+            let mut q = Sql::new(&format!("{FOLLOW_UP_SELECT} WHERE f.done_on IS NULL AND "));
+            let mut n = Sql::new("SELECT COUNT(*) FROM follow_ups f WHERE f.done_on IS NULL AND ");
+            for q in [&mut q, &mut n] {
+                match scope {
+                    WorkScope::Mine => q.push("f.assignee_id = ").bind(by.user_id.clone()),
+                    WorkScope::Unit(u) => q.push("f.unit_code = ").bind(u.clone()),
+                };
+                if overdue {
+                    q.push(" AND f.due_on < ").bind(today.clone());
+                } else {
+                    q.push(" AND f.due_on >= ")
+                        .bind(today.clone())
+                        .push(" AND f.due_on <= ")
+                        .bind(week_end.clone());
+                }
+            }
+            q.push(" ORDER BY f.due_on, f.id LIMIT ").bind(LIST_MAX);
+            (q, n)
         };
-        q.push(" AND f.due_on <= ")
-            .bind(week_end)
-            .push(" ORDER BY f.due_on, f.id LIMIT 500");
-        let follow_ups: Vec<FollowUpRow> = q.fetch_all(&mut *conn).await?;
-        let (overdue_follow_ups, week_follow_ups) = follow_ups
-            .into_iter()
-            .partition(|f| f.due_on.as_str() < today.as_str());
+        let (mut q, mut n) = follow_ups(true);
+        let overdue_follow_ups: Vec<FollowUpRow> = q.fetch_all(&mut *conn).await?;
+        let (overdue_follow_ups_count,): (i64,) = n.fetch_one(&mut *conn).await?;
+        let (mut q, mut n) = follow_ups(false);
+        let week_follow_ups: Vec<FollowUpRow> = q.fetch_all(&mut *conn).await?;
+        let (week_follow_ups_count,): (i64,) = n.fetch_one(&mut *conn).await?;
 
+        // Answers: a worker's own not yet seen or from the last two weeks; a
+        // unit's from the last two weeks.
         let since = days_from(&today, -14);
-        let mut q = Sql::new(&format!(
-            "{REFERRAL_SELECT} WHERE r.answered_on IS NOT NULL AND (r.answer_seen_at IS NULL OR r.answered_on >= "
-        ));
-        q.bind(since).push(") AND ");
+        let mut q = Sql::new(&format!("{REFERRAL_SELECT} WHERE "));
         match scope {
-            WorkScope::Mine => q.push("r.sent_by_id = ").bind(by.user_id.clone()),
-            WorkScope::Unit(u) => q.push("r.unit_code = ").bind(u.clone()),
+            WorkScope::Mine => q
+                .push("r.sent_by_id = ")
+                .bind(by.user_id.clone())
+                .push(" AND r.answered_on IS NOT NULL AND (r.answer_seen_at IS NULL OR r.answered_on >= ")
+                .bind(since)
+                .push(")"),
+            WorkScope::Unit(u) => q
+                .push("r.unit_code = ")
+                .bind(u.clone())
+                .push(" AND r.answered_on >= ")
+                .bind(since),
         };
-        q.push(" ORDER BY r.last_event_at DESC LIMIT 100");
+        q.push(" ORDER BY r.last_event_at DESC LIMIT ")
+            .bind(LIST_MAX);
         let answered_referrals: Vec<ReferralRow> = q.fetch_all(&mut *conn).await?;
 
         let mut q = Sql::new(&format!(
@@ -141,31 +174,51 @@ impl Store {
             WorkScope::Mine => q.push("r.sent_by_id = ").bind(by.user_id.clone()),
             WorkScope::Unit(u) => q.push("r.unit_code = ").bind(u.clone()),
         };
-        q.push(" ORDER BY r.due_on LIMIT 100");
+        q.push(" ORDER BY r.due_on LIMIT ").bind(LIST_MAX);
         let overdue_referrals: Vec<ReferralRow> = q.fetch_all(&mut *conn).await?;
 
+        // Quiet cases: never contacted and opened before the cutoff, then the
+        // longest without contact — each read in index order, so only the
+        // rows shown are looked up.
         let cutoff = days_from(&today, -quiet_days);
-        let mut q = Sql::new(&format!("{CASE_SELECT} WHERE c.status <> 'closed' AND "));
-        match scope {
-            WorkScope::Mine => q
-                .push("c.id IN (SELECT case_id FROM case_workers WHERE user_id = ")
-                .bind(by.user_id.clone())
-                .push(")"),
-            WorkScope::Unit(u) => q.push("c.unit_code = ").bind(u.clone()),
-        };
-        q.push(" AND (c.last_contact_on < ")
-            .bind(cutoff.clone())
-            .push(" OR (c.last_contact_on IS NULL AND c.opened_on < ")
-            .bind(cutoff)
-            .push(")) ORDER BY COALESCE(c.last_contact_on, c.opened_on), c.id LIMIT 100");
-        let quiet_cases: Vec<CaseRow> = q.fetch_all(&mut *conn).await?;
+        let mut quiet_cases: Vec<CaseRow> = Vec::new();
+        for never in [true, false] {
+            let mut q = match scope {
+                WorkScope::Mine => {
+                    let mut q = Sql::new(WORKER_CASE_SELECT);
+                    q.bind(by.user_id.clone());
+                    q
+                }
+                WorkScope::Unit(u) => {
+                    let mut q = Sql::new(&format!("{CASE_SELECT} WHERE c.unit_code = "));
+                    q.bind(u.clone());
+                    q
+                }
+            };
+            if never {
+                q.push(" AND c.last_contact_on IS NULL AND c.opened_on < ")
+                    .bind(cutoff.clone())
+                    .push(" AND c.status <> 'closed' ORDER BY c.opened_on");
+            } else {
+                q.push(" AND c.last_contact_on < ")
+                    .bind(cutoff.clone())
+                    .push(" AND c.status <> 'closed' ORDER BY c.last_contact_on");
+            }
+            q.push(" LIMIT ").bind(LIST_MAX - quiet_cases.len() as i64);
+            if quiet_cases.len() as i64 >= LIST_MAX {
+                break;
+            }
+            quiet_cases.extend(q.fetch_all::<CaseRow, _>(&mut *conn).await?);
+        }
         drop(conn);
         let transfers = self.pending_transfers(by).await?;
         Ok(MyWork {
             today,
             quiet_days,
             overdue_follow_ups,
+            overdue_follow_ups_count,
             week_follow_ups,
+            week_follow_ups_count,
             answered_referrals,
             overdue_referrals,
             quiet_cases,
@@ -173,7 +226,10 @@ impl Store {
         })
     }
 
-    /// Caseload and referral counts within `by`'s grants, optionally for one unit.
+    /// Caseload and referral counts within `by`'s grants, optionally for one
+    /// unit. Each count reads one covering index (`cases_*_stats`,
+    /// `referrals_*_stats`, `follow_ups_*`); names are looked up afterwards
+    /// for the few workers and institutions counted.
     pub async fn dashboard(&self, by: &Principal, unit: Option<&str>) -> Result<Dashboard> {
         let grants = by.grants(Action::ViewCaseStatistics);
         if grants.is_empty() {
@@ -181,26 +237,39 @@ impl Store {
         }
         let today = today();
         let unit = unit.map(str::trim).filter(|u| !u.is_empty());
-        let where_cases = |q: &mut Sql| {
-            push_visible(q, Entity::Case, "c", &grants);
+        // Cases and follow-ups carry the case's place; referrals the sender's.
+        let scoped = |q: &mut Sql, alias: &str, entity: Entity| {
+            push_visible(q, entity, alias, &grants);
             if let Some(u) = unit {
-                q.push(" AND c.unit_code = ").bind(u.to_owned());
+                q.push(&format!(" AND {alias}.unit_code = "))
+                    .bind(u.to_owned());
             }
         };
         let mut conn = self.acquire().await?;
 
-        let mut q = Sql::new("SELECT c.status, COUNT(*) FROM cases c WHERE ");
-        where_cases(&mut q);
-        q.push(" GROUP BY c.status");
-        let by_status: Vec<(String, i64)> = q.fetch_all(&mut *conn).await?;
+        let mut q =
+            Sql::new("SELECT c.status, c.lead_worker_id, c.domains, COUNT(*) FROM cases c WHERE ");
+        scoped(&mut q, "c", Entity::Case);
+        q.push(" GROUP BY c.status, c.lead_worker_id, c.domains");
+        let groups: Vec<(String, Option<String>, String, i64)> = q.fetch_all(&mut *conn).await?;
+        let mut by_status: HashMap<&str, i64> = HashMap::new();
+        let mut by_domain: HashMap<String, i64> = HashMap::new();
+        let mut by_worker: HashMap<Option<String>, i64> = HashMap::new();
+        for (status, worker, domains, n) in &groups {
+            *by_status.entry(status.as_str()).or_default() += n;
+            if status == "closed" {
+                continue;
+            }
+            for d in serde_json::from_str::<Vec<String>>(domains).unwrap_or_default() {
+                *by_domain.entry(d).or_default() += n;
+            }
+            *by_worker.entry(worker.clone()).or_default() += n;
+        }
         let cases_by_status: Vec<Count> = CaseStatus::ALL
             .iter()
             .map(|s| Count {
                 key: s.as_str().to_owned(),
-                count: by_status
-                    .iter()
-                    .find(|(k, _)| k == s.as_str())
-                    .map_or(0, |(_, n)| *n),
+                count: by_status.get(s.as_str()).copied().unwrap_or(0),
             })
             .collect();
         let open_cases = cases_by_status
@@ -208,61 +277,36 @@ impl Store {
             .filter(|c| c.key != "closed")
             .map(|c| c.count)
             .sum();
-
-        // One pass over the open cases, a sum per domain.
-        let mut q = Sql::new("SELECT ");
-        for (i, d) in Domain::ALL.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.push("COALESCE(SUM(CASE WHEN c.domains LIKE ")
-                .bind(format!("%\"{}\"%", d.as_str()))
-                .push(" THEN 1 ELSE 0 END), 0)");
-        }
-        q.push(" FROM cases c WHERE c.status <> 'closed' AND ");
-        where_cases(&mut q);
-        let rows = q.fetch_rows(&mut *conn).await?;
         let cases_by_domain = Domain::ALL
             .iter()
-            .enumerate()
-            .map(|(i, d)| Count {
+            .map(|d| Count {
                 key: d.as_str().to_owned(),
-                count: rows
-                    .first()
-                    .and_then(|r| sqlx::Row::try_get::<i64, _>(r, i).ok())
-                    .unwrap_or(0),
+                count: by_domain.get(d.as_str()).copied().unwrap_or(0),
             })
             .collect();
-
-        let mut q = Sql::new(
-            "SELECT COALESCE(u.display_name, '-'), COUNT(*) FROM cases c \
-             LEFT JOIN case_workers w ON w.case_id = c.id AND w.lead = 1 \
-             LEFT JOIN users u ON u.id = w.user_id WHERE c.status <> 'closed' AND ",
-        );
-        where_cases(&mut q);
-        q.push(" GROUP BY u.display_name ORDER BY COUNT(*) DESC LIMIT 50");
-        let cases_by_worker: Vec<Count> = q
-            .fetch_all::<(String, i64), _>(&mut *conn)
-            .await?
+        let ids: Vec<String> = by_worker.keys().flatten().cloned().collect();
+        let names = names_of(&mut conn, "users", "id", "display_name", &ids).await?;
+        let mut cases_by_worker: Vec<Count> = by_worker
             .into_iter()
-            .map(|(key, count)| Count { key, count })
+            .map(|(w, count)| Count {
+                key: w
+                    .and_then(|w| names.get(&w).cloned())
+                    .unwrap_or_else(|| "-".into()),
+                count,
+            })
             .collect();
+        cases_by_worker.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        cases_by_worker.truncate(50);
 
-        let where_referrals = |q: &mut Sql| {
-            push_visible(q, Entity::Referral, "r", &grants);
-            if let Some(u) = unit {
-                q.push(" AND r.unit_code = ").bind(u.to_owned());
-            }
-        };
         let mut q = Sql::new(
-            "SELECT r.institution_code, i.name, r.status, COUNT(*), \
-             SUM(CASE WHEN r.status IN ('sent', 'received') AND r.due_on < ",
+            "SELECT r.institution_code, r.status, COUNT(*), \
+             CAST(SUM(CASE WHEN r.due_on < ",
         );
         q.bind(today.clone())
-            .push(" THEN 1 ELSE 0 END) FROM referrals r JOIN institutions i ON i.code = r.institution_code WHERE ");
-        where_referrals(&mut q);
-        q.push(" GROUP BY r.institution_code, i.name, r.status ORDER BY i.name");
-        let grouped: Vec<(String, String, String, i64, i64)> = q.fetch_all(&mut *conn).await?;
+            .push(" THEN 1 ELSE 0 END) AS BIGINT) FROM referrals r WHERE ");
+        scoped(&mut q, "r", Entity::Referral);
+        q.push(" GROUP BY r.institution_code, r.status");
+        let grouped: Vec<(String, String, i64, i64)> = q.fetch_all(&mut *conn).await?;
 
         let year_ago = days_from(&today, -365);
         let mut q = Sql::new(
@@ -270,22 +314,30 @@ impl Store {
              WHERE r.answered_on IS NOT NULL AND r.sent_on >= ",
         );
         q.bind(year_ago).push(" AND ");
-        where_referrals(&mut q);
+        scoped(&mut q, "r", Entity::Referral);
         let answered: Vec<(String, String, String)> = q.fetch_all(&mut *conn).await?;
 
-        let mut q = Sql::new(
-            "SELECT COUNT(*) FROM follow_ups f JOIN cases c ON c.id = f.case_id \
-             WHERE f.done_on IS NULL AND f.due_on < ",
-        );
+        let mut q =
+            Sql::new("SELECT COUNT(*) FROM follow_ups f WHERE f.done_on IS NULL AND f.due_on < ");
         q.bind(today.clone()).push(" AND ");
-        where_cases(&mut q);
+        scoped(&mut q, "f", Entity::Case);
         let (overdue_follow_ups,): (i64,) = q.fetch_one(&mut *conn).await?;
+
+        let codes: Vec<String> = {
+            let mut c: Vec<String> = grouped.iter().map(|g| g.0.clone()).collect();
+            c.sort();
+            c.dedup();
+            c
+        };
+        let inst_names = names_of(&mut conn, "institutions", "code", "name", &codes).await?;
         drop(conn);
 
         let mut referrals_by_status: Vec<Count> = Vec::new();
         let mut by_institution: Vec<InstitutionReferrals> = Vec::new();
         let mut overdue_referrals = 0;
-        for (code, name, status, n, overdue) in grouped {
+        for (code, status, n, past_due) in grouped {
+            let awaiting = ReferralStatus::parse(&status).is_ok_and(|s| s.awaits_answer());
+            let overdue = if awaiting { past_due } else { 0 };
             overdue_referrals += overdue;
             match referrals_by_status.iter_mut().find(|c| c.key == status) {
                 Some(c) => c.count += n,
@@ -294,41 +346,45 @@ impl Store {
                     count: n,
                 }),
             }
-            let entry = match by_institution
+            let i = match by_institution
                 .iter()
                 .position(|i| i.institution_code == code)
             {
-                Some(i) => &mut by_institution[i],
+                Some(i) => i,
                 None => {
                     by_institution.push(InstitutionReferrals {
+                        institution_name: inst_names.get(&code).cloned().unwrap_or_default(),
                         institution_code: code.clone(),
-                        institution_name: name,
                         by_status: Vec::new(),
                         overdue: 0,
                         median_response_days: None,
                         answered: 0,
                     });
-                    let last = by_institution.len() - 1;
-                    &mut by_institution[last]
+                    by_institution.len() - 1
                 }
             };
-            entry.by_status.push(Count {
+            by_institution[i].by_status.push(Count {
                 key: status,
                 count: n,
             });
-            entry.overdue += overdue;
+            by_institution[i].overdue += overdue;
+        }
+        let mut days: HashMap<&str, Vec<i64>> = HashMap::new();
+        for (code, sent, answered) in &answered {
+            if let Some(d) = working_days_between(sent, answered) {
+                days.entry(code.as_str()).or_default().push(d);
+            }
         }
         for inst in &mut by_institution {
-            let days: Vec<i64> = answered
-                .iter()
-                .filter(|(c, _, _)| *c == inst.institution_code)
-                .filter_map(|(_, s, a)| working_days_between(s, a))
-                .collect();
-            inst.answered = days.len() as i64;
-            inst.median_response_days = median(days);
+            let d = days
+                .remove(inst.institution_code.as_str())
+                .unwrap_or_default();
+            inst.answered = d.len() as i64;
+            inst.median_response_days = median(d);
         }
+        by_institution.sort_by(|a, b| a.institution_name.cmp(&b.institution_name));
         let order = |k: &str| {
-            kopru_domain::case::ReferralStatus::ALL
+            ReferralStatus::ALL
                 .iter()
                 .position(|s| s.as_str() == k)
                 .unwrap_or(99)
@@ -346,6 +402,26 @@ impl Store {
             overdue_follow_ups,
         })
     }
+}
+
+/// `key → name` for a few keys of a table (workers, institutions), 500 at a time.
+async fn names_of(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    key: &str,
+    name: &str,
+    keys: &[String],
+) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let mut q = Sql::new(&format!(
+            "SELECT {key}, {name} FROM {table} WHERE {key} IN ("
+        ));
+        q.bind_list(chunk.iter().cloned()).push(")");
+        let rows: Vec<(String, String)> = q.fetch_all(&mut *conn).await?;
+        out.extend(rows);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

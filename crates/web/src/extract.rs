@@ -1,6 +1,7 @@
 //! Body extractors whose every rejection is a clear, localised 4xx.
 
 use crate::error::AppError;
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
@@ -18,6 +19,17 @@ where
 {
     type Rejection = AppError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), state).await
+        {
+            Ok(b) => b,
+            Err(r) if r.status().as_u16() == 413 => return Err(AppError::TooLarge),
+            Err(_) => return Err(AppError::BadRequest("err-body")),
+        };
+        if has_nul(&bytes) {
+            return Err(AppError::BadRequest("err-control-chars"));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(JsonBody(v)),
             Err(JsonRejection::JsonDataError(_)) => Err(AppError::Invalid(
@@ -60,6 +72,9 @@ where
         if std::str::from_utf8(&bytes).is_err() {
             return Err(AppError::BadRequest("err-utf8"));
         }
+        if has_nul(&bytes) {
+            return Err(AppError::BadRequest("err-control-chars"));
+        }
         serde_html_form::from_bytes(&bytes)
             .map(FormBody)
             .map_err(|_| AppError::BadRequest("err-form"))
@@ -80,6 +95,9 @@ where
         _: &S,
     ) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
+        if has_nul(q.as_bytes()) {
+            return Err(AppError::BadRequest("err-control-chars"));
+        }
         serde_html_form::from_str(q)
             .map(QueryArgs)
             .map_err(|_| AppError::BadRequest("err-query"))
@@ -99,9 +117,21 @@ where
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
+        // A NUL names nothing (and PostgreSQL refuses it in text).
+        if has_nul(parts.uri.path().as_bytes()) {
+            return Err(AppError::NotFound);
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Param(v))
             .map_err(|_| AppError::NotFound)
     }
+}
+
+/// A NUL character, raw or escaped (`%00` in a URL or a form, `\u0000` in
+/// JSON): never meant by anyone, and PostgreSQL cannot store it in text.
+fn has_nul(bytes: &[u8]) -> bool {
+    bytes.contains(&0)
+        || bytes.windows(3).any(|w| w == b"%00")
+        || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
 }

@@ -722,7 +722,11 @@ pub async fn attachment_add(
     {
         match field.name().unwrap_or("") {
             "contact_id" => {
-                contact = field.text().await.ok().filter(|t| !t.is_empty());
+                contact = field
+                    .text()
+                    .await
+                    .ok()
+                    .filter(|t| !t.is_empty() && !t.chars().any(char::is_control));
             }
             "file" => {
                 let name = field.file_name().unwrap_or("").to_owned();

@@ -169,6 +169,53 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
         .unwrap();
     let initial = World::load(&app).await;
     assert!(initial.persons.len() > 40);
+    // Cases for every third person, each with a referral to an institution of
+    // its country (sent by an installation-wide coordinator, consent overridden).
+    let hub = kopru_domain::Principal {
+        user_id: String::new(),
+        username: "hub".into(),
+        assignments: vec![Assignment {
+            role: Role::UnitCoordinator,
+            scope: Scope::Installation,
+        }],
+    };
+    let actor = kopru_store::audit::Actor::system("t");
+    // (case id, unit, area, institution)
+    let mut cases: Vec<(String, String, String, String)> = Vec::new();
+    for (id, unit, area) in initial.persons.iter().step_by(3) {
+        let new = kopru_domain::casework::CaseDraft {
+            person_id: id.clone(),
+            unit_code: unit.clone(),
+            domains: vec!["education".into()],
+            ..Default::default()
+        }
+        .validate("2026-01-01")
+        .unwrap();
+        let c = app
+            .store()
+            .open_case(&actor, &hub, &new, &[])
+            .await
+            .unwrap();
+        let (institution, service) = if area.starts_with("RS") {
+            ("CSR-NIS", "social_services")
+        } else {
+            ("SCH-ANK-ALTINDAG", "school_enrolment")
+        };
+        let r = kopru_domain::casework::ReferralDraft {
+            institution_code: institution.into(),
+            service: service.into(),
+            reason: "r".into(),
+            override_reason: "matrix".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        app.store()
+            .send_referral(&actor, &hub, &c.id, &r)
+            .await
+            .unwrap();
+        cases.push((c.id, unit.clone(), area.clone(), institution.to_owned()));
+    }
     assert!(initial.units.len() >= 20 && initial.institutions.len() >= 10);
 
     let mut admin = app.api_as("admin").await;
@@ -399,6 +446,82 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                 StatusCode::NOT_FOUND
             );
         }
+
+        // ---- cases and referrals ----
+        let r = api.get("/api/v1/cases?limit=500").await;
+        let case_visible = |unit: &str, area: &str| {
+            expected(&asg, Action::ViewCases, |s| {
+                world.person_visible(s, unit, area)
+            })
+        };
+        if principal.may(Action::ViewCases) {
+            let want: BTreeSet<&str> = cases
+                .iter()
+                .filter(|(_, unit, area, _)| case_visible(unit, area))
+                .map(|c| c.0.as_str())
+                .collect();
+            let got: BTreeSet<String> = r.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(
+                got,
+                want.iter().map(|s| s.to_string()).collect(),
+                "{username}: cases"
+            );
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: cases");
+        }
+        for (id, unit, area, _) in cases.iter().take(8) {
+            let rec = api.get(&format!("/api/v1/cases/{id}")).await;
+            assert_eq!(
+                rec.status == StatusCode::OK,
+                case_visible(unit, area),
+                "{username}: case {id}"
+            );
+            let contact = api
+                .json(
+                    Method::POST,
+                    &format!("/api/v1/cases/{id}/contacts"),
+                    serde_json::json!({"kind": "phone_call"}),
+                )
+                .await;
+            let may = expected(&asg, Action::EditCases, |s| {
+                world.person_visible(s, unit, area)
+            });
+            assert_eq!(
+                contact.status == StatusCode::CREATED,
+                may,
+                "{username}: contact on case {id}: {}",
+                contact.body
+            );
+        }
+        let r = api.get("/api/v1/referrals?limit=500").await;
+        let want: BTreeSet<&str> = cases
+            .iter()
+            .filter(|(_, unit, area, inst)| {
+                case_visible(unit, area)
+                    || expected(
+                        &asg,
+                        Action::AnswerReferrals,
+                        |s| matches!(s, Scope::Institution(c) if c.as_str() == inst),
+                    )
+            })
+            .map(|c| c.0.as_str())
+            .collect();
+        let got: BTreeSet<String> = r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["case_id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            got,
+            want.iter().map(|s| s.to_string()).collect(),
+            "{username}: referrals"
+        );
 
         // ---- users ----
         let r = api.get("/api/v1/users?limit=500").await;

@@ -1139,3 +1139,395 @@ async fn dashboards_count_within_the_viewers_scope() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_whole_loop_through_the_pages() {
+    let app = spawn_app().await;
+    let mut api = app.api_as("mediator").await;
+    let p = child(&mut api, "Gülşen").await;
+    let mut m = app.signed_in("mediator").await;
+
+    // The person's page offers a case; opening needs a domain.
+    let person = m.get(&format!("/persons/{p}")).await;
+    assert!(person.body.contains(&format!("/cases/new?person={p}")));
+    let r = m
+        .post_form(
+            "/cases/new",
+            &[("person", &p), ("unit_code", "SHKB-ANK-01")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("Gülşen Kaya"),
+        "the form keeps who it is for"
+    );
+    let r = m
+        .post_form(
+            "/cases/new",
+            &[
+                ("person", &p),
+                ("unit_code", "SHKB-ANK-01"),
+                ("domains", "education"),
+                ("priority", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let case_url = r.location();
+    let id = case_url.trim_start_matches("/cases/").to_owned();
+
+    // The education assessment on the page: a refused answer keeps what was typed.
+    let form_url = format!("/cases/{id}/forms/needs_education");
+    let r = m.get(&form_url).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("name=\"barriers\"") && r.body.contains("name=\"enrolled\""));
+    let r = m
+        .post_form(
+            &form_url,
+            &[
+                ("enrolled", "no"),
+                ("barriers", "documents"),
+                ("barriers", "cost"),
+                ("notes", "Needs a birth certificate"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Needs a birth certificate"));
+    assert!(
+        r.body
+            .contains("value=\"cost\" style=\"width:auto\" checked"),
+        "{}",
+        r.body
+    );
+    let r = m
+        .post_form(
+            &form_url,
+            &[
+                ("enrolled", "no"),
+                ("barriers", "documents"),
+                ("barriers", "cost"),
+                ("needs", "enrolment"),
+                ("notes", "Needs a birth certificate"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Assessed, then a consent for schools, then the referral with the assessment shared.
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/status"),
+            &[("status", "assessed"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/referrals"),
+            &[
+                ("target", "SCH-ANK-ALTINDAG|school_enrolment"),
+                ("reason", "Out of school"),
+                ("shared", "assessment"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("rıza vermedi"),
+        "the refusal is explained: {}",
+        r.body
+    );
+    let r = m
+        .post_form(
+            &format!("/persons/{p}/consents"),
+            &[
+                ("purpose", "referral_sharing"),
+                ("legal_basis", "explicit_consent"),
+                ("text_version", "2026-01"),
+                ("language", "tr"),
+                ("institution_kinds", "school"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/referrals"),
+            &[
+                ("target", "SCH-ANK-ALTINDAG|school_enrolment"),
+                ("reason", "Out of school"),
+                ("shared", "assessment"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let referral_url = r.location();
+
+    // The school: its inbox, the shared assessment in words, an answer with a service date.
+    let mut school = app.signed_in("school").await;
+    let inbox = school.get("/referrals").await;
+    assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
+    assert!(inbox.body.contains(&referral_url) && inbox.body.contains("Gülşen Kaya"));
+    let page = school.get(&referral_url).await;
+    assert!(page.body.contains("Kimlik/belge eksik"), "{}", page.body);
+    assert!(!page.body.contains("+90 532"), "the phone was not shared");
+    assert!(
+        !page.body.contains(&format!("/cases/{id}")),
+        "no way into the case"
+    );
+    let r = school
+        .post_form(
+            &format!("{referral_url}/moves"),
+            &[("status", "declined"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = school
+        .post_form(
+            &format!("{referral_url}/moves"),
+            &[("status", "accepted"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = school
+        .post_form(
+            &format!("{referral_url}/moves"),
+            &[
+                ("status", "delivered"),
+                ("version", "2"),
+                ("note", "2-B sınıfına kaydedildi"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // The mediator sees the answer on "my work" and on the case.
+    let work = m.get("/my-work").await;
+    assert_eq!(work.status, StatusCode::OK, "{}", work.body);
+    assert!(
+        work.body.contains("yeni yanıt") && work.body.contains("Hizmet verildi"),
+        "{}",
+        work.body
+    );
+    let case = m.get(&case_url).await;
+    assert_eq!(case.status, StatusCode::OK, "{}", case.body);
+    assert!(case.body.contains("Hizmet verildi"));
+    let work = m.get("/my-work").await;
+    assert!(
+        !work.body.contains("yeni yanıt"),
+        "seen once the case was opened"
+    );
+    let timeline = m.get(&referral_url).await;
+    assert!(timeline.body.contains("2-B sınıfına kaydedildi"));
+
+    // A contact with a photo through the page's multipart form.
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/contacts"),
+            &[("kind", "home_visit"), ("narrative", "Visited")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    m.ensure_csrf().await;
+    let boundary = "XyZ";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kimlik.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
+    body.extend_from_slice(b"\x89PNG\r\n\x1a\n0000");
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let csrf = m.csrf();
+    let r = m
+        .raw(
+            Method::POST,
+            &format!("/cases/{id}/attachments?_csrf={csrf}"),
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let case = m.get(&case_url).await;
+    assert!(case.body.contains("kimlik.png"));
+    // The letter prints the referral.
+    let letter = m.get(&format!("{referral_url}/letter")).await;
+    assert!(
+        letter.body.contains("Altındağ Atatürk İlkokulu") && letter.body.contains("Out of school")
+    );
+    // The dashboard and the list.
+    let list = m.get("/cases?mine=1").await;
+    assert!(list.body.contains(&case_url));
+    // A goal, then closing on the page with its outcome.
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/goals"),
+            &[("domain", "education"), ("description", "Enrolled")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let file = api.get(&format!("/api/v1/cases/{id}")).await.json();
+    let goal = file["goals"][0]["id"].as_str().unwrap().to_owned();
+    let version = file["case"]["version"].to_string();
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/close"),
+            &[("reason", "goals_met"), ("version", &version)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let outcome = format!("outcome.{goal}");
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/close"),
+            &[
+                ("reason", "goals_met"),
+                ("version", &version),
+                (&outcome, "achieved"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let case = m.get(&case_url).await;
+    assert!(
+        case.body.contains("yalnızca okunabilir"),
+        "closed and read-only"
+    );
+    assert!(!case
+        .body
+        .contains(&format!("action=\"/cases/{id}/contacts\"")));
+}
+
+#[tokio::test]
+async fn case_pages_refuse_bad_input_without_a_server_error_and_stay_light() {
+    let app = spawn_app().await;
+    let mut api = app.api_as("mediator").await;
+    let p = child(&mut api, "Hatice").await;
+    let id = open_case(&mut api, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut m = app.signed_in("mediator").await;
+    let csrf = m.csrf();
+    for (path, body) in [
+        (
+            format!("/cases/{id}/forms/needs_education"),
+            format!("_csrf={csrf}&children[99999999999].age=3&%FF=1&enrolled=yes"),
+        ),
+        (
+            format!("/cases/{id}/forms/needs_education"),
+            format!("_csrf={csrf}&enrolled=yes&needs[0]=x&needs=y"),
+        ),
+        (
+            format!("/cases/{id}/forms/no_such_form"),
+            format!("_csrf={csrf}&a=b"),
+        ),
+        (
+            format!("/cases/{id}/status"),
+            format!("_csrf={csrf}&status=flying&version=1"),
+        ),
+        (
+            format!("/cases/{id}/status"),
+            format!("_csrf={csrf}&status=assessed&version=abc"),
+        ),
+        (
+            format!("/cases/{id}/close"),
+            format!("_csrf={csrf}&reason=bogus&version=1&outcome.nope=achieved"),
+        ),
+        (
+            format!("/cases/{id}/goals"),
+            format!("_csrf={csrf}&domain=x&description=&target_date=2026-13-40"),
+        ),
+        (
+            format!("/cases/{id}/referrals"),
+            format!("_csrf={csrf}&target=nonsense&reason=x"),
+        ),
+        (
+            format!("/cases/{id}/services"),
+            format!("_csrf={csrf}&kind=in_kind_aid&quantity=-1"),
+        ),
+        (
+            format!("/cases/{id}/transfers"),
+            format!("_csrf={csrf}&to_unit=%00&reason="),
+        ),
+        (
+            "/follow-ups/nope".to_owned(),
+            format!("_csrf={csrf}&version=1&done=1"),
+        ),
+        (
+            "/transfers/nope/answer".to_owned(),
+            format!("_csrf={csrf}&accept=1"),
+        ),
+        (
+            "/referrals/nope/moves".to_owned(),
+            format!("_csrf={csrf}&status=accepted&version=1"),
+        ),
+        (
+            "/cases/new".to_owned(),
+            format!("_csrf={csrf}&person=nope&unit_code=SHKB-ANK-01&domains=education"),
+        ),
+    ] {
+        let r = m.post_raw_form(&path, &body).await;
+        assert!(
+            r.status.is_client_error(),
+            "{path} {body}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    let r = m
+        .raw(
+            Method::POST,
+            &format!("/cases/{id}/attachments?_csrf={csrf}"),
+            "multipart/form-data; boundary=x",
+            b"garbage".to_vec(),
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    for path in [
+        "/cases/nope",
+        "/cases/nope/submissions/nope",
+        "/referrals/nope",
+        "/referrals/nope/letter",
+        "/cases/nope/attachments/nope",
+    ] {
+        assert_eq!(m.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Case pages stay light on a slow network.
+    let css = m.get("/static/app.css").await.bytes.len();
+    let js = m.get("/static/htmx.min.js").await.bytes.len();
+    for page in [
+        format!("/cases/{id}"),
+        "/cases".into(),
+        "/my-work".into(),
+        format!("/cases/{id}/forms/needs_health"),
+        "/referrals".into(),
+    ] {
+        let r = m.get(&page).await;
+        assert_eq!(r.status, StatusCode::OK, "{page}");
+        let total = r.bytes.len() + css + js;
+        assert!(total <= 100 * 1024, "{page}: {total} bytes");
+    }
+}
+
+#[tokio::test]
+async fn the_case_list_finds_names_in_any_case_order_and_script() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Şükriye").await;
+    open_case(&mut m, &p).await;
+    let other = child(&mut m, "Aynur").await;
+    open_case(&mut m, &other).await;
+    for q in ["şükriye", "KAYA ŞÜKRİYE", "sukriye kaya"] {
+        let r = m
+            .get(&format!("/api/v1/cases?q={}", urlencode(q)))
+            .await
+            .json();
+        let names: Vec<&str> = r["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["subject_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, vec!["Şükriye Kaya"], "{q}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_html_form::to_string([("q", s)]).unwrap()[2..].to_owned()
+}

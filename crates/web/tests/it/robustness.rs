@@ -21,6 +21,10 @@ async fn malformed_requests_get_clear_problem_details() {
         (Method::GET, "/api/v1/units/00000000-0000-0000-0000-000000000000", "application/json", vec![], StatusCode::NOT_FOUND),
         (Method::GET, "/api/v1/units?limit=lots", "application/json", vec![], StatusCode::BAD_REQUEST),
         (Method::GET, "/api/v1/nothing-here", "application/json", vec![], StatusCode::NOT_FOUND),
+        // NUL characters (PostgreSQL refuses them in text) are refused before any query.
+        (Method::POST, "/api/v1/cases", "application/json", b"{\"person_id\": \"a\\u0000b\", \"unit_code\": \"X\"}".to_vec(), StatusCode::BAD_REQUEST),
+        (Method::GET, "/api/v1/cases/a%00b", "application/json", vec![], StatusCode::NOT_FOUND),
+        (Method::GET, "/api/v1/cases?q=a%00b", "application/json", vec![], StatusCode::BAD_REQUEST),
         (Method::DELETE, "/api/v1/units", "application/json", vec![], StatusCode::METHOD_NOT_ALLOWED),
         (Method::GET, "/api/v1/audit?before=%ZZ", "application/json", vec![], StatusCode::BAD_REQUEST),
     ];
@@ -131,6 +135,22 @@ async fn health_metrics_and_openapi() {
         "/api/v1/audit",
         "/api/v1/me",
         "/api/v1/units/export",
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/submissions",
+        "/api/v1/cases/{id}/referrals",
+        "/api/v1/cases/{id}/follow-ups",
+        "/api/v1/cases/{id}/transfers",
+        "/api/v1/cases/{id}/goals",
+        "/api/v1/cases/{id}/contacts",
+        "/api/v1/cases/export",
+        "/api/v1/referrals",
+        "/api/v1/referrals/{id}/moves",
+        "/api/v1/transfers",
+        "/api/v1/follow-ups/{id}",
+        "/api/v1/my-work",
+        "/api/v1/dashboard",
+        "/api/v1/forms",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
