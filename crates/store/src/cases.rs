@@ -94,6 +94,15 @@ pub(crate) const WORKER_CASE_SELECT: &str = concat!(
     " WHERE c.id = cw.case_id AND cw.user_id = "
 );
 
+const WORKER_SELECT: &str = "SELECT w.user_id, u.username, u.display_name, w.lead FROM case_workers w JOIN users u ON u.id = w.user_id WHERE w.case_id = ";
+const GOAL_SELECT: &str = "SELECT id, case_id, domain, description, target_date, status, version, created_by, updated_at FROM case_goals";
+const PLANNED_SELECT: &str = "SELECT id, case_id, goal_id, service, description, planned_on, created_by FROM case_planned_services";
+const CONTACT_SELECT: &str = "SELECT id, case_id, kind, contact_on, duration_minutes, participants, narrative, recorded_by, recorded_at FROM case_contacts";
+const ATTACHMENT_SELECT: &str = "SELECT id, case_id, contact_id, file_name, media_type, size_bytes, uploaded_by, uploaded_at FROM case_attachments";
+const SERVICE_SELECT: &str =
+    "SELECT id, case_id, kind, service_on, quantity, note, recorded_by FROM case_services";
+const SUBMISSION_SELECT: &str = "SELECT id, case_id, form_id, form_version, answers, submitted_by, submitted_at FROM form_submissions";
+
 /// A case as `grants` may see it.
 pub(crate) async fn case_in(
     conn: &mut AnyConnection,
@@ -559,14 +568,11 @@ impl Store {
     pub async fn case_file(&self, actor: &Actor, by: &Principal, id: &str) -> Result<CaseFile> {
         let mut conn = self.acquire().await?;
         let case = case_in(&mut conn, &by.grants(Action::ViewCases), id).await?;
-        let workers: Vec<WorkerRow> = Sql::new(
-            "SELECT w.user_id, u.username, u.display_name, w.lead FROM case_workers w \
-             JOIN users u ON u.id = w.user_id WHERE w.case_id = ",
-        )
-        .bind(id.to_owned())
-        .push(" ORDER BY w.lead DESC, u.display_name")
-        .fetch_all(&mut *conn)
-        .await?;
+        let workers: Vec<WorkerRow> = Sql::new(WORKER_SELECT)
+            .bind(id.to_owned())
+            .push(" ORDER BY w.lead DESC, u.display_name")
+            .fetch_all(&mut *conn)
+            .await?;
         let events: Vec<CaseEventRow> = Sql::new(
             "SELECT at, actor, kind, from_status, to_status, note FROM case_events WHERE case_id = ",
         )
@@ -574,27 +580,29 @@ impl Store {
         .push(" ORDER BY at, id")
         .fetch_all(&mut *conn)
         .await?;
-        let goals: Vec<GoalRow> = Sql::new("SELECT id, case_id, domain, description, target_date, status, version, created_by, updated_at FROM case_goals WHERE case_id = ")
+        let goals: Vec<GoalRow> = Sql::new(&format!("{GOAL_SELECT} WHERE case_id = "))
             .bind(id.to_owned())
             .push(" ORDER BY created_at, id")
             .fetch_all(&mut *conn)
             .await?;
-        let planned_services: Vec<PlannedServiceRow> = Sql::new("SELECT id, case_id, goal_id, service, description, planned_on, created_by FROM case_planned_services WHERE case_id = ")
-            .bind(id.to_owned())
-            .push(" ORDER BY created_at, id")
-            .fetch_all(&mut *conn)
-            .await?;
-        let contacts: Vec<ContactRow> = Sql::new("SELECT id, case_id, kind, contact_on, duration_minutes, participants, narrative, recorded_by, recorded_at FROM case_contacts WHERE case_id = ")
+        let planned_services: Vec<PlannedServiceRow> =
+            Sql::new(&format!("{PLANNED_SELECT} WHERE case_id = "))
+                .bind(id.to_owned())
+                .push(" ORDER BY created_at, id")
+                .fetch_all(&mut *conn)
+                .await?;
+        let contacts: Vec<ContactRow> = Sql::new(&format!("{CONTACT_SELECT} WHERE case_id = "))
             .bind(id.to_owned())
             .push(" ORDER BY contact_on DESC, recorded_at DESC")
             .fetch_all(&mut *conn)
             .await?;
-        let attachments: Vec<AttachmentRow> = Sql::new("SELECT id, case_id, contact_id, file_name, media_type, size_bytes, uploaded_by, uploaded_at FROM case_attachments WHERE case_id = ")
-            .bind(id.to_owned())
-            .push(" ORDER BY uploaded_at")
-            .fetch_all(&mut *conn)
-            .await?;
-        let services: Vec<ServiceRow> = Sql::new("SELECT id, case_id, kind, service_on, quantity, note, recorded_by FROM case_services WHERE case_id = ")
+        let attachments: Vec<AttachmentRow> =
+            Sql::new(&format!("{ATTACHMENT_SELECT} WHERE case_id = "))
+                .bind(id.to_owned())
+                .push(" ORDER BY uploaded_at")
+                .fetch_all(&mut *conn)
+                .await?;
+        let services: Vec<ServiceRow> = Sql::new(&format!("{SERVICE_SELECT} WHERE case_id = "))
             .bind(id.to_owned())
             .push(" ORDER BY service_on DESC, recorded_at DESC")
             .fetch_all(&mut *conn)
@@ -605,11 +613,12 @@ impl Store {
                 .push(" ORDER BY f.done_on IS NOT NULL, f.due_on, f.id")
                 .fetch_all(&mut *conn)
                 .await?;
-        let submissions: Vec<SubmissionRow> = Sql::new("SELECT id, case_id, form_id, form_version, answers, submitted_by, submitted_at FROM form_submissions WHERE case_id = ")
-            .bind(id.to_owned())
-            .push(" ORDER BY submitted_at DESC")
-            .fetch_all(&mut *conn)
-            .await?;
+        let submissions: Vec<SubmissionRow> =
+            Sql::new(&format!("{SUBMISSION_SELECT} WHERE case_id = "))
+                .bind(id.to_owned())
+                .push(" ORDER BY submitted_at DESC")
+                .fetch_all(&mut *conn)
+                .await?;
         let transfers: Vec<TransferRow> =
             Sql::new(&format!("{TRANSFER_SELECT} WHERE t.case_id = "))
                 .bind(id.to_owned())
@@ -868,14 +877,11 @@ impl Store {
             .join(", ");
         case_event(tx.conn(), id, actor, "assigned", None, None, Some(&note)).await?;
         append(tx.conn(), &audit_case(actor, "case.assign", &c)).await?;
-        let rows: Vec<WorkerRow> = Sql::new(
-            "SELECT w.user_id, u.username, u.display_name, w.lead FROM case_workers w \
-             JOIN users u ON u.id = w.user_id WHERE w.case_id = ",
-        )
-        .bind(id.to_owned())
-        .push(" ORDER BY w.lead DESC, u.display_name")
-        .fetch_all(tx.conn())
-        .await?;
+        let rows: Vec<WorkerRow> = Sql::new(WORKER_SELECT)
+            .bind(id.to_owned())
+            .push(" ORDER BY w.lead DESC, u.display_name")
+            .fetch_all(tx.conn())
+            .await?;
         tx.commit().await?;
         Ok(rows)
     }
@@ -1197,7 +1203,7 @@ impl Store {
             .execute(tx.conn())
             .await?;
         append(tx.conn(), &audit_case(actor, "case.plan_service", &c)).await?;
-        let row: PlannedServiceRow = Sql::new("SELECT id, case_id, goal_id, service, description, planned_on, created_by FROM case_planned_services WHERE id = ")
+        let row: PlannedServiceRow = Sql::new(&format!("{PLANNED_SELECT} WHERE id = "))
             .bind(id)
             .fetch_one(tx.conn())
             .await?;
@@ -1245,7 +1251,7 @@ impl Store {
                 .details(serde_json::json!({ "kind": ct.kind.as_str() })),
         )
         .await?;
-        let row: ContactRow = Sql::new("SELECT id, case_id, kind, contact_on, duration_minutes, participants, narrative, recorded_by, recorded_at FROM case_contacts WHERE id = ")
+        let row: ContactRow = Sql::new(&format!("{CONTACT_SELECT} WHERE id = "))
             .bind(id)
             .fetch_one(tx.conn())
             .await?;
@@ -1368,7 +1374,7 @@ impl Store {
                 .details(serde_json::json!({ "kind": s.kind.as_str() })),
         )
         .await?;
-        let row: ServiceRow = Sql::new("SELECT id, case_id, kind, service_on, quantity, note, recorded_by FROM case_services WHERE id = ")
+        let row: ServiceRow = Sql::new(&format!("{SERVICE_SELECT} WHERE id = "))
             .bind(id)
             .fetch_one(tx.conn())
             .await?;
@@ -1670,23 +1676,11 @@ async fn transfer_in(conn: &mut AnyConnection, id: &str) -> Result<TransferRow> 
 }
 
 async fn goal_in(conn: &mut AnyConnection, case_id: &str, id: &str) -> Result<GoalRow> {
-    Sql::new("SELECT id, case_id, domain, description, target_date, status, version, created_by, updated_at FROM case_goals WHERE id = ")
-        .bind(id.to_owned())
-        .push(" AND case_id = ")
-        .bind(case_id.to_owned())
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)
+    one_of_case(conn, GOAL_SELECT, case_id, id).await
 }
 
 async fn attachment_in(conn: &mut AnyConnection, case_id: &str, id: &str) -> Result<AttachmentRow> {
-    Sql::new("SELECT id, case_id, contact_id, file_name, media_type, size_bytes, uploaded_by, uploaded_at FROM case_attachments WHERE id = ")
-        .bind(id.to_owned())
-        .push(" AND case_id = ")
-        .bind(case_id.to_owned())
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)
+    one_of_case(conn, ATTACHMENT_SELECT, case_id, id).await
 }
 
 async fn follow_up_in(conn: &mut AnyConnection, id: &str) -> Result<FollowUpRow> {
@@ -1698,7 +1692,20 @@ async fn follow_up_in(conn: &mut AnyConnection, id: &str) -> Result<FollowUpRow>
 }
 
 async fn submission_in(conn: &mut AnyConnection, case_id: &str, id: &str) -> Result<SubmissionRow> {
-    Sql::new("SELECT id, case_id, form_id, form_version, answers, submitted_by, submitted_at FROM form_submissions WHERE id = ")
+    one_of_case(conn, SUBMISSION_SELECT, case_id, id).await
+}
+
+/// One row of a case's table (`select` reads it) by id, only if it belongs to the case.
+async fn one_of_case<T>(
+    conn: &mut AnyConnection,
+    select: &str,
+    case_id: &str,
+    id: &str,
+) -> Result<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    Sql::new(&format!("{select} WHERE id = "))
         .bind(id.to_owned())
         .push(" AND case_id = ")
         .bind(case_id.to_owned())
