@@ -92,6 +92,19 @@ pub fn domain_of(service: ServiceKind) -> Domain {
     }
 }
 
+/// The special category a form's answers belong to: the health needs
+/// assessment holds health data, the legal one criminal-justice data. Such
+/// answers are read and written only by the roles that read that category,
+/// kept encrypted, and not extracted as plain typed values.
+pub fn form_special_category(form_id: &str) -> Option<crate::person::SpecialCategory> {
+    use crate::person::SpecialCategory;
+    match form_id {
+        "needs_health" => Some(SpecialCategory::Health),
+        "needs_legal" => Some(SpecialCategory::CriminalRecord),
+        _ => None,
+    }
+}
+
 /// Who a case is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]

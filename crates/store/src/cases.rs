@@ -340,6 +340,9 @@ pub struct SubmissionRow {
     pub answers: String,
     pub submitted_by: String,
     pub submitted_at: String,
+    /// The answers are special-category data the viewer may not read: left out.
+    #[sqlx(skip)]
+    pub withheld: bool,
 }
 
 impl SubmissionRow {
@@ -626,7 +629,26 @@ impl Store {
                 .fetch_all(&mut *conn)
                 .await?;
         let referrals = crate::referrals::referrals_of_case(&mut conn, id).await?;
+        let mut submissions = submissions;
+        let mut special_read = Vec::new();
+        for s in &mut submissions {
+            if may_read_form(&mut conn, by, id, &s.form_id).await? {
+                if self.open_answers(s)? {
+                    special_read.push(s.id.clone());
+                }
+            } else {
+                s.withheld = true;
+                s.answers = "null".into();
+            }
+        }
         drop(conn);
+        if !special_read.is_empty() {
+            self.audit(
+                &audit_case(actor, "case.special_form_view", &case)
+                    .details(serde_json::json!({ "submissions": special_read })),
+            )
+            .await?;
+        }
         if referrals
             .iter()
             .any(|r| r.sent_by_id == by.user_id && r.answer_seen_at.is_none())
@@ -1497,10 +1519,22 @@ impl Store {
     ) -> Result<SubmissionRow> {
         let form = self.form(form_id, None).await?;
         let checked = form.check(answers, &today())?;
+        let special = kopru_domain::casework::form_special_category(&form.id);
         let mut tx = self.begin_write().await?;
         let c = case_for_edit(tx.conn(), by, case_id).await?;
+        if !may_read_form(tx.conn(), by, case_id, &form.id).await? {
+            return Err(StoreError::Forbidden);
+        }
         let id = new_id();
-        let kept = serde_json::to_string(&checked.answers).unwrap_or_else(|_| "{}".into());
+        let mut kept = serde_json::to_string(&checked.answers).unwrap_or_else(|_| "{}".into());
+        if special.is_some() {
+            let keys = self
+                .keyring()
+                .map_err(|_| ValidationErrors::single("form", "err-no-encryption-key"))?;
+            kept = keys
+                .encrypt(&format!("submission/{id}"), &kept)
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+        }
         Sql::new("INSERT INTO form_submissions (id, case_id, form_id, form_version, answers, submitted_by, submitted_at) VALUES (")
             .bind(id.clone()).push(", ")
             .bind(case_id.to_owned()).push(", ")
@@ -1511,9 +1545,16 @@ impl Store {
             .bind(clock::now()).push(")")
             .execute(tx.conn())
             .await?;
+        // Typed values of special-category answers would be those answers in
+        // the clear: they are not extracted.
+        let values: &[kopru_domain::form::TypedValue] = if special.is_some() {
+            &[]
+        } else {
+            &checked.values
+        };
         // In chunks: one statement per 100 values keeps under every engine's
         // parameter limit.
-        for chunk in checked.values.chunks(100) {
+        for chunk in values.chunks(100) {
             let mut q = Sql::new("INSERT INTO form_values (submission_id, form_id, path, field, kind, text_value, number_value, date_value) VALUES ");
             for (i, v) in chunk.iter().enumerate() {
                 if i > 0 {
@@ -1550,24 +1591,51 @@ impl Store {
                 .details(serde_json::json!({ "form": form.id, "version": form.version })),
         )
         .await?;
-        let row = submission_in(tx.conn(), case_id, &id).await?;
+        let mut row = submission_in(tx.conn(), case_id, &id).await?;
         tx.commit().await?;
+        self.open_answers(&mut row)?;
         Ok(row)
     }
 
     /// A submission and the form version it was made with.
     pub async fn submission(
         &self,
+        actor: &Actor,
         by: &Principal,
         case_id: &str,
         id: &str,
     ) -> Result<(SubmissionRow, kopru_domain::form::FormDefinition)> {
         let mut conn = self.acquire().await?;
-        case_in(&mut conn, &by.grants(Action::ViewCases), case_id).await?;
-        let row = submission_in(&mut conn, case_id, id).await?;
+        let c = case_in(&mut conn, &by.grants(Action::ViewCases), case_id).await?;
+        let mut row = submission_in(&mut conn, case_id, id).await?;
+        if !may_read_form(&mut conn, by, case_id, &row.form_id).await? {
+            return Err(StoreError::Forbidden);
+        }
         drop(conn);
+        if self.open_answers(&mut row)? {
+            self.audit(
+                &audit_case(actor, "case.special_form_view", &c)
+                    .details(serde_json::json!({ "submission": id, "form": row.form_id })),
+            )
+            .await?;
+        }
         let form = self.form(&row.form_id, Some(row.form_version)).await?;
         Ok((row, form))
+    }
+
+    /// Decrypts a submission's answers when they are sealed (special-category
+    /// forms); true when they were.
+    pub(crate) fn open_answers(&self, row: &mut SubmissionRow) -> Result<bool> {
+        if !row.answers.starts_with("v1.") {
+            return Ok(false);
+        }
+        let keys = self
+            .keyring()
+            .map_err(|_| StoreError::Other("no encryption key".into()))?;
+        row.answers = keys
+            .decrypt(&format!("submission/{}", row.id), &row.answers)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(true)
     }
 
     /// The people who may be assigned a unit's cases and follow-ups, for
@@ -1643,6 +1711,22 @@ async fn insert_worker(
         set_lead(conn, case_id, Some(user_id)).await?;
     }
     Ok(())
+}
+
+/// May `by` read and write answers of `form_id` on this case? Forms holding
+/// special-category data need that category's action in the case's scope.
+pub(crate) async fn may_read_form(
+    conn: &mut AnyConnection,
+    by: &Principal,
+    case_id: &str,
+    form_id: &str,
+) -> Result<bool> {
+    match kopru_domain::casework::form_special_category(form_id) {
+        None => Ok(true),
+        Some(cat) => Ok(case_in(conn, &by.grants(Action::for_special(cat)), case_id)
+            .await
+            .is_ok()),
+    }
 }
 
 /// Keeps `cases.lead_worker_id` equal to the lead in `case_workers`.

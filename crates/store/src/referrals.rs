@@ -272,8 +272,8 @@ impl Store {
                 },
                 SharedField::Assessment => {
                     let form_id = format!("needs_{}", domain_of(r.service).as_str());
-                    let row: Option<(String, i64, String)> = Sql::new(
-                        "SELECT form_id, form_version, answers FROM form_submissions WHERE case_id = ",
+                    let row: Option<(String, String, i64, String)> = Sql::new(
+                        "SELECT id, form_id, form_version, answers FROM form_submissions WHERE case_id = ",
                     )
                     .bind(case_id.to_owned())
                     .push(" AND form_id = ")
@@ -282,11 +282,28 @@ impl Store {
                     .fetch_optional(tx.conn())
                     .await?;
                     match row {
-                        Some((form_id, version, answers)) => json!({
-                            "form_id": form_id, "version": version,
-                            "answers": serde_json::from_str::<Value>(&answers).unwrap_or(Value::Null),
-                        }),
-                        None => Value::Null,
+                        // Special-category answers only from those who may read them.
+                        Some((sid, form_id, version, answers))
+                            if crate::cases::may_read_form(tx.conn(), by, case_id, &form_id)
+                                .await? =>
+                        {
+                            let mut s = crate::cases::SubmissionRow {
+                                id: sid,
+                                case_id: case_id.to_owned(),
+                                form_id: form_id.clone(),
+                                form_version: version,
+                                answers,
+                                submitted_by: String::new(),
+                                submitted_at: String::new(),
+                                withheld: false,
+                            };
+                            self.open_answers(&mut s)?;
+                            json!({
+                                "form_id": form_id, "version": version,
+                                "answers": serde_json::from_str::<Value>(&s.answers).unwrap_or(Value::Null),
+                            })
+                        }
+                        _ => Value::Null,
                     }
                 }
             };

@@ -815,3 +815,4 @@ err-transition = This step is not possible from the current status.
 err-worker-not-in-unit = This person does not work in the case’s unit.
 consent-kinds = Only some kinds of institution
 consent-kinds-help = For sharing with institutions: tick the kinds the person agreed to; none ticked means every kind.
+case-form-restricted = special-category answers: not for your role

@@ -820,3 +820,4 @@ err-transition = Ovaj korak nije moguć iz trenutnog statusa.
 err-worker-not-in-unit = Ova osoba ne radi u jedinici slučaja.
 consent-kinds = Samo neke vrste ustanova
 consent-kinds-help = Za deljenje sa ustanovama: označite vrste na koje je osoba pristala; ako ništa nije označeno, važi za sve vrste.
+case-form-restricted = odgovori posebne vrste: nisu za vašu ulogu

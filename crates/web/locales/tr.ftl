@@ -809,3 +809,4 @@ err-transition = Bu adım şu anki durumdan atılamaz.
 err-worker-not-in-unit = Bu kişi vakanın biriminde çalışmıyor.
 consent-kinds = Yalnızca bazı kurum türleri
 consent-kinds-help = Kurumlarla paylaşım için: kişinin rıza verdiği türleri işaretleyin; hiçbiri işaretlenmezse tüm türler geçerlidir.
+case-form-restricted = özel nitelikli yanıtlar: rolünüz göremez

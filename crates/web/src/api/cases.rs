@@ -711,10 +711,13 @@ pub struct SubmissionOut {
     responses((status = 200, body = SubmissionOut), (status = 404, body = Problem)))]
 pub async fn get_submission(
     State(state): State<AppState>,
-    Auth(_, user): Auth,
+    Auth(ctx, user): Auth,
     axum::extract::Path((id, sid)): axum::extract::Path<(String, String)>,
 ) -> AppResult<Json<SubmissionOut>> {
-    let (submission, form) = state.store.submission(&user.principal, &id, &sid).await?;
+    let (submission, form) = state
+        .store
+        .submission(&ctx.actor(), &user.principal, &id, &sid)
+        .await?;
     Ok(Json(SubmissionOut { submission, form }))
 }
 

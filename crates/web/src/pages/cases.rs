@@ -1340,7 +1340,10 @@ pub async fn submission_page(
     Param((id, sid)): Param<(String, String)>,
 ) -> AppResult<Response> {
     let case = state.store.case(&user.principal, &id).await?;
-    let (s, form) = state.store.submission(&user.principal, &id, &sid).await?;
+    let (s, form) = state
+        .store
+        .submission(&ctx.actor(), &user.principal, &id, &sid)
+        .await?;
     let answers = answers_for_reading(&ctx, &form, &s.answer_map());
     Ok(render(&SubmissionPage {
         title: t(&ctx, &form.title),

@@ -1531,3 +1531,105 @@ async fn the_case_list_finds_names_in_any_case_order_and_script() {
 fn urlencode(s: &str) -> String {
     serde_html_form::to_string([("q", s)]).unwrap()[2..].to_owned()
 }
+
+#[tokio::test]
+async fn health_and_legal_assessments_are_special_category_encrypted_and_read_only_by_those_who_may(
+) {
+    let app = spawn_app().await;
+    add_user(
+        &app,
+        "ankassistant",
+        kopru_domain::Role::PedagogicalAssistant,
+        "unit:SHKB-ANK-01",
+    )
+    .await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Nuray").await;
+    let id = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/submissions"),
+            json!({"form_id": "needs_health", "answers": {"has_family_doctor": false, "has_insurance": true,
+                   "chronic_condition": true, "needs": ["gp_registration"], "notes": "Asthma, uses an inhaler"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let sid = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["answers"]["notes"], "Asthma, uses an inhaler");
+    // At rest: sealed, and no plain typed values.
+    let (stored,): (String,) =
+        sqlx::query_as("SELECT answers FROM form_submissions WHERE form_id = 'needs_health'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert!(
+        stored.starts_with("v1.") && !stored.contains("Asthma"),
+        "{stored}"
+    );
+    let (values,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM form_values WHERE form_id = 'needs_health'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(values, 0);
+    // The mediator reads it back (audited); the pedagogical assistant of the same unit does not.
+    let own = m
+        .get(&format!("/api/v1/cases/{id}/submissions/{sid}"))
+        .await;
+    assert_eq!(
+        own.json()["submission"]["answers"]["notes"],
+        "Asthma, uses an inhaler"
+    );
+    let file = m.get(&format!("/api/v1/cases/{id}")).await.json();
+    assert_eq!(
+        file["submissions"][0]["answers"]["notes"],
+        "Asthma, uses an inhaler"
+    );
+    let (audited,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM audit_log WHERE action = 'case.special_form_view'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        audited, 2,
+        "each reading of special-category answers is logged"
+    );
+    let mut a = app.api_as("ankassistant").await;
+    let file = a.get(&format!("/api/v1/cases/{id}")).await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    assert_eq!(file.json()["submissions"][0]["withheld"], true);
+    assert!(!file.body.contains("Asthma"));
+    assert_eq!(
+        a.get(&format!("/api/v1/cases/{id}/submissions/{sid}"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = a
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/submissions"),
+            json!({"form_id": "needs_health", "answers": {"has_family_doctor": true, "has_insurance": true, "needs": ["vaccination"]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Education answers are for every worker of the unit.
+    let r = a
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/submissions"),
+            json!({"form_id": "needs_education", "answers": {"enrolled": true, "needs": ["tutoring"]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page = app
+        .signed_in("ankassistant")
+        .await
+        .get(&format!("/cases/{id}"))
+        .await;
+    assert!(!page.body.contains(&format!("/submissions/{sid}")) && !page.body.contains("Asthma"));
+}
