@@ -816,3 +816,7 @@ err-worker-not-in-unit = This person does not work in the case’s unit.
 consent-kinds = Only some kinds of institution
 consent-kinds-help = For sharing with institutions: tick the kinds the person agreed to; none ticked means every kind.
 case-form-restricted = special-category answers: not for your role
+response-times = Time to answer a referral
+response-times-help = Working days (Monday to Friday) each kind of institution has to answer a referral before it is flagged overdue. A change applies to referrals sent from then on.
+response-times-days = Working days
+response-times-default = Default

@@ -821,3 +821,7 @@ err-worker-not-in-unit = Ova osoba ne radi u jedinici slučaja.
 consent-kinds = Samo neke vrste ustanova
 consent-kinds-help = Za deljenje sa ustanovama: označite vrste na koje je osoba pristala; ako ništa nije označeno, važi za sve vrste.
 case-form-restricted = odgovori posebne vrste: nisu za vašu ulogu
+response-times = Rok za odgovor na upućivanje
+response-times-help = Broj radnih dana (od ponedeljka do petka) u kojem svaka vrsta ustanove treba da odgovori na upućivanje pre nego što se označi da kasni. Izmena važi za upućivanja poslata od tada.
+response-times-days = Radnih dana
+response-times-default = Podrazumevano

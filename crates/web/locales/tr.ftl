@@ -810,3 +810,7 @@ err-worker-not-in-unit = Bu kişi vakanın biriminde çalışmıyor.
 consent-kinds = Yalnızca bazı kurum türleri
 consent-kinds-help = Kurumlarla paylaşım için: kişinin rıza verdiği türleri işaretleyin; hiçbiri işaretlenmezse tüm türler geçerlidir.
 case-form-restricted = özel nitelikli yanıtlar: rolünüz göremez
+response-times = Yönlendirmeye yanıt süresi
+response-times-help = Her kurum türünün bir yönlendirmeyi gecikmiş sayılmadan yanıtlaması için iş günü sayısı (pazartesi–cuma). Değişiklik bundan sonra gönderilen yönlendirmelere uygulanır.
+response-times-days = İş günü
+response-times-default = Varsayılan

@@ -131,6 +131,8 @@ pub struct CaseNewPage {
     pub form: CaseForm,
     pub subject: String,
     pub units: Vec<String>,
+    /// (code, name) of the programmes a case may belong to.
+    pub programmes: Vec<(String, String)>,
     pub errors: FormErrors,
 }
 
@@ -164,6 +166,17 @@ pub struct CaseForm {
     pub priority: String,
     pub domains: Vec<String>,
     pub summary: String,
+    pub programme_code: String,
+}
+
+async fn programme_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
+    Ok(state
+        .store
+        .programmes()
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect())
 }
 
 /// The units where the user may open cases (their unit grants).
@@ -208,11 +221,13 @@ pub async fn case_new(
         form.unit_code = units.first().cloned().unwrap_or_default();
     }
     let subject = subject_name(&state, &ctx, &user, &form).await;
+    let programmes = programme_choices(&state).await?;
     Ok(render(&CaseNewPage {
         ctx,
         form,
         subject,
         units,
+        programmes,
         errors: FormErrors::default(),
     })?
     .into_response())
@@ -230,6 +245,7 @@ pub async fn case_create(
         priority: form.priority.clone(),
         domains: form.domains.clone(),
         summary: form.summary.clone(),
+        programme_code: form.programme_code.clone(),
         ..Default::default()
     };
     let result = match draft.validate(&today()) {
@@ -246,6 +262,7 @@ pub async fn case_create(
             let errors = form_errors(ctx.tr, e)?;
             let subject = subject_name(&state, &ctx, &user, &form).await;
             let units = case_units(&user);
+            let programmes = programme_choices(&state).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 render(&CaseNewPage {
@@ -253,6 +270,7 @@ pub async fn case_create(
                     form,
                     subject,
                     units,
+                    programmes,
                     errors,
                 })?,
             )

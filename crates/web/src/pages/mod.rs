@@ -102,6 +102,10 @@ pub fn routes() -> Router<AppState> {
         .route("/referrals/{id}", get(referrals::referral_page))
         .route("/referrals/{id}/moves", post(referrals::referral_move))
         .route("/referrals/{id}/letter", get(referrals::referral_letter))
+        .route(
+            "/response-times",
+            get(referrals::response_times_page).post(referrals::response_time_set),
+        )
         .route("/my-work", get(referrals::my_work_page))
         .route("/dashboard", get(referrals::dashboard_page))
         .route("/duplicates", get(duplicates::queue))

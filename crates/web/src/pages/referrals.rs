@@ -390,3 +390,67 @@ pub async fn dashboard_page(
         .await?;
     Ok(render(&DashboardPage { ctx, d, unit })?.into_response())
 }
+
+// ---------------- response times ----------------
+
+#[derive(Template)]
+#[template(path = "response_times.html")]
+pub struct ResponseTimesPage {
+    pub ctx: Ctx,
+    pub times: Vec<kopru_store::referrals::ResponseTime>,
+    pub can_edit: bool,
+    pub errors: FormErrors,
+}
+
+async fn response_times_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &crate::context::SignedIn,
+    errors: FormErrors,
+) -> AppResult<ResponseTimesPage> {
+    Ok(ResponseTimesPage {
+        times: state.store.response_times().await?,
+        can_edit: user.principal.may(Action::ManageProgrammes),
+        ctx,
+        errors,
+    })
+}
+
+pub async fn response_times_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+) -> AppResult<Response> {
+    let page = response_times_view(&state, ctx, &user, FormErrors::default()).await?;
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResponseTimeForm {
+    pub institution_kind: String,
+    pub working_days: String,
+}
+
+pub async fn response_time_set(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(f): FormBody<ResponseTimeForm>,
+) -> AppResult<Response> {
+    let result = match f.working_days.trim().parse::<i64>() {
+        Ok(days) => state
+            .store
+            .set_response_time(&ctx.actor(), &user.principal, &f.institution_kind, days)
+            .await
+            .map(|_| ())
+            .map_err(Into::into),
+        Err(_) => Err(kopru_domain::ValidationErrors::single("working_days", "err-number").into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/response-times").into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = response_times_view(&state, ctx, &user, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}

@@ -1633,3 +1633,77 @@ async fn health_and_legal_assessments_are_special_category_encrypted_and_read_on
         .await;
     assert!(!page.body.contains(&format!("/submissions/{sid}")) && !page.body.contains("Asthma"));
 }
+
+#[tokio::test]
+async fn response_times_are_set_per_institution_kind_and_give_the_due_date() {
+    let app = spawn_app().await;
+    let mut manager = app.signed_in("manager").await;
+    let page = manager.get("/response-times").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("name=\"working_days\""));
+    let r = manager
+        .post_form(
+            "/response-times",
+            &[("institution_kind", "school"), ("working_days", "0")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = manager
+        .post_form(
+            "/response-times",
+            &[("institution_kind", "school"), ("working_days", "2")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut m = app.signed_in("mediator").await;
+    assert!(!m
+        .get("/response-times")
+        .await
+        .body
+        .contains("name=\"working_days\""));
+    let r = m
+        .post_form(
+            "/response-times",
+            &[("institution_kind", "school"), ("working_days", "9")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut api = app.api_as("mediator").await;
+    let times = api.get("/api/v1/response-times").await.json();
+    let school = times
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["institution_kind"] == "school")
+        .unwrap()
+        .clone();
+    assert_eq!(school["working_days"], 2);
+    assert_eq!(school["default_days"], 5);
+
+    // A case for a programme, opened on the page; a referral due in two working days.
+    let p = child(&mut api, "Songül").await;
+    let r = m
+        .post_form(
+            "/cases/new",
+            &[
+                ("person", &p),
+                ("unit_code", "SHKB-ANK-01"),
+                ("domains", "education"),
+                ("programme_code", "SIROMA"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let id = r.location().trim_start_matches("/cases/").to_owned();
+    let case = api.get(&format!("/api/v1/cases/{id}")).await.json();
+    assert!(case["case"]["programme_id"].is_string());
+    consent(&mut api, &p, json!([])).await;
+    let r = refer(&mut api, &id, json!({"institution_code": "SCH-ANK-ALTINDAG", "service": "school_enrolment", "reason": "x"})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.json()["due_on"],
+        kopru_domain::case::add_working_days(&today(), 2)
+            .unwrap()
+            .as_str()
+    );
+}
