@@ -820,3 +820,5 @@ response-times = Time to answer a referral
 response-times-help = Working days (Monday to Friday) each kind of institution has to answer a referral before it is flagged overdue. A change applies to referrals sent from then on.
 response-times-days = Working days
 response-times-default = Default
+case-move-due = Move the due date
+work-new-answers = New answers to your referrals

@@ -825,3 +825,5 @@ response-times = Rok za odgovor na upućivanje
 response-times-help = Broj radnih dana (od ponedeljka do petka) u kojem svaka vrsta ustanove treba da odgovori na upućivanje pre nego što se označi da kasni. Izmena važi za upućivanja poslata od tada.
 response-times-days = Radnih dana
 response-times-default = Podrazumevano
+case-move-due = Pomeri rok
+work-new-answers = Novi odgovori na vaša upućivanja

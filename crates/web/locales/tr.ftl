@@ -814,3 +814,5 @@ response-times = Yönlendirmeye yanıt süresi
 response-times-help = Her kurum türünün bir yönlendirmeyi gecikmiş sayılmadan yanıtlaması için iş günü sayısı (pazartesi–cuma). Değişiklik bundan sonra gönderilen yönlendirmelere uygulanır.
 response-times-days = İş günü
 response-times-default = Varsayılan
+case-move-due = Son tarihi değiştir
+work-new-answers = Yönlendirmelerinize yeni yanıtlar

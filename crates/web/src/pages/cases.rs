@@ -425,6 +425,9 @@ impl CasePage {
     pub fn outcome_field(&self, goal: &str) -> String {
         format!("outcome.{goal}")
     }
+    pub fn has_domain(&self, d: &str) -> bool {
+        self.f.case.domain_list().iter().any(|x| x == d)
+    }
     pub fn qty(&self, q: &f64) -> String {
         if q.fract() == 0.0 {
             self.ctx.locale().format_int(*q as i64)
@@ -566,6 +569,36 @@ pub async fn case_status(
         Err(code) => Err(ValidationErrors::single("status", code).into()),
     };
     after(&state, ctx, &user, &id, "status", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CaseEditForm {
+    pub priority: String,
+    pub domains: Vec<String>,
+    pub summary: String,
+    pub version: i64,
+}
+
+pub async fn case_edit(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<CaseEditForm>,
+) -> AppResult<Response> {
+    let draft = kopru_domain::casework::CaseUpdateDraft {
+        priority: f.priority,
+        domains: f.domains,
+        summary: f.summary,
+    };
+    let result = match draft.validate() {
+        Ok(u) => ok(state
+            .store
+            .update_case(&ctx.actor(), &user.principal, &id, f.version, &u)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "edit", result).await
 }
 
 #[derive(Deserialize, Default)]
@@ -849,6 +882,8 @@ pub struct FollowUpUpdateForm {
     pub version: i64,
     pub done: String,
     pub assignee_id: String,
+    /// A new due date.
+    pub due_on: String,
     /// Where to go back to (the case, or "my work").
     pub next: String,
 }
@@ -869,7 +904,7 @@ pub async fn follow_up_update(
             &kopru_store::cases::FollowUpChange {
                 done: f.done == "1",
                 assignee: Some(f.assignee_id.as_str()).filter(|a| !a.is_empty()),
-                due_on: None,
+                due_on: Some(f.due_on.as_str()).filter(|d| !d.is_empty()),
             },
         )
         .await?;

@@ -74,6 +74,7 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/new", get(cases::case_new).post(cases::case_create))
         .route("/cases/{id}", get(cases::case_page))
         .route("/cases/{id}/status", post(cases::case_status))
+        .route("/cases/{id}/edit", post(cases::case_edit))
         .route("/cases/{id}/close", post(cases::case_close))
         .route("/cases/{id}/goals", post(cases::goal_add))
         .route("/cases/{id}/goals/{gid}", post(cases::goal_update))

@@ -1265,6 +1265,12 @@ async fn the_whole_loop_through_the_pages() {
 
     // The school: its inbox, the shared assessment in words, an answer with a service date.
     let mut school = app.signed_in("school").await;
+    let home = school.get("/").await;
+    assert!(
+        home.body.contains("/referrals?show=awaiting\"><b>1</b>"),
+        "{}",
+        home.body
+    );
     let inbox = school.get("/referrals").await;
     assert_eq!(inbox.status, StatusCode::OK, "{}", inbox.body);
     assert!(inbox.body.contains(&referral_url) && inbox.body.contains("Gülşen Kaya"));
@@ -1301,7 +1307,13 @@ async fn the_whole_loop_through_the_pages() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
-    // The mediator sees the answer on "my work" and on the case.
+    // The mediator sees the answer on the home page, on "my work" and on the case.
+    let home = m.get("/").await;
+    assert!(
+        home.body.contains("/my-work#answered\"><b>1</b>"),
+        "{}",
+        home.body
+    );
     let work = m.get("/my-work").await;
     assert_eq!(work.status, StatusCode::OK, "{}", work.body);
     assert!(
@@ -1706,4 +1718,75 @@ async fn response_times_are_set_per_institution_kind_and_give_the_due_date() {
             .unwrap()
             .as_str()
     );
+}
+
+#[tokio::test]
+async fn a_case_and_its_follow_ups_are_edited_on_the_page_without_overwriting_others() {
+    let app = spawn_app().await;
+    let mut api = app.api_as("mediator").await;
+    let p = child(&mut api, "Leyla").await;
+    let id = open_case(&mut api, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut m = app.signed_in("mediator").await;
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/edit"),
+            &[
+                ("priority", "urgent"),
+                ("domains", "health"),
+                ("domains", "housing"),
+                ("summary", "Flooded home"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c = api.get(&format!("/api/v1/cases/{id}")).await.json();
+    assert_eq!(c["case"]["priority"], "urgent");
+    assert_eq!(c["case"]["domains"], json!(["health", "housing"]));
+    // Someone else's edit in between: a conflict, nothing overwritten.
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/edit"),
+            &[("priority", "low"), ("domains", "legal"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/edit"),
+            &[("priority", "low"), ("version", "2")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a case keeps at least one domain"
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/cases/{id}")).await.json()["case"]["priority"],
+        "urgent"
+    );
+    // A follow-up moved to another day on the page.
+    let f = api
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/follow-ups"),
+            json!({"title": "Call", "due_on": days_from_today(1)}),
+        )
+        .await
+        .json();
+    let fid = f["id"].as_str().unwrap();
+    let r = m
+        .post_form(
+            &format!("/follow-ups/{fid}"),
+            &[("version", "1"), ("due_on", &days_from_today(9))],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let c = api.get(&format!("/api/v1/cases/{id}")).await.json();
+    assert_eq!(c["follow_ups"][0]["due_on"], days_from_today(9).as_str());
+    assert_eq!(c["follow_ups"][0]["done_on"], Value::Null);
 }
