@@ -50,7 +50,17 @@ test('register, open a case, assess, refer; the school answers; the mediator see
 
   // The education needs assessment: a missing answer is refused, the rest kept.
   await m.click('a[href$="/forms/needs_education"]');
+  // Questions that do not apply hide as the answers come, without losing what was typed.
+  const display = (name) => m.evaluate((n) => getComputedStyle(document.querySelector(`[data-f="${n}"]`)).display, name);
+  const waitDisplay = (name, hidden) => m.waitForFunction(([n, h]) =>
+    (getComputedStyle(document.querySelector(`[data-f="${n}"]`)).display === 'none') === h, [name, hidden]);
+  await waitDisplay('school_name', true);
+  await m.check('input[name=enrolled][value=yes]');
+  await waitDisplay('school_name', false);
+  await m.fill('input[name=school_name]', 'Atatürk');
   await m.check('input[name=enrolled][value=no]');
+  await waitDisplay('school_name', true);
+  assert.equal(await display('barriers'), 'block');
   await m.check('input[name=barriers][value=documents]');
   await m.click('form.stack button');
   assert.ok((await m.textContent('.alert')).length > 0, 'the missing answer is named');

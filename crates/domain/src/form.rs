@@ -341,6 +341,24 @@ impl FormDefinition {
         answers: &Map<String, Value>,
         today: &str,
     ) -> Result<CheckedAnswers, ValidationErrors> {
+        self.walk(answers, today, &mut Vec::new())
+    }
+
+    /// What the answers given so far hide: the paths of fields (`pregnancy_week`,
+    /// `children[0].school`) and sections (`section:<id>`) whose show-if
+    /// condition is false. For a form being filled, so the page can hide them.
+    pub fn hidden(&self, answers: &Map<String, Value>, today: &str) -> Vec<String> {
+        let mut hidden = Vec::new();
+        let _ = self.walk(answers, today, &mut hidden);
+        hidden
+    }
+
+    fn walk(
+        &self,
+        answers: &Map<String, Value>,
+        today: &str,
+        hidden: &mut Vec<String>,
+    ) -> Result<CheckedAnswers, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let mut kept = Map::new();
         let mut values = Vec::new();
@@ -350,6 +368,7 @@ impl FormDefinition {
                 .as_ref()
                 .is_none_or(|c| evaluate(c, &kept, None));
             if !shown {
+                hidden.push(format!("section:{}", section.id));
                 continue;
             }
             for field in &section.fields {
@@ -362,6 +381,7 @@ impl FormDefinition {
                     &mut kept,
                     &mut values,
                     &mut errors,
+                    hidden,
                 );
             }
         }
@@ -968,6 +988,7 @@ fn check_answer(
     kept: &mut Map<String, Value>,
     values: &mut Vec<TypedValue>,
     errors: &mut ValidationErrors,
+    hidden: &mut Vec<String>,
 ) {
     let path = format!("{prefix}{}", field.id);
     // Conditions see the answers kept so far: this item's, then the form's.
@@ -977,6 +998,7 @@ fn check_answer(
     };
     if let Some(c) = &field.show_if {
         if !evaluate(c, scope_top, scope_item) {
+            hidden.push(path);
             return;
         }
     }
@@ -1023,6 +1045,7 @@ fn check_answer(
                         &mut kept_item,
                         values,
                         errors,
+                        hidden,
                     );
                 }
                 for key in item.keys() {
@@ -1060,6 +1083,26 @@ fn check_answer(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_answers_so_far_say_which_questions_are_hidden() {
+        let form = SHIPPED
+            .iter()
+            .find(|(id, _)| *id == "needs_education")
+            .map(|(_, j)| FormDefinition::parse(j).unwrap())
+            .unwrap();
+        let given = |v: Value| v.as_object().unwrap().clone();
+        let hidden = form.hidden(&given(json!({})), "2026-11-24");
+        assert!(hidden.contains(&"school_name".to_owned()), "{hidden:?}");
+        let hidden = form.hidden(&given(json!({"enrolled": "yes"})), "2026-11-24");
+        assert!(!hidden.contains(&"school_name".to_owned()), "{hidden:?}");
+        assert!(hidden.contains(&"days_absent".to_owned()), "{hidden:?}");
+        let hidden = form.hidden(
+            &given(json!({"enrolled": "yes", "attendance": "irregular"})),
+            "2026-11-24",
+        );
+        assert!(!hidden.contains(&"days_absent".to_owned()), "{hidden:?}");
+    }
 
     fn text(en: &str) -> Value {
         json!({"tr": format!("{en} (tr)"), "en": en, "sr-Cyrl": "Школа"})

@@ -1062,6 +1062,7 @@ pub enum Item {
 }
 
 pub struct InputSection {
+    pub id: String,
     pub title: String,
     pub conditional: bool,
     pub items: Vec<Item>,
@@ -1131,6 +1132,7 @@ pub fn inputs(
     form.sections
         .iter()
         .map(|s| InputSection {
+            id: s.id.clone(),
             title: t(ctx, &s.title),
             conditional: s.show_if.is_some(),
             items: s
@@ -1312,6 +1314,41 @@ pub async fn form_submit(
                 .into_response())
         }
     }
+}
+
+/// Which questions the answers typed so far hide, as a style sheet that
+/// replaces the page's `#form-hidden` (htmx, on every change): the inputs
+/// themselves are not touched, so nothing typed is lost. Without JavaScript
+/// every question stays visible and the server drops what does not apply.
+pub async fn form_hidden(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param((id, form_id)): Param<(String, String)>,
+    body: Bytes,
+) -> AppResult<Response> {
+    state.store.case(&user.principal, &id).await?;
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_bytes(&body).map_err(|_| AppError::BadRequest("err-form"))?;
+    let form = state.store.form(&form_id, None).await?;
+    let answers = answers_from_form(&form, &pairs);
+    let selectors: Vec<String> = form
+        .hidden(&answers, &today())
+        .iter()
+        .filter(|p| {
+            p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_[].:".contains(c))
+        })
+        .map(|p| format!("[data-f=\"{p}\"]"))
+        .collect();
+    let css = if selectors.is_empty() {
+        String::new()
+    } else {
+        format!("{}{{display:none}}", selectors.join(","))
+    };
+    Ok(axum::response::Html(format!(
+        "<style id=\"form-hidden\" hx-swap-oob=\"true\">{css}</style>"
+    ))
+    .into_response())
 }
 
 /// A kept answer, for reading: the field's label and the answer in words.

@@ -96,6 +96,10 @@ pub fn routes() -> Router<AppState> {
             "/cases/{id}/forms/{form_id}",
             get(cases::form_fill).post(cases::form_submit),
         )
+        .route(
+            "/cases/{id}/forms/{form_id}/hidden",
+            post(cases::form_hidden),
+        )
         .route("/cases/{id}/submissions/{sid}", get(cases::submission_page))
         .route("/follow-ups/{id}", post(cases::follow_up_update))
         .route("/transfers/{id}/answer", post(cases::transfer_answer))

@@ -1181,6 +1181,25 @@ async fn the_whole_loop_through_the_pages() {
     let r = m.get(&form_url).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("name=\"barriers\"") && r.body.contains("name=\"enrolled\""));
+    // Questions that do not apply are hidden as the answers come (htmx asks the server).
+    let hidden = m
+        .post_form(&format!("{form_url}/hidden"), &[("enrolled", "no")])
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.body);
+    assert!(
+        hidden.body.contains("[data-f=\"school_name\"]"),
+        "{}",
+        hidden.body
+    );
+    let shown = m
+        .post_form(&format!("{form_url}/hidden"), &[("enrolled", "yes")])
+        .await;
+    assert!(
+        !shown.body.contains("[data-f=\"school_name\"]"),
+        "{}",
+        shown.body
+    );
+    assert!(r.body.contains("data-f=\"school_name\""));
     let r = m
         .post_form(
             &form_url,
