@@ -441,6 +441,8 @@ pub struct ReferralDraft {
     pub shared: Vec<String>,
     /// Sending without the person's consent to share: why (coordinators only).
     pub override_reason: String,
+    /// For a household's case: the member referred.
+    pub person_id: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -451,6 +453,7 @@ pub struct Referral {
     pub urgency: Priority,
     pub shared: Vec<SharedField>,
     pub override_reason: Option<String>,
+    pub person_id: Option<String>,
 }
 
 impl ReferralDraft {
@@ -488,6 +491,7 @@ impl ReferralDraft {
                 urgency,
                 shared,
                 override_reason,
+                person_id: Some(self.person_id.trim().to_owned()).filter(|p| !p.is_empty()),
             }),
             _ => Err(ValidationErrors::single("referral", "err-required")),
         }

@@ -197,8 +197,35 @@ impl Store {
     ) -> Result<ReferralRow> {
         let mut tx = self.begin_write().await?;
         let c = case_for_edit(tx.conn(), by, case_id).await?;
-        let Some(person_id) = c.person_id.clone() else {
-            return Err(ValidationErrors::single("case", "err-referral-needs-person").into());
+        // A person's case refers that person; a household's case one of its
+        // current members.
+        let person_id = match (&c.person_id, &c.household_id, &r.person_id) {
+            (Some(p), _, None) => p.clone(),
+            (Some(p), _, Some(q)) if p == q => p.clone(),
+            (None, Some(h), Some(q)) => {
+                let member: Option<(i64,)> = Sql::new(
+                    "SELECT 1 FROM household_members WHERE left_on IS NULL AND household_id = ",
+                )
+                .bind(h.clone())
+                .push(" AND person_id = ")
+                .bind(q.clone())
+                .fetch_optional(tx.conn())
+                .await?;
+                if member.is_none() {
+                    return Err(
+                        ValidationErrors::single("person_id", "err-referral-not-member").into(),
+                    );
+                }
+                q.clone()
+            }
+            (None, _, None) => {
+                return Err(
+                    ValidationErrors::single("person_id", "err-referral-needs-person").into(),
+                )
+            }
+            _ => {
+                return Err(ValidationErrors::single("person_id", "err-referral-not-member").into())
+            }
         };
         let person = person_for(tx.conn(), by, Action::ViewPersons, &person_id).await?;
         let inst: Option<(String, String, String)> = {

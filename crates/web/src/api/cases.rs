@@ -735,6 +735,8 @@ pub struct ReferralInput {
     pub shared: Vec<String>,
     /// Send without a covering consent (coordinators), saying why.
     pub override_reason: Option<String>,
+    /// For a household's case: the member referred (a current member).
+    pub person_id: Option<String>,
 }
 
 /// Sends a referral from a person's case. Refused (422, field `consent`)
@@ -754,6 +756,7 @@ pub async fn send_referral(
         urgency: input.urgency.unwrap_or_default(),
         shared: input.shared,
         override_reason: input.override_reason.unwrap_or_default(),
+        person_id: input.person_id.unwrap_or_default(),
     }
     .validate()?;
     let row = state

@@ -291,6 +291,8 @@ pub struct CasePage {
     pub can_override: bool,
     pub institutions: Vec<InstitutionRow>,
     pub workers: Vec<WorkerRow>,
+    /// A household case's current members (id, name), who may be referred.
+    pub members: Vec<(String, String)>,
     /// (form id, title) of the forms that can be filled on this case.
     pub forms: Vec<(String, String)>,
     pub errors: FormErrors,
@@ -480,6 +482,17 @@ async fn case_view(
     } else {
         Vec::new()
     };
+    let members = match (&f.case.household_id, can_edit) {
+        (Some(h), true) => state
+            .store
+            .household_members(p, h)
+            .await?
+            .into_iter()
+            .filter(|m| m.left_on.is_none())
+            .map(|m| (m.person_id, format!("{} {}", m.given_names, m.family_name)))
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut forms: Vec<(String, String)> = Vec::new();
     for s in state.store.forms().await? {
         forms.push((s.form_id.clone(), super::forms::title_in(&ctx, &s.title)));
@@ -500,6 +513,7 @@ async fn case_view(
         can_override,
         institutions,
         workers,
+        members,
         forms,
         errors,
         section: section.to_owned(),
@@ -921,6 +935,8 @@ pub async fn follow_up_update(
 pub struct ReferralForm {
     /// `INSTITUTION|service`
     pub target: String,
+    /// For a household's case: the member referred.
+    pub person_id: String,
     pub reason: String,
     pub urgency: String,
     pub shared: Vec<String>,
@@ -941,6 +957,7 @@ pub async fn referral_send(
         urgency: f.urgency,
         shared: f.shared,
         override_reason: f.override_reason,
+        person_id: f.person_id,
     };
     let result = match draft.validate() {
         Ok(r) => state
@@ -960,6 +977,8 @@ pub async fn referral_send(
 #[serde(default)]
 pub struct TransferForm {
     pub to_unit: String,
+    /// A worker of the receiving unit, by username (optional).
+    pub to_username: String,
     pub reason: String,
 }
 
@@ -969,17 +988,30 @@ pub async fn transfer_request(
     Param(id): Param<String>,
     FormBody(f): FormBody<TransferForm>,
 ) -> AppResult<Response> {
-    let result = ok(state
-        .store
-        .request_transfer(
-            &ctx.actor(),
-            &user.principal,
-            &id,
-            &f.to_unit,
-            None,
-            &f.reason,
-        )
-        .await);
+    let to_user = match f.to_username.trim() {
+        "" => Ok(None),
+        name => match state.store.user_by_username(name).await? {
+            Some(u) => Ok(Some(u.id)),
+            None => Err(ValidationErrors::single(
+                "to_user_id",
+                "err-worker-not-in-unit",
+            )),
+        },
+    };
+    let result = match to_user {
+        Ok(to_user) => ok(state
+            .store
+            .request_transfer(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                &f.to_unit,
+                to_user.as_deref(),
+                &f.reason,
+            )
+            .await),
+        Err(e) => Err(e.into()),
+    };
     after(&state, ctx, &user, &id, "transfer", result).await
 }
 

@@ -1809,3 +1809,132 @@ async fn a_case_and_its_follow_ups_are_edited_on_the_page_without_overwriting_ot
     assert_eq!(c["follow_ups"][0]["due_on"], days_from_today(9).as_str());
     assert_eq!(c["follow_ups"][0]["done_on"], Value::Null);
 }
+
+#[tokio::test]
+async fn a_household_case_refers_one_of_its_current_members() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let hh = m
+        .json(Method::POST, "/api/v1/households", json!({"unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "address": "Gülpınar Sk. 4"}))
+        .await;
+    assert_eq!(hh.status, StatusCode::CREATED, "{}", hh.body);
+    let hh = hh.json()["id"].as_str().unwrap().to_owned();
+    let r = m
+        .json(
+            Method::POST,
+            "/api/v1/persons",
+            json!({"given_names": "Emre", "family_name": "Tekin", "sex": "male", "birth_date": "2016-02-02",
+                   "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "household_id": hh, "relationship": "child", "confirm_new": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let child_id = r.json()["id"].as_str().unwrap().to_owned();
+    let outsider = child(&mut m, "Yasemin").await;
+    consent(&mut m, &child_id, json!(["school"])).await;
+    let case = m
+        .json(Method::POST, "/api/v1/cases", json!({"household_id": hh, "unit_code": "SHKB-ANK-01", "domains": ["education", "housing"]}))
+        .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{}", case.body);
+    let case = case.json()["id"].as_str().unwrap().to_owned();
+    let body = |person: Option<&str>| {
+        let mut b = json!({"institution_code": "SCH-ANK-ALTINDAG", "service": "school_enrolment", "reason": "Not enrolled"});
+        if let Some(p) = person {
+            b["person_id"] = json!(p);
+        }
+        b
+    };
+    let r = refer(&mut m, &case, body(None)).await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("person_id".into(), "err-referral-needs-person".into())]
+    );
+    let r = refer(&mut m, &case, body(Some(&outsider))).await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("person_id".into(), "err-referral-not-member".into())]
+    );
+    let r = refer(&mut m, &case, body(Some(&child_id))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["person_id"], child_id.as_str());
+    assert_eq!(r.json()["shared_data"]["name"], "Emre Tekin");
+    // The case page offers the members.
+    let page = app
+        .signed_in("mediator")
+        .await
+        .get(&format!("/cases/{case}"))
+        .await;
+    assert!(
+        page.body
+            .contains(&format!("<option value=\"{child_id}\">Emre Tekin</option>")),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn a_transfer_to_a_named_worker_is_answered_by_that_worker() {
+    let app = spawn_app().await;
+    add_user(
+        &app,
+        "polatlimed",
+        kopru_domain::Role::SocialMediator,
+        "unit:SHKB-ANK-02",
+    )
+    .await;
+    let mut api = app.api_as("mediator").await;
+    let p = child(&mut api, "Aysel").await;
+    let id = open_case(&mut api, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut m = app.signed_in("mediator").await;
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/transfers"),
+            &[
+                ("to_unit", "SHKB-ANK-02"),
+                ("to_username", "coordinator"),
+                ("reason", "Moved"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the coordinator of Altındağ does not work in Polatlı"
+    );
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/transfers"),
+            &[
+                ("to_unit", "SHKB-ANK-02"),
+                ("to_username", "polatlimed"),
+                ("reason", "Moved"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut receiver = app.signed_in("polatlimed").await;
+    let work = receiver.get("/my-work").await;
+    assert!(work.body.contains("Aysel Kaya"), "{}", work.body);
+    let t = app
+        .api_as("polatlimed")
+        .await
+        .get("/api/v1/transfers")
+        .await
+        .json();
+    let tid = t[0]["id"].as_str().unwrap().to_owned();
+    let r = receiver
+        .post_form(&format!("/transfers/{tid}/answer"), &[("accept", "1")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), format!("/cases/{id}"));
+    let file = app
+        .api_as("polatlimed")
+        .await
+        .get(&format!("/api/v1/cases/{id}"))
+        .await
+        .json();
+    assert_eq!(file["workers"][0]["username"], "polatlimed");
+    assert_eq!(file["case"]["lead_worker"], "polatlimed");
+}
