@@ -642,8 +642,12 @@ impl Store {
             }
         }
         drop(conn);
+        // The view (and any special-category answers read) is audited; answers
+        // the sender now sees stop being news on "my work".
+        let mut tx = self.begin_write().await?;
         if !special_read.is_empty() {
-            self.audit(
+            append(
+                tx.conn(),
                 &audit_case(actor, "case.special_form_view", &case)
                     .details(serde_json::json!({ "submissions": special_read })),
             )
@@ -651,7 +655,7 @@ impl Store {
         }
         if referrals
             .iter()
-            .any(|r| r.sent_by_id == by.user_id && r.answer_seen_at.is_none())
+            .any(|r| r.sent_by_id == by.user_id && r.answer_unseen())
         {
             Sql::new("UPDATE referrals SET answer_seen_at = ")
                 .bind(clock::now())
@@ -660,10 +664,11 @@ impl Store {
                 .push(" AND sent_by_id = ")
                 .bind(by.user_id.clone())
                 .push(" AND answer_seen_at IS NULL AND answered_on IS NOT NULL")
-                .execute(self.pool())
+                .execute(tx.conn())
                 .await?;
         }
-        self.audit(&audit_case(actor, "case.view", &case)).await?;
+        append(tx.conn(), &audit_case(actor, "case.view", &case)).await?;
+        tx.commit().await?;
         Ok(CaseFile {
             case,
             workers,
