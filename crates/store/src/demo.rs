@@ -1018,13 +1018,33 @@ pub async fn load_casework(store: &Store) -> Result<usize> {
     let date = |d: i64| kopru_domain::case::date_of(day + d);
     let mut rng = Lcg(20_261_124);
     let mut created = 0;
-    for (unit, worker, institution, service, domain) in [
+    // Texts in the unit's language, as its workers would write them.
+    struct Words {
+        goal: &'static str,
+        tasks: [&'static str; 3],
+        reason: &'static str,
+        paper: &'static str,
+    }
+    let tr = Words {
+        goal: "Okula kayıtlı ve düzenli devam ediyor",
+        tasks: ["Aileyi ara", "Okulu ziyaret et", "Belgeleri kontrol et"],
+        reason: "Ev ziyaretinde ihtiyaç belirlendi",
+        paper: "Tanıtım: rıza kâğıt üzerinde alındı",
+    };
+    let sr = Words {
+        goal: "Prima pomoć na koju ima pravo",
+        tasks: ["Pozvati porodicu", "Posetiti centar", "Proveriti dokumenta"],
+        reason: "Potreba utvrđena prilikom posete domu",
+        paper: "Demo: saglasnost data na papiru",
+    };
+    for (unit, worker, institution, service, domain, words) in [
         (
             "SHKB-ANK-01",
             "mediator",
             "SCH-ANK-ALTINDAG",
             "school_enrolment",
             "education",
+            &tr,
         ),
         (
             "MT-NIS",
@@ -1032,6 +1052,7 @@ pub async fn load_casework(store: &Store) -> Result<usize> {
             "CSR-NIS",
             "social_services",
             "social_assistance",
+            &sr,
         ),
     ] {
         let Some(user) = store.user_by_username(worker).await? else {
@@ -1073,11 +1094,7 @@ pub async fn load_casework(store: &Store) -> Result<usize> {
             if i % 4 >= 2 {
                 let g = GoalDraft {
                     domain: domain.into(),
-                    description: if domain == "education" {
-                        "Enrolled and attending regularly".into()
-                    } else {
-                        "Receives the benefit it is entitled to".into()
-                    },
+                    description: words.goal.into(),
                     target_date: date(30 + rng.below(90) as i64),
                     status: "in_progress".into(),
                 }
@@ -1097,7 +1114,7 @@ pub async fn load_casework(store: &Store) -> Result<usize> {
                 store.add_contact(&actor, &by, &case.id, &c).await?;
             }
             let f = FollowUpDraft {
-                title: ["Call the family", "Visit the school", "Check the documents"][i % 3].into(),
+                title: words.tasks[i % 3].into(),
                 due_on: date(rng.below(20) as i64 - 8),
                 assignee_id: user.id.clone(),
             }
@@ -1108,9 +1125,9 @@ pub async fn load_casework(store: &Store) -> Result<usize> {
                 let r = ReferralDraft {
                     institution_code: institution.into(),
                     service: service.into(),
-                    reason: "Needs the service; assessed at a home visit".into(),
+                    reason: words.reason.into(),
                     shared: vec!["birth_date".into()],
-                    override_reason: "Demo: consent recorded on paper".into(),
+                    override_reason: words.paper.into(),
                     ..Default::default()
                 }
                 .validate()
