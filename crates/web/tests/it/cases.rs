@@ -1938,3 +1938,58 @@ async fn a_transfer_to_a_named_worker_is_answered_by_that_worker() {
     assert_eq!(file["workers"][0]["username"], "polatlimed");
     assert_eq!(file["case"]["lead_worker"], "polatlimed");
 }
+
+#[tokio::test]
+async fn goals_are_edited_on_the_page_and_stale_edits_refused() {
+    let app = spawn_app().await;
+    let mut api = app.api_as("mediator").await;
+    let p = child(&mut api, "Filiz").await;
+    let id = open_case(&mut api, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let g = api
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/goals"),
+            json!({"domain": "education", "description": "Enrol"}),
+        )
+        .await
+        .json();
+    let gid = g["id"].as_str().unwrap().to_owned();
+    let mut m = app.signed_in("mediator").await;
+    let page = m.get(&format!("/cases/{id}")).await;
+    assert!(page
+        .body
+        .contains(&format!("action=\"/cases/{id}/goals/{gid}\"")));
+    let target = days_from_today(40);
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/goals/{gid}"),
+            &[
+                ("version", "1"),
+                ("domain", "education"),
+                ("description", "Enrol in grade 3"),
+                ("target_date", &target),
+                ("status", "in_progress"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let file = api.get(&format!("/api/v1/cases/{id}")).await.json();
+    assert_eq!(file["goals"][0]["description"], "Enrol in grade 3");
+    assert_eq!(file["goals"][0]["target_date"], target.as_str());
+    assert_eq!(file["goals"][0]["status"], "in_progress");
+    let r = m
+        .post_form(
+            &format!("/cases/{id}/goals/{gid}"),
+            &[
+                ("version", "1"),
+                ("domain", "health"),
+                ("description", "x"),
+                ("status", "dropped"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}
