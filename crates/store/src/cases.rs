@@ -576,63 +576,56 @@ impl Store {
             .push(" ORDER BY w.lead DESC, u.display_name")
             .fetch_all(&mut *conn)
             .await?;
-        let events: Vec<CaseEventRow> = Sql::new(
+        let c = &mut *conn;
+        let events: Vec<CaseEventRow> = all_of_case(
+            c,
             "SELECT at, actor, kind, from_status, to_status, note FROM case_events WHERE case_id = ",
+            id,
+            "at, id",
         )
-        .bind(id.to_owned())
-        .push(" ORDER BY at, id")
-        .fetch_all(&mut *conn)
         .await?;
-        let goals: Vec<GoalRow> = Sql::new(&format!("{GOAL_SELECT} WHERE case_id = "))
-            .bind(id.to_owned())
-            .push(" ORDER BY created_at, id")
-            .fetch_all(&mut *conn)
-            .await?;
+        let goal_where = format!("{GOAL_SELECT} WHERE case_id = ");
+        let goals: Vec<GoalRow> = all_of_case(c, &goal_where, id, "created_at, id").await?;
+        let planned_where = format!("{PLANNED_SELECT} WHERE case_id = ");
         let planned_services: Vec<PlannedServiceRow> =
-            Sql::new(&format!("{PLANNED_SELECT} WHERE case_id = "))
-                .bind(id.to_owned())
-                .push(" ORDER BY created_at, id")
-                .fetch_all(&mut *conn)
-                .await?;
-        let contacts: Vec<ContactRow> = Sql::new(&format!("{CONTACT_SELECT} WHERE case_id = "))
-            .bind(id.to_owned())
-            .push(" ORDER BY contact_on DESC, recorded_at DESC")
-            .fetch_all(&mut *conn)
-            .await?;
+            all_of_case(c, &planned_where, id, "created_at, id").await?;
+        let contact_where = format!("{CONTACT_SELECT} WHERE case_id = ");
+        let contacts: Vec<ContactRow> =
+            all_of_case(c, &contact_where, id, "contact_on DESC, recorded_at DESC").await?;
+        let attachment_where = format!("{ATTACHMENT_SELECT} WHERE case_id = ");
         let attachments: Vec<AttachmentRow> =
-            Sql::new(&format!("{ATTACHMENT_SELECT} WHERE case_id = "))
-                .bind(id.to_owned())
-                .push(" ORDER BY uploaded_at")
-                .fetch_all(&mut *conn)
-                .await?;
-        let services: Vec<ServiceRow> = Sql::new(&format!("{SERVICE_SELECT} WHERE case_id = "))
-            .bind(id.to_owned())
-            .push(" ORDER BY service_on DESC, recorded_at DESC")
-            .fetch_all(&mut *conn)
-            .await?;
-        let follow_ups: Vec<FollowUpRow> =
-            Sql::new(&format!("{FOLLOW_UP_SELECT} WHERE f.case_id = "))
-                .bind(id.to_owned())
-                .push(" ORDER BY f.done_on IS NOT NULL, f.due_on, f.id")
-                .fetch_all(&mut *conn)
-                .await?;
-        let submissions: Vec<SubmissionRow> =
-            Sql::new(&format!("{SUBMISSION_SELECT} WHERE case_id = "))
-                .bind(id.to_owned())
-                .push(" ORDER BY submitted_at DESC")
-                .fetch_all(&mut *conn)
-                .await?;
+            all_of_case(c, &attachment_where, id, "uploaded_at").await?;
+        let service_where = format!("{SERVICE_SELECT} WHERE case_id = ");
+        let services: Vec<ServiceRow> =
+            all_of_case(c, &service_where, id, "service_on DESC, recorded_at DESC").await?;
+        let follow_up_where = format!("{FOLLOW_UP_SELECT} WHERE f.case_id = ");
+        let follow_ups: Vec<FollowUpRow> = all_of_case(
+            c,
+            &follow_up_where,
+            id,
+            "f.done_on IS NOT NULL, f.due_on, f.id",
+        )
+        .await?;
+        let submission_where = format!("{SUBMISSION_SELECT} WHERE case_id = ");
+        let mut submissions: Vec<SubmissionRow> =
+            all_of_case(c, &submission_where, id, "submitted_at DESC").await?;
+        let transfer_where = format!("{TRANSFER_SELECT} WHERE t.case_id = ");
         let transfers: Vec<TransferRow> =
-            Sql::new(&format!("{TRANSFER_SELECT} WHERE t.case_id = "))
-                .bind(id.to_owned())
-                .push(" ORDER BY t.requested_at DESC")
-                .fetch_all(&mut *conn)
-                .await?;
+            all_of_case(c, &transfer_where, id, "t.requested_at DESC").await?;
         let referrals = crate::referrals::referrals_of_case(&mut conn, id).await?;
-        let mut submissions = submissions;
         let mut special_read = Vec::new();
+        // One permission check per form, not per submission.
+        let mut may_read: std::collections::HashMap<String, bool> = Default::default();
         for s in &mut submissions {
-            if may_read_form(&mut conn, by, id, &s.form_id).await? {
+            let may = match may_read.get(&s.form_id) {
+                Some(m) => *m,
+                None => {
+                    let m = may_read_form(&mut conn, by, id, &s.form_id).await?;
+                    may_read.insert(s.form_id.clone(), m);
+                    m
+                }
+            };
+            if may {
                 if self.open_answers(s)? {
                     special_read.push(s.id.clone());
                 }
@@ -1023,12 +1016,21 @@ impl Store {
         note: Option<&str>,
     ) -> Result<TransferRow> {
         let mut tx = self.begin_write().await?;
-        let t = transfer_in(tx.conn(), transfer_id).await?;
-        let receiver = t.to_user_id.as_deref() == Some(by.user_id.as_str())
-            || managed_units(by).contains(&t.to_unit);
-        if !receiver {
-            return Err(StoreError::NotFound);
-        }
+        // Only the receiver finds it: the named worker, or a coordinator of the receiving unit.
+        let t: TransferRow = {
+            let units = managed_units(by);
+            let mut q = Sql::new(&format!("{TRANSFER_SELECT} WHERE t.id = "));
+            q.bind(transfer_id.to_owned())
+                .push(" AND (t.to_user_id = ")
+                .bind(by.user_id.clone());
+            if !units.is_empty() {
+                q.push(" OR t.to_unit IN (").bind_list(units).push(")");
+            }
+            q.push(")");
+            q.fetch_optional(tx.conn())
+                .await?
+                .ok_or(StoreError::NotFound)?
+        };
         if t.status != "pending" {
             return Err(ValidationErrors::single("status", "err-transfer-answered").into());
         }
@@ -1801,4 +1803,21 @@ where
         .fetch_optional(conn)
         .await?
         .ok_or(StoreError::NotFound)
+}
+
+/// Every row of one of a case's tables: `select_where` ends in `case_id = `.
+async fn all_of_case<T>(
+    conn: &mut AnyConnection,
+    select_where: &str,
+    case_id: &str,
+    order: &str,
+) -> Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    Ok(Sql::new(select_where)
+        .bind(case_id.to_owned())
+        .push(&format!(" ORDER BY {order}"))
+        .fetch_all(conn)
+        .await?)
 }
