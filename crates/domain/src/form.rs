@@ -508,6 +508,9 @@ fn check_field(
     if kind == FieldKind::Calculated {
         match field.formula.as_deref().map(parse_formula) {
             None => p("form-def-no-formula", at, String::new()),
+            Some(Err(detail)) if detail.starts_with(TOO_COMPLEX) => {
+                p("form-def-formula-too-complex", at, detail)
+            }
             Some(Err(detail)) => p("form-def-bad-formula", at, detail),
             Some(Ok(expr)) => {
                 check_expr(&expr, known, group, at, p);
@@ -621,13 +624,34 @@ enum Expr {
     Binary(char, Box<Expr>, Box<Expr>),
 }
 
+/// How a refusal for size or nesting begins (`form-def-formula-too-complex`).
+const TOO_COMPLEX: &str = "too complex: ";
+/// The longest formula accepted, in bytes: a real one is a line.
+pub const MAX_FORMULA_LEN: usize = 500;
+/// The deepest nesting of parentheses and signs accepted.
+pub const MAX_FORMULA_DEPTH: usize = 20;
+/// The most numbers, fields and functions one formula may name.
+pub const MAX_FORMULA_TERMS: usize = 100;
+
 /// Recursive descent over `expr := term (('+'|'-') term)*`,
 /// `term := factor (('*'|'/') factor)*`,
 /// `factor := number | name | name '(' name ('.' name)? ')' | '(' expr ')' | '-' factor`.
+///
+/// Bounded in length, nesting and terms, so that neither the parser nor the
+/// recursive checks and evaluation of the tree can exhaust the stack: a tree
+/// has at most `MAX_FORMULA_TERMS` leaves and is at most
+/// `(MAX_FORMULA_DEPTH + 1) * MAX_FORMULA_TERMS` deep.
 fn parse_formula(text: &str) -> Result<Expr, String> {
+    if text.len() > MAX_FORMULA_LEN {
+        return Err(format!(
+            "{TOO_COMPLEX}longer than {MAX_FORMULA_LEN} characters"
+        ));
+    }
     struct P<'a> {
         s: &'a [u8],
         i: usize,
+        depth: usize,
+        terms: usize,
     }
     impl P<'_> {
         fn skip(&mut self) {
@@ -675,15 +699,38 @@ fn parse_formula(text: &str) -> Result<Expr, String> {
             }
             Ok(left)
         }
+        fn nested<T>(
+            &mut self,
+            f: impl FnOnce(&mut Self) -> Result<T, String>,
+        ) -> Result<T, String> {
+            if self.depth >= MAX_FORMULA_DEPTH {
+                return Err(format!(
+                    "{TOO_COMPLEX}more than {MAX_FORMULA_DEPTH} levels of parentheses or signs at {}",
+                    self.i + 1
+                ));
+            }
+            self.depth += 1;
+            let r = f(self);
+            self.depth -= 1;
+            r
+        }
         fn factor(&mut self) -> Result<Expr, String> {
+            if self.peek().is_some_and(|c| c != b'-' && c != b'(') {
+                self.terms += 1;
+                if self.terms > MAX_FORMULA_TERMS {
+                    return Err(format!(
+                        "{TOO_COMPLEX}more than {MAX_FORMULA_TERMS} numbers and fields"
+                    ));
+                }
+            }
             match self.peek() {
                 Some(b'-') => {
                     self.i += 1;
-                    Ok(Expr::Neg(Box::new(self.factor()?)))
+                    self.nested(|p| Ok(Expr::Neg(Box::new(p.factor()?))))
                 }
                 Some(b'(') => {
                     self.i += 1;
-                    let e = self.expr()?;
+                    let e = self.nested(Self::expr)?;
                     if !self.eat(b')') {
                         return Err(format!("')' expected at {}", self.i + 1));
                     }
@@ -737,6 +784,8 @@ fn parse_formula(text: &str) -> Result<Expr, String> {
     let mut p = P {
         s: text.as_bytes(),
         i: 0,
+        depth: 0,
+        terms: 0,
     };
     let e = p.expr()?;
     if p.peek().is_some() {
@@ -1296,6 +1345,39 @@ mod tests {
         }
         let div = parse_formula("1 / 0").unwrap();
         assert_eq!(compute(&div, &empty, None, "2026-01-01"), None);
+    }
+
+    /// The outside test's two formulas that overflowed the stack, and their
+    /// neighbours just inside the bounds.
+    #[test]
+    fn formulas_are_bounded_in_length_nesting_and_terms() {
+        let deep = format!("{}1{}", "(".repeat(3000), ")".repeat(3000));
+        let long = vec!["a"; 10_000].join("+");
+        let signs = format!("{}1", "-".repeat(400));
+        for bad in [&deep, &long, &signs] {
+            let err = parse_formula(bad).unwrap_err();
+            assert!(err.starts_with(TOO_COMPLEX), "{err}");
+        }
+        let just_deep = format!("{}1{}", "(".repeat(20), ")".repeat(20));
+        assert!(parse_formula(&just_deep).is_ok());
+        let many = vec!["1"; 100].join("+");
+        let e = parse_formula(&many).unwrap();
+        assert_eq!(compute(&e, &Map::new(), None, "2026-01-01"), Some(100.0));
+        assert!(parse_formula(&vec!["1"; 101].join("+")).is_err());
+        // Within a definition: refused with the field's path, nothing overflows.
+        let def = json!({"id": "f", "version": 1, "title": {"tr": "F", "en": "F", "sr-Cyrl": "Ф"},
+            "sections": [{"id": "s", "title": {"tr": "S", "en": "S", "sr-Cyrl": "С"}, "fields": [
+                {"id": "a", "type": "integer", "label": {"tr": "A", "en": "A", "sr-Cyrl": "А"}},
+                {"id": "c", "type": "calculated", "formula": long,
+                 "label": {"tr": "C", "en": "C", "sr-Cyrl": "Ц"}}]}]});
+        let problems = FormDefinition::parse(&def.to_string()).unwrap_err();
+        assert!(
+            problems
+                .0
+                .iter()
+                .any(|p| p.code == "form-def-formula-too-complex" && p.at.contains("fields[1]")),
+            "{problems:?}"
+        );
     }
 }
 

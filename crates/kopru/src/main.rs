@@ -253,6 +253,17 @@ async fn open(db: &DbArgs) -> Result<(Settings, Store)> {
     Ok((settings, store.with_keyring(keyring)))
 }
 
+/// Opens the database for a command that only reads: nothing is migrated or
+/// created, no key file is made (`kopru audit verify` on a data directory
+/// without keys once wrote `keys/kopru.keys`).
+async fn open_read_only(db: &DbArgs) -> Result<(Settings, Store)> {
+    let settings = Settings::load(db)?;
+    let store = Store::open_read_only(&settings.location, std::time::Duration::from_secs(3))
+        .await
+        .with_context(|| format!("cannot open the database ({:?})", settings.location))?;
+    Ok((settings, store))
+}
+
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KOPRU_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
@@ -414,7 +425,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => {
-            let (_, store) = open(&db).await?;
+            let (_, store) = open_read_only(&db).await?;
             let v = store.verify_audit().await?;
             match v.first_break {
                 None => {
@@ -449,14 +460,14 @@ async fn run(cli: Cli) -> Result<()> {
             let settings = Settings::load(&db)?;
             say!("configuration: ok");
             say!("database: {:?}", settings.location);
+            say!("listen address: {}", settings.listen);
             let store =
-                Store::open_with_timeout(&settings.location, std::time::Duration::from_secs(3))
+                Store::open_read_only(&settings.location, std::time::Duration::from_secs(3))
                     .await
                     .context("the database cannot be opened")?;
             store.ping().await.context("the database does not answer")?;
             let pending = store.pending_migrations().await?;
             say!("database answers; pending migrations: {pending}");
-            say!("listen address: {}", settings.listen);
             Ok(())
         }
         Command::Import {

@@ -13,14 +13,43 @@ fn url(db: &TestDb) -> String {
     }
 }
 
-fn kopru(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
+/// The test's own data directory (its key file), named after its database:
+/// tests never share one, and nothing depends on what an earlier run left in
+/// the temp directory (a shared `kopru-data` once made the suite fail by chance).
+fn data_dir(db: &TestDb) -> std::path::PathBuf {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    url(db).hash(&mut h);
+    let dir = std::env::temp_dir().join(format!("kopru-cli-{:016x}", h.finish()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A command with no configuration from the environment or the working directory.
+fn bare() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kopru"));
+    for var in [
+        "KOPRU_DATABASE_URL",
+        "KOPRU_DATA_DIR",
+        "KOPRU_KEYS",
+        "KOPRU_KEY_FILE",
+        "KOPRU_LISTEN",
+        "KOPRU_TIME_ZONE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+fn kopru(db: &TestDb, args: &[&str], stdin: Option<&str>) -> Output {
+    let dir = data_dir(db);
+    let mut cmd = bare();
     cmd.args(args)
         .arg("--database-url")
         .arg(url(db))
-        .env_remove("KOPRU_DATABASE_URL")
-        .env_remove("KOPRU_DATA_DIR")
-        .current_dir(std::env::temp_dir())
+        .arg("--data-dir")
+        .arg(&dir)
+        .current_dir(&dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -152,6 +181,28 @@ async fn audit_verify_names_the_first_broken_entry() {
     assert!(text(&o).contains("broken at entry 7"), "{}", text(&o));
 }
 
+/// Read-only commands write nothing: on a data directory with no database
+/// and no keys, `audit verify` and `check` fail and leave it empty.
+#[test]
+fn read_only_commands_create_nothing() {
+    let dir = std::env::temp_dir().join(format!("kopru-empty-{}", kopru_store::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for args in [["audit", "verify"].as_slice(), ["check"].as_slice()] {
+        let o = bare()
+            .args(args)
+            .arg("--data-dir")
+            .arg(&dir)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(!o.status.success(), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("no database"), "{args:?}: {}", text(&o));
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} wrote {left:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn backup_check_migrate_and_openapi() {
     let db = fresh_db().await;
@@ -188,17 +239,14 @@ async fn backup_check_migrate_and_openapi() {
         }
     }
 
-    let o = Command::new(env!("CARGO_BIN_EXE_kopru"))
-        .arg("openapi")
-        .output()
-        .unwrap();
+    let o = bare().arg("openapi").output().unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
 }
 
 #[test]
 fn secrets_in_the_database_url_are_never_printed() {
-    let o = Command::new(env!("CARGO_BIN_EXE_kopru"))
+    let o = bare()
         .args([
             "check",
             "--database-url",
@@ -308,7 +356,7 @@ async fn import_persons_reports_rejected_rows_and_adds_nothing_twice() {
 
 /// `kopru dedup csv` needs no database: it reads files and writes files.
 fn dedup(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kopru"))
+    bare()
         .args(["dedup", "csv"])
         .args(args)
         .current_dir(std::env::temp_dir())

@@ -169,8 +169,28 @@ impl Store {
     /// Opens with a bound on how long to wait for a connection (a server that
     /// is down makes the pool retry until then).
     pub async fn open_with_timeout(location: &Location, timeout: Duration) -> Result<Self> {
+        Self::connect(location, timeout, false).await
+    }
+
+    /// Opens an existing database for reading only (`kopru audit verify`,
+    /// `kopru check`): on SQLite nothing is created (neither the folder nor
+    /// the file) and the connection cannot write.
+    pub async fn open_read_only(location: &Location, timeout: Duration) -> Result<Self> {
+        Self::connect(location, timeout, true).await
+    }
+
+    async fn connect(location: &Location, timeout: Duration, read_only: bool) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let (url, max) = match location {
+            Location::SqliteFile(path) if read_only => {
+                if !path.is_file() {
+                    return Err(StoreError::Other(format!(
+                        "there is no database at {}",
+                        path.display()
+                    )));
+                }
+                (format!("sqlite://{}?mode=ro", path.display()), 2)
+            }
             Location::SqliteFile(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|e| {
@@ -188,7 +208,11 @@ impl Store {
             .acquire_timeout(timeout)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
+                    if backend == Backend::Sqlite && read_only {
+                        sqlx::query("PRAGMA query_only = ON")
+                            .execute(&mut *conn)
+                            .await?;
+                    } else if backend == Backend::Sqlite {
                         // WAL: readers never wait for the writer. NORMAL is durable
                         // across application crashes; foreign keys are off by default.
                         for pragma in [

@@ -114,10 +114,26 @@ fn read_csv(text: &str, encoding: &'static str) -> Result<Table, ReadError> {
             .filter(|b| **b == b'\n')
             .count();
         counted_to = at;
-        let cells: Vec<String> = rec.iter().map(|c| c.trim().to_owned()).collect();
-        if cells.iter().all(|c| c.is_empty()) {
+        if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        // Trailing empty cells (a spreadsheet's stray commas) do not count.
+        let width = (0..rec.len())
+            .rev()
+            .find(|&i| !rec[i].trim().is_empty())
+            .map_or(0, |i| i + 1);
+        if width > MAX_COLUMNS {
+            return Err("err-import-too-wide");
+        }
+        if rows.len() >= MAX_ROWS {
+            return Err("err-import-too-many-rows");
+        }
+        let keep = if rec.len() > MAX_COLUMNS {
+            width
+        } else {
+            rec.len()
+        };
+        let cells: Vec<String> = rec.iter().take(keep).map(|c| c.trim().to_owned()).collect();
         match headers {
             None => headers = Some(cells),
             Some(_) => rows.push((line, cells)),
@@ -144,42 +160,95 @@ fn finish(
     })
 }
 
+/// Bounds on what one uploaded spreadsheet may make us hold, whatever it
+/// declares: the XLSX's unpacked parts together (a zip bomb stops here, before
+/// any part is parsed), its parts, the columns and the rows kept.
+pub const MAX_XLSX_UNPACKED: u64 = 128 * 1024 * 1024;
+pub const MAX_XLSX_PARTS: usize = 1_000;
+pub const MAX_COLUMNS: usize = 256;
+pub const MAX_ROWS: usize = 1_000_000;
+
+/// Unpacks every part of the archive into nothing, counting, so that the real
+/// read below never meets more than `MAX_XLSX_UNPACKED` bytes of XML (the sizes
+/// an archive declares are not trusted).
+fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| "err-import-xlsx")?;
+    if zip.len() > MAX_XLSX_PARTS {
+        return Err("err-import-too-large");
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(|_| "err-import-xlsx")?;
+        let budget = MAX_XLSX_UNPACKED - total;
+        let n = std::io::copy(&mut part.take(budget + 1), &mut std::io::sink())
+            .map_err(|_| "err-import-xlsx")?;
+        total += n;
+        if total > MAX_XLSX_UNPACKED {
+            return Err("err-import-too-large");
+        }
+    }
+    Ok(())
+}
+
+/// The first sheet, cell by cell as stored (never the dense rectangle its
+/// declared dimensions or its farthest cell would span: one cell at XFD1048576
+/// asked calamine's `worksheet_range` for 512 GiB).
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut book: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes.to_vec())).map_err(|_| "err-import-xlsx")?;
+    use calamine::{DataRef, Reader, Xlsx};
+    check_unpacked_size(bytes)?;
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| "err-import-xlsx")?;
     let name = book
         .sheet_names()
         .first()
         .cloned()
         .ok_or("err-import-empty")?;
-    let range = book.worksheet_range(&name).map_err(|_| "err-import-xlsx")?;
-    let mut headers = None;
-    let mut rows = Vec::new();
-    let start = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    for (i, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|c| match c {
-                Data::Empty => String::new(),
-                Data::String(s) => s.trim().to_owned(),
-                // Excel keeps ID and phone numbers as floats: write whole numbers without ".0".
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{}", *f as i64),
-                Data::Float(f) => f.to_string(),
-                Data::Int(n) => n.to_string(),
-                Data::Bool(b) => b.to_string(),
-                // Dates are serial numbers; the import turns them into dates.
-                Data::DateTime(d) => format!("{}", d.as_f64() as i64),
-                Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-                Data::Error(_) => String::new(),
-            })
-            .collect();
-        if cells.iter().all(|c| c.is_empty()) {
+    let mut cells = book
+        .worksheet_cells_reader(&name)
+        .map_err(|_| "err-import-xlsx")?;
+    // Row index → (column, text); rows are normally stored in order, but a
+    // file may list them in any.
+    let mut by_row: std::collections::BTreeMap<u32, Vec<(usize, String)>> = Default::default();
+    while let Some(cell) = cells.next_cell().map_err(|_| "err-import-xlsx")? {
+        let text = match cell.get_value() {
+            DataRef::Empty | DataRef::Error(_) => continue,
+            DataRef::String(s) => s.trim().to_owned(),
+            DataRef::SharedString(s) => s.trim().to_owned(),
+            // Excel keeps ID and phone numbers as floats: write whole numbers without ".0".
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e16 => format!("{}", *f as i64),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Int(n) => n.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            // Dates are serial numbers; the import turns them into dates.
+            DataRef::DateTime(d) => format!("{}", d.as_f64() as i64),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        };
+        if text.is_empty() {
             continue;
         }
+        let (row, col) = cell.get_position();
+        let col = col as usize;
+        if col >= MAX_COLUMNS {
+            return Err("err-import-too-wide");
+        }
+        if by_row.len() > MAX_ROWS && !by_row.contains_key(&row) {
+            return Err("err-import-too-many-rows");
+        }
+        by_row.entry(row).or_default().push((col, text));
+    }
+    drop(cells);
+    let mut headers = None;
+    let mut rows = Vec::new();
+    for (row, mut kept) in by_row {
+        let width = kept.iter().map(|(c, _)| c + 1).max().unwrap_or(0);
+        let mut line = vec![String::new(); width];
+        kept.sort_by_key(|(c, _)| *c);
+        for (c, text) in kept {
+            line[c] = text;
+        }
         match headers {
-            None => headers = Some(cells),
-            Some(_) => rows.push((start + i + 1, cells)),
+            None => headers = Some(line),
+            Some(_) => rows.push((row as usize + 1, line)),
         }
     }
     finish(headers, rows, "xlsx", None)
@@ -220,6 +289,107 @@ mod tests {
             (t.delimiter, t.rows[0].0),
             (Some('\t'), 3),
             "row numbers as the file shows them"
+        );
+    }
+
+    /// A minimal workbook whose first sheet's `<sheetData>` is `rows`
+    /// (`sheet` overrides the whole sheet part when given).
+    pub(crate) fn xlsx_with(rows: &str, sheet: Option<Vec<u8>>) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let sheet = sheet.unwrap_or_else(|| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#
+            )
+            .into_bytes()
+        });
+        let parts: [(&str, &[u8]); 5] = [
+            ("[Content_Types].xml", br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#),
+            ("_rels/.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#),
+            ("xl/workbook.xml", br#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#),
+            ("xl/_rels/workbook.xml.rels", br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#),
+            ("xl/worksheets/sheet1.xml", &sheet),
+        ];
+        for (name, body) in parts {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(body).unwrap();
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    const HEADER_AND_ONE: &str = r#"<row r="1"><c r="A1" t="inlineStr"><is><t>Adı</t></is></c><c r="B1" t="inlineStr"><is><t>Soyadı</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>Ayşe</t></is></c><c r="B2" t="inlineStr"><is><t>Yılmaz</t></is></c></row>"#;
+
+    #[test]
+    fn xlsx_read_cell_by_cell() {
+        let t = read(&xlsx_with(HEADER_AND_ONE, None)).unwrap();
+        assert_eq!(t.headers, ["Adı", "Soyadı"]);
+        assert_eq!(t.rows, [(2, vec!["Ayşe".to_owned(), "Yılmaz".to_owned()])]);
+        // A far-away row costs one row, not a million: its number is kept.
+        let far = format!(
+            r#"{HEADER_AND_ONE}<row r="1048576"><c r="B1048576" t="inlineStr"><is><t>Demir</t></is></c></row>"#
+        );
+        let t = read(&xlsx_with(&far, None)).unwrap();
+        assert_eq!(
+            t.rows[1],
+            (1_048_576, vec![String::new(), "Demir".to_owned()])
+        );
+    }
+
+    /// The outside test's 1.6 KB file: one extra cell at XFD1048576 made
+    /// calamine allocate 512 GiB and abort the process.
+    #[test]
+    fn the_last_cell_of_a_sheet_is_refused_not_allocated() {
+        let attack = format!(
+            r#"{HEADER_AND_ONE}<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>"#
+        );
+        let file = xlsx_with(&attack, None);
+        assert!(file.len() < 4096);
+        assert_eq!(read(&file).unwrap_err(), "err-import-too-wide");
+        // An empty cell out there (a formatted column) is nothing.
+        let styled = format!(r#"{HEADER_AND_ONE}<row r="1048576"><c r="XFD1048576" s="1"/></row>"#);
+        assert_eq!(read(&xlsx_with(&styled, None)).unwrap().rows.len(), 1);
+        // A declared dimension of the whole sheet changes nothing either.
+        let sheet = format!(
+            r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData>{HEADER_AND_ONE}</sheetData></worksheet>"#
+        );
+        assert_eq!(
+            read(&xlsx_with("", Some(sheet.into_bytes())))
+                .unwrap()
+                .rows
+                .len(),
+            1
+        );
+    }
+
+    /// A sheet part that deflates 1000:1 past the bound is refused before
+    /// calamine parses anything.
+    #[test]
+    fn a_zip_bomb_is_refused() {
+        let mut sheet = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#.to_vec();
+        sheet.resize(sheet.len() + MAX_XLSX_UNPACKED as usize + 1, b' ');
+        sheet.extend_from_slice(b"</sheetData></worksheet>");
+        let file = xlsx_with("", Some(sheet));
+        assert!(file.len() < 1024 * 1024, "{}", file.len());
+        assert_eq!(read(&file).unwrap_err(), "err-import-too-large");
+    }
+
+    #[test]
+    fn wide_and_long_csv_files_are_refused() {
+        let wide = format!(
+            "{}\n{}\n",
+            vec!["a"; 300].join(","),
+            vec!["1"; 300].join(",")
+        );
+        assert_eq!(read(wide.as_bytes()).unwrap_err(), "err-import-too-wide");
+        // Stray trailing commas are not columns.
+        let commas = format!("a,b{}\n1,2{}\n", ",".repeat(400), ",".repeat(400));
+        assert_eq!(read(commas.as_bytes()).unwrap().rows[0].1, ["1", "2"]);
+        let long = "a\n".repeat(MAX_ROWS + 2);
+        assert_eq!(
+            read(long.as_bytes()).unwrap_err(),
+            "err-import-too-many-rows"
         );
     }
 }

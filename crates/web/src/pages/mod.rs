@@ -204,11 +204,42 @@ pub fn form_errors(tr: Tr, e: AppError) -> Result<FormErrors, AppError> {
 }
 
 /// A local path to go back to; anything else becomes `/` (no open redirects).
+/// Only visible ASCII is kept: browsers drop tabs and line breaks from a URL
+/// (`/\t/evil.example` becomes `//evil.example`, another site) and read `\` as `/`.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let b = next.as_bytes();
+    let local = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\');
+    if local {
         next.to_owned()
     } else {
         "/".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        for ok in ["/", "/persons?q=a%20b", "/cases/1#x"] {
+            assert_eq!(super::safe_next(ok), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example",
+            "/ /x",
+            "/\u{0}/x",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(super::safe_next(bad), "/", "{bad:?}");
+        }
     }
 }
 

@@ -162,6 +162,36 @@ async fn malformed_definitions_are_refused_with_every_problem_in_the_users_langu
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
+/// The outside test's formulas that overflowed the stack and aborted the
+/// server: refused with a located message, in the user's language.
+#[tokio::test]
+async fn formulas_too_long_or_too_deep_are_refused_not_overflowed() {
+    let app = spawn_app().await;
+    let mut pm = app.api_as("manager").await;
+    for formula in [
+        format!("{}count{}", "(".repeat(3000), ")".repeat(3000)),
+        vec!["n"; 10_000].join("+"),
+    ] {
+        let mut def = school_v2();
+        def["sections"][0]["fields"] = json!([
+            {"id": "n", "type": "integer", "label": text("N")},
+            {"id": "c", "type": "calculated", "label": text("C"), "formula": formula}
+        ]);
+        let r = pm.json(Method::POST, "/api/v1/forms", def).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let errors = r.json()["errors"].clone();
+        assert!(
+            errors
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["code"] == "form-def-formula-too-complex"
+                    && e["field"].as_str().unwrap().contains("fields[1]")),
+            "{errors}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_pages_list_preview_and_publish_keeping_a_refused_definition() {
     let app = spawn_app().await;

@@ -116,6 +116,19 @@ async fn a_windows_1254_file_with_semicolons_imports_once_and_reports_every_reje
     assert_eq!(audit.len(), 2, "each committed import is audited");
 }
 
+fn last_cell_workbook() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Adı").unwrap();
+    sheet.write_string(0, 1, "Soyadı").unwrap();
+    sheet.write_string(1, 0, "Ayşe").unwrap();
+    sheet.write_string(1, 1, "Yılmaz").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+    assert!(bytes.len() < 16 * 1024, "{}", bytes.len());
+    bytes
+}
+
 #[tokio::test]
 async fn awkward_files_get_clear_reports_and_change_nothing() {
     let app = spawn_app().await;
@@ -143,6 +156,23 @@ async fn awkward_files_get_clear_reports_and_change_nothing() {
             "err-import-xlsx",
         ),
         ("10 MB of binary", garbage, "err-import-binary"),
+        // The outside test's 1.6 KB workbook whose one extra cell, XFD1048576,
+        // made the reader allocate 512 GiB and abort the server.
+        (
+            "last cell of the sheet",
+            last_cell_workbook(),
+            "err-import-too-wide",
+        ),
+        (
+            "1,000 columns",
+            format!(
+                "{}\n{}\n",
+                vec!["Adı"; 1000].join(";"),
+                vec!["x"; 1000].join(";")
+            )
+            .into_bytes(),
+            "err-import-too-wide",
+        ),
     ];
     for (name, body, code) in cases {
         let r = import(&mut c, "", body).await;

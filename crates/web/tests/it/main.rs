@@ -9,6 +9,7 @@ mod auth;
 mod cases;
 mod directory;
 mod duplicates;
+mod exports;
 mod forms;
 mod i18n;
 mod imports;

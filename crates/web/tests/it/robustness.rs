@@ -185,3 +185,76 @@ async fn pages_stay_within_the_weight_budget() {
         );
     }
 }
+
+/// The outside test's open redirect: browsers drop tabs and line breaks from
+/// URLs, so `/\t/evil.example` is `//evil.example`, another site.
+#[tokio::test]
+async fn language_switch_follows_only_same_site_paths() {
+    let app = spawn_app().await;
+    let mut c = app.client();
+    for (next, want) in [
+        ("/persons?q=a", "/persons?q=a"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ] {
+        let r = c
+            .post_form("/lang", &[("lang", "en"), ("next", next)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(r.location(), want, "{next:?}");
+    }
+}
+
+/// Pages, API answers and files carry a content security policy, refuse
+/// framing and are never stored by a browser or a proxy; no page needs an
+/// inline script (the policy forbids them).
+#[tokio::test]
+async fn security_headers_on_every_answer_and_no_inline_script() {
+    let app = spawn_app().await;
+    let mut c = app.signed_in("coordinator").await;
+    let mut api = app.api_as("coordinator").await;
+    for r in [
+        c.get("/login").await,
+        c.get("/persons").await,
+        c.get("/no/such/page").await,
+        api.get("/api/v1/persons").await,
+        api.get("/api/v1/persons/export").await,
+    ] {
+        assert!(!r.status.is_server_error(), "{}", r.status);
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-eval"));
+        assert_eq!(r.header("x-frame-options").as_deref(), Some("DENY"));
+        assert_eq!(
+            r.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(r.header("referrer-policy").as_deref(), Some("same-origin"));
+        assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+    }
+    // Our own scripts and styles may be cached.
+    let js = c.get("/static/app.js").await;
+    assert!(js.header("cache-control").unwrap().starts_with("public"));
+    // Every template: scripts only from files, no event-handler attributes.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let handler = regex_lite::Regex::new(r#"(?i)\son[a-z]+\s*="#).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, part) in text.split("<script").enumerate().skip(1) {
+            let tag = part.split('>').next().unwrap_or("");
+            assert!(tag.contains("src="), "{path:?}: inline script #{i}");
+        }
+        assert!(
+            !handler.is_match(&text),
+            "{path:?}: an inline event handler"
+        );
+        assert!(!text.contains("javascript:"), "{path:?}");
+    }
+}
