@@ -7,7 +7,7 @@ use crate::{clock, new_id, Result, Sql, Store, StoreError};
 use kopru_domain::policy::{Action, Principal};
 use kopru_domain::reference::{Institution, Programme, Unit};
 use kopru_domain::search::fold;
-use kopru_domain::ValidationErrors;
+use kopru_domain::{Scope, ValidationErrors};
 use serde::{Serialize, Serializer};
 use sqlx::AnyConnection;
 
@@ -288,6 +288,46 @@ impl Store {
         q: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Area>> {
+        self.areas_near(parent, q, limit, None).await
+    }
+
+    /// The areas a user works in: their area and country grants, and the areas
+    /// of the units and institutions they are assigned to. Empty for
+    /// installation-wide users.
+    pub async fn home_areas(&self, by: &Principal) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut placed = Vec::new();
+        for a in &by.assignments {
+            match &a.scope {
+                Scope::Installation => {}
+                Scope::Country(c) | Scope::Area(c) => out.push(c.as_str().to_owned()),
+                Scope::Unit(c) | Scope::Institution(c) => placed.push(c.as_str().to_owned()),
+            }
+        }
+        if !placed.is_empty() {
+            let mut q = Sql::new("SELECT area_code FROM units WHERE code IN (");
+            q.bind_list(placed.clone())
+                .push(") UNION SELECT area_code FROM institutions WHERE code IN (")
+                .bind_list(placed)
+                .push(")");
+            let rows: Vec<(String,)> = q.fetch_all(self.pool()).await?;
+            out.extend(rows.into_iter().map(|(a,)| a));
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// As [`Store::areas`]; a search lists the areas under `home` first, then
+    /// the rest of their countries, then the world (typing «Ниш» in Niš must
+    /// not offer Manisa first).
+    pub async fn areas_near(
+        &self,
+        parent: Option<&str>,
+        q: Option<&str>,
+        limit: i64,
+        home: Option<&[String]>,
+    ) -> Result<Vec<Area>> {
         let mut s = Sql::new(
             "SELECT code, parent_code, country, level, kind, name, name_alt FROM areas WHERE ",
         );
@@ -301,7 +341,15 @@ impl Store {
                         .bind(p.to_ascii_uppercase())
                         .push(")");
                 }
-                s.push(" ORDER BY level, name");
+                s.push(" ORDER BY ");
+                if let Some(home) = home.filter(|h| !h.is_empty()) {
+                    s.push("CASE WHEN code IN (SELECT descendant_code FROM area_closure WHERE ancestor_code IN (")
+                        .bind_list(home.to_vec())
+                        .push(")) THEN 0 WHEN country IN (SELECT country FROM areas WHERE code IN (")
+                        .bind_list(home.to_vec())
+                        .push(")) THEN 1 ELSE 2 END, ");
+                }
+                s.push("level, name");
             }
             (None, Some(p)) => {
                 s.push("parent_code = ")

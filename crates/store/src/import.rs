@@ -2,7 +2,7 @@
 //! seen before (same fingerprint) skipped, every refusal reported by row.
 
 use crate::audit::{append, Actor};
-use crate::scope::{push_visible, Entity};
+use crate::scope::Entity;
 use crate::{clock, new_id, Result, Sql, Store};
 use kopru_domain::person::Person;
 use kopru_domain::policy::{Action, Principal};
@@ -377,37 +377,15 @@ async fn place_verdict(
     unit: &str,
     area: &str,
 ) -> Result<Option<&'static str>> {
-    let unit_ok: Option<(i64,)> = Sql::new("SELECT 1 FROM units WHERE code = ")
-        .bind(unit.to_owned())
-        .fetch_optional(&mut *conn)
-        .await?;
-    if unit_ok.is_none() {
-        return Ok(Some("err-unit-unknown"));
-    }
-    let area_ok: Option<(i64,)> = Sql::new("SELECT 1 FROM areas WHERE code = ")
-        .bind(area.to_owned())
-        .fetch_optional(&mut *conn)
-        .await?;
-    if area_ok.is_none() {
-        return Ok(Some("err-area-unknown"));
-    }
-    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-    q.bind(area.to_owned())
-        .push(" AS area_code, ")
-        .bind(unit.to_owned())
-        .push(" AS unit_code) x WHERE ");
-    push_visible(
-        &mut q,
-        Entity::Person,
-        "x",
-        &by.grants(Action::ImportPersons),
-    );
-    let ok: Option<(i64,)> = q.fetch_optional(&mut *conn).await?;
-    Ok(if ok.is_some() {
-        None
-    } else {
-        Some("err-import-place")
-    })
+    use crate::scope::{record_place, PlaceRefusal};
+    let grants = by.grants(Action::ImportPersons);
+    Ok(
+        match record_place(conn, Entity::Person, &grants, unit, area).await? {
+            None => None,
+            Some(PlaceRefusal::Denied) => Some("err-import-place"),
+            Some(r) => Some(r.field_error().1),
+        },
+    )
 }
 
 impl Store {

@@ -657,16 +657,8 @@ pub(crate) async fn person_for(
     q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
 }
 
-async fn unit_exists(conn: &mut AnyConnection, code: &str) -> Result<bool> {
-    let hit: Option<(i64,)> = Sql::new("SELECT 1 FROM units WHERE code = ")
-        .bind(code.to_owned())
-        .fetch_optional(conn)
-        .await?;
-    Ok(hit.is_some())
-}
-
-/// A person or household is placed in a unit and an area, both of which must
-/// exist and lie within the writer's grants.
+/// A person or household is placed in a unit and an area that agree and lie
+/// within the writer's grants (`scope::record_place`).
 async fn check_person_place(
     conn: &mut AnyConnection,
     by: &Principal,
@@ -674,31 +666,15 @@ async fn check_person_place(
     unit: &str,
     area: &str,
 ) -> Result<()> {
-    let mut e = ValidationErrors::new();
-    if !unit_exists(&mut *conn, unit).await? {
-        e.push("unit_code", "err-unit-unknown");
-    }
-    let area_ok: Option<(i64,)> = Sql::new("SELECT 1 FROM areas WHERE code = ")
-        .bind(area.to_owned())
-        .fetch_optional(&mut *conn)
-        .await?;
-    if area_ok.is_none() {
-        e.push("area_code", "err-area-unknown");
-    }
-    e.into_result()?;
-    // Both the unit and the area must be within the writer's grants.
     let grants = by.grants(Action::EditPersons);
-    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-    q.bind(area.to_owned())
-        .push(" AS area_code, ")
-        .bind(unit.to_owned())
-        .push(" AS unit_code) x WHERE ");
-    push_visible(&mut q, entity, "x", &grants);
-    let ok: Option<(i64,)> = q.fetch_optional(&mut *conn).await?;
-    if ok.is_none() {
-        return Err(StoreError::Forbidden);
+    match crate::scope::record_place(conn, entity, &grants, unit, area).await? {
+        None => Ok(()),
+        Some(crate::scope::PlaceRefusal::Denied) => Err(StoreError::Forbidden),
+        Some(r) => {
+            let (field, code) = r.field_error();
+            Err(ValidationErrors::single(field, code).into())
+        }
     }
-    Ok(())
 }
 
 /// Writes `p` over `old` if it is still at `version`: the row, its name words

@@ -143,6 +143,86 @@ pub async fn place_allowed(
     Ok(row.is_some())
 }
 
+/// Why a record may not be placed where a write asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceRefusal {
+    UnknownUnit,
+    UnknownArea,
+    /// The area is not the unit's area or below it.
+    AreaOutsideUnit,
+    /// The writer's grants do not cover the unit or the area.
+    Denied,
+}
+
+impl PlaceRefusal {
+    /// The field the refusal is about and its message id.
+    pub fn field_error(self) -> (&'static str, &'static str) {
+        match self {
+            PlaceRefusal::UnknownUnit => ("unit_code", "err-unit-unknown"),
+            PlaceRefusal::UnknownArea => ("area_code", "err-area-unknown"),
+            PlaceRefusal::AreaOutsideUnit => ("area_code", "err-area-outside-unit"),
+            PlaceRefusal::Denied => ("unit_code", "err-scope-denied"),
+        }
+    }
+}
+
+/// May a record of `entity` (a person, a household) be written at `unit` and
+/// `area` under `grants`? The unit and the area must agree — the area is the
+/// unit's own or below it — and the writer's grants must cover both: the
+/// record's place by the read predicate, and the unit itself as a unit row.
+/// A grant on one dimension therefore never lets a writer set the other
+/// freely (a unit-scoped mediator moving a person to another country's area,
+/// an area-scoped one handing a person to a unit elsewhere). Updates call it
+/// for the new place after reading the old one under the same grants.
+pub async fn record_place(
+    conn: &mut AnyConnection,
+    entity: Entity,
+    grants: &[Scope],
+    unit: &str,
+    area: &str,
+) -> Result<Option<PlaceRefusal>> {
+    let unit_area: Option<(String,)> = Sql::new("SELECT area_code FROM units WHERE code = ")
+        .bind(unit.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((unit_area,)) = unit_area else {
+        return Ok(Some(PlaceRefusal::UnknownUnit));
+    };
+    let area_ok: Option<(i64,)> = Sql::new("SELECT 1 FROM areas WHERE code = ")
+        .bind(area.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if area_ok.is_none() {
+        return Ok(Some(PlaceRefusal::UnknownArea));
+    }
+    let within: Option<(i64,)> = Sql::new("SELECT 1 FROM area_closure WHERE ancestor_code = ")
+        .bind(unit_area)
+        .push(" AND descendant_code = ")
+        .bind(area.to_owned())
+        .fetch_optional(&mut *conn)
+        .await?;
+    if within.is_none() {
+        return Ok(Some(PlaceRefusal::AreaOutsideUnit));
+    }
+    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
+    q.bind(area.to_owned())
+        .push(" AS area_code, ")
+        .bind(unit.to_owned())
+        .push(" AS unit_code) x WHERE ");
+    push_visible(&mut q, entity, "x", grants);
+    q.push(" AND EXISTS (SELECT 1 FROM units u WHERE u.code = ")
+        .bind(unit.to_owned())
+        .push(" AND ");
+    push_visible(&mut q, Entity::Unit, "u", grants);
+    q.push(")");
+    let ok: Option<(i64,)> = q.fetch_optional(&mut *conn).await?;
+    Ok(if ok.is_some() {
+        None
+    } else {
+        Some(PlaceRefusal::Denied)
+    })
+}
+
 /// Is `scope` inside one of `grants`? (May an administrator hand it out?)
 /// An area grant contains the areas below it and the units and institutions
 /// placed there; a unit or institution grant contains only itself.

@@ -194,6 +194,7 @@ err-code-length = A code has 2 to 40 characters.
 err-code-chars = Use only Latin letters, digits, dash, dot and underscore.
 err-area-code = This is not an area code (for example TR-06 or RS-20-NIS).
 err-area-unknown = There is no area with this code.
+err-area-outside-unit = The area is outside the unit’s area: choose an area the unit serves, or a unit that serves this area.
 err-programme-unknown = There is no programme with this code.
 err-scope = Write the scope as country:TR, area:TR-06, unit:CODE or institution:CODE.
 err-scope-unknown = The area, unit or institution of this scope does not exist.

@@ -195,6 +195,7 @@ err-code-length = Šifra ima od 2 do 40 znakova.
 err-code-chars = Koristite samo latinična slova, cifre, crticu, tačku i donju crtu.
 err-area-code = Ovo nije šifra područja (na primer TR-06 ili RS-20-NIS).
 err-area-unknown = Ne postoji područje sa ovom šifrom.
+err-area-outside-unit = Područje je izvan područja jedinice: izaberite područje koje jedinica opslužuje ili jedinicu koja opslužuje ovo područje.
 err-programme-unknown = Ne postoji program sa ovom šifrom.
 err-scope = Obuhvat upišite kao country:RS, area:RS-20, unit:ŠIFRA ili institution:ŠIFRA.
 err-scope-unknown = Područje, jedinica ili institucija ovog obuhvata ne postoji.

@@ -188,6 +188,7 @@ err-code-length = Kod 2 ile 40 karakter arasında olmalıdır.
 err-code-chars = Yalnızca Latin harfleri, rakam, tire, nokta ve alt çizgi kullanın.
 err-area-code = Bu bir bölge kodu değil (örneğin TR-06 veya RS-20-NIS).
 err-area-unknown = Bu kodla bir bölge yok.
+err-area-outside-unit = Bölge, birimin bölgesi dışında: birimin hizmet verdiği bir bölge ya da bu bölgeye hizmet veren bir birim seçin.
 err-programme-unknown = Bu kodla bir program yok.
 err-scope = Kapsamı country:TR, area:TR-06, unit:KOD veya institution:KOD biçiminde yazın.
 err-scope-unknown = Bu kapsamdaki bölge, birim veya kurum bulunamadı.

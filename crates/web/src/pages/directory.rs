@@ -57,7 +57,7 @@ pub struct AreaOptions {
 
 pub async fn areas_page(
     State(state): State<AppState>,
-    Auth(ctx, _): Auth,
+    Auth(ctx, user): Auth,
     QueryArgs(q): QueryArgs<AreaQuery>,
 ) -> AppResult<Response> {
     let parent = q.parent.trim().to_ascii_uppercase();
@@ -71,7 +71,11 @@ pub async fn areas_page(
         let areas = if text.is_empty() {
             Vec::new()
         } else {
-            state.store.areas(None, Some(text), 30).await?
+            let home = state.store.home_areas(&user.principal).await?;
+            state
+                .store
+                .areas_near(None, Some(text), 30, Some(&home))
+                .await?
         };
         return Ok(render(&AreaOptions { tr: ctx.tr, areas })?.into_response());
     }

@@ -638,3 +638,109 @@ async fn an_area_administrator_cannot_grant_beyond_their_area() {
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(unknown.json()["errors"][0]["field"], "scope");
 }
+
+/// The outside test's moves: a writer scoped on one dimension (unit or area)
+/// could set the other freely and push a record, special-category data with
+/// it, into another unit's view. A record's unit and area must agree and the
+/// writer must be allowed both the old and the new place.
+#[tokio::test]
+async fn writes_cannot_move_a_record_out_of_the_writers_scope() {
+    let app = spawn_app().await;
+    add_user(
+        &app,
+        "altmed",
+        vec![(Role::SocialMediator, "area:TR-06-ALTINDAG")],
+    )
+    .await;
+    let mut unit_med = app.api_as("mediator").await; // unit:SHKB-ANK-01
+    let mut area_med = app.api_as("altmed").await;
+    let mut nis = app.api_as("healthmediator").await; // unit:MT-NIS
+    let r = unit_med
+        .json(Method::POST, "/api/v1/persons", serde_json::json!({
+            "given_names": "Ayten", "family_name": "Kaya", "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    let put = |unit: &str, area: &str| serde_json::json!({"given_names": "Ayten", "family_name": "Kaya", "unit_code": unit, "area_code": area, "version": 1});
+    let url = format!("/api/v1/persons/{id}");
+    // The unit-scoped mediator moves the person to Niš's area: the area is not the unit's.
+    let r = unit_med
+        .json(Method::PUT, &url, put("SHKB-ANK-01", "RS-20-NIS"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["code"], "err-area-outside-unit");
+    // …or to Niš's unit and area: not hers.
+    let r = unit_med
+        .json(Method::PUT, &url, put("MT-NIS", "RS-20-NIS"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // The area-scoped mediator hands the person to Niš's unit, keeping the area.
+    let r = area_med
+        .json(Method::PUT, &url, put("MT-NIS", "TR-06-ALTINDAG"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = area_med
+        .json(Method::PUT, &url, put("MT-NIS", "RS-20-NIS"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // …or to a Turkish unit of another district.
+    let r = area_med
+        .json(Method::PUT, &url, put("SHKB-ANK-02", "TR-06-POLATLI"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Nothing moved: Niš cannot read the person, and the record is as it was.
+    assert_eq!(nis.get(&url).await.status, StatusCode::NOT_FOUND);
+    let p = unit_med.get(&url).await.json();
+    assert_eq!(
+        (
+            p["unit_code"].as_str(),
+            p["area_code"].as_str(),
+            p["version"].as_i64()
+        ),
+        (Some("SHKB-ANK-01"), Some("TR-06-ALTINDAG"), Some(1))
+    );
+    // Households: a unit and an area that do not agree are refused on creation.
+    let r = unit_med
+        .json(
+            Method::POST,
+            "/api/v1/households",
+            serde_json::json!({
+            "unit_code": "SHKB-ANK-01", "area_code": "RS-24-VRANJE", "address": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let mut conn = app.store().acquire().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM households WHERE area_code = 'RS-24-VRANJE' AND unit_code = 'SHKB-ANK-01'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // A write within both places still works.
+    let r = area_med
+        .json(Method::PUT, &url, put("SHKB-ANK-01", "TR-06-ALTINDAG"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+/// Area suggestions put the user's own area and country first: typing «Ниш»
+/// in Niš offered «Manisa (TR-45)» first.
+#[tokio::test]
+async fn area_suggestions_start_at_home() {
+    let app = spawn_app().await;
+    let mut nis = app.signed_in("healthmediator").await;
+    let r = nis
+        .get("/areas?format=options&area_code=%D0%9D%D0%B8%D1%88")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let first = r.body.split("<option").nth(1).unwrap_or("").to_owned();
+    assert!(first.contains("value=\"RS-"), "{}", r.body);
+    assert!(
+        r.body.contains("TR-45"),
+        "other countries still listed: {}",
+        r.body
+    );
+    let mut ank = app.signed_in("mediator").await;
+    let r = ank.get("/areas?format=options&area_code=nis").await;
+    let first = r.body.split("<option").nth(1).unwrap_or("").to_owned();
+    assert!(first.contains("value=\"TR-"), "{}", r.body);
+}

@@ -235,7 +235,7 @@ async fn the_review_queue_is_scoped_remembers_decisions_and_merges_through_the_p
     let t1 = create(&mut admin, json!({"given_names": "Mehmet", "family_name": "Kalaycı", "father_name": "Hüseyin", "sex": "male",
         "birth_date": "1979-06-02", "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG"})).await;
     let t2 = create(&mut admin, json!({"given_names": "Mehmed", "family_name": "Kalayci", "father_name": "Huseyin", "sex": "male",
-        "birth_date": "1979-06-02", "unit_code": "SHKB-ANK-02", "area_code": "TR-06-ALTINDAG", "confirm_new": true})).await;
+        "birth_date": "1979-06-02", "unit_code": "SHKB-ANK-02", "area_code": "TR-06-POLATLI", "confirm_new": true})).await;
     // Registered anyway (as imports from two units would be): nobody has judged the pairs yet.
     sql(&app, "DELETE FROM duplicate_decisions").await;
     let r = admin
