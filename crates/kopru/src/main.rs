@@ -250,7 +250,15 @@ async fn open(db: &DbArgs) -> Result<(Settings, Store)> {
         .with_context(|| format!("cannot open the database ({:?})", settings.location))?;
     store.migrate().await.context("database migration failed")?;
     let keyring = settings.keys.load(true)?;
-    Ok((settings, store.with_keyring(keyring)))
+    let store = store.with_keyring(keyring);
+    let sealed = store
+        .seal_shared_special()
+        .await
+        .context("sealing special-category answers shared in referrals")?;
+    if sealed > 0 {
+        eprintln!("sealed the special-category answers of {sealed} referrals");
+    }
+    Ok((settings, store))
 }
 
 /// Opens the database for a command that only reads: nothing is migrated or

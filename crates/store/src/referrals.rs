@@ -46,6 +46,11 @@ pub struct ReferralRow {
     #[serde(serialize_with = "json_value")]
     #[schema(value_type = Object)]
     pub shared_data: String,
+    /// Special-category answers (a health or legal needs assessment), sealed
+    /// with the keyring; opened only by `Store::referral` for a reader who may
+    /// (the receiving focal point, or the category's right), and audited.
+    #[serde(skip)]
+    pub shared_sealed: Option<String>,
     /// Why it was sent without a covering consent, when it was.
     pub consent_override: Option<String>,
     pub status: String,
@@ -85,7 +90,7 @@ impl ReferralRow {
 pub(crate) const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, r.person_id, r.unit_code, \
      un.name AS unit_name, r.area_code, r.institution_code, i.name AS institution_name, \
      r.institution_kind, r.service, r.reason, r.urgency, r.shared_fields, r.shared_data, \
-     r.consent_override, r.status, r.sent_on, r.due_on, r.answered_on, r.answer_seen_at, \
+     r.shared_sealed, r.consent_override, r.status, r.sent_on, r.due_on, r.answered_on, r.answer_seen_at, \
      r.last_event_at, r.version, r.sent_by, r.sent_by_id \
      FROM referrals r JOIN institutions i ON i.code = r.institution_code \
      JOIN units un ON un.code = r.unit_code";
@@ -157,6 +162,100 @@ async fn referral_in(conn: &mut AnyConnection, grants: &[Scope], id: &str) -> Re
     q.bind(id.to_owned()).push(" AND ");
     push_visible(&mut q, Entity::Referral, "r", grants);
     q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
+}
+
+impl Store {
+    fn seal_assessment(&self, referral_id: &str, answers: &Value) -> Result<String> {
+        self.keyring()?
+            .encrypt(
+                &format!("referral/{referral_id}/assessment"),
+                &answers.to_string(),
+            )
+            .map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    /// Puts a referral's sealed answers into its shared data when `by` may read
+    /// them — the receiving institution's focal point, or a reader with the
+    /// category's right over the referral — and says which category was read
+    /// (for the audit); marks them withheld otherwise.
+    async fn open_shared(
+        &self,
+        conn: &mut AnyConnection,
+        by: &Principal,
+        r: &mut ReferralRow,
+    ) -> Result<Option<&'static str>> {
+        let Some(sealed) = r.shared_sealed.take() else {
+            return Ok(None);
+        };
+        let mut shared = r.shared();
+        let Some(Value::Object(a)) = shared.get_mut("assessment") else {
+            return Ok(None);
+        };
+        let form_id = a.get("form_id").and_then(Value::as_str).unwrap_or("");
+        let Some(cat) = kopru_domain::casework::form_special_category(form_id) else {
+            return Ok(None);
+        };
+        let receiver = referral_in(&mut *conn, &by.grants(Action::AnswerReferrals), &r.id)
+            .await
+            .is_ok();
+        let reader = receiver
+            || referral_in(&mut *conn, &by.grants(Action::for_special(cat)), &r.id)
+                .await
+                .is_ok();
+        if !reader {
+            a.insert("withheld".into(), Value::Bool(true));
+            r.shared_data = Value::Object(shared).to_string();
+            return Ok(None);
+        }
+        let text = self
+            .keyring()?
+            .decrypt(&format!("referral/{}/assessment", r.id), &sealed)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        a.insert(
+            "answers".into(),
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        );
+        r.shared_data = Value::Object(shared).to_string();
+        Ok(Some(cat.as_str()))
+    }
+
+    /// Seals special-category answers that referrals sent before migration
+    /// 0010 hold in clear in `shared_data`. Run at start, once the keyring is
+    /// set; returns how many referrals were sealed. Idempotent.
+    pub async fn seal_shared_special(&self) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let rows: Vec<(String, String)> = Sql::new(
+            "SELECT id, shared_data FROM referrals WHERE shared_sealed IS NULL \
+             AND shared_data LIKE '%\"answers\"%'",
+        )
+        .fetch_all(tx.conn())
+        .await?;
+        let mut n = 0;
+        for (id, data) in rows {
+            let mut shared: Map<String, Value> = serde_json::from_str(&data).unwrap_or_default();
+            let Some(Value::Object(a)) = shared.get_mut("assessment") else {
+                continue;
+            };
+            let form_id = a.get("form_id").and_then(Value::as_str).unwrap_or("");
+            let Some(cat) = kopru_domain::casework::form_special_category(form_id) else {
+                continue;
+            };
+            let answers = a.remove("answers").unwrap_or(Value::Null);
+            a.insert("sealed".into(), json!(cat.as_str()));
+            let sealed = self.seal_assessment(&id, &answers)?;
+            Sql::new("UPDATE referrals SET shared_data = ")
+                .bind(Value::Object(shared).to_string())
+                .push(", shared_sealed = ")
+                .bind(sealed)
+                .push(" WHERE id = ")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            n += 1;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
 }
 
 async fn response_days(conn: &mut AnyConnection, kind: InstitutionKind) -> Result<i64> {
@@ -271,6 +370,8 @@ impl Store {
             }
         };
         // What is shared, copied as it is now.
+        let id = new_id();
+        let mut sealed: Option<String> = None;
         let mut shared = Map::new();
         for f in &r.shared {
             let v = match f {
@@ -325,10 +426,21 @@ impl Store {
                                 withheld: false,
                             };
                             self.open_answers(&mut s)?;
-                            json!({
-                                "form_id": form_id, "version": version,
-                                "answers": serde_json::from_str::<Value>(&s.answers).unwrap_or(Value::Null),
-                            })
+                            let answers =
+                                serde_json::from_str::<Value>(&s.answers).unwrap_or(Value::Null);
+                            match kopru_domain::casework::form_special_category(&form_id) {
+                                // Kept apart and sealed; the plain copy names the form only.
+                                Some(cat) => {
+                                    sealed = Some(self.seal_assessment(&id, &answers)?);
+                                    json!({
+                                        "form_id": form_id, "version": version,
+                                        "sealed": cat.as_str(),
+                                    })
+                                }
+                                None => json!({
+                                    "form_id": form_id, "version": version, "answers": answers,
+                                }),
+                            }
                         }
                         _ => Value::Null,
                     }
@@ -339,10 +451,9 @@ impl Store {
         let sent_on = today();
         let days = response_days(tx.conn(), kind).await?;
         let due_on = add_working_days(&sent_on, days).unwrap_or_else(|| sent_on.clone());
-        let id = new_id();
         let now = clock::now();
         let fields: Vec<&str> = r.shared.iter().map(|f| f.as_str()).collect();
-        Sql::new("INSERT INTO referrals (id, case_id, person_id, unit_code, area_code, institution_code, institution_kind, service, reason, urgency, shared_fields, shared_data, consent_override, status, sent_on, due_on, last_event_at, version, sent_by, sent_by_id) VALUES (")
+        Sql::new("INSERT INTO referrals (id, case_id, person_id, unit_code, area_code, institution_code, institution_kind, service, reason, urgency, shared_fields, shared_data, shared_sealed, consent_override, status, sent_on, due_on, last_event_at, version, sent_by, sent_by_id) VALUES (")
             .bind(id.clone()).push(", ")
             .bind(case_id.to_owned()).push(", ")
             .bind(person_id.clone()).push(", ")
@@ -355,6 +466,7 @@ impl Store {
             .bind(r.urgency.as_str().to_owned()).push(", ")
             .bind(serde_json::to_string(&fields).unwrap_or_else(|_| "[]".into())).push(", ")
             .bind(Value::Object(shared).to_string()).push(", ")
+            .bind(sealed).push(", ")
             .bind(override_reason.clone()).push(", 'sent', ")
             .bind(sent_on.clone()).push(", ")
             .bind(due_on).push(", ")
@@ -430,7 +542,8 @@ impl Store {
     /// A referral with its timeline. The view is audited.
     pub async fn referral(&self, actor: &Actor, by: &Principal, id: &str) -> Result<ReferralView> {
         let mut conn = self.acquire().await?;
-        let referral = referral_in(&mut conn, &referral_grants(by), id).await?;
+        let mut referral = referral_in(&mut conn, &referral_grants(by), id).await?;
+        let opened = self.open_shared(&mut conn, by, &mut referral).await?;
         let events: Vec<ReferralEventRow> = Sql::new(
             "SELECT at, actor, side, status, reason, note, service_on FROM referral_events WHERE referral_id = ",
         )
@@ -452,6 +565,17 @@ impl Store {
                 .unit(Some(&referral.unit_code)),
         )
         .await?;
+        if let Some(category) = opened {
+            self.audit(
+                &actor
+                    .event("referral.special.read")
+                    .record("referral", id)
+                    .area(Some(&referral.area_code))
+                    .unit(Some(&referral.unit_code))
+                    .details(json!({ "categories": [category] })),
+            )
+            .await?;
+        }
         Ok(ReferralView {
             referral,
             events,

@@ -130,6 +130,9 @@ async fn shared_for_reading(
                 let version = a.get("version").and_then(|v| v.as_i64());
                 if let Ok(form) = state.store.form(form_id, version).await {
                     title = form.title.get(ctx.locale()).to_owned();
+                    if a.get("withheld").is_some() {
+                        rows.push((title.clone(), ctx.t("case-form-restricted")));
+                    }
                     if let Some(Value::Object(answers)) = a.get("answers") {
                         assessment = answers_for_reading(ctx, &form, answers);
                     }

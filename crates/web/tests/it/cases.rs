@@ -1993,3 +1993,164 @@ async fn goals_are_edited_on_the_page_and_stale_edits_refused() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
+
+/// The code review found health answers copied in clear into
+/// `referrals.shared_data` and shown to anyone who sees referrals. Shared
+/// special-category answers stay sealed at rest, are shown only to the
+/// receiving focal point and to readers with the category's right, each
+/// reading audited; rows written before are sealed at start.
+#[tokio::test]
+async fn health_answers_shared_in_a_referral_stay_sealed_and_are_read_only_by_those_who_may() {
+    let app = spawn_app().await;
+    add_user(
+        &app,
+        "asm",
+        kopru_domain::Role::InstitutionFocalPoint,
+        "institution:ASM-ANK-ALTINDAG",
+    )
+    .await;
+    add_user(
+        &app,
+        "ankassistant",
+        kopru_domain::Role::PedagogicalAssistant,
+        "unit:SHKB-ANK-01",
+    )
+    .await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Gülsüm").await;
+    let case = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/submissions"),
+            json!({"form_id": "needs_health", "answers": {"has_family_doctor": false, "has_insurance": true,
+                   "chronic_condition": true, "needs": ["gp_registration"], "notes": "Epilepsy, daily medication"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    consent(&mut m, &p, json!(["family_health_centre"])).await;
+    let r = refer(
+        &mut m,
+        &case,
+        json!({"institution_code": "ASM-ANK-ALTINDAG", "service": "family_doctor_registration",
+        "reason": "No family doctor", "shared": ["birth_date", "assessment"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let rid = r.json()["id"].as_str().unwrap().to_owned();
+    assert!(
+        !r.body.contains("Epilepsy"),
+        "not even in the sender's answer: {}",
+        r.body
+    );
+    // At rest: no answer in clear anywhere in the row.
+    let (data, sealed): (String, Option<String>) =
+        sqlx::query_as("SELECT shared_data, shared_sealed FROM referrals WHERE id = $1")
+            .bind(&rid)
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert!(
+        !data.contains("Epilepsy") && !data.contains("chronic"),
+        "{data}"
+    );
+    assert!(sealed
+        .as_deref()
+        .is_some_and(|s| s.starts_with("v1.") && !s.contains("Epilepsy")));
+    let special_reads = |app: &TestApp| {
+        let pool = app.store().pool().clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'referral.special.read'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            n
+        }
+    };
+    // The receiving focal point reads the answers (audited), in the API and on the page.
+    let mut asm = app.api_as("asm").await;
+    let one = asm.get(&format!("/api/v1/referrals/{rid}")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    assert_eq!(
+        one.json()["referral"]["shared_data"]["assessment"]["answers"]["notes"],
+        "Epilepsy, daily medication"
+    );
+    assert_eq!(special_reads(&app).await, 1);
+    let page = app
+        .signed_in("asm")
+        .await
+        .get(&format!("/referrals/{rid}"))
+        .await;
+    assert!(page.body.contains("Epilepsy"), "{}", page.body);
+    assert_eq!(special_reads(&app).await, 2);
+    // Lists never carry them, for anybody.
+    for who in [&mut asm, &mut m] {
+        let list = who.get("/api/v1/referrals").await;
+        assert!(
+            list.body.contains(&rid) && !list.body.contains("Epilepsy"),
+            "{}",
+            list.body
+        );
+    }
+    // The mediator (health right in her unit) reads them; the unit's pedagogical
+    // assistant and the auditor see the referral with the answers withheld.
+    let mine = m.get(&format!("/api/v1/referrals/{rid}")).await;
+    assert!(mine.body.contains("Epilepsy"));
+    assert_eq!(special_reads(&app).await, 3);
+    for who in ["ankassistant", "auditor"] {
+        let mut c = app.api_as(who).await;
+        let r = c.get(&format!("/api/v1/referrals/{rid}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.body);
+        assert!(!r.body.contains("Epilepsy"), "{who}");
+        assert_eq!(
+            r.json()["referral"]["shared_data"]["assessment"]["withheld"],
+            true,
+            "{who}"
+        );
+        let page = app
+            .signed_in(who)
+            .await
+            .get(&format!("/referrals/{rid}"))
+            .await;
+        assert!(!page.body.contains("Epilepsy"), "{who}");
+    }
+    assert_eq!(
+        special_reads(&app).await,
+        3,
+        "withheld readings are not special reads"
+    );
+    // A row written before the fix, answers in clear: sealed at start, readable as before.
+    let clear = data.replace(
+        "\"sealed\":\"health\"",
+        "\"answers\":{\"notes\":\"Old clear note\",\"chronic_condition\":true}",
+    );
+    assert_ne!(clear, data);
+    sqlx::query("UPDATE referrals SET shared_data = $1, shared_sealed = NULL WHERE id = $2")
+        .bind(&clear)
+        .bind(&rid)
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(app.store().seal_shared_special().await.unwrap(), 1);
+    assert_eq!(
+        app.store().seal_shared_special().await.unwrap(),
+        0,
+        "idempotent"
+    );
+    let (data,): (String,) = sqlx::query_as("SELECT shared_data FROM referrals WHERE id = $1")
+        .bind(&rid)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    assert!(!data.contains("Old clear note"), "{data}");
+    let one = asm.get(&format!("/api/v1/referrals/{rid}")).await;
+    assert_eq!(
+        one.json()["referral"]["shared_data"]["assessment"]["answers"]["notes"],
+        "Old clear note"
+    );
+}
