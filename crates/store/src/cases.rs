@@ -1000,6 +1000,9 @@ impl Store {
                 .bind_list(units)
                 .push("))");
         }
+        // Only while the receiver still works in the receiving unit.
+        q.push(") AND EXISTS (SELECT 1 FROM units tu WHERE tu.code = t.to_unit AND ");
+        push_visible(&mut q, Entity::Unit, "tu", &by.grants(Action::ViewCases));
         q.push(") ORDER BY t.requested_at");
         Ok(q.fetch_all(self.pool()).await?)
     }

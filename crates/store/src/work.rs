@@ -115,6 +115,10 @@ impl Store {
             }
         }
         let week_end = days_from(&today, 7);
+        // Everything listed passes the scope predicate too: a worker who lost
+        // a role or moved unit keeps their old follow-ups and referrals in the
+        // tables, and must not see them (names of people) through them.
+        let grants = by.grants(Action::ViewCases);
         let mut conn = self.acquire().await?;
         // Follow-ups: overdue, and due from today to a week ahead; each list
         // capped, each count exact.
@@ -126,6 +130,9 @@ impl Store {
                     WorkScope::Mine => q.push("f.assignee_id = ").bind(by.user_id.clone()),
                     WorkScope::Unit(u) => q.push("f.unit_code = ").bind(u.clone()),
                 };
+                // Follow-ups carry their case's place.
+                q.push(" AND ");
+                push_visible(q, Entity::Case, "f", &grants);
                 if overdue {
                     q.push(" AND f.due_on < ").bind(today.clone());
                 } else {
@@ -162,6 +169,8 @@ impl Store {
                 .push(" AND r.answered_on >= ")
                 .bind(since),
         };
+        q.push(" AND ");
+        push_visible(&mut q, Entity::Referral, "r", &grants);
         q.push(" ORDER BY r.last_event_at DESC LIMIT ")
             .bind(LIST_MAX);
         let answered_referrals: Vec<ReferralRow> = q.fetch_all(&mut *conn).await?;
@@ -174,6 +183,8 @@ impl Store {
             WorkScope::Mine => q.push("r.sent_by_id = ").bind(by.user_id.clone()),
             WorkScope::Unit(u) => q.push("r.unit_code = ").bind(u.clone()),
         };
+        q.push(" AND ");
+        push_visible(&mut q, Entity::Referral, "r", &grants);
         q.push(" ORDER BY r.due_on LIMIT ").bind(LIST_MAX);
         let overdue_referrals: Vec<ReferralRow> = q.fetch_all(&mut *conn).await?;
 
@@ -195,6 +206,8 @@ impl Store {
                     q
                 }
             };
+            q.push(" AND ");
+            push_visible(&mut q, Entity::Case, "c", &grants);
             if never {
                 q.push(" AND c.last_contact_on IS NULL AND c.opened_on < ")
                     .bind(cutoff.clone())

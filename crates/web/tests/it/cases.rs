@@ -2154,3 +2154,49 @@ async fn health_answers_shared_in_a_referral_stay_sealed_and_are_read_only_by_th
         "Old clear note"
     );
 }
+
+/// "My work" filtered by the user only: a worker who moved unit kept seeing
+/// the names of people through old follow-ups and referrals.
+#[tokio::test]
+async fn my_work_shows_only_what_the_worker_may_still_see() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Sevda").await;
+    let case = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (title, due) in [
+        ("Call Sevda's school", days_from_today(-2)),
+        ("Visit Sevda", days_from_today(1)),
+    ] {
+        let r = m
+            .json(
+                Method::POST,
+                &format!("/api/v1/cases/{case}/follow-ups"),
+                json!({"title": title, "due_on": due}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let work = m.get("/api/v1/my-work").await.json();
+    assert_eq!(work["overdue_follow_ups_count"], 1);
+    assert_eq!(work["week_follow_ups_count"], 1);
+    let home = app.signed_in("mediator").await.get("/my-work").await;
+    assert!(home.body.contains("Visit Sevda"), "{}", home.body);
+    // She moves to Vranje's unit: the old unit's work is no longer hers to see.
+    sqlx::query("UPDATE role_assignments SET scope_code = 'MT-VRANJE' WHERE user_id = (SELECT id FROM users WHERE username = 'mediator')")
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+    let r = m.get("/api/v1/my-work").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let work = r.json();
+    assert_eq!(work["overdue_follow_ups_count"], 0, "{work}");
+    assert_eq!(work["week_follow_ups_count"], 0);
+    assert!(!r.body.contains("Sevda"), "{}", r.body);
+    let page = app.signed_in("mediator").await.get("/my-work").await;
+    assert!(!page.body.contains("Sevda"), "{}", page.body);
+    let home = app.signed_in("mediator").await.get("/").await;
+    assert!(!home.body.contains("Sevda"));
+}
