@@ -27,6 +27,9 @@ pub enum Action {
     EditPersons,
     ExportPersons,
     ImportPersons,
+    /// Run the duplicate finder over a scope (it reads every record there and
+    /// replaces that scope's open review queue).
+    RunDuplicateCheck,
     /// Cases: their assessments, plans, contacts, services, follow-ups and referrals.
     ViewCases,
     EditCases,
@@ -46,7 +49,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -59,6 +62,7 @@ impl Action {
         Action::EditPersons,
         Action::ExportPersons,
         Action::ImportPersons,
+        Action::RunDuplicateCheck,
         Action::ViewCases,
         Action::EditCases,
         Action::ManageCaseload,
@@ -107,6 +111,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         }
         EditPersons => role.is_field_worker() || matches!(role, Administrator | UnitCoordinator),
         ExportPersons | ImportPersons => matches!(role, Administrator | UnitCoordinator),
+        RunDuplicateCheck => matches!(role, Administrator | UnitCoordinator),
         // Case narratives are read by those who do the work and those who audit
         // it; administrators run the system without reading them.
         ViewCases => role.is_field_worker() || matches!(role, UnitCoordinator | Auditor),
@@ -141,6 +146,23 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The same user with only the role assignments that permit `action`: what
+    /// they do under it (an export) reads with those assignments' rights alone,
+    /// so a coordinator in one unit and a mediator in another exports the
+    /// first unit's rows only, with that role's special-category rights.
+    pub fn acting_as(&self, action: Action) -> Principal {
+        Principal {
+            user_id: self.user_id.clone(),
+            username: self.username.clone(),
+            assignments: self
+                .assignments
+                .iter()
+                .filter(|a| role_permits(a.role, action))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Scopes in which the user may perform `action`; empty when they may not at all.
     pub fn grants(&self, action: Action) -> Vec<Scope> {
         let mut out: Vec<Scope> = Vec::new();

@@ -517,6 +517,12 @@ impl Store {
         Ok(row)
     }
 
+    /// A page of cases for an export: as [`Store::cases`], read with only the
+    /// assignments that permit exporting.
+    pub async fn cases_for_export(&self, by: &Principal, f: &CaseFilter) -> Result<Vec<CaseRow>> {
+        self.cases(&crate::registry::exporter(by)?, f).await
+    }
+
     /// Cases within `by`'s grants, newest first.
     pub async fn cases(&self, by: &Principal, f: &CaseFilter) -> Result<Vec<CaseRow>> {
         let worker = f.worker_id.as_deref().filter(|s| !s.is_empty());

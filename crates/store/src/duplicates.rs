@@ -15,7 +15,7 @@ use crate::{clock, new_id, Result, Sql, Store, StoreError};
 use kopru_domain::merge::{merge_drafts, MergeField};
 use kopru_domain::person::Person;
 use kopru_domain::policy::{Action, Principal};
-use kopru_domain::ValidationErrors;
+use kopru_domain::{Scope, ValidationErrors};
 use kopru_linkage::{Model, Record, RecordInput};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -228,6 +228,22 @@ const PAIR_SUMMARY: &str = "SELECT d.id, d.probability, d.status, d.cluster_size
 
 const MERGE_COLUMNS: &str = "SELECT id, survivor_id, merged_id, pair_id, choices, merged_by, merged_at, unmerged_by, unmerged_at FROM person_merges";
 
+/// What a run covered, as a key: its grants (sorted) and its area. Runs over
+/// the same key replace each other's open queue; `installation` is the
+/// installation-wide run whose model scores every new entry.
+fn run_scope_key(grants: &[Scope], area: Option<&str>) -> String {
+    let mut parts: Vec<String> = grants.iter().map(|g| g.to_string()).collect();
+    parts.sort();
+    parts.dedup();
+    let whole = parts.iter().any(|p| p == "installation");
+    match (whole, area) {
+        (true, None) => "installation".into(),
+        (true, Some(a)) => format!("area:{}", a.to_ascii_uppercase()),
+        (false, None) => parts.join(","),
+        (false, Some(a)) => format!("{}|area:{}", parts.join(","), a.to_ascii_uppercase()),
+    }
+}
+
 fn ordered<'a>(x: &'a str, y: &'a str) -> (&'a str, &'a str) {
     if x <= y {
         (x, y)
@@ -245,12 +261,16 @@ fn check_decision(decision: &str) -> Result<()> {
 }
 
 impl Store {
-    /// The newest run's model, or the built-in one before any run.
+    /// The installation's model: the newest installation-wide run's, or the
+    /// built-in one before any. A run over one unit or area estimates its own
+    /// model for its own queue and never becomes everybody's.
     pub async fn linkage_model(&self) -> Result<Arc<Model>> {
-        let newest: Option<(String,)> =
-            Sql::new("SELECT id FROM duplicate_runs ORDER BY finished_at DESC, id DESC LIMIT 1")
-                .fetch_optional(self.pool())
-                .await?;
+        let newest: Option<(String,)> = Sql::new(
+            "SELECT id FROM duplicate_runs WHERE scope_key = 'installation' \
+             ORDER BY finished_at DESC, id DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
         let key = newest.map(|(id,)| id).unwrap_or_default();
         let cached = self.model_cache.0.lock().ok().and_then(|c| {
             c.as_ref()
@@ -279,10 +299,12 @@ impl Store {
         Ok(model)
     }
 
-    /// Scores every open record within `by`'s grants (and `area`, if given)
-    /// and queues the pairs at or above `min_probability` for review, with
-    /// their explanations. Pairs someone already decided are not queued again;
-    /// open pairs of an earlier run over the same area are replaced.
+    /// Scores every open record within `by`'s grants to run the duplicate
+    /// check (coordinators, administrators), and `area` if given, and queues
+    /// the pairs at or above `min_probability` for review, with their
+    /// explanations. Pairs someone already decided are not queued again; open
+    /// pairs of an earlier run over exactly the same scope are replaced, and
+    /// no other queue is touched.
     pub async fn dedup_run(
         &self,
         actor: &Actor,
@@ -290,12 +312,17 @@ impl Store {
         area: Option<&str>,
         min_probability: f64,
     ) -> Result<RunSummary> {
+        let grants = by.grants(Action::RunDuplicateCheck);
+        if grants.is_empty() {
+            return Err(StoreError::Forbidden);
+        }
+        let scope_key = run_scope_key(&grants, area);
         let started_at = clock::now();
         let mut q = Sql::new(&format!(
             "SELECT {PERSON_COLUMNS}, h.address AS household_address {PERSON_FROM} \
              LEFT JOIN households h ON h.id = p.household_id WHERE p.merged_into IS NULL AND "
         ));
-        push_visible(&mut q, Entity::Person, "p", &by.grants(Action::EditPersons));
+        push_visible(&mut q, Entity::Person, "p", &grants);
         if let Some(a) = area {
             q.push(" AND ");
             push_in_area(&mut q, "p.area_code", a);
@@ -361,10 +388,12 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         tx.widen_cache().await?;
-        let mut run = Sql::new("INSERT INTO duplicate_runs (id, area_code, started_by, started_at, finished_at, records, pairs_compared, pairs_queued, model) VALUES (");
+        let mut run = Sql::new("INSERT INTO duplicate_runs (id, area_code, scope_key, started_by, started_at, finished_at, records, pairs_compared, pairs_queued, model) VALUES (");
         run.bind(run_id.clone())
             .push(", ")
             .bind(area.map(str::to_ascii_uppercase))
+            .push(", ")
+            .bind(scope_key.clone())
             .push(", ")
             .bind(actor.username.clone())
             .push(", ")
@@ -384,12 +413,11 @@ impl Store {
         let mut clear = Sql::new(
             "DELETE FROM duplicate_pairs WHERE status = 'open' AND run_id IN (SELECT id FROM duplicate_runs WHERE id <> ",
         );
-        clear.bind(run_id.clone());
-        match area {
-            Some(a) => clear.push(" AND area_code = ").bind(a.to_ascii_uppercase()),
-            None => clear.push(" AND area_code IS NULL"),
-        };
-        clear.push(")");
+        clear
+            .bind(run_id.clone())
+            .push(" AND scope_key = ")
+            .bind(scope_key)
+            .push(")");
         clear.execute(tx.conn()).await?;
         let found_at = clock::now();
         for chunk in queued.chunks(200) {

@@ -657,6 +657,17 @@ pub(crate) async fn person_for(
     q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
 }
 
+/// `by` acting as an exporter: only the assignments that permit exports, or
+/// `Forbidden` when none does. Every export reads through it, so the store
+/// enforces the export right whatever the web layer checked.
+pub(crate) fn exporter(by: &Principal) -> Result<Principal> {
+    let e = by.acting_as(Action::ExportPersons);
+    if e.assignments.is_empty() {
+        return Err(StoreError::Forbidden);
+    }
+    Ok(e)
+}
+
 /// A person or household is placed in a unit and an area that agree and lie
 /// within the writer's grants (`scope::record_place`).
 async fn check_person_place(
@@ -816,6 +827,16 @@ impl Store {
         let row = person_for(tx.conn(), by, Action::ViewPersons, id).await;
         tx.commit().await?;
         row
+    }
+
+    /// A page of people for an export: as [`Store::persons`], read with only
+    /// the assignments that permit exporting (`Action::ExportPersons`).
+    pub async fn persons_for_export(
+        &self,
+        by: &Principal,
+        f: &PersonFilter,
+    ) -> Result<Vec<PersonRow>> {
+        self.persons(&exporter(by)?, f).await
     }
 
     /// A person's record as `by` may see it. The view is audited.
@@ -2000,6 +2021,7 @@ impl Store {
         person_ids: &[String],
         categories: &[SpecialCategory],
     ) -> Result<std::collections::HashMap<(String, SpecialCategory), SpecialValue>> {
+        let by = &exporter(by)?;
         let mut out = std::collections::HashMap::new();
         if person_ids.is_empty() || categories.is_empty() {
             return Ok(out);

@@ -1039,7 +1039,7 @@ pub async fn export_cases(
     f.offset = 0;
     let mut rows: Vec<Vec<String>> = Vec::new();
     loop {
-        let page = state.store.cases(&user.principal, &f).await?;
+        let page = state.store.cases_for_export(&user.principal, &f).await?;
         let more = page.len() as i64 > f.limit;
         rows.extend(page.iter().take(f.limit as usize).map(case_cells));
         if !more {

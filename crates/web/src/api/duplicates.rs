@@ -121,7 +121,7 @@ pub async fn run(
     Auth(ctx, user): Auth,
     JsonBody(input): JsonBody<RunInput>,
 ) -> AppResult<Json<RunSummary>> {
-    if !user.principal.may(Action::EditPersons) {
+    if !user.principal.may(Action::RunDuplicateCheck) {
         return Err(AppError::Forbidden);
     }
     let area = input

@@ -167,7 +167,7 @@ async fn rows_page(
     };
     let mut rows = state
         .store
-        .persons(
+        .persons_for_export(
             &user.principal,
             &PersonFilter {
                 q: p.q.clone(),

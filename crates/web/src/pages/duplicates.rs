@@ -97,7 +97,7 @@ async fn queue_page(
         area: p.area,
         page,
         has_more,
-        can_run: user.principal.may(Action::EditPersons),
+        can_run: user.principal.may(Action::RunDuplicateCheck),
         ran,
     })
 }
@@ -122,7 +122,7 @@ pub async fn run(
     Auth(ctx, user): Auth,
     FormBody(f): FormBody<RunForm>,
 ) -> AppResult<Response> {
-    if !user.principal.may(Action::EditPersons) {
+    if !user.principal.may(Action::RunDuplicateCheck) {
         return Err(AppError::Forbidden);
     }
     let area = f.area.trim();

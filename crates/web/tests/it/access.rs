@@ -744,3 +744,67 @@ async fn area_suggestions_start_at_home() {
     let first = r.body.split("<option").nth(1).unwrap_or("").to_owned();
     assert!(first.contains("value=\"TR-"), "{}", r.body);
 }
+
+/// Exports took their rows from the *view* grants: a coordinator of one unit
+/// who is also a mediator of another exported both units. The store reads an
+/// export with the exporting assignments only.
+#[tokio::test]
+async fn exports_read_with_the_exporting_assignments_only() {
+    let app = spawn_app().await;
+    kopru_store::demo::load_people(app.store(), 60)
+        .await
+        .unwrap();
+    add_user(
+        &app,
+        "twohats",
+        vec![
+            (Role::UnitCoordinator, "unit:SHKB-ANK-01"),
+            (Role::SocialMediator, "unit:MT-NIS"),
+        ],
+    )
+    .await;
+    let mut c = app.api_as("twohats").await;
+    // She sees both units' people…
+    let nis = c.get("/api/v1/persons?unit=MT-NIS").await.json();
+    assert!(!nis["items"].as_array().unwrap().is_empty(), "{nis}");
+    // …and exports only the unit she coordinates.
+    let csv = c.get("/api/v1/persons/export?columns=id,unit_code").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let units: BTreeSet<String> = csv
+        .body
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1).map(str::to_owned))
+        .collect();
+    assert_eq!(
+        units,
+        BTreeSet::from(["SHKB-ANK-01".to_owned()]),
+        "{}",
+        csv.body
+    );
+    let cases = c.get("/api/v1/cases/export").await;
+    assert_eq!(cases.status, StatusCode::OK);
+    assert!(!cases.body.contains("MT-NIS"));
+    // The store refuses an export to anybody without the right, whatever the caller checked.
+    let mediator = app
+        .store()
+        .user_by_username("healthmediator")
+        .await
+        .unwrap()
+        .unwrap();
+    let p = app.store().principal(&mediator.id).await.unwrap().unwrap();
+    let r = app
+        .store()
+        .persons_for_export(
+            &p,
+            &kopru_store::registry::PersonFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(r, Err(kopru_store::StoreError::Forbidden)),
+        "{r:?}"
+    );
+}

@@ -374,3 +374,77 @@ async fn the_review_queue_is_scoped_remembers_decisions_and_merges_through_the_p
         "back in the queue after the unmerge"
     );
 }
+
+/// The code review's duplicate runs: anybody who could edit people (volunteers
+/// too) could start one; an area-less run deleted every open pair of earlier
+/// area-less runs, the administrator's installation-wide queue included; and
+/// the model a small scope estimated became everybody's.
+#[tokio::test]
+async fn duplicate_runs_are_for_coordinators_and_administrators_and_keep_to_their_scope() {
+    let app = spawn_app().await;
+    let mut hm = app.api_as("healthmediator").await;
+    two_records_of_one_person(&mut hm).await;
+    let mut admin = app.api_as("admin").await;
+    create(&mut admin, json!({"given_names": "Mehmet", "family_name": "Kalaycı", "father_name": "Hüseyin", "sex": "male",
+        "birth_date": "1979-06-02", "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG"})).await;
+    create(&mut admin, json!({"given_names": "Mehmed", "family_name": "Kalayci", "father_name": "Huseyin", "sex": "male",
+        "birth_date": "1979-06-02", "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "confirm_new": true})).await;
+    // Registered anyway (as imports would be): nobody has judged the pairs yet.
+    sql(&app, "DELETE FROM duplicate_decisions").await;
+    for who in ["volunteer", "mediator", "healthmediator", "auditor"] {
+        let mut c = app.api_as(who).await;
+        let r = c
+            .json(Method::POST, "/api/v1/duplicates/runs", json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
+        let page = app.signed_in(who).await.get("/duplicates").await;
+        assert!(
+            !page.body.contains("action=\"/duplicates/run\""),
+            "{who} is offered a run"
+        );
+    }
+    let r = admin
+        .json(Method::POST, "/api/v1/duplicates/runs", json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let queued = r.json()["pairs_queued"].as_i64().unwrap();
+    assert!(queued >= 1, "{}", r.body);
+    let open_pairs = |app: &TestApp| {
+        let pool = app.store().pool().clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM duplicate_pairs p JOIN duplicate_runs r ON r.id = p.run_id \
+                 WHERE p.status = 'open' AND r.scope_key = 'installation'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            n
+        }
+    };
+    assert_eq!(open_pairs(&app).await, queued);
+    let model = app.store().linkage_model().await.unwrap().to_json();
+    // A coordinator's run covers her unit: the installation's queue and model stay.
+    let mut coord = app.api_as("coordinator").await;
+    let r = coord
+        .json(Method::POST, "/api/v1/duplicates/runs", json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (key,): (String,) =
+        sqlx::query_as("SELECT scope_key FROM duplicate_runs WHERE started_by = 'coordinator'")
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(key, "unit:SHKB-ANK-01");
+    assert_eq!(
+        open_pairs(&app).await,
+        queued,
+        "the administrator's queue is untouched"
+    );
+    assert_eq!(app.store().linkage_model().await.unwrap().to_json(), model);
+    // The administrator's next run replaces her own open pairs, not adds to them.
+    admin
+        .json(Method::POST, "/api/v1/duplicates/runs", json!({}))
+        .await;
+    assert_eq!(open_pairs(&app).await, queued);
+}
