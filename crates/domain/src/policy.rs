@@ -137,6 +137,24 @@ pub struct Assignment {
     pub scope: Scope,
 }
 
+impl Assignment {
+    /// Does the scope suit the role? Field workers and coordinators work in a
+    /// unit or an area, never "everywhere" (an empty scope once made a
+    /// mediator installation-wide without a word); a focal point works for one
+    /// institution; the other roles may be given any scope. A refusal is a
+    /// Fluent message id for the `scope` field.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let field = self.role.is_field_worker() || self.role == Role::UnitCoordinator;
+        match (&self.scope, self.role) {
+            (Scope::Institution(_), Role::InstitutionFocalPoint) => Ok(()),
+            (_, Role::InstitutionFocalPoint) => Err("err-scope-institution-required"),
+            (Scope::Institution(_), _) => Err("err-scope-institution-only"),
+            (Scope::Installation, _) if field => Err("err-scope-required"),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The user a request acts for.
 #[derive(Debug, Clone)]
 pub struct Principal {
@@ -196,6 +214,38 @@ impl Principal {
         self.grants(Action::ManageUsers)
             .iter()
             .any(|g| *g == Scope::Installation || g == scope)
+    }
+}
+
+#[cfg(test)]
+mod assignment_tests {
+    use super::*;
+    use crate::codes::{AreaCode, Code};
+
+    #[test]
+    fn field_roles_need_a_unit_or_an_area() {
+        let unit = Scope::Unit(Code::parse("SHKB-ANK-01").unwrap());
+        let area = Scope::Area(AreaCode::parse("TR-06").unwrap());
+        let inst = Scope::Institution(Code::parse("SCH-1").unwrap());
+        let check = |role, scope: &Scope| {
+            Assignment {
+                role,
+                scope: scope.clone(),
+            }
+            .check()
+        };
+        for role in [Role::SocialMediator, Role::Volunteer, Role::UnitCoordinator] {
+            assert_eq!(check(role, &Scope::Installation), Err("err-scope-required"));
+            assert_eq!(check(role, &inst), Err("err-scope-institution-only"));
+            assert!(check(role, &unit).is_ok() && check(role, &area).is_ok());
+        }
+        assert!(check(Role::Administrator, &Scope::Installation).is_ok());
+        assert!(check(Role::Auditor, &Scope::Installation).is_ok());
+        assert_eq!(
+            check(Role::InstitutionFocalPoint, &unit),
+            Err("err-scope-institution-required")
+        );
+        assert!(check(Role::InstitutionFocalPoint, &inst).is_ok());
     }
 }
 

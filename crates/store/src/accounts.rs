@@ -160,7 +160,7 @@ impl Store {
         let id = new_id();
         let now = clock::now();
         let mut q = Sql::new(
-            "INSERT INTO users (id, username, display_name, password_hash, locale, \
+            "INSERT INTO users (id, username, display_name, search_key, password_hash, locale, \
              must_change_password, disabled_at, version, created_at, updated_at) VALUES (",
         );
         q.bind(id.clone())
@@ -169,8 +169,12 @@ impl Store {
             .push(", ");
         q.bind(u.display_name.as_str().to_owned())
             .push(", ")
-            .bind(hash)
-            .push(", NULL, ");
+            .bind(user_search_key(
+                u.username.as_str(),
+                u.display_name.as_str(),
+            ))
+            .push(", ");
+        q.bind(hash).push(", NULL, ");
         q.bind(i64::from(u.must_change_password))
             .push(", NULL, 1, ");
         q.bind(now.clone()).push(", ").bind(now.clone()).push(")");
@@ -245,13 +249,11 @@ impl Store {
     ) -> Result<Vec<User>> {
         let mut q = Sql::new(&format!("SELECT {USER_COLUMNS} FROM users u WHERE "));
         push_visible(&mut q, Entity::User, "u", &viewer.grants(Action::ViewUsers));
-        if let Some(s) = search.map(str::trim).filter(|s| !s.is_empty()) {
-            let pat = format!("%{}%", crate::sql::like_escape(&s.to_lowercase()));
-            q.push(" AND (u.username LIKE ")
-                .bind(pat.clone())
-                .push(" ESCAPE '\\' OR LOWER(u.display_name) LIKE ")
-                .bind(pat)
-                .push(" ESCAPE '\\')");
+        let folded = search.map(kopru_domain::search::fold);
+        if let Some(s) = folded.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            q.push(" AND u.search_key LIKE ")
+                .bind(format!("%{}%", crate::sql::like_escape(s)))
+                .push(" ESCAPE '\\'");
         }
         q.push(" ORDER BY u.username LIMIT ")
             .bind(limit.clamp(1, 500))
@@ -762,11 +764,41 @@ pub struct ApiToken {
     pub revoked_at: Option<String>,
 }
 
+/// What a user is found by: username and display name, folded.
+fn user_search_key(username: &str, display_name: &str) -> String {
+    kopru_domain::search::fold(&format!("{username} {display_name}"))
+}
+
+impl Store {
+    /// Fills `users.search_key` for users made before it existed.
+    pub(crate) async fn fill_user_search_keys(&self) -> Result<()> {
+        let rows: Vec<(String, String, String)> =
+            Sql::new("SELECT id, username, display_name FROM users WHERE search_key IS NULL")
+                .fetch_all(self.pool())
+                .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for (id, username, display) in rows {
+            Sql::new("UPDATE users SET search_key = ")
+                .bind(user_search_key(&username, &display))
+                .push(" WHERE id = ")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+        }
+        tx.commit().await
+    }
+}
+
 async fn insert_assignment(
     conn: &mut sqlx::AnyConnection,
     user_id: &str,
     a: &Assignment,
 ) -> Result<()> {
+    a.check()
+        .map_err(|code| ValidationErrors::single("scope", code))?;
     let mut q = Sql::new("INSERT INTO role_assignments (id, user_id, role, scope_kind, scope_code, created_at) VALUES (");
     q.bind(new_id())
         .push(", ")

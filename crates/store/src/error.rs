@@ -13,9 +13,11 @@ pub enum StoreError {
     Forbidden,
     #[error(transparent)]
     Invalid(#[from] ValidationErrors),
-    #[error("database error")]
+    /// Logged with its cause (`describe`): which statement class failed and
+    /// why, never the values bound to it.
+    #[error("database error: {}", describe(.0))]
     Database(#[from] sqlx::Error),
-    #[error("migration error")]
+    #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Other(String),
@@ -35,4 +37,48 @@ impl StoreError {
     }
 }
 
+/// A database error in words for the log. A database's own message is kept
+/// (a constraint, a table, a syntax error, a lock) except for PostgreSQL's
+/// data exceptions (class 22), whose messages quote the offending value.
+pub fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            let mut out = if code.starts_with("22") {
+                "a value the column cannot hold".to_owned()
+            } else {
+                db.message().to_owned()
+            };
+            if !code.is_empty() {
+                out.push_str(&format!(" [code {code}]"));
+            }
+            if let Some(c) = db.constraint() {
+                out.push_str(&format!(" [constraint {c}]"));
+            }
+            if let Some(t) = db.table() {
+                out.push_str(&format!(" [table {t}]"));
+            }
+            out
+        }
+        other => other.to_string(),
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    /// A 500's log says what failed.
+    #[tokio::test]
+    async fn database_errors_keep_their_cause() {
+        let db = crate::testing::fresh_db().await;
+        let e = crate::Sql::new("SELECT no_such_column FROM users")
+            .fetch_all::<(i64,), _>(db.store.pool())
+            .await
+            .map_err(super::StoreError::from)
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("database error: "), "{text}");
+        assert!(text.contains("no_such_column"), "{text}");
+    }
+}

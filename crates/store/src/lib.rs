@@ -22,7 +22,7 @@ pub mod registry;
 pub mod scope;
 mod snapshot;
 pub mod sql;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod work;
 
@@ -267,6 +267,7 @@ impl Store {
         MIGRATOR.run(&self.pool).await?;
         drop(_gate);
         reference_data::load(self).await?;
+        self.fill_user_search_keys().await?;
         self.install_shipped_forms().await
     }
 

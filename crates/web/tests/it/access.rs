@@ -808,3 +808,51 @@ async fn exports_read_with_the_exporting_assignments_only() {
         "{r:?}"
     );
 }
+
+/// A social mediator created with no scope was installation-wide without a
+/// word; field roles need a unit or an area.
+#[tokio::test]
+async fn field_roles_are_refused_without_a_scope() {
+    let app = spawn_app().await;
+    let mut admin = app.api_as("admin").await;
+    for (role, scope, code) in [
+        ("social_mediator", "", "err-scope-required"),
+        ("volunteer", "", "err-scope-required"),
+        ("unit_coordinator", "", "err-scope-required"),
+        (
+            "institution_focal_point",
+            "unit:SHKB-ANK-01",
+            "err-scope-institution-required",
+        ),
+    ] {
+        let r = admin
+            .json(Method::POST, "/api/v1/users", serde_json::json!({
+                "username": format!("new.{role}"), "display_name": "x", "password": "long-enough-pass",
+                "role": role, "scope": scope }))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{role}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["errors"][0]["field"], "scope");
+        assert_eq!(r.json()["errors"][0]["code"], code, "{role}");
+        assert!(app
+            .store()
+            .user_by_username(&format!("new.{role}"))
+            .await
+            .unwrap()
+            .is_none());
+    }
+    let r = admin
+        .json(
+            Method::POST,
+            "/api/v1/users",
+            serde_json::json!({
+            "username": "new.auditor", "display_name": "x", "password": "long-enough-pass",
+            "role": "auditor", "scope": "" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}

@@ -357,3 +357,38 @@ async fn api_tokens_carry_the_users_scope_and_can_be_revoked() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
 }
+
+/// User search folded ASCII only on SQLite (`LOWER … LIKE`) and nothing on
+/// PostgreSQL; it now compares folded keys, the same on both engines.
+#[tokio::test]
+async fn users_are_found_whatever_the_case_script_or_diacritics() {
+    let app = spawn_app().await;
+    let mut admin = app.api_as("admin").await;
+    for (q, username) in [
+        ("AYŞE", "coordinator"),
+        ("ayse yilmaz", "coordinator"),
+        ("YILMAZ", "coordinator"),
+        ("snezana", "healthmediator"),
+        ("СНЕЖАНА", "healthmediator"),
+        ("Šaban", "volunteer"),
+        ("saban", "volunteer"),
+        ("MEDIATOR", "mediator"),
+    ] {
+        let r = admin
+            .get(&format!("/api/v1/users?q={}", urlencode(q)))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let names: Vec<String> = r
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["username"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(names.contains(&username.to_owned()), "{q}: {names:?}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    serde_html_form::to_string([("q", s)]).unwrap()[2..].to_owned()
+}
