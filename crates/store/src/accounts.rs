@@ -20,7 +20,13 @@ pub const SESSION_IDLE: Duration = Duration::hours(8);
 /// Failures within this window count towards throttling.
 pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+/// One address is throttled when its failures in the window name this many
+/// accounts (someone trying many usernames), or reach `MAX_FAILURES_PER_ADDRESS`
+/// however few accounts they name. An office behind one NAT, where a few
+/// people mistype their own passwords, stays well below both: each of them
+/// is held to `MAX_FAILURES_PER_ACCOUNT` anyway.
+pub const MAX_ACCOUNTS_PER_ADDRESS: i64 = 10;
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 100;
 
 pub fn hash_password(p: &Password) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -306,19 +312,22 @@ impl Store {
             .bind(since.clone())
             .fetch_one(self.pool())
             .await?;
-        let (by_addr,): (i64,) =
-            Sql::new("SELECT COUNT(*) FROM login_failures WHERE client_addr = ")
-                .bind(client_addr.to_owned())
-                .push(" AND at > ")
-                .bind(since.clone())
-                .fetch_one(self.pool())
-                .await?;
+        let (by_addr, accounts_by_addr): (i64, i64) = Sql::new(
+            "SELECT COUNT(*), COUNT(DISTINCT username) FROM login_failures WHERE client_addr = ",
+        )
+        .bind(client_addr.to_owned())
+        .push(" AND at > ")
+        .bind(since.clone())
+        .fetch_one(self.pool())
+        .await?;
         let actor = Actor {
             user_id: None,
             username: name.clone(),
             client_addr: Some(client_addr.to_owned()),
         };
-        if by_user >= MAX_FAILURES_PER_ACCOUNT || by_addr >= MAX_FAILURES_PER_ADDRESS {
+        let address_blocked =
+            accounts_by_addr >= MAX_ACCOUNTS_PER_ADDRESS || by_addr >= MAX_FAILURES_PER_ADDRESS;
+        if by_user >= MAX_FAILURES_PER_ACCOUNT || address_blocked {
             // Minutes until the oldest counted failure leaves the window.
             let (oldest,): (Option<String>,) =
                 Sql::new("SELECT MIN(at) FROM login_failures WHERE (username = ")
