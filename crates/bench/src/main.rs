@@ -359,7 +359,7 @@ async fn casework_bench(
     rows: &mut Vec<Row>,
 ) -> Result<()> {
     use kopru_domain::case::{date_of, day_number};
-    let today = kopru_store::clock::now()[..10].to_owned();
+    let today = kopru_store::clock::today();
     let day0 = day_number(&today).context("today")?;
     let t0 = Instant::now();
     let mut tx = store.begin_write().await?;

@@ -19,6 +19,9 @@ struct FileConfig {
     trust_proxy: Option<bool>,
     /// Logs as JSON lines.
     log_json: Option<bool>,
+    /// The installation's time zone (IANA name): its calendar gives today's
+    /// date, due dates and "overdue". Europe/Istanbul by default.
+    time_zone: Option<String>,
     /// The file holding the encryption keys for special-category data.
     key_file: Option<PathBuf>,
     /// How long committing an import waits before showing its progress instead.
@@ -39,6 +42,7 @@ pub struct Settings {
     pub location: Location,
     pub web: kopru_web::WebConfig,
     pub log_json: bool,
+    pub time_zone: String,
 }
 
 fn env_bool(name: &str) -> Option<bool> {
@@ -82,6 +86,13 @@ impl Settings {
         };
         let location =
             Location::resolve(url.as_deref(), &data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let time_zone = std::env::var("KOPRU_TIME_ZONE")
+            .ok()
+            .filter(|z| !z.trim().is_empty())
+            .or(file.time_zone)
+            .unwrap_or_else(|| kopru_store::clock::DEFAULT_TIME_ZONE.to_owned());
+        // The one clock learns the installation's zone before anything asks the date.
+        kopru_store::clock::set_time_zone(time_zone.trim()).map_err(|e| anyhow::anyhow!(e))?;
         Ok(Settings {
             keys,
             listen: std::env::var("KOPRU_LISTEN")
@@ -108,6 +119,7 @@ impl Settings {
                 },
                 ..Default::default()
             },
+            time_zone,
             log_json: env_bool("KOPRU_LOG_JSON")
                 .or(file.log_json)
                 .unwrap_or(false),

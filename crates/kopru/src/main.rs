@@ -469,6 +469,7 @@ async fn run(cli: Cli) -> Result<()> {
             say!("configuration: ok");
             say!("database: {:?}", settings.location);
             say!("listen address: {}", settings.listen);
+            say!("time zone: {}", settings.time_zone);
             let store =
                 Store::open_read_only(&settings.location, std::time::Duration::from_secs(3))
                     .await

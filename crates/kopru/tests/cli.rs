@@ -273,13 +273,8 @@ fn configuration_comes_from_flags_environment_and_file() {
     )
     .unwrap();
     let run = |extra: &[(&str, &str)], args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_kopru"));
-        c.arg("check")
-            .args(args)
-            .current_dir(&dir)
-            .env_remove("KOPRU_DATABASE_URL")
-            .env_remove("KOPRU_DATA_DIR")
-            .env_remove("KOPRU_LISTEN");
+        let mut c = bare();
+        c.arg("check").args(args).current_dir(&dir);
         for (k, v) in extra {
             c.env(k, v);
         }
@@ -297,6 +292,12 @@ fn configuration_comes_from_flags_environment_and_file() {
         &["--data-dir", "from-flag"],
     );
     assert!(out.contains("from-flag/kopru.db"), "{out}");
+    // The time zone: Türkiye's by default, Serbia's when configured, a typo refused.
+    assert!(run(&[], &[]).contains("time zone: Europe/Istanbul"));
+    let out = run(&[("KOPRU_TIME_ZONE", "Europe/Belgrade")], &[]);
+    assert!(out.contains("time zone: Europe/Belgrade"), "{out}");
+    let out = run(&[("KOPRU_TIME_ZONE", "Europe/Belgarde")], &[]);
+    assert!(out.contains("unknown time zone"), "{out}");
     std::fs::write(dir.join("kopru.toml"), "data_dri = \"typo\"\n").unwrap();
     let out = run(&[], &[]);
     assert!(out.contains("kopru.toml is not valid"), "{out}");

@@ -7,6 +7,7 @@
 //! and refuses to touch a closed case, which is read-only until reopened.
 
 use crate::audit::{append, Actor};
+pub(crate) use crate::clock::today;
 use crate::error::{Result, StoreError};
 use crate::registry::{household_in, person_for};
 use crate::scope::{place_allowed, push_visible, Entity};
@@ -21,11 +22,6 @@ use kopru_domain::{Action, Principal, Scope, ValidationErrors};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::AnyConnection;
-
-/// Today, `YYYY-MM-DD`, UTC.
-pub(crate) fn today() -> String {
-    clock::now()[..10].to_owned()
-}
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct CaseRow {

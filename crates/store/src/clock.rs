@@ -1,8 +1,64 @@
-//! Timestamps as stored: UTC, RFC 3339, microseconds, fixed width, so that text
-//! order is time order in both engines.
+//! The one clock. Timestamps as stored: UTC, RFC 3339, microseconds, fixed
+//! width, so that text order is time order in both engines. Dates (today, due
+//! dates, "overdue", "not in the future") are the installation's: the calendar
+//! day in its time zone (`KOPRU_TIME_ZONE`, Europe/Istanbul by default), so
+//! that between midnight and three in the morning in Türkiye nothing is a day
+//! off. Everything that needs today's date asks [`today`].
 
+use std::sync::OnceLock;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
+
+/// The time zone used when none is configured.
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Istanbul";
+
+static ZONE: OnceLock<(String, jiff::tz::TimeZone)> = OnceLock::new();
+
+/// Sets the installation's time zone (an IANA name). Once per process, at
+/// start; a second call with another zone is refused.
+pub fn set_time_zone(name: &str) -> Result<(), String> {
+    let tz = jiff::tz::TimeZone::get(name).map_err(|_| {
+        format!(
+            "unknown time zone {name:?} (an IANA name such as Europe/Istanbul or Europe/Belgrade)"
+        )
+    })?;
+    let (set, _) = ZONE.get_or_init(|| (name.to_owned(), tz));
+    if set != name {
+        return Err(format!("the time zone is already {set}"));
+    }
+    Ok(())
+}
+
+fn zone() -> &'static jiff::tz::TimeZone {
+    &ZONE
+        .get_or_init(|| {
+            let tz = jiff::tz::TimeZone::get(DEFAULT_TIME_ZONE).unwrap_or(jiff::tz::TimeZone::UTC);
+            (DEFAULT_TIME_ZONE.to_owned(), tz)
+        })
+        .1
+}
+
+/// The installation's time zone name.
+pub fn time_zone_name() -> &'static str {
+    zone();
+    ZONE.get().map_or(DEFAULT_TIME_ZONE, |(n, _)| n.as_str())
+}
+
+/// The calendar date (`YYYY-MM-DD`) at instant `t` in time zone `tz`.
+pub fn date_in(t: OffsetDateTime, tz: &jiff::tz::TimeZone) -> String {
+    let local =
+        jiff::Timestamp::from_second(t.unix_timestamp()).map(|ts| tz.to_datetime(ts).date());
+    match local {
+        Ok(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        // Out of jiff's range (years beyond ±9999): the UTC date.
+        Err(_) => format(t)[..10].to_owned(),
+    }
+}
+
+/// Today in the installation's time zone.
+pub fn today() -> String {
+    date_in(OffsetDateTime::now_utc(), zone())
+}
 
 pub fn format(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
@@ -34,6 +90,25 @@ pub fn parse(s: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Midnight in Türkiye is 21:00 UTC; in Serbia 23:00 UTC in winter and
+    /// 22:00 UTC in summer. The date changes there, not at UTC's midnight.
+    #[test]
+    fn dates_change_at_the_installations_midnight() {
+        let at = |s: &str| parse(s).unwrap();
+        let ist = jiff::tz::TimeZone::get("Europe/Istanbul").unwrap();
+        let bg = jiff::tz::TimeZone::get("Europe/Belgrade").unwrap();
+        assert_eq!(date_in(at("2026-12-01T20:59:59Z"), &ist), "2026-12-01");
+        assert_eq!(date_in(at("2026-12-01T21:00:00Z"), &ist), "2026-12-02");
+        assert_eq!(date_in(at("2026-12-01T22:59:59Z"), &bg), "2026-12-01");
+        assert_eq!(date_in(at("2026-12-01T23:00:00Z"), &bg), "2026-12-02");
+        assert_eq!(date_in(at("2026-07-01T21:59:59Z"), &bg), "2026-07-01");
+        assert_eq!(date_in(at("2026-07-01T22:00:00Z"), &bg), "2026-07-02");
+        // New Year's Eve and a leap day.
+        assert_eq!(date_in(at("2027-12-31T21:00:00Z"), &ist), "2028-01-01");
+        assert_eq!(date_in(at("2028-02-28T21:30:00Z"), &ist), "2028-02-29");
+        assert!(set_time_zone("Europe/Nowhere").is_err());
+    }
 
     #[test]
     fn fixed_width_and_round_trip() {

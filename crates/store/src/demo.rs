@@ -882,7 +882,7 @@ pub async fn load_people(store: &Store, households: usize) -> Result<usize> {
                 area_code: area.into(),
                 ..Default::default()
             }
-            .validate(&crate::clock::now()[..10])
+            .validate(&crate::clock::today())
             .map_err(bad)?;
             let rel = kopru_domain::person::Relationship::parse(rel)
                 .unwrap_or(kopru_domain::person::Relationship::OtherRelative);

@@ -600,8 +600,8 @@ impl Store {
         if b.version != req.merged_version {
             return Err(StoreError::Conflict { current: b.version });
         }
-        let merged = merge_drafts(&a.draft(), &b.draft(), &req.take_from_merged)
-            .validate(&clock::now()[..10])?;
+        let merged =
+            merge_drafts(&a.draft(), &b.draft(), &req.take_from_merged).validate(&clock::today())?;
         let before = Snapshot::take(&mut *conn, &[&a.id, &b.id]).await?;
         let now = clock::now();
         // Close the merged record first: the survivor may take its ID number.

@@ -783,7 +783,7 @@ impl Store {
                 hh,
                 &id,
                 rel,
-                &clock::now()[..10],
+                &clock::today(),
                 "registration",
             )
             .await?;

@@ -131,8 +131,21 @@ async fn pg_template(url: &str) -> String {
                 store.migrate().await.expect("migrate template");
                 crate::demo::load(&store).await.expect("demo data");
                 store.close().await;
-                if sqlx::query(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")).execute(&mut c).await.is_err() {
+                // A closed connection's server process may linger for a moment,
+                // and a database in use cannot be renamed: retry, then say why.
+                let mut renamed = Err(sqlx::Error::PoolClosed);
+                for _ in 0..100 {
+                    renamed = sqlx::query(&format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\""))
+                        .execute(&mut c)
+                        .await;
+                    if renamed.is_ok() {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                if let Err(e) = renamed {
                     let _ = sqlx::query(&format!("DROP DATABASE \"{building}\" WITH (FORCE)")).execute(&mut c).await;
+                    panic!("the test template could not be put in place: {e}");
                 }
             }
             let _ = c.close().await;

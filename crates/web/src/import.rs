@@ -121,7 +121,7 @@ pub fn prepare(tr: Tr, req: ImportRequest<'_>) -> Result<Prepared, AppError> {
     let table = tabular::read(req.bytes)
         .map_err(|code| AppError::Invalid(ValidationErrors::single("file", code)))?;
     let mapping = mapping_for(&table, req.mapping)?;
-    let today = kopru_store::clock::now()[..10].to_owned();
+    let today = kopru_store::clock::today();
     let mut accepted = Vec::new();
     let mut rejected = Vec::new();
     for (row, cells) in &table.rows {

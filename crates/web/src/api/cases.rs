@@ -21,15 +21,12 @@ use kopru_store::cases::{
     AttachmentRow, CaseFile, CaseFilter, CaseRow, ContactRow, FollowUpChange, FollowUpRow, GoalRow,
     PlannedService, PlannedServiceRow, ServiceRow, SubmissionRow, TransferRow, WorkerRow,
 };
+use kopru_store::clock::today;
 use kopru_store::referrals::{ReferralFilter, ReferralRow, ReferralView, ResponseTime};
 use kopru_store::work::{Dashboard, MyWork, WorkScope};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
-
-fn today() -> String {
-    super::registry::today()
-}
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]

@@ -13,6 +13,7 @@ use kopru_domain::person::{
 };
 use kopru_domain::reference::InstitutionKind;
 use kopru_domain::ValidationErrors;
+pub use kopru_store::clock::today;
 use kopru_store::registry::{
     ConsentRow, HistoryRow, HouseholdRow, MemberRow, NewConsent, PersonFilter, PersonRow,
     SpecialValue,
@@ -20,10 +21,6 @@ use kopru_store::registry::{
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
-
-pub fn today() -> String {
-    kopru_store::clock::now()[..10].to_owned()
-}
 
 #[derive(Deserialize, ToSchema, Default, Clone)]
 #[serde(default)]

@@ -22,13 +22,10 @@ use kopru_domain::casework::{
 use kopru_domain::form::{Field, FieldKind, FormDefinition, Text};
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::cases::{CaseFile, CaseFilter, CaseRow, SubmissionRow, WorkerRow};
+use kopru_store::clock::today;
 use kopru_store::directory::{InstitutionRow, ListFilter};
 use serde::Deserialize;
 use serde_json::{Map, Value};
-
-fn today() -> String {
-    crate::api::registry::today()
-}
 
 // ---------------- list ----------------
 

@@ -15,14 +15,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kopru_domain::casework::ReferralMoveDraft;
 use kopru_domain::Action;
+use kopru_store::clock::today;
 use kopru_store::referrals::{ReferralFilter, ReferralRow, ReferralView};
 use kopru_store::work::{Dashboard, MyWork, WorkScope};
 use serde::Deserialize;
 use serde_json::Value;
-
-fn today() -> String {
-    crate::api::registry::today()
-}
 
 #[derive(Template)]
 #[template(path = "referrals.html")]

@@ -109,7 +109,9 @@ async fn login_is_throttled_per_account_and_per_address() {
     office.addr = "10.7.7.7".into();
     for i in 0..6 {
         for _ in 0..4 {
-            office.login(&format!("colleague{i}"), "wrong-password-x").await;
+            office
+                .login(&format!("colleague{i}"), "wrong-password-x")
+                .await;
         }
     }
     assert_eq!(

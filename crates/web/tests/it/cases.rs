@@ -7,8 +7,9 @@ use axum::http::{Method, StatusCode};
 use kopru_domain::case::{date_of, day_number};
 use serde_json::{json, Value};
 
+/// The installation's today: the tests use the application's one clock.
 fn today() -> String {
-    kopru_store::clock::now()[..10].to_owned()
+    kopru_store::clock::today()
 }
 
 fn days_from_today(n: i64) -> String {
