@@ -37,10 +37,33 @@ export async function startServer(extraEnv = {}) {
   };
 }
 
+// Every page of every test is watched for content-security-policy refusals
+// (an inline script or handler the policy blocks would silently break a page);
+// closing the browser fails the file if there was any.
 export async function launchBrowser() {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const refused = [];
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (...args) => {
+    const page = await newPage(...args);
+    page.on('console', (m) => {
+      const text = m.text();
+      if (/Content Security Policy|Refused to (execute|load|apply|evaluate)/i.test(text)) {
+        refused.push(`${page.url()}: ${text}`);
+      }
+    });
+    return page;
+  };
+  const close = browser.close.bind(browser);
+  browser.close = async () => {
+    await close();
+    if (refused.length) {
+      throw new Error('content security policy refusals:\n' + refused.join('\n'));
+    }
+  };
+  return browser;
 }
