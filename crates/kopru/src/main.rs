@@ -475,6 +475,16 @@ async fn run(cli: Cli) -> Result<()> {
                     .await
                     .context("the database cannot be opened")?;
             store.ping().await.context("the database does not answer")?;
+            if let Some(tls) = store.connection_tls().await? {
+                say!(
+                    "connection encrypted (TLS): {}",
+                    if tls {
+                        "yes"
+                    } else {
+                        "no (add sslmode=verify-full and sslrootcert to the URL)"
+                    }
+                );
+            }
             let pending = store.pending_migrations().await?;
             say!("database answers; pending migrations: {pending}");
             Ok(())

@@ -473,3 +473,58 @@ fn dedup_csv_writes_a_cluster_for_every_record_and_finds_the_same_person_across_
     assert!(text(&o).contains("between 0 and 1"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// sqlx was built without TLS: `sslmode=prefer` connected in clear and
+/// `sslmode=require` failed. On PostgreSQL runs (`.ci/run` gives the server a
+/// self-signed certificate for 127.0.0.1 and names it in
+/// `KOPRU_TEST_POSTGRES_CA`) the connection is encrypted when asked, and
+/// verified against the certificate with `verify-full`.
+#[test]
+fn postgres_connections_are_encrypted_when_asked() {
+    let Some(url) = std::env::var(kopru_store::testing::POSTGRES_ENV)
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        return; // the SQLite run: there is no connection to encrypt
+    };
+    let check = |extra: &str| {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let o = bare()
+            .args(["check", "--database-url", &format!("{url}{sep}{extra}")])
+            .current_dir(std::env::temp_dir())
+            .output()
+            .unwrap();
+        (o.status.success(), text(&o))
+    };
+    let (ok, out) = check("sslmode=disable");
+    assert!(
+        ok && out.contains("connection encrypted (TLS): no"),
+        "{out}"
+    );
+    let (ok, out) = check("sslmode=require");
+    assert!(ok, "sslmode=require must connect: {out}");
+    assert!(out.contains("connection encrypted (TLS): yes"), "{out}");
+    match std::env::var("KOPRU_TEST_POSTGRES_CA") {
+        Ok(ca) if !ca.is_empty() => {
+            let (ok, out) = check(&format!("sslmode=verify-full&sslrootcert={ca}"));
+            assert!(
+                ok && out.contains("connection encrypted (TLS): yes"),
+                "{out}"
+            );
+            // A certificate the server's was not signed with is refused.
+            let other =
+                std::env::temp_dir().join(format!("kopru-other-ca-{}.pem", kopru_store::new_id()));
+            std::fs::write(&other, include_str!("other_ca.pem")).unwrap();
+            let (ok, out) = check(&format!(
+                "sslmode=verify-full&sslrootcert={}",
+                other.display()
+            ));
+            assert!(!ok, "an unknown certificate must be refused: {out}");
+            let _ = std::fs::remove_file(other);
+        }
+        _ => assert!(
+            std::env::var("CI").is_err(),
+            "CI names the server's certificate in KOPRU_TEST_POSTGRES_CA"
+        ),
+    }
+}

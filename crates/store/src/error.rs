@@ -16,11 +16,19 @@ pub enum StoreError {
     /// Logged with its cause (`describe`): which statement class failed and
     /// why, never the values bound to it.
     #[error("database error: {}", describe(.0))]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("{0}")]
     Other(String),
+}
+
+/// Not `#[from]`: the message already carries the cause, and a source would
+/// print it twice in `{:#}` chains.
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
 }
 
 impl StoreError {

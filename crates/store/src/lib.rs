@@ -294,6 +294,20 @@ impl Store {
         Ok(())
     }
 
+    /// Whether this connection to PostgreSQL is encrypted (TLS); `None` on
+    /// SQLite, which has no connection to encrypt. For `kopru check`.
+    pub async fn connection_tls(&self) -> Result<Option<bool>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT CAST(CASE WHEN ssl THEN 1 ELSE 0 END AS BIGINT) FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(Some(row.is_some_and(|(on,)| on == 1)))
+    }
+
     /// Pending migrations, if any (for `kopru check`).
     pub async fn pending_migrations(&self) -> Result<usize> {
         let mut conn = self.pool.acquire().await?;
