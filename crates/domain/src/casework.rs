@@ -601,47 +601,7 @@ impl ClosureDraft {
     }
 }
 
-/// Attachments: photos and scanned documents, at most this many bytes each.
-pub const ATTACHMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
-
-/// The media type of an attachment, read from its first bytes (never from
-/// the name or the browser's claim): JPEG, PNG, WebP or PDF, nothing else.
-pub fn attachment_type(bytes: &[u8]) -> Result<&'static str, &'static str> {
-    if bytes.is_empty() {
-        return Err("err-attachment-empty");
-    }
-    if bytes.len() > ATTACHMENT_MAX_BYTES {
-        return Err("err-attachment-too-large");
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Ok("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Ok("image/png")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Ok("image/webp")
-    } else if bytes.starts_with(b"%PDF-") {
-        Ok("application/pdf")
-    } else {
-        Err("err-attachment-type")
-    }
-}
-
-/// A file name safe to show and to send back in `Content-Disposition`: the
-/// last path part, without control characters or quotes, at most 120 characters.
-pub fn attachment_name(raw: &str) -> String {
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = base
-        .chars()
-        .filter(|c| !c.is_control() && *c != '"' && *c != ';')
-        .take(120)
-        .collect();
-    let clean = clean.trim().to_owned();
-    if clean.is_empty() {
-        "attachment".into()
-    } else {
-        clean
-    }
-}
+pub use crate::attachment::{attachment_name, attachment_type, ATTACHMENT_MAX_BYTES};
 
 #[cfg(test)]
 mod tests {
@@ -751,21 +711,6 @@ mod tests {
         .validate(&goals)
         .unwrap_err();
         assert_eq!(codes(&e), vec![("outcome.g2".into(), "err-goal-outcome")]);
-    }
-
-    #[test]
-    fn attachments_are_recognised_by_content_and_limited_in_size() {
-        assert_eq!(attachment_type(b"%PDF-1.7 ..."), Ok("application/pdf"));
-        assert_eq!(attachment_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Ok("image/jpeg"));
-        assert_eq!(attachment_type(b"MZ\x90\x00"), Err("err-attachment-type"));
-        assert_eq!(attachment_type(b""), Err("err-attachment-empty"));
-        let big = vec![b'%'; ATTACHMENT_MAX_BYTES + 1];
-        assert_eq!(attachment_type(&big), Err("err-attachment-too-large"));
-        assert_eq!(
-            attachment_name("C:\\Users\\a\\kimlik \"ön\".jpg"),
-            "kimlik ön.jpg"
-        );
-        assert_eq!(attachment_name("../"), "attachment");
     }
 
     #[test]

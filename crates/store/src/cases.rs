@@ -1326,7 +1326,7 @@ impl Store {
         let sealed = keys
             .encrypt_bytes(&format!("attachment/{id}"), bytes)
             .map_err(|e| StoreError::Other(e.to_string()))?;
-        let name = attachment_name(file_name);
+        let name = attachment_name(file_name, media_type);
         Sql::new("INSERT INTO case_attachments (id, case_id, contact_id, file_name, media_type, size_bytes, ciphertext, key_id, uploaded_by, uploaded_at) VALUES (")
             .bind(id.clone()).push(", ")
             .bind(case_id.to_owned()).push(", ")

@@ -302,7 +302,7 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 
     // Attachments: recognised by content, limited in size, encrypted, audited when read.
-    let pdf = b"%PDF-1.4\n% a scanned birth certificate\n".to_vec();
+    let pdf = kopru_domain::attachment::samples::pdf();
     let r = m
         .raw(
             Method::POST,
@@ -342,6 +342,56 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
         field_codes(&r),
         vec![("file".into(), "err-attachment-too-large".into())]
     );
+    // The outside test's files: a bare JPEG header, a PNG header followed by
+    // HTML, a PDF named as a web page (kept under its real type's name), and a
+    // right-to-left override in a name.
+    for (name, bytes, code) in [
+        ("a.jpg", vec![0xFF, 0xD8, 0xFF], "err-attachment-damaged"),
+        (
+            "a.png",
+            b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script>".to_vec(),
+            "err-attachment-damaged",
+        ),
+    ] {
+        let r = m
+            .raw(
+                Method::POST,
+                &format!("/api/v1/cases/{id}/attachments?file_name={name}"),
+                "image/png",
+                bytes,
+            )
+            .await;
+        assert_eq!(
+            field_codes(&r),
+            vec![("file".into(), code.into())],
+            "{name}"
+        );
+    }
+    let r = m
+        .raw(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/attachments?file_name=x.html"),
+            "text/html",
+            kopru_domain::attachment::samples::pdf(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        (
+            r.json()["file_name"].as_str(),
+            r.json()["media_type"].as_str()
+        ),
+        (Some("x.pdf"), Some("application/pdf"))
+    );
+    let r = m
+        .raw(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/attachments?file_name=cv%E2%80%AEfdp.exe"),
+            "application/pdf",
+            kopru_domain::attachment::samples::pdf(),
+        )
+        .await;
+    assert_eq!(r.json()["file_name"], "cvfdp.pdf", "{}", r.body);
     let r = m
         .get(&format!("/api/v1/cases/{id}/attachments/{att}"))
         .await;
@@ -464,7 +514,7 @@ async fn contacts_services_attachments_and_submissions_are_kept_with_their_form_
     );
     assert_eq!(file["contacts"].as_array().unwrap().len(), 1);
     assert_eq!(file["services"][0]["quantity"], 2.0);
-    assert_eq!(file["attachments"].as_array().unwrap().len(), 1);
+    assert_eq!(file["attachments"].as_array().unwrap().len(), 3);
     assert_eq!(file["submissions"].as_array().unwrap().len(), 2);
     // Narratives never reach the audit log.
     let audit: Vec<(String,)> = sqlx::query_as("SELECT details FROM audit_log")
@@ -1363,7 +1413,7 @@ async fn the_whole_loop_through_the_pages() {
     m.ensure_csrf().await;
     let boundary = "XyZ";
     let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kimlik.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
-    body.extend_from_slice(b"\x89PNG\r\n\x1a\n0000");
+    body.extend_from_slice(&kopru_domain::attachment::samples::png(false));
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let csrf = m.csrf();
     let r = m
