@@ -12,6 +12,8 @@ pub mod codes;
 pub mod error;
 pub mod export;
 pub mod form;
+#[cfg(test)]
+mod fuzz;
 pub mod import;
 pub mod locale;
 pub mod merge;

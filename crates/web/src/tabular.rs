@@ -168,9 +168,11 @@ pub const MAX_XLSX_PARTS: usize = 1_000;
 pub const MAX_COLUMNS: usize = 256;
 pub const MAX_ROWS: usize = 1_000_000;
 
-/// Unpacks every part of the archive into nothing, counting, so that the real
-/// read below never meets more than `MAX_XLSX_UNPACKED` bytes of XML (the sizes
-/// an archive declares are not trusted).
+/// Unpacks every part of the archive, counting, so that the real read below
+/// never meets more than `MAX_XLSX_UNPACKED` bytes of XML (the sizes an
+/// archive declares are not trusted). Worksheets are also checked for cell
+/// references a spreadsheet could hold (calamine's reference parser overflows
+/// on `ZZZZZZ99999999999`).
 fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| "err-import-xlsx")?;
@@ -180,15 +182,69 @@ fn check_unpacked_size(bytes: &[u8]) -> Result<(), ReadError> {
     let mut total = 0u64;
     for i in 0..zip.len() {
         let part = zip.by_index(i).map_err(|_| "err-import-xlsx")?;
+        let sheet = part
+            .name()
+            .map_err(|_| "err-import-xlsx")?
+            .starts_with("xl/worksheets/");
         let budget = MAX_XLSX_UNPACKED - total;
-        let n = std::io::copy(&mut part.take(budget + 1), &mut std::io::sink())
-            .map_err(|_| "err-import-xlsx")?;
+        let mut limited = part.take(budget + 1);
+        let n = if sheet {
+            let mut xml = Vec::new();
+            let n = limited
+                .read_to_end(&mut xml)
+                .map_err(|_| "err-import-xlsx")? as u64;
+            if n <= budget && !references_are_sane(&xml) {
+                return Err("err-import-xlsx");
+            }
+            n
+        } else {
+            std::io::copy(&mut limited, &mut std::io::sink()).map_err(|_| "err-import-xlsx")?
+        };
         total += n;
         if total > MAX_XLSX_UNPACKED {
             return Err("err-import-too-large");
         }
     }
     Ok(())
+}
+
+/// Every `r="…"` attribute of a worksheet is a cell (`XFD1048576` at most) or
+/// a row number, and every `ref="…"` a cell or a range of cells.
+fn references_are_sane(xml: &[u8]) -> bool {
+    fn cell(v: &[u8], letters_needed: bool) -> bool {
+        let letters = v.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        let digits = &v[letters..];
+        (letters > 0 || !letters_needed)
+            && letters <= 3
+            && !digits.is_empty()
+            && digits.len() <= 7
+            && digits.iter().all(u8::is_ascii_digit)
+    }
+    let mut at = 0;
+    while let Some(p) = xml[at..].windows(2).position(|w| w == b"=\"") {
+        let eq = at + p;
+        let start = eq + 2;
+        let Some(len) = xml[start..].iter().position(|c| *c == b'"') else {
+            return false;
+        };
+        let value = &xml[start..start + len];
+        let name_start = xml[..eq]
+            .iter()
+            .rposition(|c| c.is_ascii_whitespace() || *c == b'<')
+            .map_or(0, |i| i + 1);
+        let ok = match &xml[name_start..eq] {
+            b"r" => cell(value, false),
+            b"ref" | b"sqref" => value
+                .split(|c| *c == b':' || *c == b' ')
+                .all(|c| c.is_empty() || cell(c, true)),
+            _ => true,
+        };
+        if !ok {
+            return false;
+        }
+        at = start + len + 1;
+    }
+    true
 }
 
 /// The first sheet, cell by cell as stored (never the dense rectangle its
@@ -391,5 +447,85 @@ mod tests {
             read(long.as_bytes()).unwrap_err(),
             "err-import-too-many-rows"
         );
+    }
+}
+
+/// Fuzz target for uploads: every file of `fuzz-corpus/tabular/` as a
+/// regression, and mutated (flipped, cut, inserted and repeated bytes) as
+/// proptest seeds, with valid CSV and XLSX files among them. Whatever the
+/// bytes, `read` answers with a table or a refusal, within its bounds.
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn corpus() -> Vec<(String, Vec<u8>)> {
+        let root =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz-corpus/tabular");
+        let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(root)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn within_bounds(t: &Table) -> bool {
+        t.rows.len() <= MAX_ROWS
+            && t.headers.len() <= MAX_COLUMNS.max(t.headers.len().min(MAX_COLUMNS))
+            && t.rows.iter().all(|(_, r)| r.len() <= MAX_COLUMNS)
+    }
+
+    #[test]
+    fn corpus_regressions() {
+        for (name, bytes) in corpus() {
+            let r = read(&bytes);
+            match name.as_str() {
+                "good.xlsx" | "cp1254.csv" | "utf16.csv" | "whole_sheet_dimension.xlsx" => {
+                    assert!(r.as_ref().is_ok_and(|t| t.rows.len() == 1), "{name}: {r:?}")
+                }
+                "last_cell.xlsx" | "wide.csv" => {
+                    assert_eq!(r.unwrap_err(), "err-import-too-wide", "{name}")
+                }
+                _ => assert!(r.as_ref().map_or(true, within_bounds), "{name}"),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_uploads(pick in any::<usize>(), edits in proptest::collection::vec(
+            (any::<u8>(), any::<usize>(), any::<u8>()), 0..6)) {
+            let seeds = corpus();
+            let mut b = seeds[pick % seeds.len()].1.clone();
+            for (op, at, byte) in edits {
+                let at = at % (b.len() + 1);
+                match op % 4 {
+                    0 if at < b.len() => b[at] ^= byte | 1,
+                    1 => b.truncate(at),
+                    2 => b.insert(at, byte),
+                    _ => {
+                        let piece = b[at..(at + 16).min(b.len())].to_vec();
+                        b.splice(at..at, piece);
+                    }
+                }
+            }
+            if let Ok(t) = read(&b) {
+                prop_assert!(within_bounds(&t));
+            }
+        }
+
+        #[test]
+        fn any_text(text in "(?s).{0,400}") {
+            if let Ok(t) = read(text.as_bytes()) {
+                prop_assert!(within_bounds(&t));
+            }
+        }
     }
 }

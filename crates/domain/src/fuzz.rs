@@ -1,0 +1,245 @@
+//! Fuzz targets for the domain's parsers of user input: form definitions and
+//! their formulas and conditions, submitted answers, attachments, dates, ID
+//! numbers, codes and names. Each reads its folder of `fuzz-corpus/` as
+//! regressions and as seeds that proptest mutates (flipped, cut, repeated and
+//! spliced bytes), and asserts what must hold for any input: an answer, never
+//! a panic or a stack overflow, within the parser's bounds. `cargo test` runs
+//! them (256 cases each; `PROPTEST_CASES` for more).
+
+use crate::attachment::{attachment_name, attachment_type, samples};
+use crate::form::FormDefinition;
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+fn corpus(dir: &str) -> Vec<(String, Vec<u8>)> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz-corpus")
+        .join(dir);
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "empty corpus {dir}");
+    out
+}
+
+fn shipped_forms() -> Vec<Vec<u8>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../forms");
+    let mut out: Vec<Vec<u8>> = std::fs::read_dir(root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| std::fs::read(e.path()).unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+/// A mutation: (operation, position, byte, length), applied to a seed.
+type Mutation = (u8, usize, u8, usize);
+
+fn mutate(seed: &[u8], edits: &[Mutation]) -> Vec<u8> {
+    let mut b = seed.to_vec();
+    for &(op, at, byte, len) in edits {
+        let at = if b.is_empty() { 0 } else { at % (b.len() + 1) };
+        match op % 5 {
+            0 if at < b.len() => b[at] ^= byte | 1,
+            1 => b.truncate(at),
+            2 => b.insert(at, byte),
+            3 => {
+                let end = (at + len % 64).min(b.len());
+                let piece = b[at.min(end)..end].to_vec();
+                for _ in 0..(len % 8) {
+                    b.splice(at..at, piece.iter().copied());
+                }
+            }
+            _ if at < b.len() => {
+                b.remove(at);
+            }
+            _ => {}
+        }
+    }
+    b
+}
+
+fn mutations() -> impl Strategy<Value = Vec<Mutation>> {
+    proptest::collection::vec(
+        (any::<u8>(), any::<usize>(), any::<u8>(), any::<usize>()),
+        0..8,
+    )
+}
+
+/// Any JSON value, a few levels deep.
+fn json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".{0,20}".prop_map(Value::String),
+        "(yes|no|[0-9]{1,3}(,[0-9])?|20[0-9]{2}-[01][0-9]-[0-3][0-9])".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::btree_map("[a-z_]{1,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn definition_with_formula(formula: &str) -> String {
+    let t = serde_json::json!({"tr": "A", "en": "A", "sr-Cyrl": "А"});
+    serde_json::json!({"id": "f", "version": 1, "title": t, "sections": [{"id": "s", "title": t, "fields": [
+        {"id": "n", "type": "integer", "label": t},
+        {"id": "d", "type": "date", "label": t},
+        {"id": "g", "type": "repeating_group", "label": t, "fields": [{"id": "a", "type": "integer", "label": t}]},
+        {"id": "c", "type": "calculated", "label": t, "formula": formula}]}]})
+    .to_string()
+}
+
+/// Whatever a text input is, every parser of it answers.
+fn every_text_parser(s: &str) {
+    let today = "2026-12-02";
+    let _ = crate::person::validate_tckn(s);
+    let _ = crate::person::validate_jmbg(s);
+    let _ = crate::person::Sex::parse(s);
+    for estimated in [false, true] {
+        if let Ok(Some(d)) = crate::person::BirthDate::parse(s, estimated, today) {
+            assert!(
+                d.value.as_str() <= today || d.value.len() < 10,
+                "{s:?} → {}",
+                d.value
+            );
+        }
+    }
+    let _ = crate::import::excel_date(s);
+    let _ = crate::codes::Username::parse(s);
+    let _ = crate::codes::Code::parse(s);
+    let _ = crate::codes::AreaCode::parse(s);
+    let _ = crate::codes::Label::parse(s);
+    let _ = crate::codes::optional_date(s);
+    let _ = crate::codes::optional_email(s);
+    let _ = crate::codes::optional_phone(s);
+    let _ = crate::search::fold(s);
+    let _ = crate::search::name_tokens(s);
+    for w in s.split_whitespace().take(8) {
+        let _ = crate::search::phonetic(w);
+        let _ = crate::search::typo_distance(w, "yilmaz");
+    }
+}
+
+#[test]
+fn corpus_regressions() {
+    for (name, bytes) in corpus("formula") {
+        let text = String::from_utf8_lossy(&bytes);
+        let r = FormDefinition::parse(&definition_with_formula(&text));
+        if name != "functions.txt" {
+            let e = r.expect_err(&name);
+            assert!(
+                e.0.iter().any(|p| p.code == "form-def-formula-too-complex"),
+                "{name}: {e}"
+            );
+        }
+    }
+    for (name, bytes) in corpus("form_definition") {
+        assert!(
+            FormDefinition::parse(&String::from_utf8_lossy(&bytes)).is_err(),
+            "{name}"
+        );
+    }
+    for (name, bytes) in corpus("attachment") {
+        match attachment_type(&bytes) {
+            // A real PDF under a web page's name: kept, named as what it is.
+            Ok(media) if name == "pdf_named_html.html" => {
+                assert_eq!(attachment_name(&name, media), "pdf_named_html.pdf")
+            }
+            Ok(media) => panic!("{name} accepted as {media}"),
+            Err(_) => {}
+        }
+    }
+    let (_, inputs) = corpus("text").remove(0);
+    for line in String::from_utf8_lossy(&inputs).lines() {
+        every_text_parser(line);
+    }
+}
+
+proptest! {
+    #[test]
+    fn formulas_any_text(formula in ".{0,700}") {
+        let _ = FormDefinition::parse(&definition_with_formula(&formula));
+    }
+
+    #[test]
+    fn formulas_made_of_formula_pieces(pieces in proptest::collection::vec(
+        prop_oneof![Just("("), Just(")"), Just("+"), Just("-"), Just("*"), Just("/"), Just("n"),
+            Just("1.5"), Just("count(g)"), Just("sum(g.a)"), Just("years_since(d)"), Just(" ")], 0..400)) {
+        let _ = FormDefinition::parse(&definition_with_formula(&pieces.concat()));
+    }
+
+    #[test]
+    fn formula_corpus_mutated(pick in any::<usize>(), edits in mutations()) {
+        let seeds = corpus("formula");
+        let seed = &seeds[pick % seeds.len()].1;
+        let text = String::from_utf8_lossy(&mutate(seed, &edits)).into_owned();
+        let _ = FormDefinition::parse(&definition_with_formula(&text));
+    }
+
+    #[test]
+    fn form_definitions_mutated(pick in any::<usize>(), edits in mutations()) {
+        let mut seeds = shipped_forms();
+        seeds.extend(corpus("form_definition").into_iter().map(|(_, b)| b));
+        let seed = &seeds[pick % seeds.len()];
+        let text = String::from_utf8_lossy(&mutate(seed, &edits)).into_owned();
+        if let Ok(def) = FormDefinition::parse(&text) {
+            let _ = def.check(&Map::new(), "2026-12-02");
+        }
+    }
+
+    /// Any answers against every shipped form: a verdict, and hidden fields computed.
+    #[test]
+    fn answers_against_shipped_forms(answers in proptest::collection::btree_map("[a-z_]{1,20}", json(), 0..12)) {
+        let answers: Map<String, Value> = answers.into_iter().collect();
+        for text in shipped_forms() {
+            let def = FormDefinition::parse(&String::from_utf8_lossy(&text)).unwrap();
+            let _ = def.check(&answers, "2026-12-02");
+            let _ = def.hidden(&answers, "2026-12-02");
+        }
+    }
+
+    #[test]
+    fn attachments_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..2048), name in ".{0,200}") {
+        if let Ok(media) = attachment_type(&bytes) {
+            let n = attachment_name(&name, media);
+            prop_assert!(!n.is_empty() && n.chars().count() <= 125);
+        }
+    }
+
+    #[test]
+    fn attachments_mutated(pick in any::<usize>(), edits in mutations()) {
+        let mut seeds: Vec<Vec<u8>> = corpus("attachment").into_iter().map(|(_, b)| b).collect();
+        seeds.extend([samples::png(false), samples::png(true), samples::jpeg(), samples::pdf(), samples::webp()]);
+        let _ = attachment_type(&mutate(&seeds[pick % seeds.len()], &edits));
+    }
+
+    #[test]
+    fn text_inputs(s in ".{0,300}") {
+        every_text_parser(&s);
+    }
+
+    #[test]
+    fn text_inputs_mutated(pick in any::<usize>(), edits in mutations()) {
+        let (_, inputs) = corpus("text").remove(0);
+        let text = String::from_utf8_lossy(&inputs).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        let line = lines[pick % lines.len()].as_bytes();
+        every_text_parser(&String::from_utf8_lossy(&mutate(line, &edits)));
+    }
+}
