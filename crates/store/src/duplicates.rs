@@ -644,6 +644,7 @@ impl Store {
             ("import_fingerprints", "person_id"),
             ("cases", "person_id"),
             ("referrals", "person_id"),
+            ("person_transfers", "person_id"),
         ] {
             Sql::new(&format!("UPDATE {table} SET {column} = "))
                 .bind(a.id.clone())

@@ -16,6 +16,7 @@ pub mod error;
 pub mod forms;
 pub mod import;
 mod person_search;
+pub mod person_transfers;
 mod reference_data;
 pub mod referrals;
 pub mod registry;

@@ -87,6 +87,12 @@ const TRACKED: &[Tracked] = &[
         key: &["fingerprint"],
         restore: Restore::Replace,
     },
+    Tracked {
+        table: "person_transfers",
+        person_column: "person_id",
+        key: &["id"],
+        restore: Restore::Replace,
+    },
 ];
 
 /// One column's value, typed so that it can be bound again on either engine.

@@ -43,6 +43,8 @@ pub struct MyWork {
     pub overdue_referrals: Vec<ReferralRow>,
     pub quiet_cases: Vec<CaseRow>,
     pub transfers: Vec<TransferRow>,
+    /// People another unit asks this unit to take over (coordinators).
+    pub person_transfers: Vec<crate::person_transfers::PersonTransferRow>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -225,6 +227,7 @@ impl Store {
         }
         drop(conn);
         let transfers = self.pending_transfers(by).await?;
+        let person_transfers = self.pending_person_transfers(by).await?;
         Ok(MyWork {
             today,
             quiet_days,
@@ -236,6 +239,7 @@ impl Store {
             overdue_referrals,
             quiet_cases,
             transfers,
+            person_transfers,
         })
     }
 

@@ -834,3 +834,10 @@ case-move-due = Move the due date
 work-new-answers = New answers to your referrals
 err-referral-not-member = Choose a current member of the household.
 case-transfer-to-worker = To a worker there (username, optional)
+
+# Moving a person to another unit
+person-transfer = Move to another unit
+person-transfer-help = The receiving unit’s coordinator accepts or declines; until then the person stays with this unit.
+action-request-transfer = Ask the unit to take over
+work-person-transfers = People other units ask you to take over
+err-transfer-same-unit = The person is already served by this unit.

@@ -839,3 +839,10 @@ case-move-due = Помери рок
 work-new-answers = Нови одговори на ваша упућивања
 err-referral-not-member = Изаберите садашњег члана домаћинства.
 case-transfer-to-worker = Раднику тамо (корисничко име, није обавезно)
+
+# Moving a person to another unit
+person-transfer = Премести у другу јединицу
+person-transfer-help = Координатор јединице која прима особу прихвата или одбија; до тада особа остаје у овој јединици.
+action-request-transfer = Затражи да јединица преузме
+work-person-transfers = Особе које друге јединице траже да преузмете
+err-transfer-same-unit = Особу већ опслужује ова јединица.

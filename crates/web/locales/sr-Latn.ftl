@@ -839,3 +839,10 @@ case-move-due = Pomeri rok
 work-new-answers = Novi odgovori na vaša upućivanja
 err-referral-not-member = Izaberite sadašnjeg člana domaćinstva.
 case-transfer-to-worker = Radniku tamo (korisničko ime, nije obavezno)
+
+# Moving a person to another unit
+person-transfer = Premesti u drugu jedinicu
+person-transfer-help = Koordinator jedinice koja prima osobu prihvata ili odbija; do tada osoba ostaje u ovoj jedinici.
+action-request-transfer = Zatraži da jedinica preuzme
+work-person-transfers = Osobe koje druge jedinice traže da preuzmete
+err-transfer-same-unit = Osobu već opslužuje ova jedinica.

@@ -828,3 +828,10 @@ case-move-due = Son tarihi değiştir
 work-new-answers = Yönlendirmelerinize yeni yanıtlar
 err-referral-not-member = Hanenin şu anki üyelerinden birini seçin.
 case-transfer-to-worker = Oradaki bir çalışana (kullanıcı adı, isteğe bağlı)
+
+# Moving a person to another unit
+person-transfer = Başka bir birime aktar
+person-transfer-help = Alan birimin koordinatörü kabul eder ya da reddeder; o zamana kadar kişi bu birimde kalır.
+action-request-transfer = Birimden devralmasını iste
+work-person-transfers = Başka birimlerin devralmanızı istediği kişiler
+err-transfer-same-unit = Kişi zaten bu birimde.

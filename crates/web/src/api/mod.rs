@@ -71,6 +71,15 @@ pub fn routes() -> Router<AppState> {
             get(registry::list_consents).post(registry::add_consent),
         )
         .route(
+            "/persons/{id}/transfers",
+            get(registry::person_transfers).post(registry::request_person_transfer),
+        )
+        .route("/person-transfers", get(registry::pending_person_transfers))
+        .route(
+            "/person-transfers/{id}/answer",
+            post(registry::answer_person_transfer),
+        )
+        .route(
             "/persons/{id}/consents/{cid}/withdraw",
             post(registry::withdraw_consent),
         )
@@ -162,6 +171,7 @@ pub fn routes() -> Router<AppState> {
         registry::list_persons, registry::create_person, export::export_persons, registry::import_persons, registry::import_job, registry::get_person, registry::update_person,
         registry::person_history, registry::get_special, registry::put_special,
         registry::list_consents, registry::add_consent, registry::withdraw_consent,
+        registry::request_person_transfer, registry::person_transfers, registry::pending_person_transfers, registry::answer_person_transfer,
         registry::list_households, registry::create_household, registry::get_household, registry::update_household, registry::split_household, registry::merge_household,
         registry::list_members, registry::add_member, registry::end_member,
         duplicates::list_pairs, duplicates::run, duplicates::get_pair, duplicates::decide_pair,

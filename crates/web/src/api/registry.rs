@@ -995,3 +995,99 @@ pub async fn merge_household(
             .await?,
     ))
 }
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct PersonTransferInput {
+    /// The unit asked to take the person over.
+    pub to_unit: String,
+    /// Where the person lives now: the receiving unit's area or below it.
+    pub to_area: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct PersonTransferAnswer {
+    pub accept: bool,
+    /// Required when declining.
+    pub note: Option<String>,
+}
+
+/// Asks another unit to take a person over (their unit and area change when
+/// its coordinator accepts). A direct edit cannot move a person out of the
+/// writer's scope.
+#[utoipa::path(post, path = "/api/v1/persons/{id}/transfers", tag = "registry", params(("id" = String, Path)),
+    request_body = PersonTransferInput,
+    responses((status = 201, body = kopru_store::person_transfers::PersonTransferRow)))]
+pub async fn request_person_transfer(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    JsonBody(input): JsonBody<PersonTransferInput>,
+) -> AppResult<Response> {
+    let row = state
+        .store
+        .request_person_transfer(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            input.to_unit.trim(),
+            &input.to_area.trim().to_ascii_uppercase(),
+            &input.reason,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+/// A person's transfer requests, newest first.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/transfers", tag = "registry", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<kopru_store::person_transfers::PersonTransferRow>)))]
+pub async fn person_transfers(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Json<Vec<kopru_store::person_transfers::PersonTransferRow>>> {
+    Ok(Json(
+        state.store.person_transfers(&user.principal, &id).await?,
+    ))
+}
+
+/// Requests waiting for the caller: people asked into a unit whose caseload they manage.
+#[utoipa::path(get, path = "/api/v1/person-transfers", tag = "registry",
+    responses((status = 200, body = Vec<kopru_store::person_transfers::PersonTransferRow>)))]
+pub async fn pending_person_transfers(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+) -> AppResult<Json<Vec<kopru_store::person_transfers::PersonTransferRow>>> {
+    Ok(Json(
+        state
+            .store
+            .pending_person_transfers(&user.principal)
+            .await?,
+    ))
+}
+
+/// The receiving coordinator accepts (the person moves) or declines (with a note).
+#[utoipa::path(post, path = "/api/v1/person-transfers/{id}/answer", tag = "registry", params(("id" = String, Path)),
+    request_body = PersonTransferAnswer,
+    responses((status = 200, body = kopru_store::person_transfers::PersonTransferRow)))]
+pub async fn answer_person_transfer(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    JsonBody(input): JsonBody<PersonTransferAnswer>,
+) -> AppResult<Json<kopru_store::person_transfers::PersonTransferRow>> {
+    Ok(Json(
+        state
+            .store
+            .answer_person_transfer(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                input.accept,
+                input.note.as_deref(),
+            )
+            .await?,
+    ))
+}

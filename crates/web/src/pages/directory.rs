@@ -33,6 +33,8 @@ pub struct AreaQuery {
     area_code: String,
     #[serde(default)]
     area: String,
+    #[serde(default)]
+    to_area: String,
 }
 
 #[derive(Template)]
@@ -63,10 +65,15 @@ pub async fn areas_page(
     let parent = q.parent.trim().to_ascii_uppercase();
     let parent_opt = (!parent.is_empty()).then_some(parent.as_str());
     // The picker sends the value under its own field's name.
-    let text = [q.q.trim(), q.area_code.trim(), q.area.trim()]
-        .into_iter()
-        .find(|t| !t.is_empty())
-        .unwrap_or("");
+    let text = [
+        q.q.trim(),
+        q.area_code.trim(),
+        q.area.trim(),
+        q.to_area.trim(),
+    ]
+    .into_iter()
+    .find(|t| !t.is_empty())
+    .unwrap_or("");
     if q.format == "options" {
         let areas = if text.is_empty() {
             Vec::new()

@@ -132,6 +132,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/persons/{id}/consents", post(registry::consent_add))
         .route(
+            "/persons/{id}/transfers",
+            post(registry::person_transfer_request),
+        )
+        .route(
+            "/person-transfers/{id}/answer",
+            post(registry::person_transfer_answer),
+        )
+        .route(
             "/persons/{id}/consents/{cid}/withdraw",
             post(registry::consent_withdraw),
         )

@@ -479,6 +479,7 @@ pub struct PersonPage {
     pub institution_kinds: Vec<(String, String)>,
     pub cases: Vec<kopru_store::cases::CaseRow>,
     pub can_open_case: bool,
+    pub transfers: Vec<kopru_store::person_transfers::PersonTransferRow>,
     pub errors: FormErrors,
 }
 
@@ -600,7 +601,9 @@ async fn person_view(
         Vec::new()
     };
     let can_open_case = user.principal.may(Action::EditCases) && p.merged_into.is_none();
+    let transfers = state.store.person_transfers(&user.principal, id).await?;
     Ok(PersonPage {
+        transfers,
         institution_kinds: opts(
             &ctx,
             "institution-kind",
@@ -685,6 +688,69 @@ pub async fn consent_add(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransferForm {
+    pub to_unit: String,
+    pub to_area: String,
+    pub reason: String,
+}
+
+/// Asks another unit to take the person over (the person page's form).
+pub async fn person_transfer_request(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<TransferForm>,
+) -> AppResult<Response> {
+    let r = state
+        .store
+        .request_person_transfer(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            f.to_unit.trim(),
+            &f.to_area.trim().to_ascii_uppercase(),
+            &f.reason,
+        )
+        .await;
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/persons/{id}#transfer")).into_response()),
+        Err(e) => {
+            let errors = crate::pages::form_errors(ctx.tr, e.into())?;
+            let page = person_view(&state, ctx.clone(), &user, &id, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransferAnswerForm {
+    pub accept: String,
+    pub note: String,
+}
+
+/// The receiving coordinator's answer, from "my work".
+pub async fn person_transfer_answer(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<TransferAnswerForm>,
+) -> AppResult<Response> {
+    state
+        .store
+        .answer_person_transfer(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            f.accept == "1",
+            Some(f.note.as_str()),
+        )
+        .await?;
+    Ok(Redirect::to("/my-work").into_response())
 }
 
 pub async fn consent_withdraw(

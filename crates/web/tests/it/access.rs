@@ -856,3 +856,133 @@ async fn field_roles_are_refused_without_a_scope() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
+
+/// Moving a person to another unit is a request the receiving unit's
+/// coordinator answers; until then the person stays where they are.
+#[tokio::test]
+async fn a_person_moves_to_another_unit_only_when_that_unit_accepts() {
+    let app = spawn_app().await;
+    add_user(
+        &app,
+        "polcoord",
+        vec![(Role::UnitCoordinator, "unit:SHKB-ANK-02")],
+    )
+    .await;
+    let mut med = app.api_as("mediator").await;
+    let mut own_coord = app.api_as("coordinator").await;
+    let mut pol = app.api_as("polcoord").await;
+    let mut people = Vec::new();
+    for given in ["Ayten", "Zerrin"] {
+        let r = med
+            .json(Method::POST, "/api/v1/persons", serde_json::json!({
+                "given_names": given, "family_name": "Gezer", "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        people.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    let ask = |area: &str| serde_json::json!({"to_unit": "SHKB-ANK-02", "to_area": area, "reason": "The family moved to Polatlı"});
+    let url = format!("/api/v1/persons/{}/transfers", people[0]);
+    let r = med.json(Method::POST, &url, ask("TR-06-ALTINDAG")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["code"], "err-area-outside-unit");
+    let r = med.json(Method::POST, &url, ask("TR-06-POLATLI")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["status"], "pending");
+    let tid = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        med.json(Method::POST, &url, ask("TR-06-POLATLI"))
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "one pending request"
+    );
+    // Still in Altındağ's view, not yet in Polatlı's.
+    let person = format!("/api/v1/persons/{}", people[0]);
+    assert_eq!(med.get(&person).await.status, StatusCode::OK);
+    assert_eq!(pol.get(&person).await.status, StatusCode::NOT_FOUND);
+    // The sending unit's coordinator cannot answer for the receiving unit.
+    assert!(own_coord
+        .get("/api/v1/person-transfers")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let answer = format!("/api/v1/person-transfers/{tid}/answer");
+    let r = own_coord
+        .json(Method::POST, &answer, serde_json::json!({"accept": true}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The receiving coordinator sees it on "my work" and accepts on the page.
+    let waiting = pol.get("/api/v1/person-transfers").await.json();
+    assert_eq!(waiting[0]["person_name"], "Ayten Gezer");
+    let mut page = app.signed_in("polcoord").await;
+    assert!(page.get("/my-work").await.body.contains("Ayten Gezer"));
+    let r = page
+        .post_form(
+            &format!("/person-transfers/{tid}/answer"),
+            &[("accept", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let moved = pol.get(&person).await;
+    assert_eq!(moved.status, StatusCode::OK);
+    assert_eq!(
+        (
+            moved.json()["unit_code"].as_str(),
+            moved.json()["area_code"].as_str()
+        ),
+        (Some("SHKB-ANK-02"), Some("TR-06-POLATLI"))
+    );
+    assert_eq!(
+        med.get(&person).await.status,
+        StatusCode::NOT_FOUND,
+        "gone from the sending unit's view"
+    );
+    let found = pol.get("/api/v1/persons?q=ayten%20gezer").await.json();
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == people[0].as_str()),
+        "{found}"
+    );
+    let history = pol.get(&format!("{person}/history")).await.json();
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["field"] == "unit_code" && h["new_value"] == "SHKB-ANK-02"),
+        "{history}"
+    );
+    // Declining needs a reason, and moves nothing.
+    let r = med
+        .json(
+            Method::POST,
+            &format!("/api/v1/persons/{}/transfers", people[1]),
+            ask("TR-06-POLATLI"),
+        )
+        .await;
+    let tid = r.json()["id"].as_str().unwrap().to_owned();
+    let answer = format!("/api/v1/person-transfers/{tid}/answer");
+    let r = pol
+        .json(Method::POST, &answer, serde_json::json!({"accept": false}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = pol
+        .json(
+            Method::POST,
+            &answer,
+            serde_json::json!({"accept": false, "note": "Not in our district yet"}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "declined", "{}", r.body);
+    assert_eq!(
+        med.get(&format!("/api/v1/persons/{}", people[1]))
+            .await
+            .json()["unit_code"],
+        "SHKB-ANK-01"
+    );
+}
