@@ -523,6 +523,131 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
             "{username}: referrals"
         );
 
+        // ---- exports: the exporting assignments' rows only ----
+        let both = |a1: Action, a2: Action, vis: &dyn Fn(&Scope) -> bool| {
+            asg.iter().any(|a| {
+                kopru_domain::policy::role_permits(a.role, a1)
+                    && kopru_domain::policy::role_permits(a.role, a2)
+                    && vis(&a.scope)
+            })
+        };
+        let r = api.get("/api/v1/persons/export?columns=id").await;
+        if principal.may(Action::ExportPersons) {
+            let want: BTreeSet<String> = world
+                .persons
+                .iter()
+                .filter(|(_, unit, area)| {
+                    both(Action::ExportPersons, Action::ViewPersons, &|s| {
+                        world.person_visible(s, unit, area)
+                    })
+                })
+                .map(|p| p.0.clone())
+                .collect();
+            assert_eq!(codes_in_csv(&r.body), want, "{username}: person export");
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: person export");
+        }
+        let r = api.get("/api/v1/cases/export").await;
+        if principal.may(Action::ExportPersons) && principal.may(Action::ViewCases) {
+            let want: BTreeSet<String> = cases
+                .iter()
+                .filter(|(_, unit, area, _)| {
+                    both(Action::ExportPersons, Action::ViewCases, &|s| {
+                        world.person_visible(s, unit, area)
+                    })
+                })
+                .map(|c| c.0.clone())
+                .collect();
+            assert_eq!(codes_in_csv(&r.body), want, "{username}: case export");
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: case export");
+        }
+
+        // ---- households ----
+        let households: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT id, unit_code, area_code FROM households")
+                .fetch_all(app.store().pool())
+                .await
+                .unwrap();
+        let r = api.get("/api/v1/households?limit=500").await;
+        if principal.may(Action::ViewPersons) {
+            let want: BTreeSet<String> = households
+                .iter()
+                .filter(|(_, unit, area)| {
+                    expected(&asg, Action::ViewPersons, |s| {
+                        world.person_visible(s, unit, area)
+                    })
+                })
+                .map(|h| h.0.clone())
+                .collect();
+            let got: BTreeSet<String> = r.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["id"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(got, want, "{username}: households");
+        } else {
+            assert!(r.status.is_client_error(), "{username}: households");
+        }
+
+        // ---- dashboard: counts within the statistics grants ----
+        let r = api.get("/api/v1/dashboard").await;
+        if principal.may(Action::ViewCaseStatistics) {
+            let want = cases
+                .iter()
+                .filter(|(_, unit, area, _)| {
+                    expected(&asg, Action::ViewCaseStatistics, |s| {
+                        world.person_visible(s, unit, area)
+                    })
+                })
+                .count();
+            assert_eq!(r.json()["open_cases"], want, "{username}: dashboard");
+        } else {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: dashboard");
+        }
+
+        // ---- a write that moves a record: allowed only within both places ----
+        if let Some((id, unit, area)) = world.persons.iter().find(|(_, unit, area)| {
+            expected(&asg, Action::EditPersons, |s| {
+                world.person_visible(s, unit, area)
+            })
+        }) {
+            let current = api.get(&format!("/api/v1/persons/{id}")).await.json();
+            let mut body = current.clone();
+            body["unit_code"] = "MT-NIS".into();
+            body["area_code"] = "RS-20-NIS".into();
+            let put = api
+                .json(Method::PUT, &format!("/api/v1/persons/{id}"), body)
+                .await;
+            let nis_area = world.unit_area("MT-NIS").unwrap_or_default().to_owned();
+            let may = asg.iter().any(|a| {
+                kopru_domain::policy::role_permits(a.role, Action::EditPersons)
+                    && world.person_visible(&a.scope, "MT-NIS", "RS-20-NIS")
+                    && world.unit_visible(&a.scope, "MT-NIS", &nis_area)
+            });
+            assert_eq!(
+                put.status == StatusCode::OK,
+                may,
+                "{username}: move person {id} from {unit}/{area} to Niš: {}",
+                put.body
+            );
+            if put.status == StatusCode::OK {
+                let mut back = put.json();
+                back["unit_code"] = unit.as_str().into();
+                back["area_code"] = area.as_str().into();
+                let r = api
+                    .json(Method::PUT, &format!("/api/v1/persons/{id}"), back)
+                    .await;
+                assert_eq!(
+                    r.status,
+                    StatusCode::OK,
+                    "{username}: move back: {}",
+                    r.body
+                );
+            }
+        }
+
         // ---- users ----
         let r = api.get("/api/v1/users?limit=500").await;
         if principal.may(Action::ViewUsers) {
