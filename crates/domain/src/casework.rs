@@ -97,13 +97,20 @@ pub fn domain_of(service: ServiceKind) -> Domain {
 /// answers are read and written only by the roles that read that category,
 /// kept encrypted, and not extracted as plain typed values.
 pub fn form_special_category(form_id: &str) -> Option<crate::person::SpecialCategory> {
-    use crate::person::SpecialCategory;
-    match form_id {
-        "needs_health" => Some(SpecialCategory::Health),
-        "needs_legal" => Some(SpecialCategory::CriminalRecord),
-        _ => None,
-    }
+    SPECIAL_FORMS
+        .iter()
+        .find(|(id, _)| *id == form_id)
+        .map(|(_, c)| *c)
 }
+
+/// The forms whose answers are special-category data, with their category.
+pub const SPECIAL_FORMS: [(&str, crate::person::SpecialCategory); 2] = [
+    ("needs_health", crate::person::SpecialCategory::Health),
+    (
+        "needs_legal",
+        crate::person::SpecialCategory::CriminalRecord,
+    ),
+];
 
 /// Who a case is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

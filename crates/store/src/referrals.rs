@@ -224,12 +224,19 @@ impl Store {
     /// set; returns how many referrals were sealed. Idempotent.
     pub async fn seal_shared_special(&self) -> Result<usize> {
         let mut tx = self.begin_write().await?;
-        let rows: Vec<(String, String)> = Sql::new(
+        // Only rows naming a special form (exact ASCII ids, so LIKE is safe on both engines).
+        let mut q = Sql::new(
             "SELECT id, shared_data FROM referrals WHERE shared_sealed IS NULL \
-             AND shared_data LIKE '%\"answers\"%'",
-        )
-        .fetch_all(tx.conn())
-        .await?;
+             AND shared_data LIKE '%\"answers\"%' AND (",
+        );
+        for (i, (form, _)) in kopru_domain::casework::SPECIAL_FORMS.iter().enumerate() {
+            if i > 0 {
+                q.push(" OR ");
+            }
+            q.push("shared_data LIKE ").bind(format!("%\"{form}\"%"));
+        }
+        q.push(")");
+        let rows: Vec<(String, String)> = q.fetch_all(tx.conn()).await?;
         let mut n = 0;
         for (id, data) in rows {
             let mut shared: Map<String, Value> = serde_json::from_str(&data).unwrap_or_default();
