@@ -185,10 +185,16 @@ impl Store {
             .execute(tx.conn())
             .await?;
         if accept {
-            let (version,): (i64,) = Sql::new("SELECT version FROM persons WHERE id = ")
-                .bind(t.person_id.clone())
-                .fetch_one(tx.conn())
-                .await?;
+            let (version, unit, area, merged): (i64, String, String, Option<String>) = Sql::new(
+                "SELECT version, unit_code, area_code, merged_into FROM persons WHERE id = ",
+            )
+            .bind(t.person_id.clone())
+            .fetch_one(tx.conn())
+            .await?;
+            // Moved or merged since the request: it no longer says where from.
+            if merged.is_some() || unit != t.from_unit || area != t.from_area {
+                return Err(StoreError::Conflict { current: version });
+            }
             Sql::new("UPDATE persons SET unit_code = ")
                 .bind(t.to_unit.clone())
                 .push(", area_code = ")
