@@ -53,7 +53,9 @@ impl Store {
         to_area: &str,
         reason: &str,
     ) -> Result<PersonTransferRow> {
-        let reason = reason.trim();
+        let (to_unit, reason) = (to_unit.trim(), reason.trim());
+        let to_area = to_area.trim().to_ascii_uppercase();
+        let to_area = to_area.as_str();
         let mut e = ValidationErrors::new();
         if reason.is_empty() {
             e.push("reason", "err-required");

@@ -1032,8 +1032,8 @@ pub async fn request_person_transfer(
             &ctx.actor(),
             &user.principal,
             &id,
-            input.to_unit.trim(),
-            &input.to_area.trim().to_ascii_uppercase(),
+            &input.to_unit,
+            &input.to_area,
             &input.reason,
         )
         .await?;

@@ -711,8 +711,8 @@ pub async fn person_transfer_request(
             &ctx.actor(),
             &user.principal,
             &id,
-            f.to_unit.trim(),
-            &f.to_area.trim().to_ascii_uppercase(),
+            &f.to_unit,
+            &f.to_area,
             &f.reason,
         )
         .await;

@@ -406,7 +406,3 @@ async fn users_are_found_whatever_the_case_script_or_diacritics() {
         assert!(names.contains(&username.to_owned()), "{q}: {names:?}");
     }
 }
-
-fn urlencode(s: &str) -> String {
-    serde_html_form::to_string([("q", s)]).unwrap()[2..].to_owned()
-}

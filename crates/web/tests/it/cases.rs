@@ -1610,10 +1610,6 @@ async fn the_case_list_finds_names_in_any_case_order_and_script() {
     }
 }
 
-fn urlencode(s: &str) -> String {
-    serde_html_form::to_string([("q", s)]).unwrap()[2..].to_owned()
-}
-
 #[tokio::test]
 async fn health_and_legal_assessments_are_special_category_encrypted_and_read_only_by_those_who_may(
 ) {

@@ -68,13 +68,6 @@ async fn reference_areas_are_complete_and_searchable_in_any_script() {
     assert!(page.contains("Ниш"), "{page}");
 }
 
-pub fn urlencode(s: &str) -> String {
-    serde_html_form::to_string([("", s)])
-        .unwrap()
-        .trim_start_matches('=')
-        .to_owned()
-}
-
 #[tokio::test]
 async fn units_are_created_validated_and_listed_through_pages() {
     let app = spawn_app().await;

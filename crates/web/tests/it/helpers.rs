@@ -261,3 +261,11 @@ pub async fn sql(app: &TestApp, text: &str) {
     let mut conn = app.store().acquire().await.unwrap();
     sqlx::query(text).execute(&mut *conn).await.unwrap();
 }
+
+/// A value for a query string.
+pub fn urlencode(s: &str) -> String {
+    serde_html_form::to_string([("", s)])
+        .unwrap()
+        .trim_start_matches('=')
+        .to_owned()
+}

@@ -47,10 +47,7 @@ async fn names_are_found_across_scripts_spellings_and_small_typos() {
         "Šaban Đorđevik",
     ] {
         let found = c
-            .get(&format!(
-                "/api/v1/persons?q={}",
-                crate::directory::urlencode(q)
-            ))
+            .get(&format!("/api/v1/persons?q={}", urlencode(q)))
             .await
             .json();
         assert!(ids(&found).contains(&saban), "{q}: {found}");
@@ -66,20 +63,14 @@ async fn names_are_found_across_scripts_spellings_and_small_typos() {
         "+381641234567",
     ] {
         let found = c
-            .get(&format!(
-                "/api/v1/persons?q={}",
-                crate::directory::urlencode(q)
-            ))
+            .get(&format!("/api/v1/persons?q={}", urlencode(q)))
             .await
             .json();
         assert!(ids(&found).contains(&sukru), "{q}: {found}");
     }
     // By household address.
     let found = c
-        .get(&format!(
-            "/api/v1/persons?q={}",
-            crate::directory::urlencode("cara dusana")
-        ))
+        .get(&format!("/api/v1/persons?q={}", urlencode("cara dusana")))
         .await
         .json();
     assert_eq!(ids(&found), vec![saban.clone()]);
