@@ -59,5 +59,18 @@ test('register a household with two people in Cyrillic and find one in Latin scr
   assert.equal(server.url + await hit.getAttribute('href'), father);
   await page.goto(server.url + '/persons?q=' + encodeURIComponent('Ljubica Šaćiri'));
   assert.ok((await page.textContent('#rows')).includes('Љубица'));
+
+  // The family moves to Vranje: a transfer request from the person page, which
+  // fits a 360 px screen; the person stays here until Vranje's unit accepts.
+  await page.goto(father);
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+  assert.ok(await fits(), 'the person page fits a 360 px screen');
+  await page.fill('input[name=to_unit]', 'MT-VRANJE');
+  await page.fill('input[name=to_area]', 'RS-24-VRANJE');
+  await page.fill('form[action$="/transfers"] input[name=reason]', 'Породица се преселила');
+  await page.click('form[action$="/transfers"] button');
+  await page.waitForURL(/\/persons\/[0-9a-f-]+#transfer$/);
+  assert.ok((await page.textContent('#transfer ~ p')).includes('MT-VRANJE'));
+  assert.ok(await fits(), 'with a request listed too');
   assert.deepEqual(errors, []);
 });

@@ -38,12 +38,6 @@ fn zone() -> &'static jiff::tz::TimeZone {
         .1
 }
 
-/// The installation's time zone name.
-pub fn time_zone_name() -> &'static str {
-    zone();
-    ZONE.get().map_or(DEFAULT_TIME_ZONE, |(n, _)| n.as_str())
-}
-
 /// The calendar date (`YYYY-MM-DD`) at instant `t` in time zone `tz`.
 pub fn date_in(t: OffsetDateTime, tz: &jiff::tz::TimeZone) -> String {
     let local =

@@ -204,23 +204,15 @@ pub async fn record_place(
     if within.is_none() {
         return Ok(Some(PlaceRefusal::AreaOutsideUnit));
     }
-    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-    q.bind(area.to_owned())
-        .push(" AS area_code, ")
-        .bind(unit.to_owned())
-        .push(" AS unit_code) x WHERE ");
-    push_visible(&mut q, entity, "x", grants);
-    q.push(" AND EXISTS (SELECT 1 FROM units u WHERE u.code = ")
-        .bind(unit.to_owned())
-        .push(" AND ");
+    // The record's place, by the read predicate; then the unit itself, as a unit row.
+    if !place_allowed(&mut *conn, entity, grants, area, unit).await? {
+        return Ok(Some(PlaceRefusal::Denied));
+    }
+    let mut q = Sql::new("SELECT 1 FROM units u WHERE u.code = ");
+    q.bind(unit.to_owned()).push(" AND ");
     push_visible(&mut q, Entity::Unit, "u", grants);
-    q.push(")");
     let ok: Option<(i64,)> = q.fetch_optional(&mut *conn).await?;
-    Ok(if ok.is_some() {
-        None
-    } else {
-        Some(PlaceRefusal::Denied)
-    })
+    Ok(ok.map_or(Some(PlaceRefusal::Denied), |_| None))
 }
 
 /// Is `scope` inside one of `grants`? (May an administrator hand it out?)

@@ -1610,6 +1610,20 @@ async fn the_case_list_finds_names_in_any_case_order_and_script() {
     }
 }
 
+/// A health needs assessment (special-category data) on a case, with `notes`.
+async fn health_assessment(c: &mut Client<'_>, case: &str, notes: &str) -> TestResponse {
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/submissions"),
+            json!({"form_id": "needs_health", "answers": {"has_family_doctor": false, "has_insurance": true,
+                   "chronic_condition": true, "needs": ["gp_registration"], "notes": notes}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r
+}
+
 #[tokio::test]
 async fn health_and_legal_assessments_are_special_category_encrypted_and_read_only_by_those_who_may(
 ) {
@@ -1627,15 +1641,7 @@ async fn health_and_legal_assessments_are_special_category_encrypted_and_read_on
         .as_str()
         .unwrap()
         .to_owned();
-    let r = m
-        .json(
-            Method::POST,
-            &format!("/api/v1/cases/{id}/submissions"),
-            json!({"form_id": "needs_health", "answers": {"has_family_doctor": false, "has_insurance": true,
-                   "chronic_condition": true, "needs": ["gp_registration"], "notes": "Asthma, uses an inhaler"}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = health_assessment(&mut m, &id, "Asthma, uses an inhaler").await;
     let sid = r.json()["id"].as_str().unwrap().to_owned();
     assert_eq!(r.json()["answers"]["notes"], "Asthma, uses an inhaler");
     // At rest: sealed, and no plain typed values.
@@ -2069,15 +2075,7 @@ async fn health_answers_shared_in_a_referral_stay_sealed_and_are_read_only_by_th
         .as_str()
         .unwrap()
         .to_owned();
-    let r = m
-        .json(
-            Method::POST,
-            &format!("/api/v1/cases/{case}/submissions"),
-            json!({"form_id": "needs_health", "answers": {"has_family_doctor": false, "has_insurance": true,
-                   "chronic_condition": true, "needs": ["gp_registration"], "notes": "Epilepsy, daily medication"}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    health_assessment(&mut m, &case, "Epilepsy, daily medication").await;
     consent(&mut m, &p, json!(["family_health_centre"])).await;
     let r = refer(
         &mut m,
