@@ -804,12 +804,12 @@ async fn registry_bench(
         let n = chunk.min(persons - start);
         let csv = synthetic_csv(start, n);
         let t = Instant::now();
-        let report = kopru_web::import::run(
+        let report = kopru_web::imports::service::run(
             store,
             &Actor::system("bench"),
             &admin,
             tr,
-            kopru_web::import::ImportRequest {
+            kopru_web::imports::service::ImportRequest {
                 file_name: "bench.csv",
                 bytes: &csv,
                 unit_code: "",

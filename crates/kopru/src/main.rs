@@ -152,7 +152,7 @@ enum DedupCommand {
         #[arg(long)]
         area: Option<String>,
         /// Queue pairs from this match probability.
-        #[arg(long, default_value_t = kopru_store::duplicates::REVIEW_FROM)]
+        #[arg(long, default_value_t = kopru_store::dedup::REVIEW_FROM)]
         min_probability: f64,
         #[command(flatten)]
         db: DbArgs,
@@ -520,18 +520,15 @@ async fn run(cli: Cli) -> Result<()> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let to_cli_error = |e| match e {
-                kopru_web::error::AppError::Invalid(v) => {
-                    let parts: Vec<String> =
-                        v.0.iter()
-                            .map(|f| format!("{}: {}", f.field, message(f.code)))
-                            .collect();
-                    anyhow::anyhow!(parts.join("; "))
+                kopru_web::service::ServiceError::Invalid(v) => {
+                    store_message(kopru_store::StoreError::Invalid(v))
                 }
+                kopru_web::service::ServiceError::Store(e) => store_message(e),
                 other => anyhow::anyhow!(other.to_string()),
             };
-            let prepared = kopru_web::import::prepare(
+            let prepared = kopru_web::imports::service::prepare(
                 tr,
-                kopru_web::import::ImportRequest {
+                kopru_web::imports::service::ImportRequest {
                     file_name: &name,
                     bytes: &bytes,
                     unit_code: &unit,
@@ -544,14 +541,14 @@ async fn run(cli: Cli) -> Result<()> {
             let total = prepared.rows_to_write();
             // Progress on stderr, one line per committed batch, for long files.
             let progress = |done: usize| {
-                if total > kopru_store::import::BATCH_ROWS {
+                if total > kopru_store::imports::BATCH_ROWS {
                     eprintln!(
                         "  {done} of {total} rows checked{}",
                         if dry_run { "" } else { " and saved" }
                     );
                 }
             };
-            let report = kopru_web::import::commit(
+            let report = kopru_web::imports::service::commit(
                 &store,
                 &Actor::system("cli"),
                 &operator,
@@ -604,7 +601,7 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
             if let Some(path) = rejected {
-                std::fs::write(&path, kopru_web::import::rejected_csv(&report))
+                std::fs::write(&path, kopru_web::imports::service::rejected_csv(&report))
                     .with_context(|| format!("writing {}", path.display()))?;
                 say!("rejected rows written to {}", path.display());
             }
@@ -690,10 +687,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Openapi => {
-            say!(
-                "{}",
-                serde_json::to_string_pretty(&kopru_web::api::openapi())?
-            );
+            say!("{}", serde_json::to_string_pretty(&kopru_web::openapi())?);
             Ok(())
         }
     }

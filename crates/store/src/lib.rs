@@ -4,25 +4,27 @@
 //! default, embedded) or PostgreSQL (by URL). See ARCHITECTURE.md, "One query
 //! layer, two engines", for the dialect rules every query follows.
 
-pub mod accounts;
+// The kernel: files at the top of `src/`. They use no feature.
 pub mod audit;
-pub mod cases;
 pub mod clock;
 pub mod crypto;
-pub mod demo;
-pub mod directory;
-pub mod duplicates;
 pub mod error;
-pub mod forms;
-pub mod import;
-mod person_search;
-pub mod person_transfers;
+pub mod person_links;
+pub mod records;
 mod reference_data;
-pub mod referrals;
-pub mod registry;
 pub mod scope;
 mod snapshot;
 pub mod sql;
+
+// Features: one folder each, the same names as in the web crate. A feature
+// uses the kernel and the features below it (ARCHITECTURE.md, "Layout").
+pub mod accounts;
+pub mod casework;
+pub mod dedup;
+pub mod demo;
+pub mod directory;
+pub mod imports;
+pub mod registry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod work;
@@ -119,8 +121,15 @@ pub struct Store {
     /// fairer and faster than letting them race for the file lock and retry.
     write_gate: Option<Arc<Mutex<()>>>,
     /// The linkage model new entries are scored with (see `linkage_model`).
-    model_cache: Arc<duplicates::ModelCache>,
+    model_cache: Arc<ModelCache>,
 }
+
+/// The linkage model the registry scores new entries with, kept once read
+/// (`dedup`'s `linkage_model`): its checksum and the model.
+#[derive(Default)]
+pub(crate) struct ModelCache(
+    pub(crate) std::sync::Mutex<Option<(String, Arc<kopru_linkage::Model>)>>,
+);
 
 /// A write transaction. On SQLite it also holds the write gate.
 pub struct WriteTx {

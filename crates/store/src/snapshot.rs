@@ -2,98 +2,14 @@
 //! exactly: what makes a merge of two records undoable.
 //!
 //! Rows are read with `SELECT *` and kept as JSON values with each column's
-//! kind, so a table added to `TRACKED` needs no code of its own. A later
-//! feature whose rows hang off a person (cases, services, enrolments) adds
-//! its table here, and merges move it and unmerges restore it.
+//! kind, so a table needs no code of its own: the tables are those of
+//! `person_links::PERSON_LINKS` that say they are snapshotted.
 
+use crate::person_links::{Link, Restore, PERSON_LINKS};
 use crate::{Result, Sql};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyTypeInfoKind;
 use sqlx::{AnyConnection, Column, Row, ValueRef};
-
-/// How a table's rows are put back.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Restore {
-    /// Other rows refer to these: write every column back over the row with the same key.
-    Update,
-    /// Nothing refers to these: delete the people's rows and insert the kept ones.
-    Replace,
-}
-
-struct Tracked {
-    table: &'static str,
-    /// The column holding the person's id.
-    person_column: &'static str,
-    /// Columns that identify a row (for `Update`) and order rows (for both).
-    key: &'static [&'static str],
-    restore: Restore,
-}
-
-/// The tables whose rows a merge may change. Order matters for restoring:
-/// people first (survivor before the merged record: the survivor may hold the
-/// other's ID number, unique among open records, until it is restored).
-const TRACKED: &[Tracked] = &[
-    Tracked {
-        table: "persons",
-        person_column: "id",
-        key: &["id"],
-        restore: Restore::Update,
-    },
-    Tracked {
-        table: "households",
-        person_column: "head_person_id",
-        key: &["id"],
-        restore: Restore::Update,
-    },
-    Tracked {
-        table: "household_members",
-        person_column: "person_id",
-        key: &["id"],
-        restore: Restore::Replace,
-    },
-    Tracked {
-        table: "consents",
-        person_column: "person_id",
-        key: &["id"],
-        restore: Restore::Replace,
-    },
-    Tracked {
-        table: "person_special",
-        person_column: "person_id",
-        key: &["category"],
-        restore: Restore::Replace,
-    },
-    Tracked {
-        table: "person_names",
-        person_column: "person_id",
-        key: &["token", "sound", "field"],
-        restore: Restore::Replace,
-    },
-    Tracked {
-        table: "cases",
-        person_column: "person_id",
-        key: &["id"],
-        restore: Restore::Update,
-    },
-    Tracked {
-        table: "referrals",
-        person_column: "person_id",
-        key: &["id"],
-        restore: Restore::Update,
-    },
-    Tracked {
-        table: "import_fingerprints",
-        person_column: "person_id",
-        key: &["fingerprint"],
-        restore: Restore::Replace,
-    },
-    Tracked {
-        table: "person_transfers",
-        person_column: "person_id",
-        key: &["id"],
-        restore: Restore::Replace,
-    },
-];
 
 /// One column's value, typed so that it can be bound again on either engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -153,20 +69,24 @@ fn bind(q: &mut Sql, v: &Value) {
     };
 }
 
+/// The snapshotted tables, in restoring order, with their key and restore way.
+fn tracked() -> impl Iterator<Item = (&'static Link, &'static [&'static str], Restore)> {
+    PERSON_LINKS
+        .iter()
+        .filter_map(|l| l.snapshot.map(|(key, restore)| (l, key, restore)))
+}
+
 impl Snapshot {
     /// The current rows of `people` (in that order) in every tracked table.
     pub async fn take(conn: &mut AnyConnection, people: &[&str]) -> Result<Snapshot> {
         let mut tables = Vec::new();
-        for t in TRACKED {
+        for (t, key, _) in tracked() {
             let mut columns: Vec<String> = Vec::new();
             let mut rows = Vec::new();
             for person in people {
-                let mut q = Sql::new(&format!(
-                    "SELECT * FROM {} WHERE {} = ",
-                    t.table, t.person_column
-                ));
+                let mut q = Sql::new(&format!("SELECT * FROM {} WHERE {} = ", t.table, t.column));
                 q.bind((*person).to_owned())
-                    .push(&format!(" ORDER BY {}", t.key.join(", ")));
+                    .push(&format!(" ORDER BY {}", key.join(", ")));
                 let found = q.fetch_rows(&mut *conn).await?;
                 for row in found {
                     if columns.is_empty() {
@@ -193,16 +113,14 @@ impl Snapshot {
 
     /// Puts every kept row back as it was.
     pub async fn restore(&self, conn: &mut AnyConnection) -> Result<()> {
-        for t in TRACKED {
+        for (t, key, restore) in tracked() {
             let Some(kept) = self.tables.iter().find(|k| k.table == t.table) else {
                 continue;
             };
-            match t.restore {
+            match restore {
                 Restore::Replace => {
-                    let mut q = Sql::new(&format!(
-                        "DELETE FROM {} WHERE {} IN (",
-                        t.table, t.person_column
-                    ));
+                    let mut q =
+                        Sql::new(&format!("DELETE FROM {} WHERE {} IN (", t.table, t.column));
                     q.bind_list(self.people.iter().cloned()).push(")");
                     q.execute(&mut *conn).await?;
                     for row in &kept.rows {
@@ -226,7 +144,7 @@ impl Snapshot {
                         let mut q = Sql::new(&format!("UPDATE {} SET ", t.table));
                         let mut first = true;
                         for (c, v) in kept.columns.iter().zip(row) {
-                            if t.key.contains(&c.as_str()) {
+                            if key.contains(&c.as_str()) {
                                 continue;
                             }
                             if !first {
@@ -238,7 +156,7 @@ impl Snapshot {
                         }
                         q.push(" WHERE 1 = 1");
                         for (c, v) in kept.columns.iter().zip(row) {
-                            if t.key.contains(&c.as_str()) {
+                            if key.contains(&c.as_str()) {
                                 q.push(&format!(" AND {c} = "));
                                 bind(&mut q, v);
                             }

@@ -35,6 +35,17 @@ pub struct SignedIn {
     pub session_secret: Option<String>,
 }
 
+impl SignedIn {
+    /// Forbidden unless the caller's roles allow `action` somewhere.
+    pub fn need(&self, action: kopru_domain::Action) -> crate::error::AppResult<()> {
+        if self.principal.may(action) {
+            Ok(())
+        } else {
+            Err(crate::error::AppError::Forbidden)
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Ctx {
     pub tr: Tr,

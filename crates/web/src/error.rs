@@ -55,7 +55,7 @@ pub enum AppError {
     Internal(String),
     /// The person being registered may already be on record.
     #[error("possible duplicates")]
-    PossibleDuplicates(Vec<kopru_store::registry::Candidate>),
+    PossibleDuplicates(Vec<kopru_store::dedup::Candidate>),
     /// The user must set a new password first (pages only).
     #[error("password change required")]
     MustChangePassword,
@@ -69,6 +69,18 @@ impl From<StoreError> for AppError {
             StoreError::Conflict { .. } => AppError::Conflict { current: None },
             StoreError::Invalid(v) => AppError::Invalid(v),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::service::ServiceError> for AppError {
+    fn from(e: crate::service::ServiceError) -> Self {
+        use crate::service::ServiceError;
+        match e {
+            ServiceError::Invalid(v) => AppError::Invalid(v),
+            ServiceError::PossibleDuplicates(c) => AppError::PossibleDuplicates(c),
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(m) => AppError::Internal(m),
         }
     }
 }

@@ -282,4 +282,28 @@ async fn exports_neutralise_formulas_and_carry_a_bom() {
         "{}",
         csv.body
     );
+    // The same list as a workbook, and an unknown format refused; both audited or not as they went.
+    let xlsx = api
+        .get("/api/v1/institutions/export?q=NGO-EVIL&format=xlsx")
+        .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.bytes.starts_with(b"PK"), "an XLSX (zip) file");
+    let bad = api.get("/api/v1/units/export?format=pdf").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let audit = api
+        .get("/api/v1/audit?action=institution.export")
+        .await
+        .json();
+    let formats: Vec<String> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["details"].as_str())
+        .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .filter_map(|d| d["format"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        formats.iter().any(|f| f == "xlsx") && formats.iter().any(|f| f == "csv"),
+        "{audit}"
+    );
 }

@@ -55,7 +55,7 @@ async fn every_export_is_whole_under_every_encoding() {
     kopru_store::demo::load_casework(app.store()).await.unwrap();
     let mut admin = app.api_as("admin").await;
     let mut coord = app.api_as("coordinator").await;
-    let exports: [(&str, &str); 7] = [
+    let exports: [(&str, &str); 9] = [
         ("admin", "/api/v1/persons/export?format=csv"),
         (
             "coordinator",
@@ -66,6 +66,8 @@ async fn every_export_is_whole_under_every_encoding() {
         ("coordinator", "/api/v1/cases/export?format=xlsx"),
         ("admin", "/api/v1/units/export"),
         ("admin", "/api/v1/institutions/export"),
+        ("admin", "/api/v1/units/export?format=xlsx"),
+        ("admin", "/api/v1/institutions/export?format=xlsx"),
     ];
     for (who, url) in exports {
         let client = if who == "admin" {

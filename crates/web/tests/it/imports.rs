@@ -529,7 +529,7 @@ async fn a_long_import_through_the_pages_shows_progress_then_the_report() {
 async fn a_large_import_commits_in_batches_reports_progress_and_resumes_after_a_failure() {
     let app = spawn_app().await;
     let store = app.store().clone();
-    let rows = kopru_store::import::BATCH_ROWS + 50;
+    let rows = kopru_store::imports::BATCH_ROWS + 50;
     let file = many_rows(rows);
     let admin = kopru_domain::Principal {
         user_id: String::new(),
@@ -541,9 +541,9 @@ async fn a_large_import_commits_in_batches_reports_progress_and_resumes_after_a_
     };
     let tr = kopru_web::i18n::Tr::new(kopru_domain::Locale::En);
     let prepare = || {
-        kopru_web::import::prepare(
+        kopru_web::imports::service::prepare(
             tr,
-            kopru_web::import::ImportRequest {
+            kopru_web::imports::service::ImportRequest {
                 file_name: "big.csv",
                 bytes: &file,
                 unit_code: "SHKB-ANK-01",
@@ -589,22 +589,25 @@ async fn a_large_import_commits_in_batches_reports_progress_and_resumes_after_a_
         }
     };
     let actor = kopru_store::audit::Actor::system("test");
-    let report = kopru_web::import::commit(&store, &actor, &admin, prepare(), &progress)
+    let report = kopru_web::imports::service::commit(&store, &actor, &admin, prepare(), &progress)
         .await
         .unwrap();
-    assert_eq!(*seen.lock().unwrap(), vec![kopru_store::import::BATCH_ROWS]);
-    assert_eq!(report.imported, kopru_store::import::BATCH_ROWS);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![kopru_store::imports::BATCH_ROWS]
+    );
+    assert_eq!(report.imported, kopru_store::imports::BATCH_ROWS);
     // Without Fluent's bidi isolation marks around the numbers.
     let stopped = report
         .stopped
         .clone()
         .unwrap_or_default()
         .replace(['\u{2068}', '\u{2069}'], "");
-    let row = tr.num((kopru_store::import::BATCH_ROWS + 2) as i64);
+    let row = tr.num((kopru_store::imports::BATCH_ROWS + 2) as i64);
     assert!(stopped.contains(&format!("before row {row}.")), "{stopped}");
     assert_eq!(
         persons(&app).await,
-        before + kopru_store::import::BATCH_ROWS as i64
+        before + kopru_store::imports::BATCH_ROWS as i64
     );
     // The import record says what was committed.
     let mut conn = store.acquire().await.unwrap();
@@ -616,7 +619,7 @@ async fn a_large_import_commits_in_batches_reports_progress_and_resumes_after_a_
             .unwrap();
     assert_eq!(
         (total, imported),
-        (rows as i64, kopru_store::import::BATCH_ROWS as i64)
+        (rows as i64, kopru_store::imports::BATCH_ROWS as i64)
     );
     sqlx::query("ALTER TABLE name_words_away RENAME TO name_words")
         .execute(&mut *conn)
@@ -625,7 +628,7 @@ async fn a_large_import_commits_in_batches_reports_progress_and_resumes_after_a_
     drop(conn);
     // The same file again carries on where it stopped.
     let seen = std::sync::Mutex::new(Vec::new());
-    let report = kopru_web::import::commit(&store, &actor, &admin, prepare(), &|d| {
+    let report = kopru_web::imports::service::commit(&store, &actor, &admin, prepare(), &|d| {
         seen.lock().unwrap().push(d)
     })
     .await
@@ -633,11 +636,11 @@ async fn a_large_import_commits_in_batches_reports_progress_and_resumes_after_a_
     assert_eq!(report.stopped, None);
     assert_eq!(
         (report.imported, report.already_imported.len()),
-        (50, kopru_store::import::BATCH_ROWS)
+        (50, kopru_store::imports::BATCH_ROWS)
     );
     assert_eq!(
         *seen.lock().unwrap(),
-        vec![kopru_store::import::BATCH_ROWS, rows]
+        vec![kopru_store::imports::BATCH_ROWS, rows]
     );
     assert_eq!(persons(&app).await, before + rows as i64);
     // Every committed batch is audited.

@@ -917,6 +917,16 @@ async fn households_split_and_merge_with_their_history() {
     assert!(joined
         .iter()
         .all(|m| m["join_reason"] == "split" && m["left_on"].is_null()));
+    // A case for the old household, which the merge below carries over.
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            json!({"household_id": a, "unit_code": "SHKB-ANK-01", "domains": ["housing"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let household_case = r.json()["id"].as_str().unwrap().to_owned();
     // Later the old household merges into the new one: the old head is not a second head.
     let version_a = c.get(&format!("/api/v1/households/{a}")).await.json()["version"]
         .as_i64()
@@ -967,6 +977,13 @@ async fn households_split_and_merge_with_their_history() {
     assert_eq!(
         c.get(&format!("/api/v1/persons/{head}")).await.json()["household_id"],
         b.as_str()
+    );
+    assert_eq!(
+        c.get(&format!("/api/v1/cases/{household_case}"))
+            .await
+            .json()["case"]["household_id"],
+        b.as_str(),
+        "the household's case follows it (person_links::HOUSEHOLD_LINKS)"
     );
     // A closed household takes no new members and cannot be merged again.
     let r = c

@@ -1,0 +1,4 @@
+//! The audit trail: the API list and the page.
+
+pub mod api;
+pub mod pages;

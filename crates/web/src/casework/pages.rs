@@ -1,0 +1,1515 @@
+//! Case pages: the case list, opening a case, the case itself (status,
+//! plan, contacts, services, follow-ups, assessments, referrals, transfers,
+//! closure), filling a form, reading a submission.
+
+use crate::context::{Auth, Ctx, SignedIn};
+use crate::error::{AppError, AppResult};
+use crate::extract::{FormBody, Param, QueryArgs};
+use crate::pages::{form_errors, render, FormErrors, Pager, PAGE_SIZE};
+use crate::AppState;
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use kopru_domain::case::{
+    CaseStatus, ClosureReason, ContactKind, DeliveredService, Domain, GoalStatus, Priority,
+};
+use kopru_domain::casework::{
+    CaseDraft, ClosureDraft, ContactDraft, FollowUpDraft, GoalDraft, ReferralDraft, ServiceDraft,
+    SharedField,
+};
+use kopru_domain::form::{Field, FieldKind, FormDefinition, Text};
+use kopru_domain::{Action, ValidationErrors};
+use kopru_store::casework::{CaseFile, CaseFilter, CaseRow, SubmissionRow, WorkerRow};
+use kopru_store::clock::today;
+use kopru_store::directory::{InstitutionRow, ListFilter};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The pages of this file.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(cases_page))
+        .route("/cases/new", get(case_new).post(case_create))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/status", post(case_status))
+        .route("/cases/{id}/edit", post(case_edit))
+        .route("/cases/{id}/close", post(case_close))
+        .route("/cases/{id}/goals", post(goal_add))
+        .route("/cases/{id}/goals/{gid}", post(goal_update))
+        .route("/cases/{id}/planned-services", post(planned_add))
+        .route("/cases/{id}/contacts", post(contact_add))
+        .route(
+            "/cases/{id}/attachments",
+            post(attachment_add).layer(axum::extract::DefaultBodyLimit::max(
+                super::MAX_ATTACHMENT_BODY,
+            )),
+        )
+        .route("/cases/{id}/attachments/{aid}", get(attachment_get))
+        .route("/cases/{id}/services", post(service_add))
+        .route("/cases/{id}/follow-ups", post(follow_up_add))
+        .route("/cases/{id}/referrals", post(referral_send))
+        .route("/cases/{id}/transfers", post(transfer_request))
+        .route("/cases/{id}/workers", post(workers_set))
+        .route(
+            "/cases/{id}/forms/{form_id}",
+            get(form_fill).post(form_submit),
+        )
+        .route("/cases/{id}/forms/{form_id}/hidden", post(form_hidden))
+        .route("/cases/{id}/submissions/{sid}", get(submission_page))
+        .route("/follow-ups/{id}", post(follow_up_update))
+        .route("/transfers/{id}/answer", post(transfer_answer))
+}
+
+// ---------------- list ----------------
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+pub struct CasesPage {
+    pub ctx: Ctx,
+    pub cases: Vec<CaseRow>,
+    pub q: CaseQuery,
+    pub pager: Pager,
+    pub can_export: bool,
+    pub export_query: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct CaseQuery {
+    pub status: String,
+    pub domain: String,
+    pub q: String,
+    pub mine: String,
+    pub page: i64,
+}
+
+impl CasesPage {
+    pub fn statuses(&self) -> Vec<(&'static str, String)> {
+        CaseStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), self.ctx.l("case-status", s.as_str())))
+            .collect()
+    }
+    pub fn domains(&self) -> Vec<(&'static str, String)> {
+        Domain::ALL
+            .iter()
+            .map(|d| (d.as_str(), self.ctx.l("case-domain", d.as_str())))
+            .collect()
+    }
+    pub fn domain_names(&self, c: &CaseRow) -> String {
+        domain_names(&self.ctx, c)
+    }
+}
+
+fn domain_names(ctx: &Ctx, c: &CaseRow) -> String {
+    c.domain_list()
+        .iter()
+        .map(|d| ctx.l("case-domain", d))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn cases_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<CaseQuery>,
+) -> AppResult<Response> {
+    if !user.principal.may(Action::ViewCases) {
+        return Err(AppError::Forbidden);
+    }
+    let page = q.page.max(1);
+    let mine = q.mine == "1";
+    let f = CaseFilter {
+        status: Some(q.status.clone()),
+        domain: Some(q.domain.clone()),
+        q: Some(q.q.clone()),
+        worker_id: mine.then(|| user.principal.user_id.clone()),
+        limit: PAGE_SIZE,
+        offset: Pager::offset(page),
+        ..Default::default()
+    };
+    let mut cases = state.store.cases(&user.principal, &f).await?;
+    let more = cases.len() as i64 > PAGE_SIZE;
+    cases.truncate(PAGE_SIZE as usize);
+    let base = crate::pages::query_string(&[
+        ("status", &q.status),
+        ("domain", &q.domain),
+        ("q", &q.q),
+        ("mine", &q.mine),
+    ]);
+    // The list pages by "is there more", so the pager knows one page ahead.
+    let total = Pager::offset(page) + cases.len() as i64 + i64::from(more);
+    let pager = Pager::new(page, total, base.clone());
+    let can_export = user.principal.may(Action::ExportPersons);
+    Ok(render(&CasesPage {
+        ctx,
+        cases,
+        q,
+        pager,
+        can_export,
+        export_query: base,
+    })?
+    .into_response())
+}
+
+// ---------------- opening a case ----------------
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+pub struct CaseNewPage {
+    pub ctx: Ctx,
+    pub form: CaseForm,
+    pub subject: String,
+    pub units: Vec<String>,
+    /// (code, name) of the programmes a case may belong to.
+    pub programmes: Vec<(String, String)>,
+    pub errors: FormErrors,
+}
+
+impl CaseNewPage {
+    pub fn domains(&self) -> Vec<(&'static str, String, bool)> {
+        Domain::ALL
+            .iter()
+            .map(|d| {
+                (
+                    d.as_str(),
+                    self.ctx.l("case-domain", d.as_str()),
+                    self.form.domains.iter().any(|x| x == d.as_str()),
+                )
+            })
+            .collect()
+    }
+    pub fn priorities(&self) -> Vec<(&'static str, String)> {
+        Priority::ALL
+            .iter()
+            .map(|p| (p.as_str(), self.ctx.l("case-priority", p.as_str())))
+            .collect()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct CaseForm {
+    pub person: String,
+    pub household: String,
+    pub unit_code: String,
+    pub priority: String,
+    pub domains: Vec<String>,
+    pub summary: String,
+    pub programme_code: String,
+}
+
+async fn programme_choices(state: &AppState) -> AppResult<Vec<(String, String)>> {
+    Ok(state
+        .store
+        .programmes()
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect())
+}
+
+/// The units where the user may open cases (their unit grants).
+fn case_units(user: &SignedIn) -> Vec<String> {
+    user.principal
+        .grants(Action::EditCases)
+        .iter()
+        .filter_map(|g| match g {
+            kopru_domain::Scope::Unit(c) => Some(c.as_str().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn subject_name(state: &AppState, ctx: &Ctx, user: &SignedIn, f: &CaseForm) -> String {
+    if !f.person.is_empty() {
+        if let Ok(p) = state
+            .store
+            .person(&ctx.actor(), &user.principal, &f.person)
+            .await
+        {
+            return p.full_name();
+        }
+    } else if !f.household.is_empty() {
+        if let Ok(h) = state.store.household(&user.principal, &f.household).await {
+            return h.address.unwrap_or_default();
+        }
+    }
+    String::new()
+}
+
+pub async fn case_new(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(mut form): QueryArgs<CaseForm>,
+) -> AppResult<Response> {
+    if !user.principal.may(Action::EditCases) {
+        return Err(AppError::Forbidden);
+    }
+    let units = case_units(&user);
+    if form.unit_code.is_empty() {
+        form.unit_code = units.first().cloned().unwrap_or_default();
+    }
+    let subject = subject_name(&state, &ctx, &user, &form).await;
+    let programmes = programme_choices(&state).await?;
+    Ok(render(&CaseNewPage {
+        ctx,
+        form,
+        subject,
+        units,
+        programmes,
+        errors: FormErrors::default(),
+    })?
+    .into_response())
+}
+
+pub async fn case_create(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(form): FormBody<CaseForm>,
+) -> AppResult<Response> {
+    let draft = CaseDraft {
+        person_id: form.person.clone(),
+        household_id: form.household.clone(),
+        unit_code: form.unit_code.clone(),
+        priority: form.priority.clone(),
+        domains: form.domains.clone(),
+        summary: form.summary.clone(),
+        programme_code: form.programme_code.clone(),
+        ..Default::default()
+    };
+    let result = match draft.validate(&today()) {
+        Ok(new) => state
+            .store
+            .open_case(&ctx.actor(), &user.principal, &new, &[])
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(c) => Ok(Redirect::to(&format!("/cases/{}", c.id)).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let subject = subject_name(&state, &ctx, &user, &form).await;
+            let units = case_units(&user);
+            let programmes = programme_choices(&state).await?;
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&CaseNewPage {
+                    ctx,
+                    form,
+                    subject,
+                    units,
+                    programmes,
+                    errors,
+                })?,
+            )
+                .into_response())
+        }
+    }
+}
+
+// ---------------- the case ----------------
+
+#[derive(Template)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub ctx: Ctx,
+    pub f: CaseFile,
+    pub can_edit: bool,
+    pub can_manage: bool,
+    pub can_override: bool,
+    pub institutions: Vec<InstitutionRow>,
+    pub workers: Vec<WorkerRow>,
+    /// A household case's current members (id, name), who may be referred.
+    pub members: Vec<(String, String)>,
+    /// (form id, title) of the forms that can be filled on this case.
+    pub forms: Vec<(String, String)>,
+    pub errors: FormErrors,
+    /// Which form the errors belong to, so it is shown open.
+    pub section: String,
+    pub today: String,
+}
+
+impl CasePage {
+    pub fn next_statuses(&self) -> Vec<(&'static str, String)> {
+        CaseStatus::parse(&self.f.case.status)
+            .map(|s| {
+                s.next()
+                    .iter()
+                    .filter(|n| **n != CaseStatus::Closed && !s.is_closed())
+                    .map(|n| (n.as_str(), self.ctx.l("case-status", n.as_str())))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    pub fn closed(&self) -> bool {
+        self.f.case.is_closed()
+    }
+    pub fn domain_names(&self) -> String {
+        domain_names(&self.ctx, &self.f.case)
+    }
+    pub fn list(&self, kind: &str) -> Vec<(&'static str, String)> {
+        let (prefix, values): (&str, Vec<&'static str>) = match kind {
+            "domain" => (
+                "case-domain",
+                Domain::ALL.iter().map(|v| v.as_str()).collect(),
+            ),
+            "goal" => (
+                "goal-status",
+                GoalStatus::ALL.iter().map(|v| v.as_str()).collect(),
+            ),
+            "outcome" => (
+                "goal-status",
+                GoalStatus::ALL
+                    .iter()
+                    .filter(|g| g.is_outcome())
+                    .map(|v| v.as_str())
+                    .collect(),
+            ),
+            "contact" => (
+                "contact-kind",
+                ContactKind::ALL.iter().map(|v| v.as_str()).collect(),
+            ),
+            "service" => (
+                "delivered-service",
+                DeliveredService::ALL.iter().map(|v| v.as_str()).collect(),
+            ),
+            "closure" => (
+                "closure-reason",
+                ClosureReason::ALL.iter().map(|v| v.as_str()).collect(),
+            ),
+            "priority" => (
+                "case-priority",
+                Priority::ALL.iter().map(|v| v.as_str()).collect(),
+            ),
+            "shared" => (
+                "shared-field",
+                SharedField::ALL
+                    .iter()
+                    .filter(|f| **f != SharedField::Name)
+                    .map(|v| v.as_str())
+                    .collect(),
+            ),
+            _ => ("", Vec::new()),
+        };
+        values
+            .into_iter()
+            .map(|v| (v, self.ctx.l(prefix, v)))
+            .collect()
+    }
+    /// Every (institution code, service) the referral form offers, labelled.
+    pub fn services_offered(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for i in &self.institutions {
+            for s in kopru_store::directory::split_list(&i.services) {
+                out.push((
+                    format!("{}|{}", i.code, s),
+                    format!("{} — {}", i.name, self.ctx.l("service-kind", &s)),
+                ));
+            }
+        }
+        out
+    }
+    pub fn open_goals(&self) -> Vec<&kopru_store::casework::GoalRow> {
+        self.f
+            .goals
+            .iter()
+            .filter(|g| GoalStatus::parse(&g.status).is_ok_and(|s| !s.is_outcome()))
+            .collect()
+    }
+    pub fn attachments_of(&self, contact: &str) -> Vec<&kopru_store::casework::AttachmentRow> {
+        self.f
+            .attachments
+            .iter()
+            .filter(|a| a.contact_id.as_deref() == Some(contact))
+            .collect()
+    }
+    pub fn form_title(&self, id: &str) -> String {
+        self.forms
+            .iter()
+            .find(|(f, _)| f == id)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| id.to_owned())
+    }
+    pub fn overdue(&self, r: &kopru_store::casework::referrals::ReferralRow) -> bool {
+        r.is_overdue(&self.today)
+    }
+    pub fn size(&self, bytes: &i64) -> String {
+        format!("{} KB", (*bytes + 1023) / 1024)
+    }
+    pub fn shown(&self, name: &str) -> bool {
+        self.section == name
+    }
+    pub fn service_name(&self, s: &str) -> String {
+        if DeliveredService::parse(s).is_ok() {
+            self.ctx.l("delivered-service", s)
+        } else {
+            self.ctx.l("service-kind", s)
+        }
+    }
+    pub fn directory_services(&self) -> Vec<(&'static str, String)> {
+        kopru_domain::reference::ServiceKind::ALL
+            .iter()
+            .map(|s| (s.as_str(), self.ctx.l("service-kind", s.as_str())))
+            .collect()
+    }
+    pub fn outcome_field(&self, goal: &str) -> String {
+        format!("outcome.{goal}")
+    }
+    pub fn has_domain(&self, d: &str) -> bool {
+        self.f.case.domain_list().iter().any(|x| x == d)
+    }
+    pub fn qty(&self, q: &f64) -> String {
+        if q.fract() == 0.0 {
+            self.ctx.locale().format_int(*q as i64)
+        } else {
+            self.ctx.locale().format_decimal(*q, 2)
+        }
+    }
+}
+
+async fn case_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &SignedIn,
+    id: &str,
+    errors: FormErrors,
+    section: &str,
+) -> AppResult<CasePage> {
+    let f = state
+        .store
+        .case_file(&ctx.actor(), &user.principal, id)
+        .await?;
+    let p = &user.principal;
+    let in_unit = |a: Action| {
+        p.grants(a).iter().any(|g| match g {
+            kopru_domain::Scope::Unit(c) => c.as_str() == f.case.unit_code,
+            kopru_domain::Scope::Installation => true,
+            _ => false,
+        })
+    };
+    let can_edit = in_unit(Action::EditCases);
+    let can_manage = in_unit(Action::ManageCaseload);
+    let can_override = in_unit(Action::OverrideConsent);
+    let institutions = if can_edit {
+        state
+            .store
+            .institutions(
+                p,
+                &ListFilter {
+                    limit: 500,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .rows
+    } else {
+        Vec::new()
+    };
+    let workers = if can_edit {
+        state.store.unit_workers(p, &f.case.unit_code).await?
+    } else {
+        Vec::new()
+    };
+    let members = match (&f.case.household_id, can_edit) {
+        (Some(h), true) => state
+            .store
+            .household_members(p, h)
+            .await?
+            .into_iter()
+            .filter(|m| m.left_on.is_none())
+            .map(|m| (m.person_id, format!("{} {}", m.given_names, m.family_name)))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let mut forms: Vec<(String, String)> = Vec::new();
+    for s in state.store.forms().await? {
+        forms.push((
+            s.form_id.clone(),
+            super::form_pages::title_in(&ctx, &s.title),
+        ));
+    }
+    // The case's own domains' assessments first, then the rest.
+    let domains = f.case.domain_list();
+    forms.sort_by_key(|(id, _)| {
+        let own = id
+            .strip_prefix("needs_")
+            .is_some_and(|d| domains.iter().any(|x| x == d));
+        (!own, id.clone())
+    });
+    Ok(CasePage {
+        ctx,
+        f,
+        can_edit,
+        can_manage,
+        can_override,
+        institutions,
+        workers,
+        members,
+        forms,
+        errors,
+        section: section.to_owned(),
+        today: today(),
+    })
+}
+
+pub async fn case_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let page = case_view(&state, ctx, &user, &id, FormErrors::default(), "").await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// After a case action: back to the case (at `anchor`), or the case page
+/// again with the errors in the section they belong to.
+async fn after(
+    state: &AppState,
+    ctx: Ctx,
+    user: &SignedIn,
+    id: &str,
+    anchor: &str,
+    result: Result<(), AppError>,
+) -> AppResult<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{id}#{anchor}")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = case_view(state, ctx, user, id, errors, anchor).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+fn ok<T>(r: Result<T, impl Into<AppError>>) -> Result<(), AppError> {
+    r.map(|_| ()).map_err(Into::into)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusForm {
+    pub status: String,
+    pub note: String,
+    pub version: i64,
+}
+
+pub async fn case_status(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<StatusForm>,
+) -> AppResult<Response> {
+    let result = match CaseStatus::parse(&f.status) {
+        Ok(to) => ok(state
+            .store
+            .change_case_status(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                f.version,
+                to,
+                Some(f.note.as_str()).filter(|n| !n.trim().is_empty()),
+            )
+            .await),
+        Err(code) => Err(ValidationErrors::single("status", code).into()),
+    };
+    after(&state, ctx, &user, &id, "status", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CaseEditForm {
+    pub priority: String,
+    pub domains: Vec<String>,
+    pub summary: String,
+    pub version: i64,
+}
+
+pub async fn case_edit(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<CaseEditForm>,
+) -> AppResult<Response> {
+    let draft = kopru_domain::casework::CaseUpdateDraft {
+        priority: f.priority,
+        domains: f.domains,
+        summary: f.summary,
+    };
+    let result = match draft.validate() {
+        Ok(u) => ok(state
+            .store
+            .update_case(&ctx.actor(), &user.principal, &id, f.version, &u)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "edit", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CloseForm {
+    pub reason: String,
+    pub note: String,
+    pub version: i64,
+    /// `outcome.<goal id>` fields arrive through `rest`.
+    #[serde(flatten)]
+    pub rest: std::collections::HashMap<String, String>,
+}
+
+pub async fn case_close(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<CloseForm>,
+) -> AppResult<Response> {
+    let outcomes = f
+        .rest
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("outcome.")
+                .map(|g| (g.to_owned(), v.clone()))
+        })
+        .collect();
+    let draft = ClosureDraft {
+        reason: f.reason,
+        note: f.note,
+        outcomes,
+    };
+    let result = ok(state
+        .store
+        .close_case(&ctx.actor(), &user.principal, &id, f.version, &draft)
+        .await);
+    after(&state, ctx, &user, &id, "close", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GoalForm {
+    pub domain: String,
+    pub description: String,
+    pub target_date: String,
+    pub status: String,
+    pub version: i64,
+}
+
+impl GoalForm {
+    fn draft(self) -> GoalDraft {
+        GoalDraft {
+            domain: self.domain,
+            description: self.description,
+            target_date: self.target_date,
+            status: self.status,
+        }
+    }
+}
+
+pub async fn goal_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<GoalForm>,
+) -> AppResult<Response> {
+    let result = match f.draft().validate() {
+        Ok(g) => ok(state
+            .store
+            .add_goal(&ctx.actor(), &user.principal, &id, &g)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "plan", result).await
+}
+
+pub async fn goal_update(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, gid)): Param<(String, String)>,
+    FormBody(f): FormBody<GoalForm>,
+) -> AppResult<Response> {
+    let version = f.version;
+    let result = match f.draft().validate() {
+        Ok(g) => ok(state
+            .store
+            .update_goal(&ctx.actor(), &user.principal, &id, &gid, version, &g)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "plan", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PlannedForm {
+    pub goal_id: String,
+    pub service: String,
+    pub description: String,
+    pub planned_on: String,
+}
+
+pub async fn planned_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<PlannedForm>,
+) -> AppResult<Response> {
+    let result = ok(state
+        .store
+        .add_planned_service(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            &kopru_store::casework::PlannedService {
+                goal_id: Some(f.goal_id.as_str()).filter(|g| !g.is_empty()),
+                service: &f.service,
+                description: &f.description,
+                planned_on: &f.planned_on,
+            },
+        )
+        .await);
+    after(&state, ctx, &user, &id, "plan", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ContactForm {
+    pub kind: String,
+    pub date: String,
+    pub duration_minutes: String,
+    pub participants: String,
+    pub narrative: String,
+}
+
+pub async fn contact_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<ContactForm>,
+) -> AppResult<Response> {
+    let draft = ContactDraft {
+        kind: f.kind,
+        date: f.date,
+        duration_minutes: f.duration_minutes,
+        participants: f.participants,
+        narrative: f.narrative,
+    };
+    let result = match draft.validate(&today()) {
+        Ok(c) => ok(state
+            .store
+            .add_contact(&ctx.actor(), &user.principal, &id, &c)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "contacts", result).await
+}
+
+/// An attachment from the page: a multipart form with `file` and an optional `contact_id`.
+pub async fn attachment_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let mut contact: Option<String> = None;
+    let mut file: Option<(String, Bytes)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest("err-form"))?
+    {
+        match field.name().unwrap_or("") {
+            "contact_id" => {
+                contact = field
+                    .text()
+                    .await
+                    .ok()
+                    .filter(|t| !t.is_empty() && !t.chars().any(char::is_control));
+            }
+            "file" => {
+                let name = field.file_name().unwrap_or("").to_owned();
+                let bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    let result = match file {
+        Some((name, bytes)) => ok(state
+            .store
+            .add_attachment(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                contact.as_deref(),
+                &name,
+                &bytes,
+            )
+            .await),
+        None => Err(ValidationErrors::single("file", "err-attachment-empty").into()),
+    };
+    after(&state, ctx, &user, &id, "contacts", result).await
+}
+
+pub async fn attachment_get(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, aid)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let (row, bytes) = state
+        .store
+        .attachment(&ctx.actor(), &user.principal, &id, &aid)
+        .await?;
+    Ok(crate::casework::attachment_response(&row, bytes))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ServiceForm {
+    pub kind: String,
+    pub date: String,
+    pub quantity: String,
+    pub note: String,
+}
+
+pub async fn service_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<ServiceForm>,
+) -> AppResult<Response> {
+    let draft = ServiceDraft {
+        kind: f.kind,
+        date: f.date,
+        quantity: f.quantity,
+        note: f.note,
+    };
+    let result = match draft.validate(&today()) {
+        Ok(s) => ok(state
+            .store
+            .add_service(&ctx.actor(), &user.principal, &id, &s)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "services", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FollowUpForm {
+    pub title: String,
+    pub due_on: String,
+    pub assignee_id: String,
+}
+
+pub async fn follow_up_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<FollowUpForm>,
+) -> AppResult<Response> {
+    let draft = FollowUpDraft {
+        title: f.title,
+        due_on: f.due_on,
+        assignee_id: f.assignee_id,
+    };
+    let result = match draft.validate() {
+        Ok(fu) => ok(state
+            .store
+            .add_follow_up(&ctx.actor(), &user.principal, &id, &fu)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "follow-ups", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FollowUpUpdateForm {
+    pub version: i64,
+    pub done: String,
+    pub assignee_id: String,
+    /// A new due date.
+    pub due_on: String,
+    /// Where to go back to (the case, or "my work").
+    pub next: String,
+}
+
+pub async fn follow_up_update(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(fid): Param<String>,
+    FormBody(f): FormBody<FollowUpUpdateForm>,
+) -> AppResult<Response> {
+    let row = state
+        .store
+        .update_follow_up(
+            &ctx.actor(),
+            &user.principal,
+            &fid,
+            f.version,
+            &kopru_store::casework::FollowUpChange {
+                done: f.done == "1",
+                assignee: Some(f.assignee_id.as_str()).filter(|a| !a.is_empty()),
+                due_on: Some(f.due_on.as_str()).filter(|d| !d.is_empty()),
+            },
+        )
+        .await?;
+    let next = if f.next.is_empty() {
+        format!("/cases/{}#follow-ups", row.case_id)
+    } else {
+        crate::pages::safe_next(&f.next)
+    };
+    Ok(Redirect::to(&next).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReferralForm {
+    /// `INSTITUTION|service`
+    pub target: String,
+    /// For a household's case: the member referred.
+    pub person_id: String,
+    pub reason: String,
+    pub urgency: String,
+    pub shared: Vec<String>,
+    pub override_reason: String,
+}
+
+pub async fn referral_send(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<ReferralForm>,
+) -> AppResult<Response> {
+    let (institution, service) = f.target.split_once('|').unwrap_or(("", ""));
+    let draft = ReferralDraft {
+        institution_code: institution.to_owned(),
+        service: service.to_owned(),
+        reason: f.reason,
+        urgency: f.urgency,
+        shared: f.shared,
+        override_reason: f.override_reason,
+        person_id: f.person_id,
+    };
+    let result = match draft.validate() {
+        Ok(r) => state
+            .store
+            .send_referral(&ctx.actor(), &user.principal, &id, &r)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(r) => Ok(Redirect::to(&format!("/referrals/{}", r.id)).into_response()),
+        Err(e) => after(&state, ctx, &user, &id, "referrals", Err(e)).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransferForm {
+    pub to_unit: String,
+    /// A worker of the receiving unit, by username (optional).
+    pub to_username: String,
+    pub reason: String,
+}
+
+pub async fn transfer_request(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<TransferForm>,
+) -> AppResult<Response> {
+    let to_user = match f.to_username.trim() {
+        "" => Ok(None),
+        name => match state.store.user_by_username(name).await? {
+            Some(u) => Ok(Some(u.id)),
+            None => Err(ValidationErrors::single(
+                "to_user_id",
+                "err-worker-not-in-unit",
+            )),
+        },
+    };
+    let result = match to_user {
+        Ok(to_user) => ok(state
+            .store
+            .request_transfer(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                &f.to_unit,
+                to_user.as_deref(),
+                &f.reason,
+            )
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "transfer", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WorkersForm {
+    pub lead: String,
+    pub workers: Vec<String>,
+}
+
+pub async fn workers_set(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<WorkersForm>,
+) -> AppResult<Response> {
+    let mut list = vec![f.lead.clone()];
+    list.extend(f.workers.into_iter().filter(|w| *w != f.lead));
+    let result = ok(state
+        .store
+        .assign_case(&ctx.actor(), &user.principal, &id, &list)
+        .await);
+    after(&state, ctx, &user, &id, "workers", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransferAnswerForm {
+    pub accept: String,
+    pub note: String,
+}
+
+pub async fn transfer_answer(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(tid): Param<String>,
+    FormBody(f): FormBody<TransferAnswerForm>,
+) -> AppResult<Response> {
+    let accept = f.accept == "1";
+    let t = state
+        .store
+        .answer_transfer(
+            &ctx.actor(),
+            &user.principal,
+            &tid,
+            accept,
+            Some(f.note.as_str()),
+        )
+        .await?;
+    if accept {
+        Ok(Redirect::to(&format!("/cases/{}", t.case_id)).into_response())
+    } else {
+        Ok(Redirect::to("/my-work").into_response())
+    }
+}
+
+// ---------------- forms on a case ----------------
+
+/// One input as rendered: a field of the form at a path (`needs`, `children[1].age`).
+pub struct Input {
+    pub name: String,
+    pub kind: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub required: bool,
+    pub conditional: bool,
+    pub options: Vec<(String, String, bool)>,
+    pub value: String,
+    pub error: Option<String>,
+    pub min: String,
+    pub max: String,
+}
+
+pub enum Item {
+    Field(Input),
+    /// A repeating group: its label and rows of inputs.
+    Group(String, Vec<Vec<Input>>),
+    /// A calculated field: its label and formula.
+    Calculated(String, String),
+}
+
+pub struct InputSection {
+    pub id: String,
+    pub title: String,
+    pub conditional: bool,
+    pub items: Vec<Item>,
+}
+
+fn t(ctx: &Ctx, text: &Text) -> String {
+    text.get(ctx.locale()).to_owned()
+}
+
+fn kind_name(k: FieldKind) -> &'static str {
+    match k {
+        FieldKind::Text => "text",
+        FieldKind::LongText => "long_text",
+        FieldKind::Integer | FieldKind::Decimal => "number",
+        FieldKind::Date => "date",
+        FieldKind::YesNo => "yes_no",
+        FieldKind::SingleChoice => "single_choice",
+        FieldKind::MultipleChoice => "multiple_choice",
+        FieldKind::RepeatingGroup => "group",
+        FieldKind::Calculated => "calculated",
+    }
+}
+
+/// An answer as the text an input holds.
+fn as_text(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(true)) => "yes".into(),
+        Some(Value::Bool(false)) => "no".into(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn input(ctx: &Ctx, f: &Field, name: String, answer: Option<&Value>, errors: &FormErrors) -> Input {
+    let chosen: Vec<String> = match answer {
+        Some(Value::Array(a)) => a.iter().map(|v| as_text(Some(v))).collect(),
+        other => vec![as_text(other)],
+    };
+    let fmt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    Input {
+        error: errors.get(&name).map(str::to_owned),
+        kind: kind_name(f.kind),
+        label: t(ctx, &f.label),
+        hint: f.hint.as_ref().map(|h| t(ctx, h)).unwrap_or_default(),
+        required: f.required,
+        conditional: f.show_if.is_some(),
+        options: f
+            .options
+            .iter()
+            .map(|o| (o.value.clone(), t(ctx, &o.label), chosen.contains(&o.value)))
+            .collect(),
+        value: chosen.first().cloned().unwrap_or_default(),
+        min: fmt(f.min),
+        max: fmt(f.max),
+        name,
+    }
+}
+
+/// Inputs for every field, holding `answers`; groups get their rows plus two empty ones.
+pub fn inputs(
+    ctx: &Ctx,
+    form: &FormDefinition,
+    answers: &Map<String, Value>,
+    errors: &FormErrors,
+) -> Vec<InputSection> {
+    form.sections
+        .iter()
+        .map(|s| InputSection {
+            id: s.id.clone(),
+            title: t(ctx, &s.title),
+            conditional: s.show_if.is_some(),
+            items: s
+                .fields
+                .iter()
+                .map(|f| match f.kind {
+                    FieldKind::RepeatingGroup => {
+                        let rows: Vec<Map<String, Value>> = answers
+                            .get(&f.id)
+                            .and_then(|v| v.as_array())
+                            .map(|a| a.iter().filter_map(|r| r.as_object().cloned()).collect())
+                            .unwrap_or_default();
+                        let n = rows.len() + 2;
+                        let empty = Map::new();
+                        let rows = (0..n)
+                            .map(|i| {
+                                let row = rows.get(i).unwrap_or(&empty);
+                                f.fields
+                                    .iter()
+                                    .filter(|c| c.kind != FieldKind::Calculated)
+                                    .map(|c| {
+                                        input(
+                                            ctx,
+                                            c,
+                                            format!("{}[{i}].{}", f.id, c.id),
+                                            row.get(&c.id),
+                                            errors,
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .collect();
+                        Item::Group(t(ctx, &f.label), rows)
+                    }
+                    FieldKind::Calculated => {
+                        Item::Calculated(t(ctx, &f.label), f.formula.clone().unwrap_or_default())
+                    }
+                    _ => Item::Field(input(ctx, f, f.id.clone(), answers.get(&f.id), errors)),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// A posted HTML form as answers: multiple choices as lists, group rows
+/// (`group[i].field`) as lists of objects, empty inputs left out.
+pub fn answers_from_form(form: &FormDefinition, pairs: &[(String, String)]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for s in &form.sections {
+        for f in &s.fields {
+            match f.kind {
+                FieldKind::Calculated => {}
+                FieldKind::MultipleChoice => {
+                    let chosen: Vec<Value> = pairs
+                        .iter()
+                        .filter(|(k, v)| *k == f.id && !v.is_empty())
+                        .map(|(_, v)| Value::String(v.clone()))
+                        .collect();
+                    if !chosen.is_empty() {
+                        out.insert(f.id.clone(), Value::Array(chosen));
+                    }
+                }
+                FieldKind::RepeatingGroup => {
+                    let mut rows: std::collections::BTreeMap<usize, Map<String, Value>> =
+                        Default::default();
+                    let prefix = format!("{}[", f.id);
+                    for (k, v) in pairs.iter().filter(|(_, v)| !v.trim().is_empty()) {
+                        let Some(rest) = k.strip_prefix(&prefix) else {
+                            continue;
+                        };
+                        let Some((i, child)) = rest.split_once("].") else {
+                            continue;
+                        };
+                        let Ok(i) = i.parse::<usize>() else { continue };
+                        if i > 200 {
+                            continue;
+                        }
+                        let Some(c) = f.fields.iter().find(|c| c.id == child) else {
+                            continue;
+                        };
+                        let row = rows.entry(i).or_default();
+                        if c.kind == FieldKind::MultipleChoice {
+                            let list = row
+                                .entry(child.to_owned())
+                                .or_insert_with(|| Value::Array(Vec::new()));
+                            if let Value::Array(a) = list {
+                                a.push(Value::String(v.clone()));
+                            }
+                        } else {
+                            row.insert(child.to_owned(), Value::String(v.clone()));
+                        }
+                    }
+                    if !rows.is_empty() {
+                        out.insert(
+                            f.id.clone(),
+                            Value::Array(rows.into_values().map(Value::Object).collect()),
+                        );
+                    }
+                }
+                _ => {
+                    if let Some((_, v)) = pairs
+                        .iter()
+                        .find(|(k, v)| *k == f.id && !v.trim().is_empty())
+                    {
+                        out.insert(f.id.clone(), Value::String(v.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Template)]
+#[template(path = "case_form.html")]
+pub struct CaseFormPage {
+    pub ctx: Ctx,
+    pub case: CaseRow,
+    pub form_id: String,
+    pub title: String,
+    pub version: u32,
+    pub sections: Vec<InputSection>,
+    pub errors: FormErrors,
+}
+
+pub async fn form_fill(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, form_id)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let case = state.store.case(&user.principal, &id).await?;
+    let form = state.store.form(&form_id, None).await?;
+    let errors = FormErrors::default();
+    let sections = inputs(&ctx, &form, &Map::new(), &errors);
+    Ok(render(&CaseFormPage {
+        title: t(&ctx, &form.title),
+        ctx,
+        case,
+        form_id,
+        version: form.version,
+        sections,
+        errors,
+    })?
+    .into_response())
+}
+
+pub async fn form_submit(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, form_id)): Param<(String, String)>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_bytes(&body).map_err(|_| AppError::BadRequest("err-form"))?;
+    let form = state.store.form(&form_id, None).await?;
+    let answers = answers_from_form(&form, &pairs);
+    match state
+        .store
+        .submit_form(&ctx.actor(), &user.principal, &id, &form_id, &answers)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{id}#assessments")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e.into())?;
+            let case = state.store.case(&user.principal, &id).await?;
+            let sections = inputs(&ctx, &form, &answers, &errors);
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                render(&CaseFormPage {
+                    title: t(&ctx, &form.title),
+                    ctx,
+                    case,
+                    form_id,
+                    version: form.version,
+                    sections,
+                    errors,
+                })?,
+            )
+                .into_response())
+        }
+    }
+}
+
+/// Which questions the answers typed so far hide, as a style sheet that
+/// replaces the page's `#form-hidden` (htmx, on every change): the inputs
+/// themselves are not touched, so nothing typed is lost. Without JavaScript
+/// every question stays visible and the server drops what does not apply.
+pub async fn form_hidden(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param((id, form_id)): Param<(String, String)>,
+    body: Bytes,
+) -> AppResult<Response> {
+    state.store.case(&user.principal, &id).await?;
+    let pairs: Vec<(String, String)> =
+        serde_html_form::from_bytes(&body).map_err(|_| AppError::BadRequest("err-form"))?;
+    let form = state.store.form(&form_id, None).await?;
+    let answers = answers_from_form(&form, &pairs);
+    let selectors: Vec<String> = form
+        .hidden(&answers, &today())
+        .iter()
+        .filter(|p| {
+            p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_[].:".contains(c))
+        })
+        .map(|p| format!("[data-f=\"{p}\"]"))
+        .collect();
+    let css = if selectors.is_empty() {
+        String::new()
+    } else {
+        format!("{}{{display:none}}", selectors.join(","))
+    };
+    Ok(axum::response::Html(format!(
+        "<style id=\"form-hidden\" hx-swap-oob=\"true\">{css}</style>"
+    ))
+    .into_response())
+}
+
+/// A kept answer, for reading: the field's label and the answer in words.
+pub struct Answer {
+    pub label: String,
+    pub value: String,
+    /// Group rows, each a list of answers.
+    pub rows: Vec<Vec<Answer>>,
+}
+
+/// The answers of a submission in the reader's language, with the labels
+/// of the form version it was made with.
+pub fn answers_for_reading(
+    ctx: &Ctx,
+    form: &FormDefinition,
+    answers: &Map<String, Value>,
+) -> Vec<Answer> {
+    fn one(ctx: &Ctx, f: &Field, v: &Value) -> Answer {
+        let option = |x: &Value| {
+            let s = as_text(Some(x));
+            f.options
+                .iter()
+                .find(|o| o.value == s)
+                .map(|o| t(ctx, &o.label))
+                .unwrap_or(s)
+        };
+        let value = match (f.kind, v) {
+            (FieldKind::YesNo, v) => match as_text(Some(v)).as_str() {
+                "yes" | "true" => ctx.t("answer-yes"),
+                "no" | "false" => ctx.t("answer-no"),
+                other => other.to_owned(),
+            },
+            (_, Value::Array(a)) if f.kind != FieldKind::RepeatingGroup => {
+                a.iter().map(option).collect::<Vec<_>>().join(", ")
+            }
+            (FieldKind::SingleChoice, v) => option(v),
+            (FieldKind::Date, v) => ctx.tr.date(&as_text(Some(v))),
+            (_, v) => as_text(Some(v)),
+        };
+        let rows = match (f.kind, v) {
+            (FieldKind::RepeatingGroup, Value::Array(a)) => a
+                .iter()
+                .filter_map(|r| r.as_object())
+                .map(|r| {
+                    f.fields
+                        .iter()
+                        .filter_map(|c| r.get(&c.id).map(|v| one(ctx, c, v)))
+                        .collect()
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        Answer {
+            label: t(ctx, &f.label),
+            value,
+            rows,
+        }
+    }
+    form.sections
+        .iter()
+        .flat_map(|s| s.fields.iter())
+        .filter_map(|f| answers.get(&f.id).map(|v| one(ctx, f, v)))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "submission.html")]
+pub struct SubmissionPage {
+    pub ctx: Ctx,
+    pub case: CaseRow,
+    pub s: SubmissionRow,
+    pub title: String,
+    pub answers: Vec<Answer>,
+}
+
+pub async fn submission_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, sid)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let case = state.store.case(&user.principal, &id).await?;
+    let (s, form) = state
+        .store
+        .submission(&ctx.actor(), &user.principal, &id, &sid)
+        .await?;
+    let answers = answers_for_reading(&ctx, &form, &s.answer_map());
+    Ok(render(&SubmissionPage {
+        title: t(&ctx, &form.title),
+        ctx,
+        case,
+        s,
+        answers,
+    })?
+    .into_response())
+}

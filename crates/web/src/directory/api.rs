@@ -1,0 +1,406 @@
+//! The directory API: areas, programmes, units and institutions.
+
+use crate::context::Auth;
+use crate::error::{AppError, AppResult, Problem};
+use crate::extract::Param;
+use crate::extract::{JsonBody, QueryArgs};
+use crate::records::{self, require_version, with_current, ApiRecord, ListParams};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kopru_domain::reference::{Institution, InstitutionDraft, ProgrammeDraft, Unit, UnitDraft};
+use kopru_domain::ValidationErrors;
+use kopru_store::directory::{Area, InstitutionRow, ProgrammeRow, UnitRow};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The routes of this file, with their OpenAPI operations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_areas))
+        .routes(routes!(get_area))
+        .routes(routes!(list_programmes, create_programme))
+        .routes(routes!(get_programme, update_programme))
+        .routes(routes!(list_units, create_unit))
+        .routes(routes!(export_units))
+        .routes(routes!(get_unit, update_unit))
+        .routes(routes!(list_institutions, create_institution))
+        .routes(routes!(export_institutions))
+        .routes(routes!(get_institution, update_institution))
+}
+
+// ---------- areas ----------
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct AreaParams {
+    /// Children of this area; without it, the countries.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Name in any script or spelling.
+    #[serde(default)]
+    pub q: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/areas", tag = "reference", params(AreaParams),
+    responses((status = 200, body = Vec<Area>), (status = 401, body = Problem)))]
+pub async fn list_areas(
+    State(state): State<AppState>,
+    Auth(_, _): Auth,
+    QueryArgs(p): QueryArgs<AreaParams>,
+) -> AppResult<Json<Vec<Area>>> {
+    Ok(Json(
+        state
+            .store
+            .areas(
+                p.parent.as_deref().filter(|s| !s.is_empty()),
+                p.q.as_deref(),
+                2000,
+            )
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/areas/{code}", tag = "reference", params(("code" = String, Path, description = "ISO 3166-2 or Köprü area code")),
+    responses((status = 200, body = Area), (status = 404, body = Problem)))]
+pub async fn get_area(
+    State(state): State<AppState>,
+    Auth(_, _): Auth,
+    Param(code): Param<String>,
+) -> AppResult<Json<Area>> {
+    state
+        .store
+        .area(&code)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+// ---------- programmes ----------
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct ProgrammeInput {
+    pub code: String,
+    pub name: String,
+    pub donor: Option<String>,
+    /// YYYY-MM-DD
+    pub starts_on: Option<String>,
+    /// YYYY-MM-DD
+    pub ends_on: Option<String>,
+    pub result_areas: Vec<String>,
+    /// Required when updating: the version you read.
+    pub version: Option<i64>,
+}
+
+impl ProgrammeInput {
+    fn draft(&self) -> ProgrammeDraft {
+        ProgrammeDraft {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            donor: self.donor.clone().unwrap_or_default(),
+            starts_on: self.starts_on.clone().unwrap_or_default(),
+            ends_on: self.ends_on.clone().unwrap_or_default(),
+            result_areas: self.result_areas.clone(),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/programmes", tag = "reference",
+    responses((status = 200, body = Vec<ProgrammeRow>)))]
+pub async fn list_programmes(
+    State(state): State<AppState>,
+    Auth(_, _): Auth,
+) -> AppResult<Json<Vec<ProgrammeRow>>> {
+    Ok(Json(state.store.programmes().await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/programmes/{id}", tag = "reference", params(("id" = String, Path)),
+    responses((status = 200, body = ProgrammeRow), (status = 404, body = Problem)))]
+pub async fn get_programme(
+    State(state): State<AppState>,
+    Auth(_, _): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Json<ProgrammeRow>> {
+    state
+        .store
+        .programme(&id)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}
+
+#[utoipa::path(post, path = "/api/v1/programmes", tag = "reference", request_body = ProgrammeInput,
+    responses((status = 201, body = ProgrammeRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_programme(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    JsonBody(input): JsonBody<ProgrammeInput>,
+) -> AppResult<Response> {
+    let p = input.draft().validate()?;
+    let row = state
+        .store
+        .create_programme(&ctx.actor(), &user.principal, &p)
+        .await?;
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+#[utoipa::path(put, path = "/api/v1/programmes/{id}", tag = "reference", params(("id" = String, Path)), request_body = ProgrammeInput,
+    responses((status = 200, body = ProgrammeRow), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_programme(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    JsonBody(input): JsonBody<ProgrammeInput>,
+) -> AppResult<Json<ProgrammeRow>> {
+    let version = require_version(input.version)?;
+    let p = input.draft().validate()?;
+    match state
+        .store
+        .update_programme(&ctx.actor(), &user.principal, &id, version, &p)
+        .await
+    {
+        Ok(row) => Ok(Json(row)),
+        Err(e) => Err(with_current(e.into(), state.store.programme(&id).await?)),
+    }
+}
+
+// ---------- units and institutions: `crate::records` does the work ----------
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitList {
+    pub items: Vec<UnitRow>,
+    pub total: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InstitutionList {
+    pub items: Vec<InstitutionRow>,
+    pub total: i64,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct UnitInput {
+    pub code: String,
+    pub name: String,
+    /// coordination_unit, municipal_unit, mobile_team, community_action_group, institutional_working_group
+    pub kind: String,
+    pub area_code: String,
+    pub programme_code: Option<String>,
+    /// Required when updating: the version you read.
+    pub version: Option<i64>,
+}
+
+impl ApiRecord for UnitRow {
+    type Input = UnitInput;
+    fn validate(u: &UnitInput) -> Result<Unit, ValidationErrors> {
+        UnitDraft {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            kind: u.kind.clone(),
+            area_code: u.area_code.clone(),
+            programme_code: u.programme_code.clone().unwrap_or_default(),
+        }
+        .validate()
+    }
+    fn input_version(u: &UnitInput) -> Option<i64> {
+        u.version
+    }
+    const EXPORT_COLUMNS: &'static [&'static str] = &[
+        "code",
+        "name",
+        "kind",
+        "area_code",
+        "area_name",
+        "programme_code",
+    ];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.code.clone(),
+            self.name.clone(),
+            self.kind.clone(),
+            self.area_code.clone(),
+            self.area_name.clone(),
+            self.programme_code.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct InstitutionInput {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub area_code: String,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub contact_person: Option<String>,
+    pub services: Vec<String>,
+    /// Required when updating: the version you read.
+    pub version: Option<i64>,
+}
+
+impl ApiRecord for InstitutionRow {
+    type Input = InstitutionInput;
+    fn validate(i: &InstitutionInput) -> Result<Institution, ValidationErrors> {
+        InstitutionDraft {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            kind: i.kind.clone(),
+            area_code: i.area_code.clone(),
+            address: i.address.clone().unwrap_or_default(),
+            phone: i.phone.clone().unwrap_or_default(),
+            email: i.email.clone().unwrap_or_default(),
+            contact_person: i.contact_person.clone().unwrap_or_default(),
+            services: i.services.clone(),
+        }
+        .validate()
+    }
+    fn input_version(i: &InstitutionInput) -> Option<i64> {
+        i.version
+    }
+    const EXPORT_COLUMNS: &'static [&'static str] = &[
+        "code",
+        "name",
+        "kind",
+        "area_code",
+        "area_name",
+        "address",
+        "phone",
+        "email",
+        "contact_person",
+        "services",
+    ];
+    fn cells(&self) -> Vec<String> {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            self.code.clone(),
+            self.name.clone(),
+            self.kind.clone(),
+            self.area_code.clone(),
+            self.area_name.clone(),
+            o(&self.address),
+            o(&self.phone),
+            o(&self.email),
+            o(&self.contact_person),
+            self.services.clone(),
+        ]
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/units", tag = "organisation", params(ListParams),
+    responses((status = 200, body = UnitList), (status = 401, body = Problem)))]
+pub async fn list_units(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<ListParams>,
+) -> AppResult<Json<UnitList>> {
+    let page = records::list(&state, &user, &p).await?;
+    Ok(Json(UnitList {
+        items: page.rows,
+        total: page.total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = String, Path)),
+    responses((status = 200, body = UnitRow), (status = 404, body = Problem)))]
+pub async fn get_unit(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Json<UnitRow>> {
+    records::get(&state, &user, &id).await
+}
+
+#[utoipa::path(post, path = "/api/v1/units", tag = "organisation", request_body = UnitInput,
+    responses((status = 201, body = UnitRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_unit(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    JsonBody(input): JsonBody<UnitInput>,
+) -> AppResult<Response> {
+    records::create::<UnitRow>(&state, &ctx, &user, &input).await
+}
+
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = String, Path)), request_body = UnitInput,
+    responses((status = 200, body = UnitRow), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_unit(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    JsonBody(input): JsonBody<UnitInput>,
+) -> AppResult<Json<UnitRow>> {
+    records::update(&state, &ctx, &user, &id, &input).await
+}
+
+#[utoipa::path(get, path = "/api/v1/units/export", tag = "organisation", params(ListParams),
+    responses((status = 200, description = "CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv")))]
+pub async fn export_units(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(p): QueryArgs<ListParams>,
+) -> AppResult<Response> {
+    records::export::<UnitRow>(&state, &ctx, &user, &p).await
+}
+
+#[utoipa::path(get, path = "/api/v1/institutions", tag = "organisation", params(ListParams),
+    responses((status = 200, body = InstitutionList), (status = 401, body = Problem)))]
+pub async fn list_institutions(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<ListParams>,
+) -> AppResult<Json<InstitutionList>> {
+    let page = records::list(&state, &user, &p).await?;
+    Ok(Json(InstitutionList {
+        items: page.rows,
+        total: page.total,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "organisation", params(("id" = String, Path)),
+    responses((status = 200, body = InstitutionRow), (status = 404, body = Problem)))]
+pub async fn get_institution(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Json<InstitutionRow>> {
+    records::get(&state, &user, &id).await
+}
+
+#[utoipa::path(post, path = "/api/v1/institutions", tag = "organisation", request_body = InstitutionInput,
+    responses((status = 201, body = InstitutionRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_institution(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    JsonBody(input): JsonBody<InstitutionInput>,
+) -> AppResult<Response> {
+    records::create::<InstitutionRow>(&state, &ctx, &user, &input).await
+}
+
+#[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "organisation", params(("id" = String, Path)), request_body = InstitutionInput,
+    responses((status = 200, body = InstitutionRow), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_institution(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    JsonBody(input): JsonBody<InstitutionInput>,
+) -> AppResult<Json<InstitutionRow>> {
+    records::update(&state, &ctx, &user, &id, &input).await
+}
+
+#[utoipa::path(get, path = "/api/v1/institutions/export", tag = "organisation", params(ListParams),
+    responses((status = 200, description = "CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv")))]
+pub async fn export_institutions(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(p): QueryArgs<ListParams>,
+) -> AppResult<Response> {
+    records::export::<InstitutionRow>(&state, &ctx, &user, &p).await
+}

@@ -1,0 +1,4 @@
+//! "My work" and the caseload dashboard.
+
+pub mod api;
+pub mod pages;

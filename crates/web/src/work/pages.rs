@@ -1,0 +1,154 @@
+//! "My work" and the caseload dashboard.
+
+use crate::charts;
+use crate::context::{Auth, Ctx};
+use crate::error::AppResult;
+use crate::extract::QueryArgs;
+use crate::pages::render;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use kopru_domain::Action;
+use kopru_store::work::{Dashboard, MyWork, WorkScope};
+use serde::Deserialize;
+
+/// The pages of this file.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/my-work", get(my_work_page))
+        .route("/dashboard", get(dashboard_page))
+}
+
+// ---------------- my work ----------------
+
+#[derive(Template)]
+#[template(path = "my_work.html")]
+pub struct WorkPage {
+    pub ctx: Ctx,
+    pub w: MyWork,
+    /// The unit shown (a coordinator's view), or empty for the user's own.
+    pub unit: String,
+    /// Units whose work the user may see.
+    pub units: Vec<String>,
+    pub workers: Vec<kopru_store::casework::WorkerRow>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WorkQuery {
+    pub unit: String,
+    pub quiet_days: Option<i64>,
+}
+
+pub async fn my_work_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<WorkQuery>,
+) -> AppResult<Response> {
+    let unit = q.unit.trim().to_uppercase();
+    let scope = if unit.is_empty() {
+        WorkScope::Mine
+    } else {
+        WorkScope::Unit(unit.clone())
+    };
+    let w = state
+        .store
+        .my_work(&user.principal, &scope, q.quiet_days.unwrap_or(30))
+        .await?;
+    let units: Vec<String> = user
+        .principal
+        .grants(Action::ManageCaseload)
+        .iter()
+        .filter_map(|g| g.code().map(str::to_owned))
+        .collect();
+    let workers = if unit.is_empty() {
+        Vec::new()
+    } else {
+        state.store.unit_workers(&user.principal, &unit).await?
+    };
+    Ok(render(&WorkPage {
+        ctx,
+        w,
+        unit,
+        units,
+        workers,
+    })?
+    .into_response())
+}
+
+// ---------------- dashboard ----------------
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub ctx: Ctx,
+    pub d: Dashboard,
+    pub unit: String,
+}
+
+impl DashboardPage {
+    fn chart(&self, title: &str, prefix: &str, rows: &[kopru_store::work::Count]) -> String {
+        let rows: Vec<(String, i64)> = rows
+            .iter()
+            .map(|c| {
+                let label = if prefix.is_empty() {
+                    c.key.clone()
+                } else {
+                    self.ctx.l(prefix, &c.key)
+                };
+                (label, c.count)
+            })
+            .collect();
+        charts::bars(&self.ctx.t(title), &rows)
+    }
+    pub fn by_status(&self) -> String {
+        self.chart("dash-by-status", "case-status", &self.d.cases_by_status)
+    }
+    pub fn by_domain(&self) -> String {
+        self.chart("dash-by-domain", "case-domain", &self.d.cases_by_domain)
+    }
+    pub fn by_worker(&self) -> String {
+        self.chart("dash-by-worker", "", &self.d.cases_by_worker)
+    }
+    pub fn referrals(&self) -> String {
+        self.chart(
+            "dash-referrals-by-status",
+            "referral-status",
+            &self.d.referrals_by_status,
+        )
+    }
+    pub fn median(&self, v: &Option<f64>) -> String {
+        match v {
+            Some(x) => self.ctx.locale().format_decimal(*x, 1),
+            None => "—".into(),
+        }
+    }
+    pub fn count_of(&self, list: &[kopru_store::work::Count], key: &str) -> i64 {
+        list.iter().find(|c| c.key == key).map_or(0, |c| c.count)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DashboardQuery {
+    pub unit: String,
+}
+
+pub async fn dashboard_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<DashboardQuery>,
+) -> AppResult<Response> {
+    let unit = q.unit.trim().to_uppercase();
+    let d = state
+        .store
+        .dashboard(
+            &user.principal,
+            Some(unit.as_str()).filter(|u| !u.is_empty()),
+        )
+        .await?;
+    Ok(render(&DashboardPage { ctx, d, unit })?.into_response())
+}
