@@ -1,6 +1,9 @@
 //! The `kopru` binary's subcommands, run as a user would run them, against a
 //! fresh database (SQLite, or PostgreSQL when KOPRU_TEST_POSTGRES_URL is set).
 
+// A test may unwrap: a panic here is a failed test (workspace lints, Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use kopru_store::testing::{fresh_db, TestDb};
 use kopru_store::{Backend, Location};
 use std::io::Write;

@@ -10,6 +10,9 @@
 //! Module references are read from the source text (`crate::x`, `use
 //! crate::{x, y}`, `super::x` inside a feature's root), comments left out.
 
+// A test may unwrap: a panic here is a failed test (workspace lints, Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

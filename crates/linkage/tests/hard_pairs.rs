@@ -2,6 +2,9 @@
 //! model to learn from: the same person in two scripts and spellings is found;
 //! twins and a father and son with the same name are kept apart.
 
+// A test may unwrap: a panic here is a failed test (workspace lints, Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use kopru_linkage::{link, Record, RecordInput, Settings};
 
 const GIVEN: &[&str] = &[

@@ -1,6 +1,9 @@
 //! Properties of normalisation: parsing is idempotent, and the Latin and
 //! Cyrillic spellings of a Serbian name give the same words and sound keys.
 
+// A test may unwrap: a panic here is a failed test (workspace lints, Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 use kopru_linkage::Name;
 use proptest::prelude::*;
 

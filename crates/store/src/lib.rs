@@ -7,6 +7,7 @@
 // The kernel: files at the top of `src/`. They use no feature.
 pub mod audit;
 pub mod clock;
+pub mod columns;
 pub mod crypto;
 pub mod error;
 pub mod person_links;
@@ -366,6 +367,7 @@ impl Store {
 /// After a bulk write the wide page cache (`WriteTx::widen_cache`) is freed,
 /// but glibc keeps freed small blocks in its arenas: hundreds of MiB that a
 /// long-running server would otherwise hold until it stops.
+#[allow(unsafe_code)] // the workspace's one unsafe call (workspace lints deny the rest)
 pub(crate) fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of glibc's own arenas to the

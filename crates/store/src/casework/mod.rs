@@ -37,7 +37,7 @@ pub struct CaseRow {
     pub area_code: String,
     pub programme_id: Option<String>,
     pub priority: String,
-    #[serde(serialize_with = "crate::registry::json_list")]
+    #[serde(serialize_with = "crate::columns::json_list")]
     #[schema(value_type = Vec<String>)]
     pub domains: String,
     pub status: String,
@@ -228,7 +228,7 @@ pub struct WorkerRow {
     pub user_id: String,
     pub username: String,
     pub display_name: String,
-    #[serde(serialize_with = "crate::registry::flag")]
+    #[serde(serialize_with = "crate::columns::flag")]
     #[schema(value_type = bool)]
     pub lead: i64,
 }
@@ -334,7 +334,7 @@ pub struct SubmissionRow {
     pub form_id: String,
     pub form_version: i64,
     /// The answers as kept (JSON object: field id → answer).
-    #[serde(serialize_with = "json_object")]
+    #[serde(serialize_with = "crate::columns::json_value")]
     #[schema(value_type = Object)]
     pub answers: String,
     pub submitted_by: String,
@@ -348,12 +348,6 @@ impl SubmissionRow {
     pub fn answer_map(&self) -> Map<String, Value> {
         serde_json::from_str(&self.answers).unwrap_or_default()
     }
-}
-
-fn json_object<S: serde::Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    serde_json::from_str::<Value>(text)
-        .unwrap_or(Value::Null)
-        .serialize(s)
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

@@ -37,13 +37,13 @@ pub struct ReferralRow {
     pub service: String,
     pub reason: String,
     pub urgency: String,
-    #[serde(serialize_with = "crate::registry::json_list")]
+    #[serde(serialize_with = "crate::columns::json_list")]
     #[schema(value_type = Vec<String>)]
     pub shared_fields: String,
     /// The shared information as sent: `name`, and whichever of `birth_date`,
     /// `sex`, `national_id`, `phone`, `address`, `languages`, `assessment`
     /// (form id, version and answers) were chosen.
-    #[serde(serialize_with = "json_value")]
+    #[serde(serialize_with = "crate::columns::json_value")]
     #[schema(value_type = Object)]
     pub shared_data: String,
     /// Special-category answers (a health or legal needs assessment), sealed
@@ -64,12 +64,6 @@ pub struct ReferralRow {
     pub sent_by: String,
     #[serde(skip)]
     pub sent_by_id: String,
-}
-
-fn json_value<S: serde::Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    serde_json::from_str::<Value>(text)
-        .unwrap_or(Value::Null)
-        .serialize(s)
 }
 
 impl ReferralRow {
@@ -350,7 +344,7 @@ impl Store {
             return Err(ValidationErrors::single("institution_code", "err-not-found").into());
         };
         let kind = InstitutionKind::parse(&kind).map_err(|_| StoreError::Other(kind.clone()))?;
-        if !crate::directory::split_list(&services)
+        if !crate::columns::split_list(&services)
             .iter()
             .any(|s| s == r.service.as_str())
         {

@@ -2,6 +2,7 @@
 //! service directory.
 
 use crate::audit::{append, Actor};
+pub use crate::columns::split_list;
 use crate::records::{diff, Column, Record};
 pub use crate::records::{ListFilter, Page};
 use crate::scope::Entity;
@@ -10,24 +11,8 @@ use kopru_domain::policy::{Action, Principal};
 use kopru_domain::reference::{Institution, Programme, Unit};
 use kopru_domain::search::fold;
 use kopru_domain::{Scope, ValidationErrors};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use sqlx::AnyConnection;
-
-fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    let v: Vec<String> = serde_json::from_str(text).unwrap_or_default();
-    v.serialize(s)
-}
-
-fn csv_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    split_list(text).serialize(s)
-}
-
-pub fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .filter(|x| !x.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Area {
@@ -49,7 +34,7 @@ pub struct ProgrammeRow {
     pub donor: Option<String>,
     pub starts_on: Option<String>,
     pub ends_on: Option<String>,
-    #[serde(serialize_with = "json_list")]
+    #[serde(serialize_with = "crate::columns::json_list")]
     #[schema(value_type = Vec<String>)]
     pub result_areas: String,
     pub version: i64,
@@ -93,7 +78,7 @@ pub struct InstitutionRow {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub contact_person: Option<String>,
-    #[serde(serialize_with = "csv_list")]
+    #[serde(serialize_with = "crate::columns::csv_list")]
     #[schema(value_type = Vec<String>)]
     pub services: String,
     pub version: i64,

@@ -20,10 +20,6 @@ use kopru_domain::ValidationErrors;
 use serde::{Deserialize, Serialize, Serializer};
 use sqlx::AnyConnection;
 
-pub(crate) fn flag<S: Serializer>(v: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_bool(*v != 0)
-}
-
 /// An alias as the API returns it.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Alias {
@@ -42,12 +38,6 @@ fn alias_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::
             name,
         })
         .collect::<Vec<_>>()
-        .serialize(s)
-}
-
-pub(crate) fn json_list<S: Serializer>(text: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
-    serde_json::from_str::<Vec<String>>(text)
-        .unwrap_or_default()
         .serialize(s)
 }
 
@@ -76,17 +66,17 @@ pub struct PersonRow {
     pub national_id: Option<String>,
     pub nationality: Option<String>,
     pub phone: Option<String>,
-    #[serde(serialize_with = "json_list")]
+    #[serde(serialize_with = "crate::columns::json_list")]
     #[schema(value_type = Vec<String>)]
     pub languages: String,
     pub education: String,
     pub birth_registered: String,
     pub id_card: String,
     pub statelessness: String,
-    #[serde(serialize_with = "flag")]
+    #[serde(serialize_with = "crate::columns::flag")]
     #[schema(value_type = bool)]
     pub legally_invisible: i64,
-    #[serde(serialize_with = "json_list", rename = "groups")]
+    #[serde(serialize_with = "crate::columns::json_list", rename = "groups")]
     #[schema(value_type = Vec<String>)]
     pub groups_list: String,
     /// Set when this record was merged into another (the survivor's id): it is

@@ -1,6 +1,9 @@
 //! Köprü's integration tests: one binary, in-process, against a real database
 //! per test (SQLite, or PostgreSQL when KOPRU_TEST_POSTGRES_URL is set).
 
+// A test may unwrap: a panic here is a failed test (workspace lints, Cargo.toml).
+#![allow(clippy::unwrap_used)]
+
 mod helpers;
 
 mod access;
