@@ -329,3 +329,57 @@ fn the_reader_finds_references_and_cycles() {
     );
     assert_eq!(code("x // crate::y\n// crate::z"), "x\n");
 }
+
+/// The names API types take in the OpenAPI document: a struct or enum that
+/// derives `ToSchema` is named by its identifier (or `#[schema(as = …)]`).
+fn schema_names(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut pending = false;
+    let mut alias: Option<String> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with("#[derive(") && t.contains("ToSchema") {
+            pending = true;
+        } else if let Some(rest) = t.strip_prefix("#[schema(as = ") {
+            alias = rest.split(')').next().map(str::to_owned);
+        } else if pending && !t.starts_with('#') && !t.starts_with("///") {
+            let name = t
+                .trim_start_matches("pub ")
+                .trim_start_matches("struct ")
+                .trim_start_matches("enum ")
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            out.push(alias.take().unwrap_or(name));
+            pending = false;
+        }
+    }
+    out
+}
+
+#[test]
+fn every_api_type_has_a_name_of_its_own() {
+    // Two types of one name become one schema: the document then describes
+    // one of the two operations wrongly (it happened to `MergeInput` and
+    // `StatusInput`).
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut twice = Vec::new();
+    for c in ["store", "web"] {
+        for f in rust_files(&crate_src(c)) {
+            let text = code(&std::fs::read_to_string(&f).expect("read"));
+            for name in schema_names(&text) {
+                let place = f.display().to_string();
+                if let Some(other) = seen.insert(name.clone(), place.clone()) {
+                    twice.push(format!("{name}: {other} and {place}"));
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 50, "the API types were read: {}", seen.len());
+    assert!(twice.is_empty(), "API types sharing a name: {twice:#?}");
+    assert_eq!(
+        schema_names("#[derive(Serialize, ToSchema)]\n/// doc\npub struct A {}\n#[derive(ToSchema)]\n#[schema(as = B2)]\nenum B {}"),
+        vec!["A", "B2"]
+    );
+}

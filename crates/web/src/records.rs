@@ -43,7 +43,21 @@ pub struct ListParams {
     pub limit: Option<i64>,
     #[serde(default)]
     pub offset: Option<i64>,
-    /// Exports only: `csv` (the default) or `xlsx`.
+}
+
+/// An export's filters (those of the list, without paging) and its format.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// Any part of the name or code, in any script or spelling.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Only rows in this area or below it.
+    #[serde(default)]
+    pub area: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// `csv` (the default: UTF-8 with BOM) or `xlsx`.
     #[serde(default)]
     pub format: Option<String>,
 }
@@ -135,15 +149,19 @@ pub async fn export<R: ApiRecord>(
     state: &AppState,
     ctx: &Ctx,
     user: &SignedIn,
-    p: &ListParams,
+    p: &ExportParams,
 ) -> AppResult<Response> {
     let format = p.format.as_deref().unwrap_or("csv");
     if !matches!(format, "csv" | "xlsx") {
         return Err(ValidationErrors::single("format", "err-choice").into());
     }
-    let mut filter = p.filter();
-    filter.limit = 500;
-    filter.offset = 0;
+    let mut filter = ListFilter {
+        q: p.q.clone(),
+        area: p.area.clone(),
+        kind: p.kind.clone(),
+        limit: 500,
+        offset: 0,
+    };
     let mut rows = Vec::new();
     loop {
         let page: Page<R> = state.store.records(&user.principal, &filter).await?;
@@ -288,3 +306,120 @@ pub async fn save_page<P: RecordFormPage>(
         }
     }
 }
+
+/// The five API operations of an [`ApiRecord`] — list (with its `…List`
+/// answer type), read, create, update, export — each an annotated handler
+/// that calls the functions above. A feature writes
+/// `record_api!(UnitRow, UnitInput, UnitList, "organisation", "/api/v1/units", …)`
+/// and mounts the five in its `routes()`.
+macro_rules! record_api {
+    (
+        row: $row:ident, input: $input:ident, list: $list:ident, tag: $tag:literal,
+        paths: ($lp:literal, $ip:literal, $ep:literal),
+        handlers: ($list_fn:ident, $get_fn:ident, $create_fn:ident, $update_fn:ident, $export_fn:ident) $(,)?
+    ) => {
+        /// One page of the list and the count of all that match.
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $list {
+            pub items: Vec<$row>,
+            pub total: i64,
+        }
+
+        #[utoipa::path(get, path = $lp, tag = $tag, params($crate::records::ListParams),
+            responses((status = 200, body = $list)))]
+        pub async fn $list_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(_, user): $crate::context::Auth,
+            $crate::extract::QueryArgs(p): $crate::extract::QueryArgs<$crate::records::ListParams>,
+        ) -> $crate::error::AppResult<axum::Json<$list>> {
+            let page = $crate::records::list::<$row>(&state, &user, &p).await?;
+            Ok(axum::Json($list {
+                items: page.rows,
+                total: page.total,
+            }))
+        }
+
+        #[utoipa::path(get, path = $ip, tag = $tag, params(("id" = String, Path)),
+            responses((status = 200, body = $row)))]
+        pub async fn $get_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(_, user): $crate::context::Auth,
+            $crate::extract::Param(id): $crate::extract::Param<String>,
+        ) -> $crate::error::AppResult<axum::Json<$row>> {
+            $crate::records::get(&state, &user, &id).await
+        }
+
+        #[utoipa::path(post, path = $lp, tag = $tag, request_body = $input,
+            responses((status = 201, body = $row)))]
+        pub async fn $create_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(ctx, user): $crate::context::Auth,
+            $crate::extract::JsonBody(input): $crate::extract::JsonBody<$input>,
+        ) -> $crate::error::AppResult<axum::response::Response> {
+            $crate::records::create::<$row>(&state, &ctx, &user, &input).await
+        }
+
+        #[utoipa::path(put, path = $ip, tag = $tag, params(("id" = String, Path)), request_body = $input,
+            responses((status = 200, body = $row)))]
+        pub async fn $update_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(ctx, user): $crate::context::Auth,
+            $crate::extract::Param(id): $crate::extract::Param<String>,
+            $crate::extract::JsonBody(input): $crate::extract::JsonBody<$input>,
+        ) -> $crate::error::AppResult<axum::Json<$row>> {
+            $crate::records::update(&state, &ctx, &user, &id, &input).await
+        }
+
+        #[utoipa::path(get, path = $ep, tag = $tag, params($crate::records::ExportParams),
+            responses((status = 200, description = "CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv")))]
+        pub async fn $export_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(ctx, user): $crate::context::Auth,
+            $crate::extract::QueryArgs(p): $crate::extract::QueryArgs<$crate::records::ExportParams>,
+        ) -> $crate::error::AppResult<axum::response::Response> {
+            $crate::records::export::<$row>(&state, &ctx, &user, &p).await
+        }
+    };
+}
+pub(crate) use record_api;
+
+/// The four page handlers of a [`RecordFormPage`]: the empty form, create,
+/// the edit form, save. A feature writes
+/// `record_pages!(UnitFormPage, UnitForm, unit_new, unit_create, unit_edit, unit_update);`
+/// and routes `/units/new` and `/units/{id}` to them.
+macro_rules! record_pages {
+    ($page:ident, $form:ident, $new_fn:ident, $create_fn:ident, $edit_fn:ident, $update_fn:ident) => {
+        pub async fn $new_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(ctx, user): $crate::context::Auth,
+        ) -> $crate::error::AppResult<axum::response::Response> {
+            $crate::records::new_page::<$page>(&state, ctx, &user).await
+        }
+
+        pub async fn $create_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(ctx, user): $crate::context::Auth,
+            $crate::extract::FormBody(form): $crate::extract::FormBody<$form>,
+        ) -> $crate::error::AppResult<axum::response::Response> {
+            $crate::records::save_page::<$page>(&state, ctx, &user, None, form).await
+        }
+
+        pub async fn $edit_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(ctx, user): $crate::context::Auth,
+            $crate::extract::Param(id): $crate::extract::Param<String>,
+        ) -> $crate::error::AppResult<axum::response::Response> {
+            $crate::records::edit_page::<$page>(&state, ctx, &user, id).await
+        }
+
+        pub async fn $update_fn(
+            axum::extract::State(state): axum::extract::State<$crate::AppState>,
+            $crate::context::Auth(ctx, user): $crate::context::Auth,
+            $crate::extract::Param(id): $crate::extract::Param<String>,
+            $crate::extract::FormBody(form): $crate::extract::FormBody<$form>,
+        ) -> $crate::error::AppResult<axum::response::Response> {
+            $crate::records::save_page::<$page>(&state, ctx, &user, Some(id), form).await
+        }
+    };
+}
+pub(crate) use record_pages;

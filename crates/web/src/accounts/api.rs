@@ -116,7 +116,7 @@ pub struct PasswordInput {
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
-pub struct StatusInput {
+pub struct UserStatusInput {
     pub disabled: bool,
 }
 
@@ -238,13 +238,13 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/users/{id}/status", tag = "accounts", params(("id" = String, Path)), request_body = StatusInput,
+#[utoipa::path(post, path = "/api/v1/users/{id}/status", tag = "accounts", params(("id" = String, Path)), request_body = UserStatusInput,
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn set_status(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
-    JsonBody(input): JsonBody<StatusInput>,
+    JsonBody(input): JsonBody<UserStatusInput>,
 ) -> AppResult<StatusCode> {
     user.need(Action::ManageUsers)?;
     if id == user.principal.user_id {

@@ -231,7 +231,7 @@ pub async fn update_case(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
-pub struct StatusInput {
+pub struct CaseStatusInput {
     /// assessed, plan_agreed, in_service; open to reopen a closed case (with a note).
     pub status: String,
     pub note: Option<String>,
@@ -239,13 +239,13 @@ pub struct StatusInput {
 }
 
 /// Moves a case along its workflow; an illegal move is refused (422).
-#[utoipa::path(post, path = "/api/v1/cases/{id}/status", tag = "cases", params(("id" = String, Path)), request_body = StatusInput,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/status", tag = "cases", params(("id" = String, Path)), request_body = CaseStatusInput,
     responses((status = 200, body = CaseRow), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn case_status(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
-    JsonBody(input): JsonBody<StatusInput>,
+    JsonBody(input): JsonBody<CaseStatusInput>,
 ) -> AppResult<Json<CaseRow>> {
     let to = CaseStatus::parse(&input.status)
         .map_err(|code| ValidationErrors::single("status", code))?;

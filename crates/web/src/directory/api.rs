@@ -4,7 +4,7 @@ use crate::context::Auth;
 use crate::error::{AppError, AppResult, Problem};
 use crate::extract::Param;
 use crate::extract::{JsonBody, QueryArgs};
-use crate::records::{self, require_version, with_current, ApiRecord, ListParams};
+use crate::records::{record_api, require_version, with_current, ApiRecord};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +13,7 @@ use axum::Json;
 use kopru_domain::reference::{Institution, InstitutionDraft, ProgrammeDraft, Unit, UnitDraft};
 use kopru_domain::ValidationErrors;
 use kopru_store::directory::{Area, InstitutionRow, ProgrammeRow, UnitRow};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -171,18 +171,6 @@ pub async fn update_programme(
 
 // ---------- units and institutions: `crate::records` does the work ----------
 
-#[derive(Serialize, ToSchema)]
-pub struct UnitList {
-    pub items: Vec<UnitRow>,
-    pub total: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct InstitutionList {
-    pub items: Vec<InstitutionRow>,
-    pub total: i64,
-}
-
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
 pub struct UnitInput {
@@ -295,112 +283,14 @@ impl ApiRecord for InstitutionRow {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/units", tag = "organisation", params(ListParams),
-    responses((status = 200, body = UnitList), (status = 401, body = Problem)))]
-pub async fn list_units(
-    State(state): State<AppState>,
-    Auth(_, user): Auth,
-    QueryArgs(p): QueryArgs<ListParams>,
-) -> AppResult<Json<UnitList>> {
-    let page = records::list(&state, &user, &p).await?;
-    Ok(Json(UnitList {
-        items: page.rows,
-        total: page.total,
-    }))
-}
+record_api!(
+    row: UnitRow, input: UnitInput, list: UnitList, tag: "organisation",
+    paths: ("/api/v1/units", "/api/v1/units/{id}", "/api/v1/units/export"),
+    handlers: (list_units, get_unit, create_unit, update_unit, export_units),
+);
 
-#[utoipa::path(get, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = String, Path)),
-    responses((status = 200, body = UnitRow), (status = 404, body = Problem)))]
-pub async fn get_unit(
-    State(state): State<AppState>,
-    Auth(_, user): Auth,
-    Param(id): Param<String>,
-) -> AppResult<Json<UnitRow>> {
-    records::get(&state, &user, &id).await
-}
-
-#[utoipa::path(post, path = "/api/v1/units", tag = "organisation", request_body = UnitInput,
-    responses((status = 201, body = UnitRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_unit(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    JsonBody(input): JsonBody<UnitInput>,
-) -> AppResult<Response> {
-    records::create::<UnitRow>(&state, &ctx, &user, &input).await
-}
-
-#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "organisation", params(("id" = String, Path)), request_body = UnitInput,
-    responses((status = 200, body = UnitRow), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_unit(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    Param(id): Param<String>,
-    JsonBody(input): JsonBody<UnitInput>,
-) -> AppResult<Json<UnitRow>> {
-    records::update(&state, &ctx, &user, &id, &input).await
-}
-
-#[utoipa::path(get, path = "/api/v1/units/export", tag = "organisation", params(ListParams),
-    responses((status = 200, description = "CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv")))]
-pub async fn export_units(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    QueryArgs(p): QueryArgs<ListParams>,
-) -> AppResult<Response> {
-    records::export::<UnitRow>(&state, &ctx, &user, &p).await
-}
-
-#[utoipa::path(get, path = "/api/v1/institutions", tag = "organisation", params(ListParams),
-    responses((status = 200, body = InstitutionList), (status = 401, body = Problem)))]
-pub async fn list_institutions(
-    State(state): State<AppState>,
-    Auth(_, user): Auth,
-    QueryArgs(p): QueryArgs<ListParams>,
-) -> AppResult<Json<InstitutionList>> {
-    let page = records::list(&state, &user, &p).await?;
-    Ok(Json(InstitutionList {
-        items: page.rows,
-        total: page.total,
-    }))
-}
-
-#[utoipa::path(get, path = "/api/v1/institutions/{id}", tag = "organisation", params(("id" = String, Path)),
-    responses((status = 200, body = InstitutionRow), (status = 404, body = Problem)))]
-pub async fn get_institution(
-    State(state): State<AppState>,
-    Auth(_, user): Auth,
-    Param(id): Param<String>,
-) -> AppResult<Json<InstitutionRow>> {
-    records::get(&state, &user, &id).await
-}
-
-#[utoipa::path(post, path = "/api/v1/institutions", tag = "organisation", request_body = InstitutionInput,
-    responses((status = 201, body = InstitutionRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_institution(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    JsonBody(input): JsonBody<InstitutionInput>,
-) -> AppResult<Response> {
-    records::create::<InstitutionRow>(&state, &ctx, &user, &input).await
-}
-
-#[utoipa::path(put, path = "/api/v1/institutions/{id}", tag = "organisation", params(("id" = String, Path)), request_body = InstitutionInput,
-    responses((status = 200, body = InstitutionRow), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_institution(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    Param(id): Param<String>,
-    JsonBody(input): JsonBody<InstitutionInput>,
-) -> AppResult<Json<InstitutionRow>> {
-    records::update(&state, &ctx, &user, &id, &input).await
-}
-
-#[utoipa::path(get, path = "/api/v1/institutions/export", tag = "organisation", params(ListParams),
-    responses((status = 200, description = "CSV (UTF-8 with BOM) or XLSX", content_type = "text/csv")))]
-pub async fn export_institutions(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    QueryArgs(p): QueryArgs<ListParams>,
-) -> AppResult<Response> {
-    records::export::<InstitutionRow>(&state, &ctx, &user, &p).await
-}
+record_api!(
+    row: InstitutionRow, input: InstitutionInput, list: InstitutionList, tag: "organisation",
+    paths: ("/api/v1/institutions", "/api/v1/institutions/{id}", "/api/v1/institutions/export"),
+    handlers: (list_institutions, get_institution, create_institution, update_institution, export_institutions),
+);

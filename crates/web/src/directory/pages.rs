@@ -7,7 +7,7 @@ use crate::extract::{FormBody, QueryArgs};
 use crate::pages::{
     changed_fields, form_errors, query_string, render, version_of, FormErrors, Pager, PAGE_SIZE,
 };
-use crate::records::{self, RecordForm, RecordFormPage};
+use crate::records::{record_pages, RecordForm, RecordFormPage};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -529,34 +529,14 @@ impl RecordFormPage for UnitFormPage {
     }
 }
 
-pub async fn unit_new(State(state): State<AppState>, Auth(ctx, user): Auth) -> AppResult<Response> {
-    records::new_page::<UnitFormPage>(&state, ctx, &user).await
-}
-
-pub async fn unit_create(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    FormBody(form): FormBody<UnitForm>,
-) -> AppResult<Response> {
-    records::save_page::<UnitFormPage>(&state, ctx, &user, None, form).await
-}
-
-pub async fn unit_edit(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    Param(id): Param<String>,
-) -> AppResult<Response> {
-    records::edit_page::<UnitFormPage>(&state, ctx, &user, id).await
-}
-
-pub async fn unit_update(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    Param(id): Param<String>,
-    FormBody(form): FormBody<UnitForm>,
-) -> AppResult<Response> {
-    records::save_page::<UnitFormPage>(&state, ctx, &user, Some(id), form).await
-}
+record_pages!(
+    UnitFormPage,
+    UnitForm,
+    unit_new,
+    unit_create,
+    unit_edit,
+    unit_update
+);
 
 // ---------- institutions ----------
 
@@ -719,34 +699,11 @@ impl RecordFormPage for InstitutionFormPage {
     }
 }
 
-pub async fn institution_new(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-) -> AppResult<Response> {
-    records::new_page::<InstitutionFormPage>(&state, ctx, &user).await
-}
-
-pub async fn institution_create(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    FormBody(form): FormBody<InstitutionForm>,
-) -> AppResult<Response> {
-    records::save_page::<InstitutionFormPage>(&state, ctx, &user, None, form).await
-}
-
-pub async fn institution_edit(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    Param(id): Param<String>,
-) -> AppResult<Response> {
-    records::edit_page::<InstitutionFormPage>(&state, ctx, &user, id).await
-}
-
-pub async fn institution_update(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    Param(id): Param<String>,
-    FormBody(form): FormBody<InstitutionForm>,
-) -> AppResult<Response> {
-    records::save_page::<InstitutionFormPage>(&state, ctx, &user, Some(id), form).await
-}
+record_pages!(
+    InstitutionFormPage,
+    InstitutionForm,
+    institution_new,
+    institution_create,
+    institution_edit,
+    institution_update
+);

@@ -462,7 +462,7 @@ pub async fn split_household(
 
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(default)]
-pub struct MergeInput {
+pub struct HouseholdMergeInput {
     /// The household that joins this one and is closed.
     pub from: String,
     /// The version of `from` you read.
@@ -471,13 +471,13 @@ pub struct MergeInput {
     pub on: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/households/{id}/merge", tag = "registry", params(("id" = String, Path)), request_body = MergeInput,
+#[utoipa::path(post, path = "/api/v1/households/{id}/merge", tag = "registry", params(("id" = String, Path)), request_body = HouseholdMergeInput,
     responses((status = 200, description = "The household that received the members", body = HouseholdRow), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn merge_household(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
-    JsonBody(input): JsonBody<MergeInput>,
+    JsonBody(input): JsonBody<HouseholdMergeInput>,
 ) -> AppResult<Json<HouseholdRow>> {
     let version = input
         .from_version
