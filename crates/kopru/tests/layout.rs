@@ -273,7 +273,10 @@ fn web_features_depend_one_way_and_the_kernel_on_none() {
     let l = check("web");
     // Web features share through the kernel and the store, never directly.
     let crossing: Vec<_> = l.uses.iter().filter(|(_, u)| !u.is_empty()).collect();
-    assert!(crossing.is_empty(), "web features using each other: {crossing:?}");
+    assert!(
+        crossing.is_empty(),
+        "web features using each other: {crossing:?}"
+    );
 }
 
 #[test]

@@ -13,6 +13,36 @@ use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use std::fmt;
 
+/// Sealed text as read from a column (`v1.<key id>.<base64>`), or none. It has
+/// no `Serialize` and prints no content: a row that carries it cannot put it
+/// in an answer or a log by mistake (a serialisable row must skip the field,
+/// or it does not compile). It is opened with the keyring by the store only.
+#[derive(Clone, Default)]
+pub struct SealedText(Option<String>);
+
+impl SealedText {
+    /// The sealed text, leaving none behind.
+    pub fn take(&mut self) -> Option<String> {
+        self.0.take()
+    }
+}
+
+impl From<Option<String>> for SealedText {
+    fn from(v: Option<String>) -> Self {
+        SealedText(v)
+    }
+}
+
+impl std::fmt::Debug for SealedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "SealedText(..)"
+        } else {
+            "SealedText(none)"
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CryptoError {
     #[error("no encryption keys are configured")]
@@ -138,6 +168,15 @@ impl Keyring {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sealed_text_never_prints_its_content() {
+        let s = super::SealedText::from(Some("v1.k1.c2VjcmV0".to_owned()));
+        assert_eq!(format!("{s:?}"), "SealedText(..)");
+        let mut s = s;
+        assert_eq!(s.take().as_deref(), Some("v1.k1.c2VjcmV0"));
+        assert_eq!(format!("{s:?}"), "SealedText(none)");
+    }
+
     use super::*;
 
     #[test]

@@ -47,7 +47,9 @@ pub trait Record: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin {
     const TABLE: &'static str;
     /// `SELECT … FROM <table> u …`, without a `WHERE`.
     const SELECT: &'static str;
-    /// The action that lets a user create and edit these records.
+    /// The action that lets a user see these records, and the one that lets
+    /// them create and edit them.
+    const VIEW: Action;
     const MANAGE: Action;
 
     fn version(&self) -> i64;
@@ -104,7 +106,7 @@ async fn scoped_one<R: Record>(
 /// The row as it is before an edit: 404 when the editor cannot see it, 403 when
 /// they can see it but their grants to manage do not cover it.
 async fn editable<R: Record>(conn: &mut AnyConnection, by: &Principal, id: &str) -> Result<R> {
-    let old = scoped_one::<R>(&mut *conn, &by.grants(Action::ViewDirectory), id)
+    let old = scoped_one::<R>(&mut *conn, &by.grants(R::VIEW), id)
         .await?
         .ok_or(StoreError::NotFound)?;
     let mut q = Sql::new(&format!("SELECT 1 FROM {} u WHERE u.id = ", R::TABLE));
@@ -152,7 +154,7 @@ pub(crate) fn diff(old: &[Column], new: &[Column]) -> serde_json::Value {
 impl Store {
     /// A page of records the viewer may see, with the count of all that match.
     pub async fn records<R: Record>(&self, viewer: &Principal, f: &ListFilter) -> Result<Page<R>> {
-        let grants = viewer.grants(Action::ViewDirectory);
+        let grants = viewer.grants(R::VIEW);
         let mut q = Sql::new(&format!("{} WHERE ", R::SELECT));
         push_visible(&mut q, R::ENTITY, "u", &grants);
         push_filter(&mut q, f);
@@ -171,7 +173,7 @@ impl Store {
     /// One record, if the viewer may see it.
     pub async fn record<R: Record>(&self, viewer: &Principal, id: &str) -> Result<Option<R>> {
         let mut conn = self.acquire().await?;
-        scoped_one(&mut conn, &viewer.grants(Action::ViewDirectory), id).await
+        scoped_one(&mut conn, &viewer.grants(R::VIEW), id).await
     }
 
     pub async fn create_record<R: Record>(

@@ -196,13 +196,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn router(state: AppState) -> Router {
     let (api, doc) = api_routes();
-    let doc = std::sync::Arc::new(doc);
+    // Written once: the document does not change while the server runs.
+    let doc = bytes::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
     let app = Router::new()
         .merge(page_routes())
         .merge(api)
         .route(
             "/api/v1/openapi.json",
-            get(move || async move { axum::Json(doc.as_ref().clone()) }),
+            get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], doc.clone()).into_response()
+            }),
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))

@@ -50,7 +50,8 @@ pub struct ReferralRow {
     /// with the keyring; opened only by `Store::referral` for a reader who may
     /// (the receiving focal point, or the category's right), and audited.
     #[serde(skip)]
-    pub shared_sealed: Option<String>,
+    #[sqlx(try_from = "Option<String>")]
+    pub shared_sealed: crate::crypto::SealedText,
     /// Why it was sent without a covering consent, when it was.
     pub consent_override: Option<String>,
     pub status: String,

@@ -437,6 +437,7 @@ impl Record for UnitRow {
     const ENTITY: Entity = Entity::Unit;
     const TABLE: &'static str = "units";
     const SELECT: &'static str = UNIT_SELECT;
+    const VIEW: Action = Action::ViewDirectory;
     const MANAGE: Action = Action::ManageUnits;
 
     fn version(&self) -> i64 {
@@ -487,6 +488,7 @@ impl Record for InstitutionRow {
     const ENTITY: Entity = Entity::Institution;
     const TABLE: &'static str = "institutions";
     const SELECT: &'static str = INSTITUTION_SELECT;
+    const VIEW: Action = Action::ViewDirectory;
     const MANAGE: Action = Action::ManageInstitutions;
 
     fn version(&self) -> i64 {
