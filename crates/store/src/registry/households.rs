@@ -108,13 +108,17 @@ impl Store {
                 current: source.version,
             });
         }
+        // What hangs off the household moves with it (its cases); the audit
+        // entry says how many rows of each.
+        let mut moved = serde_json::Map::new();
         for (table, column) in crate::person_links::household_moves() {
-            Sql::new(&format!("UPDATE {table} SET {column} = "))
+            let n = Sql::new(&format!("UPDATE {table} SET {column} = "))
                 .bind(into.to_owned())
                 .push(&format!(" WHERE {column} = "))
                 .bind(from.to_owned())
                 .execute(tx.conn())
                 .await?;
+            moved.insert(table.to_owned(), n.into());
         }
         let moving = current_members(tx.conn(), from).await?;
         let mut head = target.head_person_id.clone();
@@ -147,7 +151,7 @@ impl Store {
                 .record("household", into)
                 .area(Some(&target.area_code))
                 .unit(Some(&target.unit_code))
-                .details(serde_json::json!({ "from": from, "members": moving.len(), "on": on })),
+                .details(serde_json::json!({ "from": from, "members": moving.len(), "on": on, "moved": moved })),
         )
         .await?;
         let row = household_in(tx.conn(), &grants, into).await?;

@@ -985,6 +985,16 @@ async fn households_split_and_merge_with_their_history() {
         b.as_str(),
         "the household's case follows it (person_links::HOUSEHOLD_LINKS)"
     );
+    let audit = app
+        .api_as("admin")
+        .await
+        .get("/api/v1/audit?action=household.merge")
+        .await
+        .json();
+    assert!(
+        audit.to_string().contains(r#"\"moved\":{\"cases\":1}"#),
+        "the merge's audit entry counts what moved: {audit}"
+    );
     // A closed household takes no new members and cannot be merged again.
     let r = c
         .json(
