@@ -168,6 +168,7 @@ fn page_routes() -> Router<AppState> {
         .merge(casework::form_pages::routes())
         .merge(casework::pages::routes())
         .merge(casework::referral_pages::routes())
+        .merge(casework::submission_pages::routes())
         .merge(work::pages::routes())
 }
 

@@ -8,6 +8,7 @@ pub mod form_api;
 pub mod form_pages;
 pub mod pages;
 pub mod referral_pages;
+pub mod submission_pages;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

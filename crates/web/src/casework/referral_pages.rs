@@ -2,7 +2,7 @@
 //! referrals), a referral with its timeline and the answer form, the
 //! printable letter; "my work" and the caseload dashboard.
 
-use super::pages::{answers_for_reading, Answer};
+use super::submission_pages::{answers_for_reading, Answer};
 use crate::context::{Auth, Ctx};
 use crate::error::AppResult;
 use crate::extract::{FormBody, Param, QueryArgs};
