@@ -61,6 +61,19 @@ test('register, open a case, assess, refer; the school answers; the mediator see
   await m.check('input[name=enrolled][value=no]');
   await waitDisplay('school_name', true);
   assert.equal(await display('barriers'), 'block');
+  // Each box sits on the line of its own label, before its text (it once sat centred above it).
+  for (const sel of ['input[name=enrolled][value=yes]', 'input[name=barriers][value=documents]']) {
+    const [box, label] = await m.evaluate((s) => {
+      const input = document.querySelector(s);
+      const r = (e) => { const b = e.getBoundingClientRect(); return { left: b.left, right: b.right, top: b.top, bottom: b.bottom }; };
+      const text = document.createRange();
+      text.selectNodeContents(input.parentElement);
+      text.setStartAfter(input);
+      return [r(input), r(text)];
+    }, sel);
+    assert.ok(box.right <= label.left + 1, `${sel}: the box is left of its text`);
+    assert.ok(box.top < label.bottom && label.top < box.bottom, `${sel}: the box is on its text's line`);
+  }
   await m.check('input[name=barriers][value=documents]');
   await m.click('form.stack button');
   assert.ok((await m.textContent('.alert')).length > 0, 'the missing answer is named');

@@ -258,3 +258,29 @@ async fn security_headers_on_every_answer_and_no_inline_script() {
         assert!(!text.contains("javascript:"), "{path:?}");
     }
 }
+
+/// A page's title is a line of text: the household page's once held its
+/// split and merge forms (9.5 KB, CSRF token included), which browsers show
+/// as the tab's name and screen readers read first.
+#[test]
+fn every_title_is_text() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let Some(start) = text.find("{% block title %}") else {
+            continue;
+        };
+        let rest = &text[start + "{% block title %}".len()..];
+        let title = &rest[..rest.find("{% endblock %}").unwrap()];
+        assert!(
+            !title.contains('<') && !title.contains("{% for") && title.len() < 300,
+            "{}: the title block holds more than a title: {title}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert!(checked > 20, "{checked} titles read");
+}
+
