@@ -218,6 +218,21 @@ pub struct PersonForm {
 }
 
 impl PersonForm {
+    /// A new person's form: every answer "not known" until someone gives it,
+    /// so that nothing is recorded that nobody said (not a sex, a schooling,
+    /// a birth registration, an ID or a status picked by the form's order).
+    pub fn blank() -> Self {
+        let unknown = || "unknown".to_owned();
+        PersonForm {
+            sex: unknown(),
+            education: unknown(),
+            birth_registered: unknown(),
+            id_card: unknown(),
+            statelessness: unknown(),
+            ..PersonForm::default()
+        }
+    }
+
     fn input(&self) -> PersonInput {
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
         PersonInput {
@@ -386,7 +401,7 @@ pub async fn person_new(
     if !user.principal.may(Action::EditPersons) {
         return Err(AppError::Forbidden);
     }
-    let mut form = PersonForm::default();
+    let mut form = PersonForm::blank();
     if !q.household.is_empty() {
         let hh = state.store.household(&user.principal, &q.household).await?;
         form.household_id = hh.id;
@@ -857,6 +872,19 @@ pub struct HouseholdForm {
 }
 
 impl HouseholdForm {
+    /// A new household's form: tenure and amenities "not known" until asked.
+    pub fn blank() -> Self {
+        let unknown = || "unknown".to_owned();
+        HouseholdForm {
+            tenure: unknown(),
+            tap_water: unknown(),
+            indoor_toilet: unknown(),
+            electricity: unknown(),
+            damp_roof: unknown(),
+            ..HouseholdForm::default()
+        }
+    }
+
     fn draft(&self) -> kopru_domain::person::HouseholdDraft {
         kopru_domain::person::HouseholdDraft {
             unit_code: self.unit_code.clone(),
@@ -963,7 +991,7 @@ pub async fn household_new(
         return Err(AppError::Forbidden);
     }
     Ok(
-        render(&HouseholdFormPage::new(&state, ctx, &user, None, HouseholdForm::default()).await?)?
+        render(&HouseholdFormPage::new(&state, ctx, &user, None, HouseholdForm::blank()).await?)?
             .into_response(),
     )
 }

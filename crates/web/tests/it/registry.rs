@@ -1079,3 +1079,53 @@ async fn an_edit_that_makes_a_record_look_like_another_asks_first() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+/// The option a page's `<select name=…>` shows chosen.
+fn selected(html: &str, name: &str) -> Option<String> {
+    let start = html.find(&format!("<select name=\"{name}\""))?;
+    let end = start + html[start..].find("</select>")?;
+    let select = &html[start..end];
+    let at = select.find(" selected")?;
+    let open = select[..at].rfind("<option value=\"")? + "<option value=\"".len();
+    let close = open + select[open..].find('"')?;
+    Some(select[open..close].to_owned())
+}
+
+/// Nothing is recorded that nobody said: a new person's and a new household's
+/// forms open on "not known" for every answer, not on the first option of
+/// each list (female, no schooling, birth registered, owner, tap water yes…).
+#[tokio::test]
+async fn new_forms_assume_nothing() {
+    let app = spawn_app().await;
+    let mut c = app.signed_in("mediator").await;
+    let person = c.get("/persons/new").await;
+    assert_eq!(person.status, StatusCode::OK);
+    for field in [
+        "sex",
+        "education",
+        "birth_registered",
+        "id_card",
+        "statelessness",
+    ] {
+        assert_eq!(
+            selected(&person.body, field).as_deref(),
+            Some("unknown"),
+            "person form: {field}"
+        );
+    }
+    let household = c.get("/households/new").await;
+    assert_eq!(household.status, StatusCode::OK);
+    for field in [
+        "tenure",
+        "tap_water",
+        "indoor_toilet",
+        "electricity",
+        "damp_roof",
+    ] {
+        assert_eq!(
+            selected(&household.body, field).as_deref(),
+            Some("unknown"),
+            "household form: {field}"
+        );
+    }
+}

@@ -283,4 +283,3 @@ fn every_title_is_text() {
     }
     assert!(checked > 20, "{checked} titles read");
 }
-
