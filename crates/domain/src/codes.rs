@@ -224,9 +224,10 @@ pub fn optional_phone(raw: &str) -> Result<Option<String>, &'static str> {
     }
 }
 
-/// A calendar date `YYYY-MM-DD`, checked for a real day.
+/// A calendar date `YYYY-MM-DD` (or day first, `DD.MM.YYYY`), checked for a real day.
 pub fn optional_date(raw: &str) -> Result<Option<String>, &'static str> {
-    let s = raw.trim();
+    let normalised = normalise_date(raw.trim());
+    let s = normalised.as_str();
     if s.is_empty() {
         return Ok(None);
     }
@@ -250,6 +251,34 @@ pub fn optional_date(raw: &str) -> Result<Option<String>, &'static str> {
         return Err("err-date");
     }
     Ok(Some(s.to_owned()))
+}
+
+/// A date as people write it in Türkiye and Serbia, day first — `12.03.1985`,
+/// `12/03/1985`, `12.3.1985.` → `1985-03-12`, `03.1985` → `1985-03` — and
+/// anything else as it came (an ISO date stays one). Forms, the API and
+/// imports read dates through it, then check them.
+pub fn normalise_date(t: &str) -> String {
+    let parts: Vec<&str> = t
+        .trim_end_matches('.')
+        .split(['.', '/'])
+        .map(str::trim)
+        .collect();
+    if parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[2].len() == 4
+    {
+        if let (Ok(d), Ok(m)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>()) {
+            return format!("{}-{m:02}-{d:02}", parts[2]);
+        }
+    }
+    if parts.len() == 2 && parts[1].len() == 4 && parts[0].len() <= 2 {
+        if let Ok(m) = parts[0].parse::<u32>() {
+            return format!("{}-{m:02}", parts[1]);
+        }
+    }
+    t.to_owned()
 }
 
 #[cfg(test)]
@@ -281,6 +310,9 @@ mod tests {
         assert_eq!(optional_date("2023-02-29"), Err("err-date"));
         assert_eq!(optional_date("2023-13-01"), Err("err-date"));
         assert_eq!(optional_date("23-01-01"), Err("err-date"));
+        assert_eq!(optional_date("15.04.1982"), Ok(Some("1982-04-15".into())));
+        assert_eq!(optional_date("5/4/1982"), Ok(Some("1982-04-05".into())));
+        assert_eq!(optional_date("31.02.1982"), Err("err-date"));
         assert_eq!(optional_date(""), Ok(None));
     }
 

@@ -3,6 +3,7 @@
 //! twice a no-op. Reading files (encodings, CSV, XLSX) happens elsewhere; this
 //! module sees rows of text.
 
+use crate::codes;
 use crate::error::ValidationErrors;
 use crate::person::{Person, PersonDraft};
 use crate::search::fold;
@@ -220,7 +221,7 @@ pub fn excel_date(cell: &str) -> String {
         && whole.bytes().all(|b| b.is_ascii_digit())
         && t.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
     {
-        return normalise_date(t);
+        return codes::normalise_date(t);
     }
     let Ok(serial) = whole.parse::<i64>() else {
         return t.to_owned();
@@ -237,31 +238,6 @@ pub fn excel_date(cell: &str) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// `12.03.1985`, `12/03/1985`, `12.3.1985.` (day first, as in Türkiye and Serbia) → `1985-03-12`.
-fn normalise_date(t: &str) -> String {
-    let parts: Vec<&str> = t
-        .trim_end_matches('.')
-        .split(['.', '/'])
-        .map(str::trim)
-        .collect();
-    if parts.len() == 3
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        && parts[2].len() == 4
-    {
-        if let (Ok(d), Ok(m)) = (parts[0].parse::<u32>(), parts[1].parse::<u32>()) {
-            return format!("{}-{m:02}-{d:02}", parts[2]);
-        }
-    }
-    if parts.len() == 2 && parts[1].len() == 4 && parts[0].len() <= 2 {
-        if let Ok(m) = parts[0].parse::<u32>() {
-            return format!("{}-{m:02}", parts[1]);
-        }
-    }
-    t.to_owned()
 }
 
 /// One row read against a mapping: the draft, and a fingerprint of its content.

@@ -134,7 +134,8 @@ pub struct BirthDate {
 impl BirthDate {
     /// `estimated` marks a year-only value as a guess.
     pub fn parse(raw: &str, estimated: bool, today: &str) -> Result<Option<Self>, &'static str> {
-        let s = raw.trim();
+        let normalised = codes::normalise_date(raw.trim());
+        let s = normalised.as_str();
         if s.is_empty() {
             return Ok(None);
         }
@@ -744,6 +745,19 @@ mod tests {
     #[test]
     fn birth_dates_keep_their_precision() {
         let today = "2026-11-23";
+        // As people write them here, day first: the person form once refused 15.04.1982.
+        let b = BirthDate::parse("15.04.1982", false, today)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (b.value.as_str(), b.precision),
+            ("1982-04-15", DatePrecision::Exact)
+        );
+        let b = BirthDate::parse("04.1982", false, today).unwrap().unwrap();
+        assert_eq!(
+            (b.value.as_str(), b.precision),
+            ("1982-04", DatePrecision::Month)
+        );
         let b = BirthDate::parse("1985", false, today).unwrap().unwrap();
         assert_eq!((b.precision, b.year()), (DatePrecision::Year, 1985));
         assert_eq!(

@@ -1129,3 +1129,31 @@ async fn new_forms_assume_nothing() {
         );
     }
 }
+
+/// Dates are read as people here write them (day first), on the forms and the
+/// API alike, and kept as ISO dates.
+#[tokio::test]
+async fn dates_are_read_day_first() {
+    let app = spawn_app().await;
+    let mut c = app.api_as("mediator").await;
+    let r = create(
+        &mut c,
+        json!({"given_names": "Sevgi", "family_name": "Aydın", "birth_date": "15.04.1982",
+               "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "confirm_new": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["birth_date"], "1982-04-15");
+    let r = create(
+        &mut c,
+        json!({"given_names": "Sevgi", "family_name": "Aydın", "birth_date": "31.02.1982",
+               "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "confirm_new": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("12.03.1985"),
+        "the message shows the form to use: {}",
+        r.body
+    );
+}
