@@ -1264,12 +1264,7 @@ async fn the_whole_loop_through_the_pages() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Needs a birth certificate"));
-    assert!(
-        r.body
-            .contains("value=\"cost\" checked"),
-        "{}",
-        r.body
-    );
+    assert!(r.body.contains("value=\"cost\" checked"), "{}", r.body);
     let r = m
         .post_form(
             &form_url,
