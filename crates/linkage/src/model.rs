@@ -499,15 +499,25 @@ impl<'a> Scorer<'a> {
     }
 }
 
-/// Entirely different given names, a parent's name the same, and not the
-/// same national ID number: siblings (see `DIFFERENT_GIVEN_NAME`).
+/// Not the same national ID number, and either entirely different given names
+/// with a parent's name the same, or given names at most somewhat alike in the
+/// same household: siblings, or people who live together (see
+/// `DIFFERENT_GIVEN_NAME`). Living together is not evidence of being one
+/// person when the given names differ: two sisters of one household scored
+/// 100 % on "same household" and "same address".
 pub fn siblings(levels: &Levels) -> bool {
     let different = Field::Given.levels().len() as u8 - 1;
-    levels[Field::Given.index()] == Some(different)
-        && levels[Field::NationalId.index()] != Some(0)
-        && [Field::Father, Field::Mother]
-            .iter()
-            .any(|p| levels[p.index()].is_some_and(|l| l <= 1))
+    let given = levels[Field::Given.index()];
+    let parent_same = [Field::Father, Field::Mother]
+        .iter()
+        .any(|p| levels[p.index()].is_some_and(|l| l <= 1));
+    // In one household a given name only somewhat like the other (Derya,
+    // Esra) is another member; one that shares a word, a sound or most of its
+    // letters may still be the same person entered twice.
+    let household_same = levels[Field::Household.index()] == Some(0);
+    levels[Field::NationalId.index()] != Some(0)
+        && ((given == Some(different) && parent_same)
+            || (given.is_some_and(|l| l + 1 >= different) && household_same))
 }
 
 /// How many times the file's expected matches an EM session may count in its

@@ -237,3 +237,34 @@ fn a_bare_common_name_cannot_reach_a_likely_match_but_a_fuller_entry_can() {
     assert!(p(&bare) < 0.5, "{}", p(&bare));
     assert!(p(&full) > 0.5, "{}", p(&full));
 }
+
+/// Two sisters of one household (the outside test's Derya and Esra Koç, born
+/// 2025-02-26 and in 2025): the same family name, household and address, no
+/// parents' names, different given names — two people, far below review.
+#[test]
+fn sisters_of_one_household_are_not_one_person() {
+    let input = |id: &str, given: &str, birth: &str| RecordInput {
+        id: id.to_owned(),
+        given_name: given.to_owned(),
+        family_name: "Koç".to_owned(),
+        birth_date: birth.to_owned(),
+        sex: "f".to_owned(),
+        locality: "TR-06-ALTINDAG".to_owned(),
+        address: "Önder Mah. 3".to_owned(),
+        household: "h-1".to_owned(),
+        ..RecordInput::default()
+    };
+    let model = kopru_linkage::Model::built_in();
+    let a = Record::new(&input("a", "Derya", "2025-02-26"), 0);
+    let b = Record::new(&input("b", "Esra", "2025"), 0);
+    let e = kopru_linkage::explain(&model, &a, &b);
+    assert!(
+        e.probability < 0.01,
+        "sisters scored {}: {:?}",
+        e.probability,
+        e.contributions
+    );
+    // The same girl entered twice in the household still meets herself.
+    let c = Record::new(&input("c", "Derya", "2025-02-26"), 0);
+    assert!(kopru_linkage::explain(&model, &a, &c).probability > 0.9);
+}

@@ -103,6 +103,10 @@ impl Ctx {
     pub fn l(&self, prefix: &str, value: &str) -> String {
         self.t(&format!("{prefix}-{}", value.replace('_', "-")))
     }
+    /// A field's label, by its name (`area_code` → message `field-area-code`).
+    pub fn field(&self, name: &str) -> String {
+        self.l("field", name)
+    }
     pub fn locales(&self) -> [Locale; 4] {
         Locale::ALL
     }
@@ -401,7 +405,7 @@ impl SignedIn {
         self.principal
             .assignments
             .iter()
-            .map(|a| (tr.t(&a.role.message_id()), a.scope.to_string()))
+            .map(|a| (tr.t(&a.role.message_id()), tr.scope(&a.scope)))
             .collect()
     }
 }

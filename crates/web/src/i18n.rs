@@ -86,6 +86,14 @@ impl Tr {
         catalogues().format(self.locale, id, None)
     }
 
+    /// Where a role applies, in words: "the whole installation", "Unit SHKB-ANK-01".
+    pub fn scope(&self, s: &kopru_domain::Scope) -> String {
+        match s.code() {
+            None => self.t("scope-installation"),
+            Some(code) => self.t1(&format!("scope-{}", s.kind()), "code", code),
+        }
+    }
+
     /// A message with one named argument (a string).
     pub fn t1(&self, id: &str, name: &str, value: &str) -> String {
         let mut args = FluentArgs::new();

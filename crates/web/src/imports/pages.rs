@@ -268,12 +268,7 @@ fn report_page(
     job: Option<&str>,
 ) -> ReportPage {
     let mut fields = vec![(String::new(), ctx.t("import-ignored"))];
-    fields.extend(FIELDS.iter().map(|f| {
-        (
-            (*f).to_owned(),
-            ctx.t(&format!("field-{}", f.replace('_', "-"))),
-        )
-    }));
+    fields.extend(FIELDS.iter().map(|f| ((*f).to_owned(), ctx.field(f))));
     let mut q = q;
     q.col = report
         .columns

@@ -40,7 +40,24 @@ pub struct WorkPage {
 #[serde(default)]
 pub struct WorkQuery {
     pub unit: String,
+    /// `1`: the caller's own list, even for a coordinator (who otherwise
+    /// opens on their unit's).
+    pub mine: String,
     pub quiet_days: Option<i64>,
+}
+
+impl WorkPage {
+    /// Where a form on this page returns: the same view (the unit's, or the
+    /// caller's own), so that reassigning a follow-up does not change lists.
+    pub fn back(&self) -> String {
+        if !self.unit.is_empty() {
+            format!("/my-work?unit={}", self.unit)
+        } else if !self.units.is_empty() {
+            "/my-work?mine=1".to_owned()
+        } else {
+            "/my-work".to_owned()
+        }
+    }
 }
 
 pub async fn my_work_page(
@@ -48,7 +65,20 @@ pub async fn my_work_page(
     Auth(ctx, user): Auth,
     QueryArgs(q): QueryArgs<WorkQuery>,
 ) -> AppResult<Response> {
-    let unit = q.unit.trim().to_uppercase();
+    let units: Vec<String> = user
+        .principal
+        .grants(Action::ManageCaseload)
+        .iter()
+        .filter_map(|g| g.code().map(str::to_owned))
+        .collect();
+    // A coordinator's work is their unit's: that is where they land, and
+    // their own list is a link away.
+    let mut unit = q.unit.trim().to_uppercase();
+    if unit.is_empty() && q.mine.is_empty() {
+        if let Some(first) = units.first() {
+            unit = first.clone();
+        }
+    }
     let scope = if unit.is_empty() {
         WorkScope::Mine
     } else {
@@ -58,12 +88,6 @@ pub async fn my_work_page(
         .store
         .my_work(&user.principal, &scope, q.quiet_days.unwrap_or(30))
         .await?;
-    let units: Vec<String> = user
-        .principal
-        .grants(Action::ManageCaseload)
-        .iter()
-        .filter_map(|g| g.code().map(str::to_owned))
-        .collect();
     let workers = if unit.is_empty() {
         Vec::new()
     } else {

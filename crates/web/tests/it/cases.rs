@@ -1178,7 +1178,11 @@ async fn dashboards_count_within_the_viewers_scope() {
     // The page draws the charts on the server.
     let page = app.signed_in("coordinator").await.get("/dashboard").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("<svg"), "{}", page.body);
+    assert!(
+        page.body.contains("<table class=\"bars\">") && !page.body.contains("font-size"),
+        "the charts are the page's own text: {}",
+        page.body
+    );
 
     // Case lists export like person lists, within scope.
     let csv = coord.get("/api/v1/cases/export?format=csv").await;
@@ -2239,4 +2243,34 @@ async fn my_work_shows_only_what_the_worker_may_still_see() {
     assert!(!page.body.contains("Sevda"), "{}", page.body);
     let home = app.signed_in("mediator").await.get("/").await;
     assert!(!home.body.contains("Sevda"));
+}
+
+/// A coordinator's work is their unit's: "my work" opens on it, their own list
+/// is a tab away, and a form on the unit's list comes back to the unit's list.
+#[tokio::test]
+async fn a_coordinator_lands_on_the_unit_and_stays_there() {
+    let app = spawn_app().await;
+    let mut c = app.signed_in("coordinator").await;
+    let page = c.get("/my-work").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("aria-current=\"page\">") && page.body.contains(": SHKB-ANK-01</h1>"),
+        "the unit's view first: {}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("<input type=\"hidden\" name=\"unit\" value=\"SHKB-ANK-01\">"));
+    let own = c.get("/my-work?mine=1").await;
+    assert!(
+        !own.body.contains(": SHKB-ANK-01</h1>"),
+        "own list on asking"
+    );
+    assert!(own
+        .body
+        .contains("<input type=\"hidden\" name=\"mine\" value=\"1\">"));
+    // A mediator (no unit to coordinate) has only their own list.
+    let mut m = app.signed_in("mediator").await;
+    let mine = m.get("/my-work").await;
+    assert!(!mine.body.contains("class=\"tabs\""));
 }

@@ -114,6 +114,11 @@ fn every_message_used_exists_in_every_language() {
     for d in ["role", "password", "status"] {
         used.insert(format!("user-done-{d}"));
     }
+    // Import columns are offered by their field's label (`ctx.field`): the
+    // picker once showed `field-full-name`.
+    for f in kopru_domain::import::FIELDS {
+        used.insert(format!("field-{}", f.replace('_', "-")));
+    }
     // The registry's closed lists, shown through `label(prefix, value)`.
     use kopru_domain::person::*;
     let mut lists: Vec<(&str, Vec<&str>)> = vec![
@@ -409,5 +414,25 @@ async fn api_errors_are_localised_by_accept_language() {
         c.accept_language = Some(lang.into());
         let r = c.get("/api/v1/units").await;
         assert_eq!(r.json()["title"], title);
+    }
+}
+
+/// Where a role applies reads as words in the user's language, not as a
+/// stored code (`installation`, `unit:SHKB-ANK-01` on Turkish home pages).
+#[tokio::test]
+async fn home_pages_say_where_roles_apply_in_words() {
+    let app = spawn_app().await;
+    for (user, lang, want, raw) in [
+        ("mediator", "tr", "birim: SHKB-ANK-01", "unit:SHKB-ANK-01"),
+        ("admin", "tr", "tüm kurulum", "installation"),
+        ("admin", "sr-Cyrl", "цела инсталација", "installation"),
+    ] {
+        let mut c = app.signed_in(user).await;
+        c.post_form("/lang", &[("lang", lang), ("next", "/")]).await;
+        for page in ["/", "/account"] {
+            let body = c.get(page).await.body;
+            assert!(body.contains(want), "{user} {lang} {page}: {want} missing");
+            assert!(!body.contains(raw), "{user} {lang} {page}: {raw} shown");
+        }
     }
 }

@@ -283,3 +283,29 @@ fn every_title_is_text() {
     }
     assert!(checked > 20, "{checked} titles read");
 }
+
+/// What cannot be undone asks first: a consent's withdrawal and the end of a
+/// household membership sit behind a confirming disclosure (no script needed).
+#[test]
+fn irreversible_actions_ask_first() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+    let mut found = 0;
+    for name in ["person.html", "household.html"] {
+        let text = std::fs::read_to_string(format!("{dir}/{name}")).unwrap();
+        for action in ["/withdraw\"", "/end\""] {
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find(action) {
+                let before = &rest[..i];
+                let opened = before.rfind("<details class=\"confirm\">");
+                let closed = before.rfind("</details>");
+                assert!(
+                    opened.is_some() && opened > closed,
+                    "{name}: a form ending in {action} is not behind a confirmation"
+                );
+                found += 1;
+                rest = &rest[i + action.len()..];
+            }
+        }
+    }
+    assert_eq!(found, 2, "the two irreversible forms were found");
+}
