@@ -65,11 +65,16 @@ pub async fn my_work_page(
     Auth(ctx, user): Auth,
     QueryArgs(q): QueryArgs<WorkQuery>,
 ) -> AppResult<Response> {
+    // The units whose caseload the caller manages (an area grant has no
+    // unit list of its own to land on).
     let units: Vec<String> = user
         .principal
         .grants(Action::ManageCaseload)
         .iter()
-        .filter_map(|g| g.code().map(str::to_owned))
+        .filter_map(|g| match g {
+            kopru_domain::Scope::Unit(c) => Some(c.as_str().to_owned()),
+            _ => None,
+        })
         .collect();
     // A coordinator's work is their unit's: that is where they land, and
     // their own list is a link away.
