@@ -155,23 +155,15 @@ pub async fn export<R: ApiRecord>(
     if !matches!(format, "csv" | "xlsx") {
         return Err(ValidationErrors::single("format", "err-choice").into());
     }
-    let mut filter = ListFilter {
+    let filter = ListFilter {
         q: p.q.clone(),
         area: p.area.clone(),
         kind: p.kind.clone(),
         limit: 500,
         offset: 0,
     };
-    let mut rows = Vec::new();
-    loop {
-        let page: Page<R> = state.store.records(&user.principal, &filter).await?;
-        let n = page.rows.len() as i64;
-        rows.extend(page.rows.iter().map(R::cells));
-        if n < filter.limit {
-            break;
-        }
-        filter.offset += n;
-    }
+    let found: Vec<R> = state.store.all_records(&user.principal, &filter).await?;
+    let rows: Vec<Vec<String>> = found.iter().map(R::cells).collect();
     state
         .store
         .audit(
