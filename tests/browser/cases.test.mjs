@@ -5,7 +5,7 @@
 // and on "my work".
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './harness.mjs';
+import { startServer, launchBrowser, chooseLanguage } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -21,7 +21,7 @@ async function signIn(username) {
   await page.click('form.stack button');
   await page.waitForURL(server.url + '/');
   // English, so the test reads the same whatever the browser's language.
-  await page.click('form.lang button[value=en]');
+  await chooseLanguage(page, 'en');
   return page;
 }
 

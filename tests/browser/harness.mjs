@@ -67,3 +67,14 @@ export async function launchBrowser() {
   };
   return browser;
 }
+
+// Switches the page's language: signed in, the buttons sit in the menu.
+export async function chooseLanguage(page, tag) {
+  const menu = page.locator('details.menu');
+  if (await menu.count()) {
+    const open = await menu.evaluate((d) => d.open);
+    if (!open) { await page.click('details.menu > summary'); }
+  }
+  await page.click(`form.lang button[value="${tag}"]`);
+  await page.waitForFunction((t) => document.documentElement.lang === t, tag);
+}

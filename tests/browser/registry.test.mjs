@@ -1,7 +1,7 @@
 // A real browser: register a household with two people in Serbian Cyrillic, then find one in Latin script.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './harness.mjs';
+import { startServer, launchBrowser, chooseLanguage } from './harness.mjs';
 
 let server, browser;
 before(async () => { server = await startServer(); browser = await launchBrowser(); });
@@ -16,8 +16,7 @@ test('register a household with two people in Cyrillic and find one in Latin scr
   await page.fill('input[name=password]', 'kopru-demo-2026');
   await page.click('form.stack button');
   await page.waitForURL(server.url + '/');
-  await page.click('form.lang button[value="sr-Cyrl"]');
-  await page.waitForFunction(() => document.documentElement.lang === 'sr-Cyrl');
+  await chooseLanguage(page, 'sr-Cyrl');
 
   await page.goto(server.url + '/households/new');
   await page.fill('input[name=area_code]', 'RS-20-NIS');

@@ -294,27 +294,56 @@ async fn main() {
     }
 }
 
+/// Loads the demo world, saying what it does while it does it: the first
+/// start writes some thousand people through the same checked paths a user's
+/// entries take, which is worth a line of progress.
+async fn load_demo(store: &kopru_store::Store) -> Result<()> {
+    const HOUSEHOLDS: usize = 900;
+    let started = std::time::Instant::now();
+    kopru_store::demo::load(store)
+        .await
+        .context("loading demo data")?;
+    eprintln!(
+        "demo: programmes, units, institutions and users ready ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let people_started = std::time::Instant::now();
+    let mut shown = 0;
+    let n = kopru_store::demo::load_people_with(store, HOUSEHOLDS, &mut |done| {
+        // One line per tenth, only when people are being written.
+        if done * 10 / HOUSEHOLDS > shown {
+            shown = done * 10 / HOUSEHOLDS;
+            eprintln!(
+                "demo: households {done}/{HOUSEHOLDS} ({:.1} s)",
+                people_started.elapsed().as_secs_f64()
+            );
+        }
+    })
+    .await
+    .context("loading demo people")?;
+    if n > 0 {
+        eprintln!(
+            "demo: loaded {n} people ({:.1} s)",
+            people_started.elapsed().as_secs_f64()
+        );
+    }
+    let c = kopru_store::demo::load_casework(store)
+        .await
+        .context("loading demo cases")?;
+    if c > 0 {
+        eprintln!("demo: loaded {c} cases");
+    }
+    eprintln!("demo: ready in {:.1} s", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { db, listen, demo } => {
             let (settings, store) = open(&db).await?;
             init_logging(settings.log_json);
             if demo {
-                kopru_store::demo::load(&store)
-                    .await
-                    .context("loading demo data")?;
-                let n = kopru_store::demo::load_people(&store, 900)
-                    .await
-                    .context("loading demo people")?;
-                if n > 0 {
-                    eprintln!("loaded {n} demo people");
-                }
-                let c = kopru_store::demo::load_casework(&store)
-                    .await
-                    .context("loading demo cases")?;
-                if c > 0 {
-                    eprintln!("loaded {c} demo cases");
-                }
+                load_demo(&store).await?;
             }
             let listen = listen.unwrap_or_else(|| settings.listen.clone());
             let listener = tokio::net::TcpListener::bind(&listen)

@@ -30,7 +30,7 @@ pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
     let mut html = String::new();
     let _ = write!(
         html,
-        "<table class=\"bars\"><caption class=\"sr-only\">{}</caption><tbody>",
+        "<table class=\"bars grid\"><caption class=\"sr-only\">{}</caption><tbody>",
         escape(title)
     );
     for (label, value) in rows {

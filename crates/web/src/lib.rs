@@ -12,6 +12,7 @@ pub mod export;
 pub mod extract;
 pub mod i18n;
 pub mod metrics;
+pub mod nav;
 pub mod pages;
 pub mod records;
 pub mod service;

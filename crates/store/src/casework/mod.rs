@@ -322,12 +322,13 @@ pub struct FollowUpRow {
     pub done_by: Option<String>,
     pub version: i64,
     pub created_by: String,
+    pub created_at: String,
 }
 
 pub(crate) const FOLLOW_UP_SELECT: &str = "SELECT f.id, f.case_id, \
      COALESCE(p.given_names || ' ' || p.family_name, h.address, h.settlement, '') AS subject_name, \
      f.unit_code, f.title, f.due_on, f.assignee_id, u.display_name AS assignee_name, f.done_on, f.done_by, \
-     f.version, f.created_by \
+     f.version, f.created_by, f.created_at \
      FROM follow_ups f JOIN cases c ON c.id = f.case_id JOIN users u ON u.id = f.assignee_id \
      LEFT JOIN persons p ON p.id = c.person_id LEFT JOIN households h ON h.id = c.household_id";
 
@@ -412,6 +413,116 @@ pub struct CaseFile {
     pub submissions: Vec<SubmissionRow>,
     pub transfers: Vec<TransferRow>,
     pub referrals: Vec<crate::casework::referrals::ReferralRow>,
+    /// Every move of the case's referrals, oldest first.
+    pub referral_events: Vec<CaseReferralEventRow>,
+}
+
+/// A move of one of a case's referrals, with the institution's name.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CaseReferralEventRow {
+    pub referral_id: String,
+    pub institution_name: String,
+    pub at: String,
+    pub actor: String,
+    pub status: String,
+    pub note: Option<String>,
+}
+
+/// One line of a case's timeline: what happened, when, by whom.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TimelineEntry {
+    /// A date (`2026-11-07`) or a moment (`2026-11-07T10:15:00Z`); entries sort by it.
+    pub at: String,
+    pub actor: String,
+    /// `case.opened`, `case.status`, … (the case's own events), `contact`,
+    /// `service`, `assessment`, `attachment`, `follow_up.planned`,
+    /// `follow_up.done`, `referral` (a referral's move; `status` says which).
+    pub kind: String,
+    /// The status reached, for case and referral moves.
+    pub status: Option<String>,
+    /// The kind of contact or service, the form, the file, the task or the institution.
+    pub subject: Option<String>,
+    pub note: Option<String>,
+    /// The page that shows the thing, when it has one.
+    pub link: Option<String>,
+}
+
+impl CaseFile {
+    /// Everything recorded on the case, newest first: the case's own moves,
+    /// contacts, services, assessments, attachments, follow-ups planned and
+    /// done, and every move of its referrals.
+    pub fn timeline(&self) -> Vec<TimelineEntry> {
+        let entry = |at: &str, actor: &str, kind: &str| TimelineEntry {
+            at: at.to_owned(),
+            actor: actor.to_owned(),
+            kind: kind.to_owned(),
+            status: None,
+            subject: None,
+            note: None,
+            link: None,
+        };
+        let case = &self.case.id;
+        let mut out = Vec::new();
+        for e in &self.events {
+            out.push(TimelineEntry {
+                status: e.to_status.clone(),
+                note: e.note.clone(),
+                ..entry(&e.at, &e.actor, &format!("case.{}", e.kind))
+            });
+        }
+        for c in &self.contacts {
+            out.push(TimelineEntry {
+                subject: Some(c.kind.clone()),
+                ..entry(&c.contact_on, &c.recorded_by, "contact")
+            });
+        }
+        for s in &self.services {
+            out.push(TimelineEntry {
+                subject: Some(s.kind.clone()),
+                note: s.note.clone(),
+                ..entry(&s.service_on, &s.recorded_by, "service")
+            });
+        }
+        for s in &self.submissions {
+            out.push(TimelineEntry {
+                subject: Some(s.form_id.clone()),
+                link: (!s.withheld).then(|| format!("/cases/{case}/submissions/{}", s.id)),
+                ..entry(&s.submitted_at, &s.submitted_by, "assessment")
+            });
+        }
+        for a in &self.attachments {
+            out.push(TimelineEntry {
+                subject: Some(a.file_name.clone()),
+                link: Some(format!("/cases/{case}/attachments/{}", a.id)),
+                ..entry(&a.uploaded_at, &a.uploaded_by, "attachment")
+            });
+        }
+        for f in &self.follow_ups {
+            out.push(TimelineEntry {
+                subject: Some(f.title.clone()),
+                note: Some(f.due_on.clone()),
+                ..entry(&f.created_at, &f.created_by, "follow_up.planned")
+            });
+            if let Some(done) = &f.done_on {
+                out.push(TimelineEntry {
+                    subject: Some(f.title.clone()),
+                    ..entry(done, f.done_by.as_deref().unwrap_or(""), "follow_up.done")
+                });
+            }
+        }
+        for r in &self.referral_events {
+            out.push(TimelineEntry {
+                status: Some(r.status.clone()),
+                subject: Some(r.institution_name.clone()),
+                note: r.note.clone(),
+                link: Some(format!("/referrals/{}", r.referral_id)),
+                ..entry(&r.at, &r.actor, "referral")
+            });
+        }
+        // Newest first; a day's dated entries after that day's timed ones.
+        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out
+    }
 }
 
 impl Store {
@@ -616,6 +727,15 @@ impl Store {
         let transfers: Vec<TransferRow> =
             all_of_case(c, &transfer_where, id, "t.requested_at DESC").await?;
         let referrals = crate::casework::referrals::referrals_of_case(&mut conn, id).await?;
+        let referral_events: Vec<CaseReferralEventRow> = all_of_case(
+            &mut conn,
+            "SELECT e.referral_id, i.name AS institution_name, e.at, e.actor, e.status, e.note \
+             FROM referral_events e JOIN referrals r ON r.id = e.referral_id \
+             JOIN institutions i ON i.code = r.institution_code WHERE r.case_id = ",
+            id,
+            "e.at, e.id",
+        )
+        .await?;
         let mut special_read = Vec::new();
         // One permission check per form, not per submission.
         let mut may_read: std::collections::HashMap<String, bool> = Default::default();
@@ -678,6 +798,7 @@ impl Store {
             submissions,
             transfers,
             referrals,
+            referral_events,
         })
     }
 

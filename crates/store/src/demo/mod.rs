@@ -739,6 +739,15 @@ fn jmbg(rng: &mut Lcg, date: &str, female: bool) -> String {
 /// in Cyrillic) and Romani names, valid ID numbers for many, consents for most,
 /// and self-identification recorded (encrypted) for some. Skipped when people exist.
 pub async fn load_people(store: &Store, households: usize) -> Result<usize> {
+    load_people_with(store, households, &mut |_| {}).await
+}
+
+/// [`load_people`], telling `progress` how many households are done after each one.
+pub async fn load_people_with(
+    store: &Store,
+    households: usize,
+    progress: &mut (dyn FnMut(usize) + Send),
+) -> Result<usize> {
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM persons")
         .fetch_one(store.pool())
         .await?;
@@ -929,6 +938,7 @@ pub async fn load_people(store: &Store, households: usize) -> Result<usize> {
                 }
             }
         }
+        progress(h + 1);
     }
     Ok(created)
 }

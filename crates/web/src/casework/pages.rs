@@ -307,6 +307,16 @@ pub async fn case_create(
 
 // ---------------- the case ----------------
 
+/// One line of the case timeline, in the reader's language.
+pub struct TimelineLine {
+    pub at: String,
+    pub when: String,
+    pub what: String,
+    pub link: Option<String>,
+    pub note: Option<String>,
+    pub actor: String,
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 pub struct CasePage {
@@ -420,6 +430,139 @@ impl CasePage {
             .iter()
             .filter(|a| a.contact_id.as_deref() == Some(contact))
             .collect()
+    }
+    /// The timeline as the reader reads it: (when, what, link, note, who).
+    pub fn timeline(&self) -> Vec<TimelineLine> {
+        let tr = &self.ctx.tr;
+        self.f
+            .timeline()
+            .into_iter()
+            .map(|e| {
+                let subject = e.subject.clone().unwrap_or_default();
+                let status = e.status.clone().unwrap_or_default();
+                let what = match e.kind.as_str() {
+                    "contact" => format!(
+                        "{}: {}",
+                        tr.t("timeline-contact"),
+                        self.ctx.l("contact-kind", &subject)
+                    ),
+                    "service" => format!(
+                        "{}: {}",
+                        tr.t("timeline-service"),
+                        self.service_name(&subject)
+                    ),
+                    "assessment" => format!(
+                        "{}: {}",
+                        tr.t("timeline-assessment"),
+                        self.form_title(&subject)
+                    ),
+                    "attachment" => format!("{}: {subject}", tr.t("timeline-attachment")),
+                    "follow_up.planned" => format!(
+                        "{}: {subject} ({} {})",
+                        tr.t("timeline-follow-up-planned"),
+                        tr.t("case-due-on"),
+                        tr.date(e.note.as_deref().unwrap_or(""))
+                    ),
+                    "follow_up.done" => format!("{}: {subject}", tr.t("timeline-follow-up-done")),
+                    "referral" => format!(
+                        "{} {subject}: {}",
+                        tr.t("timeline-referral"),
+                        self.ctx.l("referral-status", &status)
+                    ),
+                    case_event => {
+                        let kind = case_event.trim_start_matches("case.");
+                        let mut what = self.ctx.l("case-event", kind);
+                        if !status.is_empty() {
+                            what.push_str(&format!(" → {}", self.ctx.l("case-status", &status)));
+                        }
+                        what
+                    }
+                };
+                let note = match e.kind.as_str() {
+                    "follow_up.planned" => None,
+                    _ => e.note.clone(),
+                };
+                let when = if e.at.len() > 10 {
+                    tr.datetime(&e.at)
+                } else {
+                    tr.date(&e.at)
+                };
+                TimelineLine {
+                    at: e.at,
+                    when,
+                    what,
+                    link: e.link,
+                    note,
+                    actor: e.actor,
+                }
+            })
+            .collect()
+    }
+    /// The tone of the status badge.
+    pub fn status_tone(&self) -> &'static str {
+        if self.closed() {
+            "plain"
+        } else {
+            "ok"
+        }
+    }
+    /// The page's sections, for the jump links: (anchor, label).
+    pub fn sections(&self) -> Vec<(&'static str, String)> {
+        [
+            ("follow-ups", "case-follow-ups"),
+            ("contacts", "case-contacts"),
+            ("referrals", "nav-referrals"),
+            ("assessments", "case-assessments"),
+            ("plan", "case-plan"),
+            ("services", "case-services"),
+            ("workers", "case-workers"),
+            ("timeline", "case-timeline"),
+        ]
+        .into_iter()
+        .map(|(id, msg)| (id, self.ctx.t(msg)))
+        .collect()
+    }
+    /// The key facts at the top of the case: (label, value).
+    pub fn key_facts(&self) -> Vec<(String, String)> {
+        let c = &self.f.case;
+        let tr = &self.ctx.tr;
+        let mut facts = vec![
+            (
+                tr.t("case-priority"),
+                self.ctx.l("case-priority", &c.priority),
+            ),
+            (tr.t("case-domains"), self.domain_names()),
+            (tr.t("case-opened"), tr.date(&c.opened_on)),
+        ];
+        if let Some(lead) = self.f.workers.iter().find(|w| w.lead != 0) {
+            facts.push((tr.t("case-lead"), lead.display_name.clone()));
+        }
+        if let Some(next) = self
+            .f
+            .follow_ups
+            .iter()
+            .filter(|f| f.done_on.is_none())
+            .min_by(|a, b| a.due_on.cmp(&b.due_on))
+        {
+            facts.push((
+                tr.t("case-next-follow-up"),
+                format!("{} · {}", tr.date(&next.due_on), next.title),
+            ));
+        }
+        let waiting = self
+            .f
+            .referrals
+            .iter()
+            .filter(|r| {
+                kopru_domain::case::ReferralStatus::parse(&r.status)
+                    .is_ok_and(|s| s.awaits_answer())
+            })
+            .count();
+        if waiting > 0 {
+            facts.push((tr.t("case-referrals-waiting"), tr.num(waiting as i64)));
+        }
+        facts.push((tr.t("field-unit"), c.unit_code.clone()));
+        facts
     }
     pub fn form_title(&self, id: &str) -> String {
         self.forms

@@ -2274,3 +2274,112 @@ async fn a_coordinator_lands_on_the_unit_and_stays_there() {
     let mine = m.get("/my-work").await;
     assert!(!mine.body.contains("class=\"tabs\""));
 }
+
+#[tokio::test]
+async fn the_case_timeline_holds_every_event_of_the_case_newest_first() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Derya").await;
+    let case = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ok = |r: &TestResponse| assert!(r.status.is_success(), "{}", r.body);
+    ok(&m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/submissions"),
+            json!({"form_id": "needs_education", "answers": {
+                "enrolled": false, "barriers": ["documents"], "needs": ["enrolment"]}}),
+        )
+        .await);
+    ok(&m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/contacts"),
+            json!({"kind": "home_visit", "date": days_from_today(-1), "duration_minutes": 30}),
+        )
+        .await);
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/follow-ups"),
+            json!({"title": "Okul kaydını kontrol et", "due_on": days_from_today(5)}),
+        )
+        .await;
+    ok(&r);
+    let fu = r.json()["id"].as_str().unwrap().to_owned();
+    ok(&m
+        .json(
+            Method::PUT,
+            &format!("/api/v1/follow-ups/{fu}"),
+            json!({"version": 1, "done": true}),
+        )
+        .await);
+    consent(&mut m, &p, json!(["school"])).await;
+    let r = refer(
+        &mut m,
+        &case,
+        json!({"institution_code": "SCH-ANK-ALTINDAG", "service": "school_enrolment",
+               "reason": "Not enrolled", "shared": ["birth_date"]}),
+    )
+    .await;
+    ok(&r);
+    let rid = r.json()["id"].as_str().unwrap().to_owned();
+    let mut school = app.api_as("school").await;
+    for (status, version) in [("received", 1), ("accepted", 2), ("delivered", 3)] {
+        let mut body = json!({"status": status, "version": version});
+        if status == "delivered" {
+            body["service_on"] = json!(today());
+        }
+        ok(&school
+            .json(
+                Method::POST,
+                &format!("/api/v1/referrals/{rid}/moves"),
+                body,
+            )
+            .await);
+    }
+
+    let mut web = app.signed_in("mediator").await;
+    web.post_form("/lang", &[("lang", "en"), ("next", "/")])
+        .await;
+    let page = web.get(&format!("/cases/{case}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let timeline = &page.body[page.body.find("<ol class=\"timeline\">").unwrap()..];
+    let timeline = &timeline[..timeline.find("</ol>").unwrap()];
+    let lines: Vec<&str> = timeline.split("<li>").skip(1).collect();
+    for expected in [
+        "Opened",
+        "Assessment filled: Education needs assessment",
+        "Contact: Home visit",
+        "Follow-up planned: Okul kaydını kontrol et",
+        "Follow-up done: Okul kaydını kontrol et",
+        "Sent",
+        "Received",
+        "Accepted",
+        "Service delivered",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(expected)),
+            "{expected} missing from the timeline: {timeline}"
+        );
+    }
+    // The referral's moves link to it; the newest comes first.
+    assert!(timeline.contains(&format!("href=\"/referrals/{rid}\"")));
+    let at: Vec<&str> = lines
+        .iter()
+        .map(|l| {
+            let s = &l[l.find("datetime=\"").unwrap() + 10..];
+            &s[..s.find('"').unwrap()]
+        })
+        .collect();
+    let mut sorted = at.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(at, sorted, "newest first");
+    assert!(lines[0].contains("Service delivered"), "{}", lines[0]);
+
+    // The API answers the same file; its referral moves are there too.
+    let file = m.get(&format!("/api/v1/cases/{case}")).await.json();
+    assert_eq!(file["referral_events"].as_array().unwrap().len(), 4);
+}

@@ -1,0 +1,173 @@
+// Every main page, as the role that uses it, in the four languages on a
+// 360 px phone and in English on a 1280 px screen:
+// - no horizontal scrolling, neither of the page nor inside any element;
+// - axe-core finds no serious or critical accessibility violation;
+// - a screenshot is kept in target/screenshots/<width>/<language>/ as an artefact.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { startServer, launchBrowser, chooseLanguage } from './harness.mjs';
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const shots = resolve(import.meta.dirname, '../../target/screenshots');
+const LANGUAGES = ['tr', 'en', 'sr-Cyrl', 'sr-Latn'];
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signIn(width, username) {
+  const page = await browser.newPage({ viewport: { width, height: 800 } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(server.url + '/login');
+  if (username) {
+    await page.fill('input[name=username]', username);
+    await page.fill('input[name=password]', 'kopru-demo-2026');
+    await page.click('form.stack button');
+    await page.waitForURL(server.url + '/');
+  }
+  return page;
+}
+
+// The first link on `list` whose address matches `pattern`.
+async function firstLink(page, list, pattern) {
+  await page.goto(server.url + list);
+  const hrefs = await page.$$eval('main a[href]', (as) => as.map((a) => a.getAttribute('href')));
+  const href = hrefs.find((h) => pattern.test(h));
+  assert.ok(href, `no link like ${pattern} on ${list}`);
+  return href;
+}
+
+// Each role and the pages it works on; `{...}` is filled from a list page.
+const ROLES = {
+  mediator: async (page) => {
+    const person = await firstLink(page, '/persons', /^\/persons\/[0-9a-f-]{36}$/);
+    const household = await firstLink(page, person, /^\/households\/[0-9a-f-]{36}$/);
+    const kase = await firstLink(page, '/cases', /^\/cases\/[0-9a-f-]{36}$/);
+    const referral = await firstLink(page, '/referrals', /^\/referrals\/[0-9a-f-]{36}$/);
+    return {
+      home: '/', people: '/persons', person, 'person-new': '/persons/new', household,
+      'household-new': '/households/new', cases: '/cases', case: kase,
+      'case-form': `${kase}/forms/needs_education`, 'my-work': '/my-work',
+      referrals: '/referrals', referral, letter: `${referral}/letter`, duplicates: '/duplicates',
+      account: '/account',
+    };
+  },
+  coordinator: async () => ({ 'unit-work': '/my-work', imports: '/imports' }),
+  analyst: async () => ({ dashboard: '/dashboard', 'response-times': '/response-times' }),
+  school: async () => ({ inbox: '/referrals' }),
+  admin: async (page) => ({
+    users: '/users', user: await firstLink(page, '/users', /^\/users\/(?!new$)[^/]+$/),
+    units: '/units', institutions: '/institutions', programmes: '/programmes', areas: '/areas',
+    forms: '/forms', 'form-preview': '/forms/needs_education', audit: '/audit', design: '/design',
+  }),
+  '': async () => ({ login: '/login' }),
+};
+
+// What overflows sideways: the page, or any element that scrolls or is cut.
+async function sideways(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const doc = document.documentElement;
+    if (doc.scrollWidth > window.innerWidth + 1) { out.push(`page ${doc.scrollWidth}px`); }
+    for (const el of document.querySelectorAll('main *')) {
+      if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 1) {
+        const style = getComputedStyle(el);
+        if (/(auto|scroll|hidden)/.test(style.overflowX) && !el.classList.contains('sr-only')) {
+          out.push(`${el.tagName.toLowerCase()}.${el.className} ${el.scrollWidth}>${el.clientWidth}`);
+        }
+      }
+    }
+    return out;
+  });
+}
+
+async function axe(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.evaluate(axeSource);
+  }
+  const result = await page.evaluate(() => window.axe.run(document, {
+    resultTypes: ['violations'],
+  }));
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+}
+
+async function visitAll(width, languages) {
+  const problems = [];
+  for (const [role, pages] of Object.entries(ROLES)) {
+    const page = await signIn(width, role || null);
+    const paths = await pages(page);
+    for (const language of languages) {
+      await page.goto(server.url + (role ? '/' : '/login'));
+      await chooseLanguage(page, language);
+      const dir = join(shots, String(width), language);
+      mkdirSync(dir, { recursive: true });
+      for (const [name, path] of Object.entries(paths)) {
+        const response = await page.goto(server.url + path);
+        const where = `${width}px ${language} ${role || 'anonymous'} ${name} (${path})`;
+        if (response.status() !== 200) { problems.push(`${where}: HTTP ${response.status()}`); continue; }
+        for (const s of await sideways(page)) { problems.push(`${where}: scrolls sideways: ${s}`); }
+        for (const v of await axe(page)) { problems.push(`${where}: ${v}`); }
+        await page.screenshot({ path: join(dir, `${role || 'anonymous'}-${name}.png`), fullPage: true });
+      }
+    }
+    if (page.errors.length) { problems.push(`${role}: script errors: ${page.errors.join('; ')}`); }
+    await page.close();
+  }
+  return problems;
+}
+
+test('every main page at 360 px in four languages: fits, passes axe, screenshot kept', async () => {
+  const problems = await visitAll(360, LANGUAGES);
+  assert.deepEqual(problems, []);
+});
+
+test('every main page at 1280 px: fits, passes axe, screenshot kept', async () => {
+  const problems = await visitAll(1280, ['en']);
+  assert.deepEqual(problems, []);
+});
+
+test('the bar shows each role its own work first', async () => {
+  const bar = async (username) => {
+    const page = await signIn(1280, username);
+    await chooseLanguage(page, 'en');
+    const links = await page.$$eval('header nav.primary a', (as) => as.map((a) => a.textContent.trim()));
+    const search = await page.locator('header form.search').count();
+    await page.close();
+    return { links, search };
+  };
+  assert.deepEqual(await bar('mediator'), { links: ['People', 'Cases', 'My work', 'Referrals'], search: 1 });
+  assert.deepEqual(await bar('school'), { links: ['Referrals to us'], search: 0 });
+  const analyst = await bar('analyst');
+  assert.equal(analyst.links[0], 'Dashboard');
+  assert.equal(analyst.search, 0);
+  // Administration is one menu, not the bar.
+  const admin = await signIn(1280, 'admin');
+  await chooseLanguage(admin, 'en');
+  const menu = await admin.$$eval('details.menu nav a', (as) => as.map((a) => a.textContent.trim()));
+  assert.ok(menu.includes('Audit log') && menu.includes('Forms'), menu.join(', '));
+  await admin.close();
+});
+
+test('on a phone the content starts on the first screen', async () => {
+  const page = await signIn(360, 'mediator');
+  await page.goto(server.url + '/persons');
+  const top = await page.$eval('main h1', (h) => h.getBoundingClientRect().top);
+  const header = await page.$eval('header', (h) => h.getBoundingClientRect().height);
+  assert.ok(header <= 100, `the bar is ${header}px high`);
+  assert.ok(top < 160, `the page's title starts at ${top}px`);
+  await page.close();
+});
