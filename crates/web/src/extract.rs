@@ -45,6 +45,29 @@ where
     }
 }
 
+/// `Option<JsonBody<T>>`: no body and no content type is `None`; anything
+/// else is read as [`JsonBody`], with the same answers to bad input.
+impl<S, T> axum::extract::OptionalFromRequest<S> for JsonBody<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let empty = !req.headers().contains_key(header::CONTENT_TYPE)
+            && req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .is_none_or(|l| l.as_bytes() == b"0");
+        if empty {
+            return Ok(None);
+        }
+        <JsonBody<T> as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}
+
 /// An `application/x-www-form-urlencoded` body; repeated keys fill `Vec` fields.
 pub struct FormBody<T>(pub T);
 

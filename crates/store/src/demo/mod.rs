@@ -918,6 +918,15 @@ pub async fn load_people_with(
                             language: if serbian { "sr-Latn" } else { "tr" }.into(),
                             given_on: "2026-01-15".into(),
                             covers: Vec::new(),
+                            // A child's consent is given by a parent.
+                            given_by: (year >= 2008).then(|| {
+                                format!(
+                                    "{} {} ({})",
+                                    script(father),
+                                    script(family),
+                                    if serbian { "roditelj" } else { "ebeveyn" }
+                                )
+                            }),
                         },
                     )
                     .await?;

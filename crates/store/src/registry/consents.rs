@@ -8,7 +8,7 @@ impl Store {
     pub async fn consents(&self, by: &Principal, person_id: &str) -> Result<Vec<ConsentRow>> {
         let mut conn = self.acquire().await?;
         person_for(&mut conn, by, Action::ViewPersons, person_id).await?;
-        Ok(Sql::new("SELECT id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at, withdrawn_on, withdrawn_by, institution_kinds FROM consents WHERE person_id = ")
+        Ok(Sql::new("SELECT id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at, withdrawn_on, withdrawn_by, given_by, withdrawal_reason, institution_kinds FROM consents WHERE person_id = ")
             .bind(person_id.to_owned())
             .push(" ORDER BY recorded_at DESC")
             .fetch_all(&mut *conn)
@@ -25,10 +25,19 @@ impl Store {
     ) -> Result<String> {
         let mut tx = self.begin_write().await?;
         let p = person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
+        if c.basis == kopru_domain::person::LegalBasis::ExplicitConsent
+            && c.given_by.is_none()
+            && was_child_on(p.birth_date.as_deref(), &c.given_on)
+        {
+            return Err(StoreError::Invalid(ValidationErrors::single(
+                "given_by",
+                "err-consent-given-by",
+            )));
+        }
         let id = new_id();
         let covers = (!c.covers.is_empty())
             .then(|| json(&c.covers.iter().map(|k| k.as_str()).collect::<Vec<_>>()));
-        let mut q = Sql::new("INSERT INTO consents (id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at, institution_kinds) VALUES (");
+        let mut q = Sql::new("INSERT INTO consents (id, person_id, purpose, legal_basis, text_version, language, given_on, recorded_by, recorded_at, institution_kinds, given_by) VALUES (");
         q.bind(id.clone())
             .push(", ")
             .bind(person_id.to_owned())
@@ -48,6 +57,8 @@ impl Store {
             .bind(clock::now())
             .push(", ")
             .bind(covers)
+            .push(", ")
+            .bind(c.given_by.clone())
             .push(")");
         q.execute(tx.conn()).await?;
         append(tx.conn(), &actor.event("consent.record").record("person", person_id).area(Some(&p.area_code)).unit(Some(&p.unit_code))
@@ -63,6 +74,7 @@ impl Store {
         person_id: &str,
         consent_id: &str,
         on: &str,
+        reason: Option<&str>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         let p = person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
@@ -72,6 +84,8 @@ impl Store {
             .bind(actor.username.clone())
             .push(", withdrawn_at = ")
             .bind(clock::now())
+            .push(", withdrawal_reason = ")
+            .bind(reason.map(str::to_owned))
             .push(" WHERE id = ")
             .bind(consent_id.to_owned())
             .push(" AND person_id = ")
@@ -109,5 +123,46 @@ impl Store {
             .fetch_optional(conn)
             .await?;
         Ok(hit.is_some())
+    }
+}
+
+/// Whether someone born on `birth` (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) was
+/// under 18 on `on`; a partial date counts from its earliest day, so a child
+/// born "2009" is a child until the end of doubt. Unknown: not a child.
+fn was_child_on(birth: Option<&str>, on: &str) -> bool {
+    let Some(birth) = birth.filter(|b| b.len() >= 4) else {
+        return false;
+    };
+    let (Ok(year), Ok(on_year)) = (
+        birth[..4].parse::<i32>(),
+        on.get(..4).unwrap_or("").parse::<i32>(),
+    ) else {
+        return false;
+    };
+    // Month and day of the 18th birthday; a year alone is the last day of doubt.
+    let rest = if birth.len() >= 10 {
+        birth[4..10].to_owned()
+    } else if birth.len() >= 7 {
+        format!("{}-31", &birth[4..7])
+    } else {
+        "-12-31".to_owned()
+    };
+    let adult_on = format!("{:04}{rest}", year + 18);
+    on_year <= year + 18 && on < adult_on.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::was_child_on;
+
+    #[test]
+    fn a_child_until_the_eighteenth_birthday() {
+        assert!(was_child_on(Some("2010-05-04"), "2028-05-03"));
+        assert!(!was_child_on(Some("2010-05-04"), "2028-05-04"));
+        assert!(was_child_on(Some("2010"), "2028-12-30"));
+        assert!(!was_child_on(Some("2010"), "2029-01-01"));
+        assert!(was_child_on(Some("2010-05"), "2028-05-30"));
+        assert!(!was_child_on(Some("1982-04-15"), "2026-01-15"));
+        assert!(!was_child_on(None, "2026-01-15"));
     }
 }

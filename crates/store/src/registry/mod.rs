@@ -198,6 +198,10 @@ pub struct ConsentRow {
     pub recorded_at: String,
     pub withdrawn_on: Option<String>,
     pub withdrawn_by: Option<String>,
+    /// Who gave it on the person's behalf (a child's parent or guardian).
+    pub given_by: Option<String>,
+    /// Why it was withdrawn, as the person said.
+    pub withdrawal_reason: Option<String>,
     /// For referral sharing: a JSON list of the institution kinds covered;
     /// absent means every kind.
     pub institution_kinds: Option<String>,
@@ -213,6 +217,9 @@ pub struct NewConsent {
     pub given_on: String,
     /// Institution kinds a referral-sharing consent covers; empty: every kind.
     pub covers: Vec<kopru_domain::reference::InstitutionKind>,
+    /// Who gave it on the person's behalf; required when the person was a
+    /// child on `given_on` and the basis is consent.
+    pub given_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]

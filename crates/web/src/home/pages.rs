@@ -11,7 +11,53 @@ use kopru_store::directory::ListFilter;
 
 /// The pages of this file.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    Router::new()
+        .route("/", get(home))
+        .route("/design", get(design))
+}
+
+/// The page parts, each shown once with sample content: the reference for
+/// whoever builds the next page (administrators only).
+#[derive(Template)]
+#[template(path = "design.html")]
+pub struct DesignPage {
+    pub ctx: crate::context::Ctx,
+}
+
+impl DesignPage {
+    pub fn sample_facts(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                self.ctx.t("case-priority"),
+                self.ctx.l("case-priority", "high"),
+            ),
+            (self.ctx.t("case-opened"), self.ctx.tr.date("2026-11-07")),
+            (self.ctx.t("case-lead"), "Mehmet Demir".into()),
+            (self.ctx.t("field-unit"), "SHKB-ANK-01".into()),
+        ]
+    }
+    pub fn sample_sections(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("parts-table", self.ctx.t("design-table")),
+            ("parts-form", self.ctx.t("design-form")),
+            ("parts-actions", self.ctx.t("design-actions")),
+        ]
+    }
+    pub fn sample_bars(&self) -> String {
+        crate::charts::bars(
+            &self.ctx.t("design-chart"),
+            &[
+                (self.ctx.l("case-domain", "education"), 42),
+                (self.ctx.l("case-domain", "health"), 17),
+                (self.ctx.l("case-domain", "civil_documents"), 8),
+            ],
+        )
+    }
+}
+
+pub async fn design(Auth(ctx, user): Auth) -> AppResult<Response> {
+    user.need(kopru_domain::Action::ManageUsers)?;
+    Ok(render(&DesignPage { ctx })?.into_response())
 }
 
 #[derive(Template)]

@@ -247,16 +247,39 @@ pub async fn add_consent(
         .into_response())
 }
 
+/// Why a consent is withdrawn (optional body).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct WithdrawalInput {
+    /// In the person's words, up to 200 characters.
+    pub reason: Option<String>,
+}
+
+/// Withdraws a consent; the body may say why.
 #[utoipa::path(post, path = "/api/v1/persons/{id}/consents/{cid}/withdraw", tag = "registry", params(("id" = String, Path), ("cid" = String, Path)),
-    responses((status = 204), (status = 404, body = Problem)))]
+    request_body(content = Option<WithdrawalInput>, content_type = "application/json"),
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param((id, cid)): Param<(String, String)>,
+    body: Option<JsonBody<WithdrawalInput>>,
 ) -> AppResult<StatusCode> {
+    let reason = body
+        .and_then(|JsonBody(b)| b.reason)
+        .map(|r| crate::registry::service::withdrawal_reason(&r))
+        .transpose()?
+        .flatten();
     state
         .store
-        .withdraw_consent(&ctx.actor(), &user.principal, &id, &cid, &today())
+        .withdraw_consent(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            &cid,
+            &today(),
+            reason.as_deref(),
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -522,7 +522,40 @@ pub struct PersonPage {
     pub errors: FormErrors,
 }
 
+/// Languages a consent text is given in: the four of the interface and Romani.
+const CONSENT_LANGUAGES: [&str; 5] = ["tr", "sr-Cyrl", "sr-Latn", "en", "rom"];
+
 impl PersonPage {
+    /// (code, name) of the languages a consent can be given in.
+    pub fn consent_languages(&self) -> Vec<(&'static str, String)> {
+        CONSENT_LANGUAGES
+            .iter()
+            .map(|l| (*l, self.consent_language(l)))
+            .collect()
+    }
+    pub fn is_reader_language(&self, code: &str) -> bool {
+        code == self.ctx.tr.tag()
+    }
+    /// A consent language's name; an unlisted code (from an import) as it is.
+    pub fn consent_language(&self, code: &str) -> String {
+        match kopru_domain::Locale::parse(code) {
+            Some(l) if l.tag() == code => l.native_name().to_owned(),
+            _ if code == "rom" => self.ctx.t("consent-language-rom"),
+            _ => code.to_owned(),
+        }
+    }
+    /// Under 18 today (by the earliest date the birth date allows): a consent
+    /// then needs who gave it.
+    pub fn is_child(&self) -> bool {
+        let today = today();
+        self.p
+            .birth_date
+            .as_deref()
+            .and_then(|b| b.get(..4))
+            .and_then(|y| y.parse::<i32>().ok())
+            .zip(today.get(..4).and_then(|y| y.parse::<i32>().ok()))
+            .is_some_and(|(born, now)| now - born <= 18)
+    }
     /// The kinds a consent covers, in words ("every kind" when unlimited).
     pub fn covers(&self, c: &ConsentRow) -> String {
         match &c.institution_kinds {
@@ -697,6 +730,8 @@ pub struct ConsentForm {
     given_on: String,
     #[serde(default)]
     institution_kinds: Vec<String>,
+    #[serde(default)]
+    given_by: String,
 }
 
 pub async fn consent_add(
@@ -712,15 +747,24 @@ pub async fn consent_add(
         language: f.language,
         given_on: Some(f.given_on),
         institution_kinds: f.institution_kinds,
+        given_by: Some(f.given_by),
     };
-    match validate_consent(&input) {
+    let checked = match validate_consent(&input) {
         Ok(consent) => {
-            state
+            match state
                 .store
                 .record_consent(&ctx.actor(), &user.principal, &id, &consent)
-                .await?;
-            Ok(Redirect::to(&format!("/persons/{id}#consent")).into_response())
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(kopru_store::StoreError::Invalid(e)) => Err(e),
+                Err(e) => return Err(e.into()),
+            }
         }
+        Err(e) => Err(e),
+    };
+    match checked {
+        Ok(()) => Ok(Redirect::to(&format!("/persons/{id}#consent")).into_response()),
         Err(e) => {
             let page =
                 person_view(&state, ctx.clone(), &user, &id, FormErrors::new(ctx.tr, &e)).await?;
@@ -792,14 +836,29 @@ pub async fn person_transfer_answer(
     Ok(Redirect::to("/my-work").into_response())
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct WithdrawForm {
+    pub reason: String,
+}
+
 pub async fn consent_withdraw(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param((id, cid)): Param<(String, String)>,
+    FormBody(f): FormBody<WithdrawForm>,
 ) -> AppResult<Response> {
+    let reason = crate::registry::service::withdrawal_reason(&f.reason)?;
     state
         .store
-        .withdraw_consent(&ctx.actor(), &user.principal, &id, &cid, &today())
+        .withdraw_consent(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            &cid,
+            &today(),
+            reason.as_deref(),
+        )
         .await?;
     Ok(Redirect::to(&format!("/persons/{id}#consent")).into_response())
 }

@@ -163,6 +163,20 @@ pub struct ConsentInput {
     /// For `referral_sharing`: the kinds of institution the person agreed to
     /// share with (school, family_health_centre, …); empty means every kind.
     pub institution_kinds: Vec<String>,
+    /// Who gave it on the person's behalf, by name and relation ("Ayşe Kaya,
+    /// mother"); required for a child's consent.
+    pub given_by: Option<String>,
+}
+
+/// A withdrawal's reason: blank is none; otherwise a short line of text.
+pub fn withdrawal_reason(reason: &str) -> Result<Option<String>, ValidationErrors> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Ok(None);
+    }
+    kopru_domain::codes::Label::parse(reason)
+        .map(|l| Some(l.to_string()))
+        .map_err(|code| ValidationErrors::single("reason", code))
 }
 
 pub fn validate_consent(c: &ConsentInput) -> Result<NewConsent, ValidationErrors> {
@@ -174,6 +188,17 @@ pub fn validate_consent(c: &ConsentInput) -> Result<NewConsent, ValidationErrors
         kopru_domain::codes::Label::parse(&c.text_version),
     );
     let language = e.take("language", kopru_domain::codes::Label::parse(&c.language));
+    let given_by = match c
+        .given_by
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(g) => e
+            .take("given_by", kopru_domain::codes::Label::parse(g))
+            .map(|l| l.to_string()),
+    };
     let on = match c.given_on.as_deref().filter(|s| !s.trim().is_empty()) {
         None => Some(today()),
         Some(d) => e.take(
@@ -206,6 +231,7 @@ pub fn validate_consent(c: &ConsentInput) -> Result<NewConsent, ValidationErrors
                 language: l.to_string(),
                 given_on,
                 covers,
+                given_by,
             })
         }
         _ => Err(e),

@@ -692,6 +692,14 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
             assert_eq!(web.get("/users").await.status, StatusCode::FORBIDDEN);
         }
 
+        // ---- the page parts (for developers: administrators) ----
+        let design = web.get("/design").await.status;
+        if principal.may(Action::ManageUsers) {
+            assert_eq!(design, StatusCode::OK, "{username}: design page");
+        } else {
+            assert_eq!(design, StatusCode::FORBIDDEN, "{username}: design page");
+        }
+
         // ---- audit ----
         let r = api.get("/api/v1/audit?limit=1000").await;
         if principal.may(Action::ViewAudit) {

@@ -536,7 +536,7 @@ async fn consent(c: &mut Client<'_>, person: &str, kinds: Value) {
             Method::POST,
             &format!("/api/v1/persons/{person}/consents"),
             json!({"purpose": "referral_sharing", "legal_basis": "explicit_consent", "text_version": "2026-01",
-                   "language": "tr", "institution_kinds": kinds}),
+                   "language": "tr", "institution_kinds": kinds, "given_by": "Ayşe Kaya, annesi"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -1179,7 +1179,7 @@ async fn dashboards_count_within_the_viewers_scope() {
     let page = app.signed_in("coordinator").await.get("/dashboard").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(
-        page.body.contains("<table class=\"bars\">") && !page.body.contains("font-size"),
+        page.body.contains("<table class=\"bars grid\">") && !page.body.contains("font-size"),
         "the charts are the page's own text: {}",
         page.body
     );
@@ -1306,19 +1306,26 @@ async fn the_whole_loop_through_the_pages() {
         "the refusal is explained: {}",
         r.body
     );
+    let mut consent = vec![
+        ("purpose", "referral_sharing"),
+        ("legal_basis", "explicit_consent"),
+        ("text_version", "2026-01"),
+        ("language", "tr"),
+        ("institution_kinds", "school"),
+    ];
+    // A child's consent says who gave it.
     let r = m
-        .post_form(
-            &format!("/persons/{p}/consents"),
-            &[
-                ("purpose", "referral_sharing"),
-                ("legal_basis", "explicit_consent"),
-                ("text_version", "2026-01"),
-                ("language", "tr"),
-                ("institution_kinds", "school"),
-            ],
-        )
+        .post_form(&format!("/persons/{p}/consents"), &consent)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("ebeveyni veya vasisi"), "{}", r.body);
+    consent.push(("given_by", "Ayşe Kaya, annesi"));
+    let r = m
+        .post_form(&format!("/persons/{p}/consents"), &consent)
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let person = m.get(&format!("/persons/{p}")).await.body;
+    assert!(person.contains("Ayşe Kaya, annesi"), "{person}");
     let r = m
         .post_form(
             &format!("/cases/{id}/referrals"),

@@ -314,10 +314,22 @@ async fn special_categories_need_consent_are_encrypted_and_readable_only_by_thos
         .json(
             Method::POST,
             &format!("/api/v1/persons/{id}/consents/{consent_id}/withdraw"),
-            json!({}),
+            json!({"reason": "Artık istemiyor"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let consents = hm
+        .get(&format!("/api/v1/persons/{id}/consents"))
+        .await
+        .json();
+    let withdrawn = consents
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == consent_id.as_str())
+        .unwrap();
+    assert_eq!(withdrawn["withdrawal_reason"], "Artık istemiyor");
+    assert!(withdrawn["withdrawn_on"].is_string());
     let r = hm
         .json(
             Method::PUT,
@@ -645,6 +657,7 @@ async fn a_mediator_registers_a_household_and_its_people_through_the_pages() {
                 ("legal_basis", "explicit_consent"),
                 ("text_version", "2026-01"),
                 ("language", "tr"),
+                ("given_by", "Fatma Yılmaz, annesi"),
             ],
         )
         .await;

@@ -162,8 +162,10 @@ async fn pages_stay_within_the_weight_budget() {
     let app = spawn_app().await;
     let mut c = app.signed_in("admin").await;
     let css = c.get("/static/app.css").await.bytes.len();
-    let js = c.get("/static/htmx.min.js").await.bytes.len();
+    let js =
+        c.get("/static/htmx.min.js").await.bytes.len() + c.get("/static/app.js").await.bytes.len();
     for page in [
+        "/design",
         "/",
         "/units",
         "/institutions",
