@@ -152,6 +152,10 @@ pub struct UnitDraft {
     pub area_code: String,
     /// A programme code, or empty.
     pub programme_code: String,
+    /// The unit's postal address, phone and e-mail: its letterhead.
+    pub address: String,
+    pub phone: String,
+    pub email: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -161,6 +165,9 @@ pub struct Unit {
     pub kind: UnitKind,
     pub area_code: AreaCode,
     pub programme_code: Option<Code>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 impl UnitDraft {
@@ -178,18 +185,38 @@ impl UnitDraft {
                 Code::parse(&self.programme_code).map(Some),
             )
         };
-        match (code, name, kind, area_code, programme_code) {
-            (Some(code), Some(name), Some(kind), Some(area_code), Some(programme_code))
-                if e.is_empty() =>
-            {
-                Ok(Unit {
-                    code,
-                    name,
-                    kind,
-                    area_code,
-                    programme_code,
-                })
-            }
+        let address = e.take("address", codes::optional_text(&self.address));
+        let phone = e.take("phone", codes::optional_phone(&self.phone));
+        let email = e.take("email", codes::optional_email(&self.email));
+        match (
+            code,
+            name,
+            kind,
+            area_code,
+            programme_code,
+            address,
+            phone,
+            email,
+        ) {
+            (
+                Some(code),
+                Some(name),
+                Some(kind),
+                Some(area_code),
+                Some(programme_code),
+                Some(address),
+                Some(phone),
+                Some(email),
+            ) if e.is_empty() => Ok(Unit {
+                code,
+                name,
+                kind,
+                area_code,
+                programme_code,
+                address,
+                phone,
+                email,
+            }),
             _ => Err(e),
         }
     }
@@ -290,6 +317,7 @@ mod tests {
             kind: "castle".into(),
             area_code: "TR-06".into(),
             programme_code: "".into(),
+            ..Default::default()
         };
         let e = d.validate().unwrap_err();
         let fields: Vec<_> = e.0.iter().map(|f| (f.field.as_str(), f.code)).collect();

@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod metrics;
 pub mod nav;
 pub mod pages;
+pub mod pdf;
 pub mod records;
 pub mod service;
 pub mod tabular;

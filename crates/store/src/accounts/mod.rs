@@ -72,6 +72,8 @@ pub struct User {
     pub id: String,
     pub username: String,
     pub display_name: String,
+    /// The title under the user's name on letters ("Sosyal Çalışmacı").
+    pub job_title: Option<String>,
     pub locale: Option<String>,
     pub must_change_password: i64,
     pub disabled_at: Option<String>,
@@ -113,7 +115,8 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.locale, u.must_change_password, \
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.display_name, u.job_title, u.locale, u.must_change_password, \
      u.disabled_at, u.version, u.created_at, u.updated_at";
 
 /// Why a login failed, as the user is told.
@@ -463,6 +466,28 @@ impl Store {
             .execute(tx.conn())
             .await?;
         append(tx.conn(), &actor.event(action).record("user", user_id)).await?;
+        tx.commit().await
+    }
+
+    /// Sets (or, with `None`, clears) the user's own title for letters.
+    pub async fn set_job_title(
+        &self,
+        actor: &Actor,
+        user_id: &str,
+        title: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        Sql::new("UPDATE users SET job_title = ")
+            .bind(title.map(str::to_owned))
+            .push(" WHERE id = ")
+            .bind(user_id.to_owned())
+            .execute(tx.conn())
+            .await?;
+        append(
+            tx.conn(),
+            &actor.event("user.job_title").record("user", user_id),
+        )
+        .await?;
         tx.commit().await
     }
 

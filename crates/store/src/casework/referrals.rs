@@ -65,6 +65,15 @@ pub struct ReferralRow {
     pub sent_by: String,
     #[serde(skip)]
     pub sent_by_id: String,
+    /// The letter's number: unit, year and the unit's count of letters that year.
+    pub reference_no: Option<String>,
+    /// The sender's name and title, for the letter's signature.
+    pub sender_name: String,
+    pub sender_title: Option<String>,
+    /// The sending unit's letterhead.
+    pub unit_address: Option<String>,
+    pub unit_phone: Option<String>,
+    pub unit_email: Option<String>,
 }
 
 impl ReferralRow {
@@ -82,12 +91,33 @@ impl ReferralRow {
     }
 }
 
+/// The next reference number of a unit's letters in the year of `on`:
+/// `SHKB-ANK-01/2026/7`. The counter row is written in the sending
+/// transaction, so two referrals sent at once never share a number.
+async fn next_reference(conn: &mut AnyConnection, unit: &str, on: &str) -> Result<String> {
+    let year: i64 = on.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let (n,): (i64,) =
+        Sql::new("INSERT INTO reference_numbers (unit_code, year, last_number) VALUES (")
+            .bind(unit.to_owned())
+            .push(", ")
+            .bind(year)
+            .push(
+                ", 1) ON CONFLICT (unit_code, year) DO UPDATE \
+         SET last_number = reference_numbers.last_number + 1 RETURNING last_number",
+            )
+            .fetch_one(conn)
+            .await?;
+    Ok(format!("{unit}/{year}/{n}"))
+}
+
 pub(crate) const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, r.person_id, r.unit_code, \
      un.name AS unit_name, r.area_code, r.institution_code, i.name AS institution_name, \
      r.institution_kind, r.service, r.reason, r.urgency, r.shared_fields, r.shared_data, \
      r.shared_sealed, r.consent_override, r.status, r.sent_on, r.due_on, r.answered_on, r.answer_seen_at, \
-     r.last_event_at, r.version, r.sent_by, r.sent_by_id \
-     FROM referrals r JOIN institutions i ON i.code = r.institution_code \
+     r.last_event_at, r.version, r.sent_by, r.sent_by_id, r.reference_no, \
+     COALESCE(su.display_name, r.sent_by) AS sender_name, su.job_title AS sender_title, \
+     un.address AS unit_address, un.phone AS unit_phone, un.email AS unit_email \
+     FROM referrals r LEFT JOIN users su ON su.id = r.sent_by_id JOIN institutions i ON i.code = r.institution_code \
      JOIN units un ON un.code = r.unit_code";
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -455,7 +485,8 @@ impl Store {
         let due_on = add_working_days(&sent_on, days).unwrap_or_else(|| sent_on.clone());
         let now = clock::now();
         let fields: Vec<&str> = r.shared.iter().map(|f| f.as_str()).collect();
-        Sql::new("INSERT INTO referrals (id, case_id, person_id, unit_code, area_code, institution_code, institution_kind, service, reason, urgency, shared_fields, shared_data, shared_sealed, consent_override, status, sent_on, due_on, last_event_at, version, sent_by, sent_by_id) VALUES (")
+        let reference = next_reference(tx.conn(), &c.unit_code, &sent_on).await?;
+        Sql::new("INSERT INTO referrals (id, case_id, person_id, unit_code, area_code, institution_code, institution_kind, service, reason, urgency, shared_fields, shared_data, shared_sealed, consent_override, status, sent_on, due_on, last_event_at, version, sent_by, sent_by_id, reference_no) VALUES (")
             .bind(id.clone()).push(", ")
             .bind(case_id.to_owned()).push(", ")
             .bind(person_id.clone()).push(", ")
@@ -474,7 +505,8 @@ impl Store {
             .bind(due_on).push(", ")
             .bind(now.clone()).push(", 1, ")
             .bind(actor.username.clone()).push(", ")
-            .bind(by.user_id.clone()).push(")")
+            .bind(by.user_id.clone()).push(", ")
+            .bind(reference).push(")")
             .execute(tx.conn())
             .await?;
         insert_event(

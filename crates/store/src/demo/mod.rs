@@ -524,16 +524,34 @@ pub async fn load(store: &Store) -> Result<()> {
         .map_err(bad)?;
         store.create_programme(&actor, &by, &p).await?;
     }
-    for (code, name, kind, area, programme) in UNITS {
+    for (n, (code, name, kind, area, programme)) in UNITS.into_iter().enumerate() {
         if exists(store, "units", "code", code).await? {
             continue;
         }
+        // A letterhead for every unit: Turkish units by their area, Serbian
+        // ones in their town, numbered so no two are the same.
+        let (address, phone, email) = if area.starts_with("TR") {
+            (
+                format!("Hükümet Cad. No: {}, {}", 10 + n, area_town(area)),
+                format!("+90 312 555 {:02} {:02}", n / 10, 10 + n % 10),
+                format!("{}@shkb.example.gov.tr", code.to_ascii_lowercase()),
+            )
+        } else {
+            (
+                format!("Ulica Nikole Pašića {}, {}", 10 + n, area_town(area)),
+                format!("+381 18 555 {:03}", 100 + n),
+                format!("{}@mt.example.rs", code.to_ascii_lowercase()),
+            )
+        };
         let u = UnitDraft {
             code: code.into(),
             name: name.into(),
             kind: kind.into(),
             area_code: area.into(),
             programme_code: programme.into(),
+            address,
+            phone,
+            email,
         }
         .validate()
         .map_err(bad)?;
@@ -577,6 +595,19 @@ pub async fn load(store: &Store) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// The town of an area code for a demo address (`TR-06-ALTINDAG` → `Altindag`).
+fn area_town(area: &str) -> String {
+    let last = area.rsplit('-').next().unwrap_or(area);
+    let mut chars = last.chars();
+    match chars.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(chars.flat_map(|c| c.to_lowercase()))
+            .collect(),
+        None => String::new(),
+    }
 }
 
 // ---------------- demo people ----------------

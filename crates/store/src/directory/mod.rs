@@ -59,6 +59,9 @@ pub struct UnitRow {
     /// The area's name in the other script, when there is one.
     pub area_name_alt: Option<String>,
     pub programme_code: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -87,7 +90,7 @@ pub struct InstitutionRow {
 }
 
 const UNIT_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
-     p.code AS programme_code, u.version, u.created_at, u.updated_at \
+     p.code AS programme_code, u.address, u.phone, u.email, u.version, u.created_at, u.updated_at \
      FROM units u JOIN areas ar ON ar.code = u.area_code LEFT JOIN programmes p ON p.id = u.programme_id";
 const INSTITUTION_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
      u.address, u.phone, u.email, u.contact_person, u.services, u.version, u.created_at, u.updated_at \
@@ -455,7 +458,7 @@ impl Record for UnitRow {
     async fn columns(conn: &mut AnyConnection, u: &Unit) -> Result<Vec<Column>> {
         let programme = programme_id(conn, u.programme_code.as_ref().map(|c| c.as_str())).await?;
         let mut c = Self::fields(u);
-        c.pop(); // the programme is written by id
+        c.retain(|(name, _)| *name != "programme_code"); // written by id
         c.push(("programme_id", programme));
         Ok(c)
     }
@@ -469,6 +472,9 @@ impl Record for UnitRow {
                 "programme_code",
                 u.programme_code.as_ref().map(|c| c.as_str().to_owned()),
             ),
+            ("address", u.address.clone()),
+            ("phone", u.phone.clone()),
+            ("email", u.email.clone()),
         ]
     }
     fn row_fields(&self) -> Vec<Column> {
@@ -478,6 +484,9 @@ impl Record for UnitRow {
             ("kind", Some(self.kind.clone())),
             ("area_code", Some(self.area_code.clone())),
             ("programme_code", self.programme_code.clone()),
+            ("address", self.address.clone()),
+            ("phone", self.phone.clone()),
+            ("email", self.email.clone()),
         ]
     }
 }

@@ -22,6 +22,7 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(me))
+        .routes(routes!(set_job_title))
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user))
         .routes(routes!(add_role))
@@ -67,6 +68,30 @@ pub async fn me(Auth(ctx, user): Auth) -> Json<Me> {
             })
             .collect(),
     })
+}
+
+/// The signed-in user's title for letters.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct JobTitleInput {
+    /// Empty or absent clears it.
+    pub job_title: Option<String>,
+}
+
+/// Sets the title printed under the user's name on referral letters.
+#[utoipa::path(put, path = "/api/v1/me/job-title", tag = "accounts", request_body = JobTitleInput,
+    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_job_title(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    JsonBody(input): JsonBody<JobTitleInput>,
+) -> AppResult<StatusCode> {
+    let title = crate::accounts::service::job_title(input.job_title.as_deref().unwrap_or(""))?;
+    state
+        .store
+        .set_job_title(&ctx.actor(), &user.principal.user_id, title.as_deref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---------- users ----------

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/lang", post(set_language))
         .route("/account", get(account_page))
         .route("/account/password", post(change_password))
+        .route("/account/title", post(change_job_title))
         .route("/account/tokens", post(create_token))
         .route("/account/tokens/{id}/revoke", post(revoke_token))
 }
@@ -163,6 +164,8 @@ pub struct AccountPage {
     pub notice: Option<String>,
     pub must_change: bool,
     pub errors: FormErrors,
+    /// The title on letters, as stored.
+    pub job_title: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -183,7 +186,14 @@ async fn account_view(
     let user = ctx.user.clone().ok_or(AppError::Unauthorized)?;
     let roles = user.role_labels(ctx.tr);
     let tokens = state.store.tokens_of(&user.principal.user_id).await?;
+    let job_title = state
+        .store
+        .user_by_id(&user.principal.user_id)
+        .await?
+        .and_then(|u| u.job_title)
+        .unwrap_or_default();
     Ok(AccountPage {
+        job_title,
         must_change: user.must_change_password,
         ctx,
         roles,
@@ -202,6 +212,7 @@ pub async fn account_page(
     let notice = match q.done.as_str() {
         "password" => Some(ctx.t("account-password-changed")),
         "revoked" => Some(ctx.t("account-token-revoked")),
+        "title" => Some(ctx.t("account-title-saved")),
         _ => None,
     };
     let _ = q.must;
@@ -209,6 +220,34 @@ pub async fn account_page(
         render(&account_view(&state, ctx, notice, None, FormErrors::default()).await?)?
             .into_response(),
     )
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct JobTitleForm {
+    job_title: String,
+}
+
+pub async fn change_job_title(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(f): FormBody<JobTitleForm>,
+) -> AppResult<Response> {
+    match crate::accounts::service::job_title(&f.job_title) {
+        Ok(title) => {
+            state
+                .store
+                .set_job_title(&ctx.actor(), &user.principal.user_id, title.as_deref())
+                .await?;
+            Ok(Redirect::to("/account?done=title").into_response())
+        }
+        Err(crate::service::ServiceError::Invalid(e)) => {
+            let errors = FormErrors::new(ctx.tr, &e);
+            let page = account_view(&state, ctx, None, None, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/referrals/{id}", get(referral_page))
         .route("/referrals/{id}/moves", post(referral_move))
         .route("/referrals/{id}/letter", get(referral_letter))
+        .route("/referrals/{id}/letter.pdf", get(referral_letter_pdf))
         .route(
             "/response-times",
             get(response_times_page).post(response_time_set),
@@ -135,6 +136,10 @@ async fn shared_for_reading(
         let text = match (field, v) {
             (_, Value::Null) => ctx.t("referral-not-recorded"),
             (kopru_domain::casework::SharedField::Sex, Value::String(s)) => ctx.l("sex", s),
+            // A full birth date as the reader writes dates; a year or month as it is.
+            (kopru_domain::casework::SharedField::BirthDate, Value::String(s)) if s.len() == 10 => {
+                ctx.tr.date(s)
+            }
             (kopru_domain::casework::SharedField::Assessment, Value::Object(a)) => {
                 let form_id = a.get("form_id").and_then(|v| v.as_str()).unwrap_or("");
                 let version = a.get("version").and_then(|v| v.as_i64());
@@ -246,9 +251,72 @@ pub async fn referral_move(
 pub struct LetterPage {
     pub ctx: Ctx,
     pub r: ReferralRow,
-    pub shared: Vec<(String, String)>,
+    pub letter: Letter,
     pub answers: Vec<Answer>,
     pub assessment_title: String,
+}
+
+/// What a referral letter says, in the reader's language, written once for
+/// the printed page and the PDF.
+pub struct Letter {
+    /// The sending unit: name, then address and contact lines.
+    pub unit: String,
+    pub letterhead: Vec<String>,
+    pub reference: String,
+    pub date: String,
+    pub to: String,
+    pub subject: String,
+    /// (label, value) lines under the subject: urgency, answer due.
+    pub terms: Vec<(String, String)>,
+    pub reason: String,
+    pub shared: Vec<(String, String)>,
+    pub sender: String,
+    pub sender_title: Option<String>,
+}
+
+fn letter(ctx: &Ctx, r: &ReferralRow, shared: Vec<(String, String)>) -> Letter {
+    let mut letterhead = Vec::new();
+    if let Some(a) = &r.unit_address {
+        letterhead.push(a.clone());
+    }
+    let contact: Vec<String> = [
+        r.unit_phone
+            .as_ref()
+            .map(|p| format!("{}: {p}", ctx.t("field-phone"))),
+        r.unit_email
+            .as_ref()
+            .map(|e| format!("{}: {e}", ctx.t("field-email"))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !contact.is_empty() {
+        letterhead.push(contact.join(" · "));
+    }
+    Letter {
+        unit: r.unit_name.clone(),
+        letterhead,
+        // Letters sent before numbering began keep their record's id.
+        reference: r.reference_no.clone().unwrap_or_else(|| r.id.clone()),
+        date: ctx.tr.date(&r.sent_on),
+        to: r.institution_name.clone(),
+        subject: format!(
+            "{}: {}",
+            ctx.t("referral-letter"),
+            ctx.l("service-kind", &r.service)
+        ),
+        terms: vec![
+            (
+                ctx.t("referral-urgency"),
+                ctx.l("case-priority", &r.urgency),
+            ),
+            (ctx.t("referral-due"), ctx.tr.date(&r.due_on)),
+        ],
+        reason: r.reason.clone(),
+        shared,
+        sender: r.sender_name.clone(),
+        sender_title: r.sender_title.clone(),
+    }
 }
 
 /// A letter to print for an institution that does not use Köprü: the
@@ -263,14 +331,121 @@ pub async fn referral_letter(
         .referral(&ctx.actor(), &user.principal, &id)
         .await?;
     let (shared, answers, assessment_title) = shared_for_reading(&state, &ctx, &v.referral).await?;
+    let letter = letter(&ctx, &v.referral, shared);
     Ok(render(&LetterPage {
         ctx,
         r: v.referral,
-        shared,
+        letter,
         answers,
         assessment_title,
     })?
     .into_response())
+}
+
+/// The same letter as a PDF file, A4, to send or file.
+pub async fn referral_letter_pdf(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    use crate::pdf::Block;
+    let v = state
+        .store
+        .referral(&ctx.actor(), &user.principal, &id)
+        .await?;
+    let (shared, answers, assessment_title) = shared_for_reading(&state, &ctx, &v.referral).await?;
+    let l = letter(&ctx, &v.referral, shared);
+    let mut blocks = vec![Block::Title(l.unit.clone())];
+    blocks.extend(l.letterhead.iter().cloned().map(Block::Small));
+    blocks.push(Block::Rule);
+    blocks.push(Block::Right(format!(
+        "{} {} · {}",
+        ctx.t("referral-number"),
+        l.reference,
+        l.date
+    )));
+    blocks.push(Block::Space(8.0));
+    blocks.push(Block::Text(format!(
+        "{} {}",
+        ctx.t("referral-letter-to"),
+        l.to
+    )));
+    blocks.push(Block::Space(6.0));
+    blocks.push(Block::Heading(l.subject.clone()));
+    blocks.extend(l.terms.iter().cloned().map(|(k, v)| Block::Pair(k, v)));
+    blocks.push(Block::Heading(ctx.t("field-reason")));
+    blocks.push(Block::Text(l.reason.clone()));
+    blocks.push(Block::Heading(ctx.t("referral-shared")));
+    blocks.extend(l.shared.iter().cloned().map(|(k, v)| Block::Pair(k, v)));
+    if !answers.is_empty() {
+        blocks.push(Block::Heading(assessment_title.clone()));
+        for a in &answers {
+            let value = if a.rows.is_empty() {
+                a.value.clone()
+            } else {
+                a.rows
+                    .iter()
+                    .map(|row| {
+                        row.iter()
+                            .map(|c| format!("{}: {}", c.label, c.value))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            blocks.push(Block::Pair(a.label.clone(), value));
+        }
+    }
+    blocks.push(Block::Space(10.0));
+    blocks.push(Block::Text(l.sender.clone()));
+    if let Some(t) = &l.sender_title {
+        blocks.push(Block::Text(t.clone()));
+    }
+    blocks.push(Block::Text(l.unit.clone()));
+    blocks.push(Block::Space(18.0));
+    blocks.push(Block::Rule);
+    blocks.push(Block::Small(ctx.t("referral-letter-answer")));
+    blocks.push(Block::Pair(
+        ctx.t("referral-answer"),
+        format!(
+            "☐ {}    ☐ {}",
+            ctx.l("referral-status", "accepted"),
+            ctx.l("referral-status", "declined")
+        ),
+    ));
+    blocks.push(Block::Pair(ctx.t("field-reason"), String::new()));
+    blocks.push(Block::Space(14.0));
+    blocks.push(Block::Pair(ctx.t("referral-service-on"), String::new()));
+    blocks.push(Block::Space(14.0));
+    blocks.push(Block::Pair(ctx.t("referral-signature"), String::new()));
+    let pdf = crate::pdf::render(&l.subject, ctx.tr.tag(), &blocks)
+        .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    let file = format!(
+        "{}.pdf",
+        l.reference
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            })
+            .collect::<String>()
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
 }
 
 // ---------------- response times ----------------

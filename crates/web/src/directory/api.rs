@@ -180,6 +180,10 @@ pub struct UnitInput {
     pub kind: String,
     pub area_code: String,
     pub programme_code: Option<String>,
+    /// The unit's letterhead: postal address, phone and e-mail.
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
     /// Required when updating: the version you read.
     pub version: Option<i64>,
 }
@@ -193,6 +197,9 @@ impl ApiRecord for UnitRow {
             kind: u.kind.clone(),
             area_code: u.area_code.clone(),
             programme_code: u.programme_code.clone().unwrap_or_default(),
+            address: u.address.clone().unwrap_or_default(),
+            phone: u.phone.clone().unwrap_or_default(),
+            email: u.email.clone().unwrap_or_default(),
         }
         .validate()
     }

@@ -444,6 +444,12 @@ pub struct UnitForm {
     #[serde(default)]
     pub programme_code: String,
     #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
     pub version: String,
 }
 
@@ -456,6 +462,9 @@ impl RecordForm for UnitForm {
             kind: self.kind.clone(),
             area_code: self.area_code.clone(),
             programme_code: self.programme_code.clone(),
+            address: self.address.clone(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
         }
         .validate()
     }
@@ -466,6 +475,9 @@ impl RecordForm for UnitForm {
             kind: r.kind.clone(),
             area_code: r.area_code.clone(),
             programme_code: r.programme_code.clone().unwrap_or_default(),
+            address: r.address.clone().unwrap_or_default(),
+            phone: r.phone.clone().unwrap_or_default(),
+            email: r.email.clone().unwrap_or_default(),
             version: r.version.to_string(),
         }
     }

@@ -2390,3 +2390,112 @@ async fn the_case_timeline_holds_every_event_of_the_case_newest_first() {
     let file = m.get(&format!("/api/v1/cases/{case}")).await.json();
     assert_eq!(file["referral_events"].as_array().unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn the_referral_letter_is_numbered_per_unit_and_year_signed_by_name_and_title_and_comes_as_pdf(
+) {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let r = m
+        .json(
+            Method::PUT,
+            "/api/v1/me/job-title",
+            json!({"job_title": "Sosyal Çalışmacı"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let too_long = "x".repeat(500);
+    let r = m
+        .json(
+            Method::PUT,
+            "/api/v1/me/job-title",
+            json!({ "job_title": too_long }),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("job_title".into(), "err-too-long".into())]
+    );
+
+    let mut refs = Vec::new();
+    for given in ["Leyla", "Nur"] {
+        let p = child(&mut m, given).await;
+        let case = open_case(&mut m, &p).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        consent(&mut m, &p, json!(["school"])).await;
+        let r = refer(
+            &mut m,
+            &case,
+            json!({"institution_code": "SCH-ANK-ALTINDAG", "service": "school_enrolment",
+                   "reason": "Okula kayıtlı değil", "shared": ["birth_date"]}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        refs.push((
+            r.json()["id"].as_str().unwrap().to_owned(),
+            r.json()["reference_no"].as_str().unwrap().to_owned(),
+        ));
+    }
+    // One count per unit and year, in the order sent.
+    let year = &today()[..4];
+    let first: u32 = refs[0].1.rsplit('/').next().unwrap().parse().unwrap();
+    assert!(
+        refs[0].1.starts_with(&format!("SHKB-ANK-01/{year}/")),
+        "{}",
+        refs[0].1
+    );
+    assert_eq!(refs[1].1, format!("SHKB-ANK-01/{year}/{}", first + 1));
+
+    let mut web = app.signed_in("mediator").await;
+    web.post_form("/lang", &[("lang", "en"), ("next", "/")])
+        .await;
+    let letter = web.get(&format!("/referrals/{}/letter", refs[1].0)).await;
+    assert_eq!(letter.status, StatusCode::OK);
+    let body = &letter.body;
+    assert!(body.contains(&refs[1].1), "the human number: {body}");
+    assert!(
+        !body.contains(&format!("Ref. {}", refs[1].0)),
+        "not the record id"
+    );
+    assert!(body.contains("Sosyal Çalışmacı"), "the title: {body}");
+    assert!(
+        body.contains("Mehmet Demir"),
+        "the worker's name, not the username"
+    );
+    assert!(
+        body.contains("+90 312 555"),
+        "the unit's phone on the letterhead"
+    );
+    assert!(
+        body.contains("4 Mar 2017"),
+        "the birth date as the reader writes it: {body}"
+    );
+    assert!(!body.contains("2017-03-04"));
+
+    let pdf = web
+        .get(&format!("/referrals/{}/letter.pdf", refs[1].0))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&refs[1].1.replace('/', "_")));
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    if let Ok(path) = std::env::var("KOPRU_KEEP_LETTER") {
+        std::fs::write(path, &pdf.bytes).unwrap();
+    }
+    let text = String::from_utf8_lossy(&pdf.bytes);
+    assert!(text.contains("/Lang(en)") && text.contains("+DejaVuSans"));
+    // Someone who may not see the referral gets no letter either.
+    let mut other = app.signed_in("healthmediator").await;
+    assert_eq!(
+        other
+            .get(&format!("/referrals/{}/letter.pdf", refs[1].0))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
