@@ -18,19 +18,101 @@ pub fn channel_body(
         .fuse()
 }
 
+/// How an export names its columns and closed-list values: by code (the
+/// API's default, stable for programs that read it) or, with
+/// `names=labels` (what the pages link to), in the reader's language, with
+/// the codes kept in extra columns and the list separator the reader's
+/// spreadsheet expects (`;` where the decimal mark is a comma).
+#[derive(Clone, Copy)]
+pub struct Naming {
+    labels: Option<crate::i18n::Tr>,
+}
+
+impl Naming {
+    /// Reads the `names` parameter: absent or `codes`, or `labels`.
+    pub fn from_param(
+        names: Option<&str>,
+        tr: crate::i18n::Tr,
+    ) -> Result<Self, kopru_domain::ValidationErrors> {
+        match names.unwrap_or("codes") {
+            "codes" | "" => Ok(Naming { labels: None }),
+            "labels" => Ok(Naming { labels: Some(tr) }),
+            _ => Err(kopru_domain::ValidationErrors::single(
+                "names",
+                "err-choice",
+            )),
+        }
+    }
+    pub fn codes() -> Self {
+        Naming { labels: None }
+    }
+    pub fn labels(&self) -> bool {
+        self.labels.is_some()
+    }
+    /// The CSV field separator.
+    pub fn separator(&self) -> u8 {
+        match self.labels {
+            Some(tr) if tr.locale != kopru_domain::Locale::En => b';',
+            _ => b',',
+        }
+    }
+    /// A column's header: its field label (`field-<name>`) when labelled and
+    /// there is one, its name otherwise.
+    pub fn header(&self, column: &str) -> String {
+        match self.labels {
+            Some(tr) => {
+                let id = format!("field-{}", column.replace('_', "-"));
+                if crate::i18n::catalogues().has(tr.locale, &id) {
+                    tr.t(&id)
+                } else {
+                    column.to_owned()
+                }
+            }
+            None => column.to_owned(),
+        }
+    }
+    /// The header of the extra column that keeps a labelled column's codes.
+    pub fn code_header(&self, column: &str) -> String {
+        match self.labels {
+            Some(tr) => format!("{} ({})", self.header(column), tr.t("export-code")),
+            None => column.to_owned(),
+        }
+    }
+    /// A closed-list value (`case-status`, `in_service`): its name when
+    /// labelled, the code otherwise; several codes joined by ", ".
+    pub fn value(&self, prefix: &str, codes: &str) -> String {
+        match self.labels {
+            Some(tr) if !codes.is_empty() => codes
+                .split(", ")
+                .map(|c| tr.t(&format!("{prefix}-{}", c.replace('_', "-"))))
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => codes.to_owned(),
+        }
+    }
+}
+
 pub fn csv_line<S: AsRef<str>>(cells: &[S]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    csv_line_with(cells, b',')
+}
+
+/// A CSV line with the given separator.
+pub fn csv_line_with<S: AsRef<str>>(cells: &[S], separator: u8) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(separator)
+        .from_writer(Vec::new());
     let _ = w.write_record(cells.iter().map(|c| safe_cell(c.as_ref()).into_owned()));
     w.into_inner().unwrap_or_default()
 }
 
 /// A whole table (already in memory, bounded by the caller) as CSV (UTF-8
 /// with BOM) or XLSX text cells, for exports smaller than the person list.
-pub fn table_response<S: AsRef<str>>(
+pub fn table_response<S: AsRef<str>, H: AsRef<str>>(
     format: &str,
     name: &str,
-    header: &[&str],
+    header: &[H],
     rows: &[Vec<S>],
+    separator: u8,
 ) -> AppResult<Response> {
     if format == "xlsx" {
         use rust_xlsxwriter::Workbook;
@@ -38,7 +120,7 @@ pub fn table_response<S: AsRef<str>>(
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         for (c, h) in header.iter().enumerate() {
-            sheet.write_string(0, c as u16, *h).map_err(fail)?;
+            sheet.write_string(0, c as u16, h.as_ref()).map_err(fail)?;
         }
         for (r, row) in rows.iter().enumerate() {
             for (c, v) in row.iter().enumerate() {
@@ -64,9 +146,9 @@ pub fn table_response<S: AsRef<str>>(
             .into_response());
     }
     let mut out = "\u{feff}".as_bytes().to_vec();
-    out.extend(csv_line(header));
+    out.extend(csv_line_with(header, separator));
     for r in rows {
-        out.extend(csv_line(r));
+        out.extend(csv_line_with(r, separator));
     }
     Ok((
         [

@@ -60,6 +60,10 @@ pub struct ExportParams {
     /// `csv` (the default: UTF-8 with BOM) or `xlsx`.
     #[serde(default)]
     pub format: Option<String>,
+    /// `codes` (default) or `labels`: headers in the reader's language and
+    /// the reader's list separator.
+    #[serde(default)]
+    pub names: Option<String>,
 }
 
 impl ListParams {
@@ -172,7 +176,9 @@ pub async fn export<R: ApiRecord>(
                 .details(serde_json::json!({ "rows": rows.len(), "format": format })),
         )
         .await?;
-    crate::export::table_response(format, R::TABLE, R::EXPORT_COLUMNS, &rows)
+    let naming = crate::export::Naming::from_param(p.names.as_deref(), ctx.tr)?;
+    let header: Vec<String> = R::EXPORT_COLUMNS.iter().map(|c| naming.header(c)).collect();
+    crate::export::table_response(format, R::TABLE, &header, &rows, naming.separator())
 }
 
 // ---------- pages ----------

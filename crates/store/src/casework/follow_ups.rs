@@ -53,6 +53,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let FollowUpChange {
             done,
+            reopen,
             assignee,
             due_on,
         } = *change;
@@ -64,6 +65,8 @@ impl Store {
                 .bind(today())
                 .push(", done_by = ")
                 .bind(actor.username.clone());
+        } else if reopen && f.done_on.is_some() {
+            q.push(", done_on = NULL, done_by = NULL");
         }
         if let Some(a) = assignee.filter(|a| !a.is_empty() && *a != f.assignee_id) {
             let coordinator = case_in(tx.conn(), &by.grants(Action::ManageCaseload), &c.id)
@@ -94,8 +97,9 @@ impl Store {
         }
         append(
             tx.conn(),
-            &audit_case(actor, "case.follow_up_update", &c)
-                .details(serde_json::json!({ "follow_up": id, "done": done })),
+            &audit_case(actor, "case.follow_up_update", &c).details(
+                serde_json::json!({ "follow_up": id, "done": done, "reopened": reopen && !done }),
+            ),
         )
         .await?;
         let row = follow_up_in(tx.conn(), id).await?;

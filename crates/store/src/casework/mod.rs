@@ -394,6 +394,8 @@ pub struct PlannedService<'a> {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FollowUpChange<'a> {
     pub done: bool,
+    /// Undoes a completion (a tap on "done" by mistake); audited.
+    pub reopen: bool,
     pub assignee: Option<&'a str>,
     pub due_on: Option<&'a str>,
 }

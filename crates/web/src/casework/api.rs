@@ -113,6 +113,11 @@ pub struct CaseParams {
     pub offset: Option<i64>,
     /// For the export: csv (default) or xlsx.
     pub format: Option<String>,
+    /// Exports: `codes` (default) or `labels` (headers and values in the
+    /// reader's language, codes in extra columns, `;` where the reader's
+    /// spreadsheet expects it).
+    #[serde(default)]
+    pub names: Option<String>,
 }
 
 impl CaseParams {
@@ -640,6 +645,8 @@ pub async fn add_follow_up(
 pub struct FollowUpUpdate {
     pub version: i64,
     pub done: bool,
+    /// Undoes a completion.
+    pub reopen: bool,
     pub assignee_id: Option<String>,
     pub due_on: Option<String>,
 }
@@ -663,6 +670,7 @@ pub async fn update_follow_up(
                 input.version,
                 &FollowUpChange {
                     done: input.done,
+                    reopen: input.reopen,
                     assignee: input.assignee_id.as_deref(),
                     due_on: input.due_on.as_deref(),
                 },
@@ -925,6 +933,38 @@ pub const CASE_COLUMNS: &[&str] = &[
     "lead_worker",
 ];
 
+/// The closed-list columns of a case export, with their message prefixes:
+/// named in the reader's language when labelled, their codes then added.
+const CASE_CODED: &[(&str, &str)] = &[
+    ("status", "case-status"),
+    ("priority", "case-priority"),
+    ("domains", "case-domain"),
+    ("closure_reason", "closure-reason"),
+];
+
+fn case_header(n: &crate::export::Naming) -> Vec<String> {
+    let mut h: Vec<String> = CASE_COLUMNS.iter().map(|c| n.header(c)).collect();
+    if n.labels() {
+        h.extend(CASE_CODED.iter().map(|(c, _)| n.code_header(c)));
+    }
+    h
+}
+
+fn case_cells_named(c: &CaseRow, n: &crate::export::Naming) -> Vec<String> {
+    let mut cells = case_cells(c);
+    if n.labels() {
+        let mut codes = Vec::new();
+        for (col, prefix) in CASE_CODED {
+            if let Some(i) = CASE_COLUMNS.iter().position(|x| x == col) {
+                codes.push(cells[i].clone());
+                cells[i] = n.value(prefix, &cells[i]);
+            }
+        }
+        cells.extend(codes);
+    }
+    cells
+}
+
 fn case_cells(c: &CaseRow) -> Vec<String> {
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
     vec![
@@ -961,6 +1001,7 @@ pub async fn export_cases(
     if !matches!(format.as_str(), "csv" | "xlsx") {
         return Err(ValidationErrors::single("format", "err-choice").into());
     }
+    let naming = crate::export::Naming::from_param(p.names.as_deref(), ctx.tr)?;
     state
         .store
         .audit(
@@ -979,11 +1020,21 @@ pub async fn export_cases(
     loop {
         let page = state.store.cases_for_export(&user.principal, &f).await?;
         let more = page.len() as i64 > f.limit;
-        rows.extend(page.iter().take(f.limit as usize).map(case_cells));
+        rows.extend(
+            page.iter()
+                .take(f.limit as usize)
+                .map(|c| case_cells_named(c, &naming)),
+        );
         if !more {
             break;
         }
         f.offset += f.limit;
     }
-    crate::export::table_response(&format, "cases", CASE_COLUMNS, &rows)
+    crate::export::table_response(
+        &format,
+        "cases",
+        &case_header(&naming),
+        &rows,
+        naming.separator(),
+    )
 }

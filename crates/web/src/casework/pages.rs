@@ -1067,6 +1067,8 @@ pub async fn follow_up_add(
 pub struct FollowUpUpdateForm {
     pub version: i64,
     pub done: String,
+    /// "1": undo a completion.
+    pub reopen: String,
     pub assignee_id: String,
     /// A new due date.
     pub due_on: String,
@@ -1089,6 +1091,7 @@ pub async fn follow_up_update(
             f.version,
             &kopru_store::casework::FollowUpChange {
                 done: f.done == "1",
+                reopen: f.reopen == "1",
                 assignee: Some(f.assignee_id.as_str()).filter(|a| !a.is_empty()),
                 due_on: Some(f.due_on.as_str()).filter(|d| !d.is_empty()),
             },

@@ -5,7 +5,7 @@
 
 use crate::context::{Auth, Ctx, SignedIn};
 use crate::error::{AppError, AppResult};
-use crate::export::{channel_body, csv_line};
+use crate::export::{channel_body, csv_line_with, Naming};
 use crate::extract::QueryArgs;
 use crate::AppState;
 use axum::body::{Body, Bytes};
@@ -122,6 +122,49 @@ pub struct ExportParams {
     pub unit: Option<String>,
     #[serde(default)]
     pub area: Option<String>,
+    /// `codes` (default) or `labels`: headers and closed-list values in the
+    /// reader's language, their codes in extra columns, the reader's separator.
+    #[serde(default)]
+    pub names: Option<String>,
+}
+
+/// Person columns with a closed list of values, and the list's message prefix.
+const CODED: &[(&str, &str)] = &[
+    ("sex", "sex"),
+    ("education", "education"),
+    ("birth_registered", "answer"),
+    ("id_card", "id-card"),
+    ("statelessness", "statelessness"),
+    ("legally_invisible", "answer"),
+];
+
+/// The header row: the columns, then (labelled) the codes of the coded ones.
+fn header_row(cols: &[String], naming: &Naming) -> Vec<String> {
+    let mut h: Vec<String> = cols.iter().map(|c| naming.header(c)).collect();
+    if naming.labels() {
+        h.extend(
+            cols.iter()
+                .filter(|c| CODED.iter().any(|(x, _)| x == c))
+                .map(|c| naming.code_header(c)),
+        );
+    }
+    h
+}
+
+/// Names a row's coded values and appends their codes, when labelled.
+fn name_row(cols: &[String], mut row: Vec<String>, naming: &Naming) -> Vec<String> {
+    if !naming.labels() {
+        return row;
+    }
+    let mut codes = Vec::new();
+    for (i, c) in cols.iter().enumerate() {
+        if let Some((_, prefix)) = CODED.iter().find(|(x, _)| x == c) {
+            codes.push(row[i].clone());
+            row[i] = naming.value(prefix, &row[i]);
+        }
+    }
+    row.extend(codes);
+    row
 }
 
 /// Validated columns, and the special categories among them.
@@ -189,6 +232,7 @@ async fn page_cells(
     rows: &[PersonRow],
     cols: &[String],
     special: &[SpecialCategory],
+    naming: &Naming,
 ) -> Result<Vec<Vec<String>>, AppError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let values = state
@@ -198,7 +242,8 @@ async fn page_cells(
     Ok(rows
         .iter()
         .map(|r| {
-            cols.iter()
+            let row = cols
+                .iter()
                 .map(|c| match SpecialCategory::parse(c) {
                     Ok(cat) => values
                         .get(&(r.id.clone(), cat))
@@ -206,7 +251,8 @@ async fn page_cells(
                         .unwrap_or_default(),
                     Err(_) => cell(r, c),
                 })
-                .collect()
+                .collect();
+            name_row(cols, row, naming)
         })
         .collect())
 }
@@ -226,17 +272,19 @@ pub async fn export_persons(
     if !matches!(format.as_str(), "csv" | "xlsx") {
         return Err(ValidationErrors::single("format", "err-choice").into());
     }
+    let naming = Naming::from_param(p.names.as_deref(), ctx.tr)?;
     audit_export(&state, &ctx, &p, &cols, &format).await?;
     if format == "xlsx" {
-        return xlsx(state, user, p, cols, special).await;
+        return xlsx(state, user, p, cols, special, naming).await;
     }
+    let separator = naming.separator();
     // Pages are written by a task and handed over a channel. A page that fails
     // ends the body with an error, so the connection is cut without the last
     // chunk and no client takes a partial file for a whole one.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         let mut head = "\u{feff}".as_bytes().to_vec();
-        head.extend(csv_line(&cols));
+        head.extend(csv_line_with(&header_row(&cols, &naming), separator));
         if tx.send(Ok(Bytes::from(head))).await.is_err() {
             return;
         }
@@ -245,7 +293,7 @@ pub async fn export_persons(
         loop {
             let page = async {
                 let rows = rows_page(&state, &user, &p, offset, last.as_ref()).await?;
-                let cells = page_cells(&state, &user, &rows, &cols, &special).await?;
+                let cells = page_cells(&state, &user, &rows, &cols, &special, &naming).await?;
                 Ok::<_, AppError>((rows, cells))
             };
             let (rows, cells) = match page.await {
@@ -259,7 +307,7 @@ pub async fn export_persons(
             let n = rows.len() as i64;
             let mut chunk = Vec::with_capacity(cells.len() * 120);
             for r in &cells {
-                chunk.extend(csv_line(r));
+                chunk.extend(csv_line_with(r, separator));
             }
             if tx.send(Ok(Bytes::from(chunk))).await.is_err() || n < BATCH {
                 return;
@@ -308,6 +356,7 @@ async fn xlsx(
     p: ExportParams,
     cols: Vec<String>,
     special: Vec<SpecialCategory>,
+    naming: Naming,
 ) -> AppResult<Response> {
     use rust_xlsxwriter::Workbook;
     let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
@@ -315,7 +364,7 @@ async fn xlsx(
     let sheet = workbook
         .add_worksheet_with_constant_memory()
         .map_err(fail)?;
-    for (c, name) in cols.iter().enumerate() {
+    for (c, name) in header_row(&cols, &naming).iter().enumerate() {
         sheet.write_string(0, c as u16, name).map_err(fail)?;
     }
     let mut row = 1u32;
@@ -324,7 +373,7 @@ async fn xlsx(
     loop {
         let rows = rows_page(&state, &user, &p, offset, last.as_ref()).await?;
         let n = rows.len() as i64;
-        for r in page_cells(&state, &user, &rows, &cols, &special).await? {
+        for r in page_cells(&state, &user, &rows, &cols, &special, &naming).await? {
             for (c, v) in r.iter().enumerate() {
                 // Written as text cells: a spreadsheet never evaluates them.
                 sheet.write_string(row, c as u16, v).map_err(fail)?;

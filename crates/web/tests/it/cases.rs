@@ -2499,3 +2499,135 @@ async fn the_referral_letter_is_numbered_per_unit_and_year_signed_by_name_and_ti
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn exports_from_the_pages_speak_the_readers_language_and_keep_the_codes() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Sibel").await;
+    open_case(&mut m, &p).await;
+
+    // The API's default stays codes with commas, for programs.
+    let mut coord = app.api_as("coordinator").await;
+    let csv = coord.get("/api/v1/cases/export").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let head = csv
+        .body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(head.starts_with("id,subject,"), "{head}");
+    assert!(csv.body.contains(",open,high,"), "{}", csv.body);
+
+    // What the page links to: Turkish headers and names, `;`, codes kept.
+    let mut web = app.signed_in("coordinator").await;
+    web.post_form("/lang", &[("lang", "tr"), ("next", "/")])
+        .await;
+    let page = web.get("/cases").await;
+    assert!(
+        page.body.contains("/api/v1/cases/export?names=labels"),
+        "{}",
+        page.body
+    );
+    let csv = web.get("/api/v1/cases/export?names=labels").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut lines = csv.body.trim_start_matches('\u{feff}').lines();
+    let head: Vec<&str> = lines.next().unwrap().split(';').collect();
+    assert!(head.contains(&"Durum"), "{head:?}");
+    assert!(head.contains(&"Durum (kod)"), "{head:?}");
+    let row: Vec<&str> = lines
+        .find(|l| l.contains("Sibel Kaya"))
+        .unwrap()
+        .split(';')
+        .collect();
+    let at = |h: &str| row[head.iter().position(|x| *x == h).unwrap()];
+    assert_eq!(at("Durum"), "Açık");
+    assert_eq!(at("Durum (kod)"), "open");
+    assert_eq!(at("Alanlar (kod)"), "education, health");
+
+    // In English the separator is a comma.
+    web.post_form("/lang", &[("lang", "en"), ("next", "/")])
+        .await;
+    let csv = web.get("/api/v1/cases/export?names=labels").await;
+    let head = csv
+        .body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        head.contains(",Status,") && head.contains("Status (code)"),
+        "{head}"
+    );
+
+    // People: the same switch.
+    let csv = web
+        .get("/api/v1/persons/export?names=labels&columns=given_names,sex")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let head = csv
+        .body
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(head, "Given names,Sex,Sex (code)");
+    assert!(csv.body.contains("Sibel,Female,female"), "{}", csv.body);
+    assert_eq!(
+        web.get("/api/v1/cases/export?names=fancy").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn a_follow_up_marked_done_by_mistake_is_reopened_on_the_page() {
+    let app = spawn_app().await;
+    let mut m = app.api_as("mediator").await;
+    let p = child(&mut m, "Gül").await;
+    let case = open_case(&mut m, &p).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/follow-ups"),
+            json!({"title": "Aşı kartını kontrol et", "due_on": days_from_today(2)}),
+        )
+        .await;
+    let fu = r.json()["id"].as_str().unwrap().to_owned();
+    let mut web = app.signed_in("mediator").await;
+    let r = web
+        .post_form(
+            &format!("/follow-ups/{fu}"),
+            &[("version", "1"), ("done", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = web.get(&format!("/cases/{case}")).await;
+    assert!(
+        page.body.contains("name=\"reopen\" value=\"1\""),
+        "an undo is offered"
+    );
+    let r = web
+        .post_form(
+            &format!("/follow-ups/{fu}"),
+            &[("version", "2"), ("reopen", "1")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let work = m.get("/api/v1/my-work").await.json();
+    let open: Vec<&str> = work["week_follow_ups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
+    assert!(open.contains(&fu.as_str()), "back on my work: {work}");
+    let file = m.get(&format!("/api/v1/cases/{case}")).await.json();
+    assert!(file["follow_ups"][0]["done_on"].is_null());
+}
