@@ -908,3 +908,5 @@ field-closure-reason = Closure reason
 field-last-contact-on = Last contact
 field-lead-worker = Lead worker
 action-undo-done = Undo “done”
+household-merge-find = Find the household: a member's name or the address
+household-merge-more = More households match: write more of the name or address.

@@ -913,3 +913,5 @@ field-closure-reason = Разлог затварања
 field-last-contact-on = Последњи контакт
 field-lead-worker = Носилац случаја
 action-undo-done = Поништи „обављено“
+household-merge-find = Пронађите домаћинство: име члана или адреса
+household-merge-more = Одговара више домаћинстава: упишите више од имена или адресе.

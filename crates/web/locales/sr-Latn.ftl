@@ -913,3 +913,5 @@ field-closure-reason = Razlog zatvaranja
 field-last-contact-on = Poslednji kontakt
 field-lead-worker = Nosilac slučaja
 action-undo-done = Poništi „obavljeno“
+household-merge-find = Pronađite domaćinstvo: ime člana ili adresa
+household-merge-more = Odgovara više domaćinstava: upišite više od imena ili adrese.

@@ -902,3 +902,5 @@ field-closure-reason = Kapanış nedeni
 field-last-contact-on = Son görüşme
 field-lead-worker = Sorumlu
 action-undo-done = “Tamamlandı”yı geri al
+household-merge-find = Haneyi bulun: bir üyenin adı ya da adres
+household-merge-more = Daha çok hane eşleşiyor: adın ya da adresin daha fazlasını yazın.

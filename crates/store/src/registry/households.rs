@@ -284,6 +284,49 @@ impl Store {
         Ok(q.fetch_all(self.pool()).await?)
     }
 
+    /// Households `by` may see in `area` (and below) whose current members
+    /// have a name word starting with `text` (in any script or case), or
+    /// whose address or settlement holds it: the merge picker's search.
+    /// Merged households are not offered; at most `limit`.
+    pub async fn find_households(
+        &self,
+        by: &Principal,
+        area: &str,
+        text: &str,
+        limit: i64,
+    ) -> Result<Vec<HouseholdRow>> {
+        let words: Vec<String> = kopru_domain::search::name_tokens(text);
+        let Some(first) = words.first() else {
+            return Ok(Vec::new());
+        };
+        let mut q = Sql::new(&format!("{HOUSEHOLD_SELECT} WHERE "));
+        push_visible(
+            &mut q,
+            Entity::Household,
+            "h",
+            &by.grants(Action::ViewPersons),
+        );
+        q.push(" AND h.merged_into IS NULL AND ");
+        crate::scope::push_in_area(&mut q, "h.area_code", area);
+        // Addresses through the household's folded search key, names through
+        // their folded words: any case, script or diacritics, on both engines.
+        let like = format!(
+            "%{}%",
+            crate::sql::like_escape(&kopru_domain::search::fold(text))
+        );
+        q.push(
+            " AND (h.id IN (SELECT m.household_id FROM household_members m \
+             JOIN person_names n ON n.person_id = m.person_id \
+             WHERE m.left_on IS NULL AND n.token LIKE ",
+        )
+        .bind(format!("{}%", crate::sql::like_escape(first)))
+        .push(" ESCAPE '\\') OR h.search_key LIKE ")
+        .bind(like)
+        .push(" ESCAPE '\\') ORDER BY h.address, h.id")
+        .page(limit, 0);
+        Ok(q.fetch_all(self.pool()).await?)
+    }
+
     pub async fn household(&self, by: &Principal, id: &str) -> Result<HouseholdRow> {
         let mut conn = self.acquire().await?;
         household_in(&mut conn, &by.grants(Action::ViewPersons), id).await

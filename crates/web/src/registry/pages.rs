@@ -1146,7 +1146,9 @@ pub struct HouseholdPage {
     pub can_edit: bool,
     pub relationships: Vec<&'static str>,
     /// Other open households of the same area: (id, address).
+    /// The households found by the merge picker's search, (id, label).
     pub merge_targets: Vec<(String, String)>,
+    pub merge_q: String,
 }
 
 impl HouseholdPage {
@@ -1164,18 +1166,30 @@ impl HouseholdPage {
     }
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct HouseholdQuery {
+    /// The merge picker's search: a member's name or part of the address.
+    pub merge_q: String,
+}
+
+/// Households the merge picker offers for one search.
+const MERGE_CHOICES: i64 = 20;
+
 pub async fn household_detail(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
+    QueryArgs(query): QueryArgs<HouseholdQuery>,
 ) -> AppResult<Response> {
     let h = state.store.household(&user.principal, &id).await?;
     let members = state.store.household_members(&user.principal, &id).await?;
     let can_edit = user.principal.may(Action::EditPersons) && h.merged_into.is_none();
-    let merge_targets = if can_edit {
+    let merge_q = query.merge_q.trim().chars().take(100).collect::<String>();
+    let merge_targets = if can_edit && merge_q.chars().count() >= 2 {
         state
             .store
-            .households(&user.principal, Some(&h.area_code), 200, 0)
+            .find_households(&user.principal, &h.area_code, &merge_q, MERGE_CHOICES + 1)
             .await?
             .into_iter()
             .filter(|o| o.id != h.id && o.merged_into.is_none())
@@ -1198,6 +1212,7 @@ pub async fn household_detail(
         can_edit,
         relationships: Relationship::ALL.iter().map(|r| r.as_str()).collect(),
         merge_targets,
+        merge_q,
     })?
     .into_response())
 }

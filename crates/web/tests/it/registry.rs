@@ -1170,3 +1170,84 @@ async fn dates_are_read_day_first() {
         r.body
     );
 }
+
+#[tokio::test]
+async fn the_household_merge_picker_searches_instead_of_listing_every_household() {
+    let app = spawn_app().await;
+    let mut c = app.api_as("mediator").await;
+    let mut ids = Vec::new();
+    for (addr, family) in [
+        ("Önder Mah. 1", "Çelik"),
+        ("Önder Mah. 7", "Yıldız"),
+        ("Baraj Yolu 3", "Kaya"),
+    ] {
+        let h = c
+            .json(
+                Method::POST,
+                "/api/v1/households",
+                json!({"unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "address": addr}),
+            )
+            .await
+            .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = create(&mut c, json!({"given_names": "Ayşe", "family_name": family, "unit_code": "SHKB-ANK-01",
+            "area_code": "TR-06-ALTINDAG", "household_id": h, "relationship": "head", "confirm_new": true})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(h);
+    }
+    let mut web = app.signed_in("mediator").await;
+    // Nothing listed until someone searches.
+    let page = web.get(&format!("/households/{}", ids[0])).await;
+    assert!(
+        !page.body.contains("name=\"into\""),
+        "no list of every household"
+    );
+    // By a member's family name, in another case and without the dots.
+    let page = web
+        .get(&format!("/households/{}?merge_q=YILDIZ", ids[0]))
+        .await;
+    assert!(
+        page.body.contains(&format!("value=\"{}\"", ids[1])),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(&format!("value=\"{}\"", ids[2])));
+    assert!(
+        !page
+            .body
+            .contains(&format!("name=\"into\" value=\"{}\"", ids[0])),
+        "not itself"
+    );
+    // By the address.
+    let page = web
+        .get(&format!("/households/{}?merge_q=baraj", ids[0]))
+        .await;
+    assert!(page.body.contains(&format!("value=\"{}\"", ids[2])));
+    // The choice merges.
+    let version = c
+        .get(&format!("/api/v1/households/{}", ids[0]))
+        .await
+        .json()["version"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let r = web
+        .post_form(
+            &format!("/households/{}/merge", ids[0]),
+            &[("into", ids[1].as_str()), ("version", version.as_str())],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // A merged household is not offered again.
+    let page = web
+        .get(&format!("/households/{}?merge_q=Önder", ids[2]))
+        .await;
+    assert!(page.body.contains(&format!("value=\"{}\"", ids[1])));
+    assert!(
+        !page.body.contains(&format!("value=\"{}\"", ids[0])),
+        "{}",
+        page.body
+    );
+}
