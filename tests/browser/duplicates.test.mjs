@@ -51,7 +51,7 @@ test('a person registered by two units is found, merged and the merge undone', a
   // The batch run over the whole installation queues the pair.
   const admin = await signIn('admin');
   await admin.goto(server.url + '/duplicates');
-  await admin.click('details summary');
+  await admin.click('main details summary');
   await admin.click('form[action="/duplicates/run"] button');
   await admin.waitForSelector('p.notice');
   const review = admin.locator('tr', { hasText: 'Cazimovic' }).locator('a.button');

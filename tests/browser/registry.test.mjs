@@ -51,7 +51,7 @@ test('register a household with two people in Cyrillic and find one in Latin scr
 
   // Search in Latin script, without diacritics.
   await page.goto(server.url + '/persons');
-  await page.fill('input[name=q]', 'dzevdet saciri');
+  await page.fill('main input[name=q]', 'dzevdet saciri');
   await page.waitForFunction(() => document.querySelector('#rows')?.textContent.includes('Џевдет'));
   const hit = page.locator('#rows a', { hasText: 'Џевдет' });
   assert.equal(await hit.count(), 1);

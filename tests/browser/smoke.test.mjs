@@ -44,7 +44,7 @@ test('sign in, switch to Serbian Cyrillic, create a unit and find it in the list
 
   // The list filters as you type (htmx), without a full page load.
   await page.goto(server.url + '/units');
-  await page.fill('input[name=q]', 'бујановац');
+  await page.fill('main input[name=q]', 'бујановац');
   await page.waitForFunction(() => document.querySelectorAll('#rows tr').length === 2);
   assert.ok((await page.textContent('#rows')).includes('MT-BUJANOVAC'));
   await page.screenshot({ path: process.env.SCREENSHOT_DIR ? `${process.env.SCREENSHOT_DIR}/units.png` : '/tmp/kopru-units.png', fullPage: true });
