@@ -20,8 +20,9 @@ export async function startServer(extraEnv = {}) {
     const timer = setTimeout(() => fail(new Error('server did not start:\n' + log)), 60000);
     const onData = (d) => {
       log += d.toString();
+      // The demo's people load after the server answers: wait for them too.
       const m = log.match(/serving on (http:\/\/[0-9.:]+)/);
-      if (m) { clearTimeout(timer); ok(m[1]); }
+      if (m && /demo: ready in/.test(log)) { clearTimeout(timer); ok(m[1]); }
     };
     proc.stdout.on('data', onData);
     proc.stderr.on('data', onData);

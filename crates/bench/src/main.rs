@@ -63,6 +63,65 @@ async fn time_requests(
     })
 }
 
+/// A referral letter's PDF, laid out and written (fonts subset, streams
+/// compressed) 100 times: the CPU cost of `GET /referrals/{id}/letter.pdf`
+/// beyond reading the referral.
+fn pdf_bench() -> Result<Row> {
+    use kopru_web::pdf::{render, Block};
+    let letter = || {
+        let mut b = vec![
+            Block::Title("Ankara Altındağ Sosyal Hizmet Koordinasyon Birimi".into()),
+            Block::Small("Hükümet Cad. No: 11, Altındağ / Ankara".into()),
+            Block::Small("Telefon: +90 312 555 00 11 · E-posta: shkb-ank-01@example.gov.tr".into()),
+            Block::Rule,
+            Block::Right("Sayı SHKB-ANK-01/2026/117 · 3 Ara 2026".into()),
+            Block::Text("Sayın Altındağ Atatürk İlkokulu".into()),
+            Block::Heading("Yönlendirme yazısı: Okula kayıt".into()),
+            Block::Pair("Aciliyet".into(), "Yüksek".into()),
+            Block::Pair("Yanıt için son tarih".into(), "10 Ara 2026".into()),
+            Block::Heading("Gerekçe".into()),
+            Block::Text("Dokuz yaşında, hiç okula kaydolmamış; nüfus kaydı yeni tamamlandı. Ailenin belgeleri hazır, kayıt için okulun yönlendirmesini bekliyor.".repeat(3)),
+            Block::Heading("Paylaşılan bilgiler".into()),
+        ];
+        for (k, v) in [
+            ("Ad", "Zehra Kaya"),
+            ("Doğum tarihi", "4 Mar 2017"),
+            ("Cinsiyet", "Kadın"),
+            ("Diller", "Romanca, Türkçe"),
+        ] {
+            b.push(Block::Pair(k.into(), v.into()));
+        }
+        b.extend([
+            Block::Space(10.0),
+            Block::Text("Mehmet Demir".into()),
+            Block::Text("Sosyal Çalışmacı".into()),
+            Block::Rule,
+        ]);
+        b
+    };
+    let n = 100;
+    let mut samples = Vec::with_capacity(n);
+    let start = Instant::now();
+    let mut bytes = 0;
+    for _ in 0..n {
+        let t = Instant::now();
+        bytes = render("Yönlendirme yazısı", "tr", &letter())?.len();
+        samples.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let total = start.elapsed().as_secs_f64();
+    samples.sort_by(f64::total_cmp);
+    Ok(Row {
+        name: format!(
+            "referral letter as PDF (web::pdf, one A4 page, {} KB)",
+            bytes / 1024
+        ),
+        n,
+        p50: percentile(&samples, 0.5),
+        p99: percentile(&samples, 0.99),
+        per_sec: n as f64 / total,
+    })
+}
+
 fn get(path: &str, token: &str) -> Request<Body> {
     Request::get(path)
         .header("authorization", format!("Bearer {token}"))
@@ -288,6 +347,8 @@ async fn main() -> Result<()> {
         )
         .await?;
     }
+
+    rows.push(pdf_bench()?);
 
     println!("\n| operation | n | p50 ms | p99 ms | per second |");
     println!("|---|---:|---:|---:|---:|");

@@ -910,3 +910,4 @@ field-lead-worker = Lead worker
 action-undo-done = Undo “done”
 household-merge-find = Find the household: a member's name or the address
 household-merge-more = More households match: write more of the name or address.
+cases-empty = No case matches. A case is opened from a person's or a household's page: find them under People.

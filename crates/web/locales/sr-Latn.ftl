@@ -915,3 +915,4 @@ field-lead-worker = Nosilac slučaja
 action-undo-done = Poništi „obavljeno“
 household-merge-find = Pronađite domaćinstvo: ime člana ili adresa
 household-merge-more = Odgovara više domaćinstava: upišite više od imena ili adrese.
+cases-empty = Nema takvog slučaja. Slučaj se otvara sa stranice osobe ili domaćinstva: pronađite ih pod Osobe.

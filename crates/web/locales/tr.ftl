@@ -904,3 +904,4 @@ field-lead-worker = Sorumlu
 action-undo-done = “Tamamlandı”yı geri al
 household-merge-find = Haneyi bulun: bir üyenin adı ya da adres
 household-merge-more = Daha çok hane eşleşiyor: adın ya da adresin daha fazlasını yazın.
+cases-empty = Eşleşen vaka yok. Vaka, kişinin ya da hanenin sayfasından açılır: Kişiler'den bulun.
