@@ -46,6 +46,7 @@ enum Section {
     Institutions,
     Users,
     Audit,
+    Design,
 }
 
 use Section::*;
@@ -54,11 +55,11 @@ use Section::*;
 const FIELD_WORK: [Section; 4] = [Persons, Cases, MyWork, Referrals];
 const INSTITUTION: [Section; 1] = [Referrals];
 const MONITORING: [Section; 4] = [Dashboard, Cases, Referrals, ResponseTimes];
-const ADMINISTRATION: [Section; 2] = [Users, Units];
+const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 15] = [
+    const ALL: [Section; 16] = [
         MyWork,
         Persons,
         Cases,
@@ -74,6 +75,7 @@ impl Section {
         Institutions,
         Users,
         Audit,
+        Design,
     ];
 
     fn href(self) -> &'static str {
@@ -93,6 +95,7 @@ impl Section {
             Institutions => "/institutions",
             Users => "/users",
             Audit => "/audit",
+            Design => "/design",
         }
     }
 
@@ -108,7 +111,15 @@ impl Section {
     fn is_admin(self) -> bool {
         matches!(
             self,
-            Forms | Areas | Programmes | Units | Institutions | Users | Audit | ResponseTimes
+            Forms
+                | Areas
+                | Programmes
+                | Units
+                | Institutions
+                | Users
+                | Audit
+                | ResponseTimes
+                | Design
         )
     }
 
@@ -130,6 +141,7 @@ impl Section {
             Institutions => "nav-institutions",
             Users => "nav-users",
             Audit => "nav-audit",
+            Design => "design-title",
         };
         ctx.t(id)
     }
@@ -144,6 +156,7 @@ impl Section {
             Imports => ctx.allows(Action::ImportPersons),
             Users => ctx.allows(Action::ViewUsers),
             Audit => ctx.allows(Action::ViewAudit),
+            Design => ctx.allows(Action::ManageUsers),
             ResponseTimes => {
                 ctx.allows(Action::ViewCaseStatistics) || ctx.allows(Action::ManageInstitutions)
             }
@@ -172,10 +185,10 @@ impl Ctx {
             &FIELD_WORK
         } else if self.allows(Action::AnswerReferrals) {
             &INSTITUTION
-        } else if self.allows(Action::ViewCaseStatistics) {
-            &MONITORING
         } else if self.allows(Action::ManageUsers) {
             &ADMINISTRATION
+        } else if self.allows(Action::ViewCaseStatistics) {
+            &MONITORING
         } else {
             &[]
         };

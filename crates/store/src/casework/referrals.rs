@@ -74,6 +74,8 @@ pub struct ReferralRow {
     pub unit_address: Option<String>,
     pub unit_phone: Option<String>,
     pub unit_email: Option<String>,
+    /// Where the letter goes.
+    pub institution_address: Option<String>,
 }
 
 impl ReferralRow {
@@ -116,7 +118,8 @@ pub(crate) const REFERRAL_SELECT: &str = "SELECT r.id, r.case_id, r.person_id, r
      r.shared_sealed, r.consent_override, r.status, r.sent_on, r.due_on, r.answered_on, r.answer_seen_at, \
      r.last_event_at, r.version, r.sent_by, r.sent_by_id, r.reference_no, \
      COALESCE(su.display_name, r.sent_by) AS sender_name, su.job_title AS sender_title, \
-     un.address AS unit_address, un.phone AS unit_phone, un.email AS unit_email \
+     un.address AS unit_address, un.phone AS unit_phone, un.email AS unit_email, \
+     i.address AS institution_address \
      FROM referrals r LEFT JOIN users su ON su.id = r.sent_by_id JOIN institutions i ON i.code = r.institution_code \
      JOIN units un ON un.code = r.unit_code";
 

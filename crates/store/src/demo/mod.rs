@@ -557,16 +557,22 @@ pub async fn load(store: &Store) -> Result<()> {
         .map_err(bad)?;
         store.create_unit(&actor, &by, &u).await?;
     }
-    for (code, name, kind, area, services, phone) in INSTITUTIONS {
+    for (n, (code, name, kind, area, services, phone)) in INSTITUTIONS.into_iter().enumerate() {
         if exists(store, "institutions", "code", code).await? {
             continue;
         }
+        let address = if area.starts_with("TR") {
+            format!("Cumhuriyet Cad. No: {}, {}", 3 + n, area_town(area))
+        } else {
+            format!("Bulevar oslobođenja {}, {}", 3 + n, area_town(area))
+        };
         let i = InstitutionDraft {
             code: code.into(),
             name: name.into(),
             kind: kind.into(),
             area_code: area.into(),
             phone: phone.into(),
+            address,
             services: services.split(',').map(str::to_owned).collect(),
             ..Default::default()
         }

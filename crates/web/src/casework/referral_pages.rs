@@ -265,6 +265,7 @@ pub struct Letter {
     pub reference: String,
     pub date: String,
     pub to: String,
+    pub to_address: Option<String>,
     pub subject: String,
     /// (label, value) lines under the subject: urgency, answer due.
     pub terms: Vec<(String, String)>,
@@ -300,6 +301,7 @@ fn letter(ctx: &Ctx, r: &ReferralRow, shared: Vec<(String, String)>) -> Letter {
         reference: r.reference_no.clone().unwrap_or_else(|| r.id.clone()),
         date: ctx.tr.date(&r.sent_on),
         to: r.institution_name.clone(),
+        to_address: r.institution_address.clone(),
         subject: format!(
             "{}: {}",
             ctx.t("referral-letter"),
@@ -370,6 +372,9 @@ pub async fn referral_letter_pdf(
         ctx.t("referral-letter-to"),
         l.to
     )));
+    if let Some(a) = &l.to_address {
+        blocks.push(Block::Small(a.clone()));
+    }
     blocks.push(Block::Space(6.0));
     blocks.push(Block::Heading(l.subject.clone()));
     blocks.extend(l.terms.iter().cloned().map(|(k, v)| Block::Pair(k, v)));
