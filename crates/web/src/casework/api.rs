@@ -955,9 +955,13 @@ fn case_cells_named(c: &CaseRow, n: &crate::export::Naming) -> Vec<String> {
     if n.labels() {
         let mut codes = Vec::new();
         for (col, prefix) in CASE_CODED {
-            if let Some(i) = CASE_COLUMNS.iter().position(|x| x == col) {
-                codes.push(cells[i].clone());
-                cells[i] = n.value(prefix, &cells[i]);
+            if let Some(cell) = CASE_COLUMNS
+                .iter()
+                .position(|x| x == col)
+                .and_then(|i| cells.get_mut(i))
+            {
+                codes.push(cell.clone());
+                *cell = n.value(prefix, cell);
             }
         }
         cells.extend(codes);

@@ -13,7 +13,8 @@ use kopru_store::directory::ListFilter;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/design", get(design))
+        // The sample confirmation on the page posts back to it.
+        .route("/design", get(design).post(design))
 }
 
 /// The page parts, each shown once with sample content: the reference for

@@ -159,8 +159,10 @@ fn name_row(cols: &[String], mut row: Vec<String>, naming: &Naming) -> Vec<Strin
     let mut codes = Vec::new();
     for (i, c) in cols.iter().enumerate() {
         if let Some((_, prefix)) = CODED.iter().find(|(x, _)| x == c) {
-            codes.push(row[i].clone());
-            row[i] = naming.value(prefix, &row[i]);
+            if let Some(cell) = row.get_mut(i) {
+                codes.push(cell.clone());
+                *cell = naming.value(prefix, cell);
+            }
         }
     }
     row.extend(codes);
