@@ -165,6 +165,15 @@ impl Label {
     }
 }
 
+/// An optional one-line label (a title, a reason, a name): blank is `None`,
+/// anything else must be a valid [`Label`].
+pub fn optional_label(raw: &str) -> Result<Option<Label>, &'static str> {
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    Label::parse(raw).map(Some)
+}
+
 /// Optional free text (an address, a contact person): trimmed, at most 500
 /// characters, empty becomes `None`.
 pub fn optional_text(raw: &str) -> Result<Option<String>, &'static str> {

@@ -27,7 +27,7 @@ impl Store {
         let p = person_for(tx.conn(), by, Action::EditPersons, person_id).await?;
         if c.basis == kopru_domain::person::LegalBasis::ExplicitConsent
             && c.given_by.is_none()
-            && was_child_on(p.birth_date.as_deref(), &c.given_on)
+            && kopru_domain::person::was_child_on(p.birth_date.as_deref(), &c.given_on)
         {
             return Err(StoreError::Invalid(ValidationErrors::single(
                 "given_by",
@@ -123,46 +123,5 @@ impl Store {
             .fetch_optional(conn)
             .await?;
         Ok(hit.is_some())
-    }
-}
-
-/// Whether someone born on `birth` (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`) was
-/// under 18 on `on`; a partial date counts from its earliest day, so a child
-/// born "2009" is a child until the end of doubt. Unknown: not a child.
-fn was_child_on(birth: Option<&str>, on: &str) -> bool {
-    let Some(birth) = birth.filter(|b| b.len() >= 4) else {
-        return false;
-    };
-    let (Ok(year), Ok(on_year)) = (
-        birth[..4].parse::<i32>(),
-        on.get(..4).unwrap_or("").parse::<i32>(),
-    ) else {
-        return false;
-    };
-    // Month and day of the 18th birthday; a year alone is the last day of doubt.
-    let rest = if birth.len() >= 10 {
-        birth[4..10].to_owned()
-    } else if birth.len() >= 7 {
-        format!("{}-31", &birth[4..7])
-    } else {
-        "-12-31".to_owned()
-    };
-    let adult_on = format!("{:04}{rest}", year + 18);
-    on_year <= year + 18 && on < adult_on.as_str()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::was_child_on;
-
-    #[test]
-    fn a_child_until_the_eighteenth_birthday() {
-        assert!(was_child_on(Some("2010-05-04"), "2028-05-03"));
-        assert!(!was_child_on(Some("2010-05-04"), "2028-05-04"));
-        assert!(was_child_on(Some("2010"), "2028-12-30"));
-        assert!(!was_child_on(Some("2010"), "2029-01-01"));
-        assert!(was_child_on(Some("2010-05"), "2028-05-30"));
-        assert!(!was_child_on(Some("1982-04-15"), "2026-01-15"));
-        assert!(!was_child_on(None, "2026-01-15"));
     }
 }

@@ -45,12 +45,8 @@ pub fn new_user(
 
 /// A title for letters: blank clears it; otherwise one line of text.
 pub fn job_title(raw: &str) -> Result<Option<String>, crate::service::ServiceError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    kopru_domain::codes::Label::parse(raw)
-        .map(|l| Some(l.to_string()))
+    kopru_domain::codes::optional_label(raw)
+        .map(|l| l.map(|l| l.to_string()))
         .map_err(|code| {
             crate::service::ServiceError::Invalid(ValidationErrors::single("job_title", code))
         })

@@ -321,6 +321,23 @@ fn letter(ctx: &Ctx, r: &ReferralRow, shared: Vec<(String, String)>) -> Letter {
     }
 }
 
+/// The referral as `user` may read it (the read audited), with its letter,
+/// the shared assessment's answers and that form's title.
+async fn letter_of(
+    state: &AppState,
+    ctx: &Ctx,
+    user: &crate::context::SignedIn,
+    id: &str,
+) -> AppResult<(ReferralRow, Letter, Vec<Answer>, String)> {
+    let v = state
+        .store
+        .referral(&ctx.actor(), &user.principal, id)
+        .await?;
+    let (shared, answers, assessment_title) = shared_for_reading(state, ctx, &v.referral).await?;
+    let letter = letter(ctx, &v.referral, shared);
+    Ok((v.referral, letter, answers, assessment_title))
+}
+
 /// A letter to print for an institution that does not use Köprü: the
 /// referral and only what was shared.
 pub async fn referral_letter(
@@ -328,15 +345,10 @@ pub async fn referral_letter(
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
 ) -> AppResult<Response> {
-    let v = state
-        .store
-        .referral(&ctx.actor(), &user.principal, &id)
-        .await?;
-    let (shared, answers, assessment_title) = shared_for_reading(&state, &ctx, &v.referral).await?;
-    let letter = letter(&ctx, &v.referral, shared);
+    let (r, letter, answers, assessment_title) = letter_of(&state, &ctx, &user, &id).await?;
     Ok(render(&LetterPage {
         ctx,
-        r: v.referral,
+        r,
         letter,
         answers,
         assessment_title,
@@ -351,12 +363,7 @@ pub async fn referral_letter_pdf(
     Param(id): Param<String>,
 ) -> AppResult<Response> {
     use crate::pdf::Block;
-    let v = state
-        .store
-        .referral(&ctx.actor(), &user.principal, &id)
-        .await?;
-    let (shared, answers, assessment_title) = shared_for_reading(&state, &ctx, &v.referral).await?;
-    let l = letter(&ctx, &v.referral, shared);
+    let (_, l, answers, assessment_title) = letter_of(&state, &ctx, &user, &id).await?;
     let mut blocks = vec![Block::Title(l.unit.clone())];
     blocks.extend(l.letterhead.iter().cloned().map(Block::Small));
     blocks.push(Block::Rule);

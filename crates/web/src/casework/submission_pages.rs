@@ -251,6 +251,28 @@ pub struct CaseFormPage {
     pub errors: FormErrors,
 }
 
+impl CaseFormPage {
+    /// The form to fill on a case, with what was typed and what was wrong.
+    fn new(
+        ctx: Ctx,
+        case: CaseRow,
+        form: &kopru_domain::form::FormDefinition,
+        answers: &Map<String, Value>,
+        errors: FormErrors,
+    ) -> Self {
+        let sections = inputs(&ctx, form, answers, &errors);
+        CaseFormPage {
+            title: t(&ctx, &form.title),
+            ctx,
+            case,
+            form_id: form.id.clone(),
+            version: form.version,
+            sections,
+            errors,
+        }
+    }
+}
+
 pub async fn form_fill(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
@@ -258,18 +280,8 @@ pub async fn form_fill(
 ) -> AppResult<Response> {
     let case = state.store.case(&user.principal, &id).await?;
     let form = state.store.form(&form_id, None).await?;
-    let errors = FormErrors::default();
-    let sections = inputs(&ctx, &form, &Map::new(), &errors);
-    Ok(render(&CaseFormPage {
-        title: t(&ctx, &form.title),
-        ctx,
-        case,
-        form_id,
-        version: form.version,
-        sections,
-        errors,
-    })?
-    .into_response())
+    let page = CaseFormPage::new(ctx, case, &form, &Map::new(), FormErrors::default());
+    Ok(render(&page)?.into_response())
 }
 
 pub async fn form_submit(
@@ -291,20 +303,8 @@ pub async fn form_submit(
         Err(e) => {
             let errors = form_errors(ctx.tr, e.into())?;
             let case = state.store.case(&user.principal, &id).await?;
-            let sections = inputs(&ctx, &form, &answers, &errors);
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render(&CaseFormPage {
-                    title: t(&ctx, &form.title),
-                    ctx,
-                    case,
-                    form_id,
-                    version: form.version,
-                    sections,
-                    errors,
-                })?,
-            )
-                .into_response())
+            let page = CaseFormPage::new(ctx, case, &form, &answers, errors);
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
 }

@@ -544,17 +544,10 @@ impl PersonPage {
             _ => code.to_owned(),
         }
     }
-    /// Under 18 today (by the earliest date the birth date allows): a consent
-    /// then needs who gave it.
+    /// Under 18 today (the rule the store applies to a consent's day):
+    /// a consent then needs who gave it.
     pub fn is_child(&self) -> bool {
-        let today = today();
-        self.p
-            .birth_date
-            .as_deref()
-            .and_then(|b| b.get(..4))
-            .and_then(|y| y.parse::<i32>().ok())
-            .zip(today.get(..4).and_then(|y| y.parse::<i32>().ok()))
-            .is_some_and(|(born, now)| now - born <= 18)
+        kopru_domain::person::was_child_on(self.p.birth_date.as_deref(), &today())
     }
     /// The kinds a consent covers, in words ("every kind" when unlimited).
     pub fn covers(&self, c: &ConsentRow) -> String {

@@ -170,12 +170,8 @@ pub struct ConsentInput {
 
 /// A withdrawal's reason: blank is none; otherwise a short line of text.
 pub fn withdrawal_reason(reason: &str) -> Result<Option<String>, ValidationErrors> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Ok(None);
-    }
-    kopru_domain::codes::Label::parse(reason)
-        .map(|l| Some(l.to_string()))
+    kopru_domain::codes::optional_label(reason)
+        .map(|l| l.map(|l| l.to_string()))
         .map_err(|code| ValidationErrors::single("reason", code))
 }
 
