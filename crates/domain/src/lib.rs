@@ -4,6 +4,7 @@
 //! Values that reach the database or a page are built through `parse` functions that
 //! refuse invalid input, so code further in can trust them.
 
+pub mod activity;
 pub mod attachment;
 pub mod audit;
 pub mod case;

@@ -46,10 +46,17 @@ pub enum Action {
     ReadEthnicity,
     ReadHealth,
     ReadJustice,
+    /// Programme activities: trainings, courses, events, meetings, their
+    /// sessions and head counts (participants' names follow `ViewPersons`).
+    ViewActivities,
+    /// Plan and run activities: sessions, enrolment, scores, status.
+    ManageActivities,
+    /// Mark attendance at a session.
+    TakeAttendance,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -72,6 +79,9 @@ impl Action {
         Action::ReadEthnicity,
         Action::ReadHealth,
         Action::ReadJustice,
+        Action::ViewActivities,
+        Action::ManageActivities,
+        Action::TakeAttendance,
     ];
 
     /// The action that reads (and, with `EditPersons`, writes) a special category.
@@ -127,6 +137,22 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ),
         ReadHealth => matches!(role, UnitCoordinator | SocialMediator | HealthMediator),
         ReadJustice => matches!(role, UnitCoordinator | SocialMediator),
+        // Everyone who works in a programme sees what it does; focal points
+        // see the activities their institution runs or hosts.
+        ViewActivities => true,
+        // Coordinators and programme managers plan activities; field workers
+        // run them (young volunteers help at sessions but do not plan them).
+        ManageActivities => {
+            matches!(
+                role,
+                ProgrammeManager
+                    | UnitCoordinator
+                    | SocialMediator
+                    | HealthMediator
+                    | PedagogicalAssistant
+            )
+        }
+        TakeAttendance => role.is_field_worker() || matches!(role, UnitCoordinator),
     }
 }
 

@@ -243,9 +243,10 @@ const STORE_LEVELS: &[(&str, u8)] = &[
     ("casework", 1),
     ("dedup", 1),
     ("imports", 1),
-    ("work", 2),
-    ("demo", 2),
-    ("testing", 3),
+    ("activities", 2),
+    ("work", 3),
+    ("demo", 3),
+    ("testing", 4),
 ];
 
 #[test]

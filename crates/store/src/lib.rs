@@ -20,6 +20,7 @@ pub mod sql;
 // Features: one folder each, the same names as in the web crate. A feature
 // uses the kernel and the features below it (ARCHITECTURE.md, "Layout").
 pub mod accounts;
+pub mod activities;
 pub mod casework;
 pub mod dedup;
 pub mod demo;

@@ -29,6 +29,9 @@ pub enum Entity {
     /// `referrals` rows: the sending case's `area_code` and `unit_code`, and the
     /// receiving `institution_code`.
     Referral,
+    /// `activities` rows: `area_code` (where it takes place), and the organiser:
+    /// `unit_code` or `institution_code`.
+    Activity,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -66,7 +69,7 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
             q.push("1 = 1");
         }
         (
-            Unit | Institution | AuditEntry | Person | Household | Case | Referral,
+            Unit | Institution | AuditEntry | Person | Household | Case | Referral | Activity,
             Scope::Country(c) | Scope::Area(c),
         ) => {
             q.push(&format!("{a}.area_code IN {SUBTREE}"))
@@ -85,11 +88,11 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         (Institution, Scope::Institution(c)) => {
             q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
         }
-        (AuditEntry | Person | Household | Case | Referral, Scope::Unit(c)) => {
+        (AuditEntry | Person | Household | Case | Referral | Activity, Scope::Unit(c)) => {
             q.push(&format!("{a}.unit_code = "))
                 .bind(c.as_str().to_owned());
         }
-        (Referral, Scope::Institution(c)) => {
+        (Referral | Activity, Scope::Institution(c)) => {
             q.push(&format!("{a}.institution_code = "))
                 .bind(c.as_str().to_owned());
         }

@@ -916,3 +916,142 @@ action-undo-done = Поништи „обављено“
 household-merge-find = Пронађите домаћинство: име члана или адреса
 household-merge-more = Одговара више домаћинстава: упишите више од имена или адресе.
 cases-empty = Нема таквог случаја. Случај се отвара са странице особе или домаћинства: пронађите их под Особе.
+nav-activities = Активности
+activity-new = Нова активност
+activity-edit = Измена активности
+activities-search = Назив
+activities-from = Од
+activities-to = До
+activities-mine = Само оне које водим
+activities-empty = Ниједна активност не одговара. Обуке, курсеви, ваннаставне активности, догађаји и састанци планирају се овде.
+field-title = Назив
+activity-organiser = Организатор
+activity-dates = Датуми
+activity-participants = Учесници
+activity-sessions = Сесије
+field-result-area = Област резултата
+activity-title-help = Унесите назив на свим језицима које организатори користе; бар на једном.
+activity-or-institution = или установа из именика (шифра)
+field-venue = Место одржавања
+field-capacity = Број места
+field-target-group = Циљна група
+activity-budget = Буџет
+field-budget-line = Буџетска линија
+field-cost = Трошак
+field-currency = Валута
+activity-completion-rule = Услов за завршетак
+activity-rule-help = Оставите празно оно што се не примењује. Без услова, једно присуство је довољно.
+field-min-share = Присуство сесијама (%)
+activity-rule-modules = присуство сваком модулу
+field-pass-mark = Прелазна оцена на завршном тесту
+activity-place = Место
+activity-facilitators = Водитељи
+activity-cancel-reason = Разлог отказивања
+activity-rule-share = најмање { $share } % сесија
+activity-rule-pass = завршни тест { $mark } или више
+activity-rule-once = једно присуство
+activity-move-running = Започни
+activity-move-completed = Означи као завршено
+activity-cancel = Откажи активност
+page-sections = На овој страници
+activity-no-sessions = Још нема сесија.
+session-when = Када
+session-module-topic = Модул и тема
+session-facilitator = Водитељ
+session-attendance = Присуство
+session-present-count = { $count ->
+    [one] { $n } присутан
+    [few] { $n } присутна
+   *[other] { $n } присутних
+}
+session-counted = { $count ->
+    [one] { $n } избројана особа
+    [few] { $n } избројане особе
+   *[other] { $n } избројаних особа
+}
+session-attendance-missing = Присуство није унето
+session-take-attendance = Унеси присуство
+session-add = Додај сесију
+field-held-on = Датум
+field-starts-at = Почетак
+field-ends-at = Крај
+field-module = Модул
+field-topic = Тема
+activity-hidden-participants = { $count ->
+    [one] Још { $n } учесник је у обиму који не видите.
+    [few] Још { $n } учесника је у обиму који не видите.
+   *[other] Још { $n } учесника је у обиму који не видите.
+}
+activity-no-participants = Још нико није уписан.
+participant-kind = Учесник
+participant-kind-person = Корисник
+participant-kind-professional = Стручњак
+participant-attended = Присуство
+participant-scores = Почетни → завршни тест
+participant-withdrawn = одустао
+participant-set-scores = Бодови
+field-pre-score = Почетни тест
+field-post-score = Завршни тест
+participant-completion = Завршетак
+participant-complete = Завршио
+participant-not-complete = Још не
+participant-modules-missing = Недостају модули
+activity-enrol = Упиши
+activity-enrol-search = Пронађи особе за упис
+activity-enrol-choose = Изаберите кога уписујете
+activity-add-professional = Додај стручњака
+field-institution-code = Установа (шифра)
+field-position = Радно место
+attendance-present = Присутан
+attendance-absent = Одсутан
+attendance-excused = Оправдано
+attendance-marked = Означено
+attendance-saved = Сачувано
+attendance-save = Сачувај листу
+attendance-rest-absent = { $count ->
+    [one] Означи { $n } неозначеног као одсутног
+   *[other] Означи { $n } неозначених као одсутне
+}
+session-head-counts = Бројање присутних
+session-head-counts-help = За догађаје где се имена не могу узети: особе избројане по полу и узрасту.
+counted-sex-female = Жене и девојчице
+counted-sex-male = Мушкарци и дечаци
+counted-sex-unknown = Непознато
+age-band-0-6 = 0–6
+age-band-7-17 = 7–17
+age-band-18-29 = 18–29
+age-band-30-54 = 30–54
+age-band-55-plus = 55+
+err-amount = Унесите износ, нпр. 1250 или 1250,50.
+err-time = Унесите време, нпр. 09:30.
+err-number-range = Број је ван дозвољеног опсега.
+err-currency = Унесите трословну шифру валуте, нпр. RSD, TRY или EUR.
+err-activity-organiser = Изаберите јединицу организатора или установу, једно од то двоје.
+err-title-language = Један назив је на језику који није понуђен.
+err-activity-title = Унесите назив бар на једном језику.
+err-ends-before-start = Крај је пре почетка.
+err-activity-cancelled = Активност је отказана; више се не може мењати.
+err-result-area-unknown = Програм нема такву област резултата.
+err-institution-unknown = Ниједна установа нема ову шифру.
+err-user-unknown = Ниједан активан корисник нема овај идентификатор.
+err-activity-finished = Активност је завршена: нема нових сесија ни учесника.
+err-session-outside-activity = Датум сесије је ван датума активности.
+err-case-household = Случај је домаћинства: упишите чланове појединачно или из домаћинства.
+err-too-many = Превише одједном; пошаљите мање.
+err-activity-full = Активност је попуњена.
+err-participant-unknown = Ова особа није на списку активности.
+err-session-in-future = Присуство се уноси на дан сесије или после.
+err-enrol-one-source = Наведите тачно једно: особе, домаћинство, случај, филтер или стручњака.
+err-enrol-choose = Изаберите бар једну особу.
+activity-kind-training = Обука
+activity-kind-vocational-course = Стручни курс
+activity-kind-after-school = Ваннаставна активност
+activity-kind-awareness-event = Догађај или кампања подизања свести
+activity-kind-health-literacy = Радионица здравствене писмености
+activity-kind-professional-training = Обука за стручњаке
+activity-kind-community-meeting = Састанак заједнице
+activity-kind-field-research = Теренско истраживање
+activity-status-planned = Планирано
+activity-status-running = У току
+activity-status-completed = Завршено
+activity-status-cancelled = Отказано

@@ -916,3 +916,142 @@ action-undo-done = Poništi „obavljeno“
 household-merge-find = Pronađite domaćinstvo: ime člana ili adresa
 household-merge-more = Odgovara više domaćinstava: upišite više od imena ili adrese.
 cases-empty = Nema takvog slučaja. Slučaj se otvara sa stranice osobe ili domaćinstva: pronađite ih pod Osobe.
+nav-activities = Aktivnosti
+activity-new = Nova aktivnost
+activity-edit = Izmena aktivnosti
+activities-search = Naziv
+activities-from = Od
+activities-to = Do
+activities-mine = Samo one koje vodim
+activities-empty = Nijedna aktivnost ne odgovara. Obuke, kursevi, vannastavne aktivnosti, događaji i sastanci planiraju se ovde.
+field-title = Naziv
+activity-organiser = Organizator
+activity-dates = Datumi
+activity-participants = Učesnici
+activity-sessions = Sesije
+field-result-area = Oblast rezultata
+activity-title-help = Unesite naziv na svim jezicima koje organizatori koriste; bar na jednom.
+activity-or-institution = ili ustanova iz imenika (šifra)
+field-venue = Mesto održavanja
+field-capacity = Broj mesta
+field-target-group = Ciljna grupa
+activity-budget = Budžet
+field-budget-line = Budžetska linija
+field-cost = Trošak
+field-currency = Valuta
+activity-completion-rule = Uslov za završetak
+activity-rule-help = Ostavite prazno ono što se ne primenjuje. Bez uslova, jedno prisustvo je dovoljno.
+field-min-share = Prisustvo sesijama (%)
+activity-rule-modules = prisustvo svakom modulu
+field-pass-mark = Prelazna ocena na završnom testu
+activity-place = Mesto
+activity-facilitators = Voditelji
+activity-cancel-reason = Razlog otkazivanja
+activity-rule-share = najmanje { $share } % sesija
+activity-rule-pass = završni test { $mark } ili više
+activity-rule-once = jedno prisustvo
+activity-move-running = Započni
+activity-move-completed = Označi kao završeno
+activity-cancel = Otkaži aktivnost
+page-sections = Na ovoj stranici
+activity-no-sessions = Još nema sesija.
+session-when = Kada
+session-module-topic = Modul i tema
+session-facilitator = Voditelj
+session-attendance = Prisustvo
+session-present-count = { $count ->
+    [one] { $n } prisutan
+    [few] { $n } prisutna
+   *[other] { $n } prisutnih
+}
+session-counted = { $count ->
+    [one] { $n } izbrojana osoba
+    [few] { $n } izbrojane osobe
+   *[other] { $n } izbrojanih osoba
+}
+session-attendance-missing = Prisustvo nije uneto
+session-take-attendance = Unesi prisustvo
+session-add = Dodaj sesiju
+field-held-on = Datum
+field-starts-at = Početak
+field-ends-at = Kraj
+field-module = Modul
+field-topic = Tema
+activity-hidden-participants = { $count ->
+    [one] Još { $n } učesnik je u obimu koji ne vidite.
+    [few] Još { $n } učesnika je u obimu koji ne vidite.
+   *[other] Još { $n } učesnika je u obimu koji ne vidite.
+}
+activity-no-participants = Još niko nije upisan.
+participant-kind = Učesnik
+participant-kind-person = Korisnik
+participant-kind-professional = Stručnjak
+participant-attended = Prisustvo
+participant-scores = Početni → završni test
+participant-withdrawn = odustao
+participant-set-scores = Bodovi
+field-pre-score = Početni test
+field-post-score = Završni test
+participant-completion = Završetak
+participant-complete = Završio
+participant-not-complete = Još ne
+participant-modules-missing = Nedostaju moduli
+activity-enrol = Upiši
+activity-enrol-search = Pronađi osobe za upis
+activity-enrol-choose = Izaberite koga upisujete
+activity-add-professional = Dodaj stručnjaka
+field-institution-code = Ustanova (šifra)
+field-position = Radno mesto
+attendance-present = Prisutan
+attendance-absent = Odsutan
+attendance-excused = Opravdano
+attendance-marked = Označeno
+attendance-saved = Sačuvano
+attendance-save = Sačuvaj listu
+attendance-rest-absent = { $count ->
+    [one] Označi { $n } neoznačenog kao odsutnog
+   *[other] Označi { $n } neoznačenih kao odsutne
+}
+session-head-counts = Brojanje prisutnih
+session-head-counts-help = Za događaje gde se imena ne mogu uzeti: osobe izbrojane po polu i uzrastu.
+counted-sex-female = Žene i devojčice
+counted-sex-male = Muškarci i dečaci
+counted-sex-unknown = Nepoznato
+age-band-0-6 = 0–6
+age-band-7-17 = 7–17
+age-band-18-29 = 18–29
+age-band-30-54 = 30–54
+age-band-55-plus = 55+
+err-amount = Unesite iznos, npr. 1250 ili 1250,50.
+err-time = Unesite vreme, npr. 09:30.
+err-number-range = Broj je van dozvoljenog opsega.
+err-currency = Unesite troslovnu šifru valute, npr. RSD, TRY ili EUR.
+err-activity-organiser = Izaberite jedinicu organizatora ili ustanovu, jedno od to dvoje.
+err-title-language = Jedan naziv je na jeziku koji nije ponuđen.
+err-activity-title = Unesite naziv bar na jednom jeziku.
+err-ends-before-start = Kraj je pre početka.
+err-activity-cancelled = Aktivnost je otkazana; više se ne može menjati.
+err-result-area-unknown = Program nema takvu oblast rezultata.
+err-institution-unknown = Nijedna ustanova nema ovu šifru.
+err-user-unknown = Nijedan aktivan korisnik nema ovaj identifikator.
+err-activity-finished = Aktivnost je završena: nema novih sesija ni učesnika.
+err-session-outside-activity = Datum sesije je van datuma aktivnosti.
+err-case-household = Slučaj je domaćinstva: upišite članove pojedinačno ili iz domaćinstva.
+err-too-many = Previše odjednom; pošaljite manje.
+err-activity-full = Aktivnost je popunjena.
+err-participant-unknown = Ova osoba nije na spisku aktivnosti.
+err-session-in-future = Prisustvo se unosi na dan sesije ili posle.
+err-enrol-one-source = Navedite tačno jedno: osobe, domaćinstvo, slučaj, filter ili stručnjaka.
+err-enrol-choose = Izaberite bar jednu osobu.
+activity-kind-training = Obuka
+activity-kind-vocational-course = Stručni kurs
+activity-kind-after-school = Vannastavna aktivnost
+activity-kind-awareness-event = Događaj ili kampanja podizanja svesti
+activity-kind-health-literacy = Radionica zdravstvene pismenosti
+activity-kind-professional-training = Obuka za stručnjake
+activity-kind-community-meeting = Sastanak zajednice
+activity-kind-field-research = Terensko istraživanje
+activity-status-planned = Planirano
+activity-status-running = U toku
+activity-status-completed = Završeno
+activity-status-cancelled = Otkazano

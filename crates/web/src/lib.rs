@@ -23,6 +23,7 @@ pub mod tabular;
 // `api.rs` and `pages.rs` (and `service.rs` where both share more than a call
 // to the store). This file is the root that puts them together.
 pub mod accounts;
+pub mod activities;
 pub mod audit;
 pub mod casework;
 pub mod dedup;
@@ -171,6 +172,7 @@ fn page_routes() -> Router<AppState> {
         .merge(casework::pages::routes())
         .merge(casework::referral_pages::routes())
         .merge(casework::submission_pages::routes())
+        .merge(activities::pages::routes())
         .merge(work::pages::routes())
 }
 
@@ -187,6 +189,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(dedup::api::routes())
         .merge(casework::form_api::routes())
         .merge(casework::api::routes())
+        .merge(activities::api::routes())
         .merge(work::api::routes())
         .split_for_parts();
     (router, api::finish(doc))

@@ -35,6 +35,7 @@ enum Section {
     Persons,
     Cases,
     Referrals,
+    Activities,
     Dashboard,
     ResponseTimes,
     Duplicates,
@@ -54,16 +55,17 @@ use Section::*;
 /// What the bar offers first, for each kind of work, in order.
 const FIELD_WORK: [Section; 4] = [Persons, Cases, MyWork, Referrals];
 const INSTITUTION: [Section; 1] = [Referrals];
-const MONITORING: [Section; 4] = [Dashboard, Cases, Referrals, ResponseTimes];
+const MONITORING: [Section; 4] = [Dashboard, Activities, Cases, Referrals];
 const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 16] = [
+    const ALL: [Section; 17] = [
         MyWork,
         Persons,
         Cases,
         Referrals,
+        Activities,
         Dashboard,
         ResponseTimes,
         Duplicates,
@@ -84,6 +86,7 @@ impl Section {
             Persons => "/persons",
             Cases => "/cases",
             Referrals => "/referrals",
+            Activities => "/activities",
             Dashboard => "/dashboard",
             ResponseTimes => "/response-times",
             Duplicates => "/duplicates",
@@ -130,6 +133,7 @@ impl Section {
             Cases => "nav-cases",
             Referrals if ctx.allows(Action::AnswerReferrals) => "referral-inbox",
             Referrals => "nav-referrals",
+            Activities => "nav-activities",
             Dashboard => "nav-dashboard",
             ResponseTimes => "response-times",
             Duplicates => "nav-duplicates",
@@ -152,6 +156,7 @@ impl Section {
             Persons | Duplicates => ctx.allows(Action::ViewPersons),
             Cases => ctx.allows(Action::ViewCases),
             Referrals => ctx.allows(Action::ViewCases) || ctx.allows(Action::AnswerReferrals),
+            Activities => ctx.allows(Action::ViewActivities),
             Dashboard => ctx.allows(Action::ViewCaseStatistics),
             Imports => ctx.allows(Action::ImportPersons),
             Users => ctx.allows(Action::ViewUsers),
