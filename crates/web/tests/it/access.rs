@@ -89,6 +89,16 @@ impl World {
         }
     }
 
+    /// An activity: by its place, its organising unit or its institution.
+    fn activity_visible(&self, scope: &Scope, unit: &str, institution: &str, area: &str) -> bool {
+        match scope {
+            Scope::Installation => true,
+            Scope::Country(c) | Scope::Area(c) => self.under(area, c.as_str()),
+            Scope::Unit(c) => c.as_str() == unit,
+            Scope::Institution(c) => c.as_str() == institution,
+        }
+    }
+
     fn person_visible(&self, scope: &Scope, unit: &str, area: &str) -> bool {
         match scope {
             Scope::Installation => true,
@@ -217,6 +227,42 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
         cases.push((c.id, unit.clone(), area.clone(), institution.to_owned()));
     }
     assert!(initial.units.len() >= 20 && initial.institutions.len() >= 10);
+    // Activities of every fourth unit, and two run by institutions:
+    // (id, unit, institution, area).
+    let mut activities: Vec<(String, String, String, String)> = Vec::new();
+    let organisers = initial
+        .units
+        .iter()
+        .step_by(4)
+        .map(|(_, code, area)| (code.clone(), String::new(), area.clone()))
+        .chain(["CSR-NIS", "SCH-ANK-ALTINDAG"].iter().map(|c| {
+            (
+                String::new(),
+                (*c).to_owned(),
+                initial.institution_area(c).unwrap().to_owned(),
+            )
+        }))
+        .collect::<Vec<_>>();
+    for (unit, institution, area) in organisers {
+        let new = kopru_domain::activity::ActivityDraft {
+            programme_code: "SIROMA".into(),
+            unit_code: unit.clone(),
+            institution_code: institution.clone(),
+            kind: "training".into(),
+            titles: vec![("en".into(), format!("Training {unit}{institution}"))],
+            area_code: area.clone(),
+            starts_on: "2026-01-10".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let a = app
+            .store()
+            .create_activity(&actor, &hub, &new)
+            .await
+            .unwrap();
+        activities.push((a.id, unit, institution, area));
+    }
 
     let mut admin = app.api_as("admin").await;
     let mut users: Vec<&str> = kopru_store::demo::DEMO_USERS.iter().map(|u| u.0).collect();
@@ -644,6 +690,73 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                     StatusCode::OK,
                     "{username}: move back: {}",
                     r.body
+                );
+            }
+        }
+
+        // ---- activities: list, page, record, write ----
+        let want: BTreeSet<String> = activities
+            .iter()
+            .filter(|(_, unit, institution, area)| {
+                expected(&asg, Action::ViewActivities, |s| {
+                    world.activity_visible(s, unit, institution, area)
+                })
+            })
+            .map(|a| a.0.clone())
+            .collect();
+        let got: BTreeSet<String> = api.get("/api/v1/activities?limit=500").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(got, want, "{username}: activities");
+        let page = web.get("/activities").await.body;
+        for (id, unit, institution, area) in &activities {
+            let visible = want.contains(id);
+            assert_eq!(
+                page.contains(&format!("/activities/{id}\"")),
+                visible,
+                "{username}: activities page"
+            );
+            let r = api.get(&format!("/api/v1/activities/{id}")).await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                visible,
+                "{username}: GET activity"
+            );
+            if !visible {
+                assert_eq!(r.status, StatusCode::NOT_FOUND);
+                assert_eq!(
+                    web.get(&format!("/activities/{id}")).await.status,
+                    StatusCode::NOT_FOUND
+                );
+            }
+            // Save it unchanged.
+            let cur =
+                admin.get(&format!("/api/v1/activities/{id}")).await.json()["activity"].clone();
+            let body = serde_json::json!({
+                "programme_code": cur["programme_code"], "unit_code": cur["unit_code"],
+                "institution_code": cur["institution_code"], "kind": cur["kind"], "titles": cur["titles"],
+                "area_code": cur["area_code"], "starts_on": cur["starts_on"], "version": cur["version"],
+            });
+            let may_manage = expected(&asg, Action::ManageActivities, |s| {
+                world.activity_visible(s, unit, institution, area)
+            });
+            let r = api
+                .json(Method::PUT, &format!("/api/v1/activities/{id}"), body)
+                .await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                may_manage,
+                "{username}: PUT activity {unit}{institution}: {}",
+                r.body
+            );
+            if !may_manage {
+                assert!(
+                    matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                    "{username}: {}",
+                    r.status
                 );
             }
         }

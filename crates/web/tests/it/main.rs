@@ -7,6 +7,7 @@
 mod helpers;
 
 mod access;
+mod activities;
 mod audit;
 mod auth;
 mod cases;

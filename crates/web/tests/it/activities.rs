@@ -1,0 +1,691 @@
+//! Programme activities through the API and the pages: planning, sessions,
+//! enrolment from every source, attendance sheets (whole, per tap, twice,
+//! by two facilitators at once), completion rules, head counts, and who
+//! sees the participants' names.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use kopru_domain::case::{date_of, day_number};
+use serde_json::{json, Value};
+
+fn day(n: i64) -> String {
+    date_of(day_number(&kopru_store::clock::today()).unwrap() + n)
+}
+
+fn field_codes(r: &TestResponse) -> Vec<(String, String)> {
+    r.json()["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or("").to_owned(),
+                        e["code"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn person(c: &mut Client<'_>, given: &str, family: &str) -> String {
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/persons",
+            json!({"given_names": given, "family_name": family, "sex": "female", "birth_date": "2001-05-06",
+               "unit_code": "SHKB-ANK-01", "area_code": "TR-06-ALTINDAG", "confirm_new": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+/// A vocational course of SHKB-ANK-01 with a completion rule.
+fn course(capacity: i64) -> Value {
+    json!({
+        "programme_code": "SIROMA", "result_area": "Employment via vocational skills",
+        "unit_code": "SHKB-ANK-01", "kind": "vocational_course",
+        "titles": {"tr": "Aşçılık kursu", "en": "Cooking course"},
+        "area_code": "TR-06-ALTINDAG", "venue": "Halk Eğitim Merkezi",
+        "starts_on": day(-10), "ends_on": day(10), "capacity": capacity,
+        "cost": "12.500,00", "currency": "try",
+        "min_share": 50, "all_modules": true, "pass_mark": 60
+    })
+}
+
+async fn create(c: &mut Client<'_>, body: Value) -> Value {
+    let r = c.json(Method::POST, "/api/v1/activities", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()
+}
+
+async fn session(c: &mut Client<'_>, activity: &str, on: &str, module: &str) -> String {
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{activity}/sessions"),
+            json!({"held_on": on, "starts_at": "9:30", "ends_at": "12:00", "module": module}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn sheet(c: &mut Client<'_>, a: &str, s: &str, marks: Value) -> TestResponse {
+    c.json(
+        Method::PUT,
+        &format!("/api/v1/activities/{a}/sessions/{s}/attendance"),
+        json!({ "marks": marks }),
+    )
+    .await
+}
+
+fn participant_of(list: &Value, person: &str) -> Value {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["person_id"] == person)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_course_runs_from_plan_to_completion() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let a = create(&mut co, course(4)).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    assert_eq!(a["status"], "planned");
+    assert_eq!(a["titles"]["en"], "Cooking course");
+    assert_eq!(a["cost_minor"], 1_250_000);
+    assert_eq!(a["currency"], "TRY");
+    assert_eq!(a["organiser_name"].as_str().map(str::is_empty), Some(false));
+
+    // Sessions: two modules; a date outside the activity is refused.
+    let s1 = session(&mut co, &id, &day(-5), "A").await;
+    let s2 = session(&mut co, &id, &day(-3), "B").await;
+    let s3 = session(&mut co, &id, &day(2), "B").await;
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/sessions"),
+            json!({"held_on": day(30)}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("held_on".into(), "err-session-outside-activity".into())]
+    );
+
+    // Enrolment: people once each, the capacity kept, a professional too.
+    let p1 = person(&mut me, "Elif", "Kaya").await;
+    let p2 = person(&mut me, "Zehra", "Kaya").await;
+    let p3 = person(&mut me, "Derya", "Kaya").await;
+    let p4 = person(&mut me, "Sibel", "Kaya").await;
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants"),
+            json!({"person_ids": [p1, p2, p1]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["enrolled"].as_array().unwrap().len(), 2);
+    assert_eq!(r.json()["already"], json!([p1]));
+    // A case brings its person, and the case is kept on the participant.
+    let case = co
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            json!({"person_id": p3, "unit_code": "SHKB-ANK-01", "domains": ["employment"]}),
+        )
+        .await
+        .json();
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants"),
+            json!({"case_id": case["id"]}),
+        )
+        .await;
+    assert_eq!(
+        r.json()["enrolled"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.body
+    );
+    // A filter finds all four Kayas: three are on the list, one place is left.
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants"),
+            json!({"filter": {"q": "Kaya"}}),
+        )
+        .await;
+    assert_eq!(
+        r.json()["enrolled"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.body
+    );
+    assert_eq!(r.json()["already"].as_array().unwrap().len(), 3);
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants"),
+            json!({"professional": {"name": "Ayten Öğretmen", "position": "teacher", "sex": "female"}}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("name".into(), "err-activity-full".into())]
+    );
+    // Two sources at once are refused.
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants"),
+            json!({"person_ids": [p4], "case_id": case["id"]}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("person_ids".into(), "err-enrol-one-source".into())]
+    );
+
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 4);
+    assert_eq!(list["hidden"], 0);
+    let part = |p: &str| participant_of(&list, p)["id"].as_str().unwrap().to_owned();
+    let (a1, a2, a3) = (part(&p1), part(&p2), part(&p3));
+    assert_eq!(participant_of(&list, &p3)["case_id"], case["id"]);
+    assert_eq!(participant_of(&list, &p4)["enrolled_via"], "filter");
+
+    // A whole sheet; every problem named; the future not marked.
+    let r = sheet(
+        &mut me,
+        &id,
+        &s1,
+        json!([{"participant_id": a1, "mark": "present"}, {"participant_id": "nobody", "mark": "present"},
+               {"participant_id": a2, "mark": "late"}]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        field_codes(&r),
+        vec![("marks[2].mark".into(), "err-choice".into())]
+    );
+    let r = sheet(
+        &mut me,
+        &id,
+        &s1,
+        json!([{"participant_id": a1, "mark": "present"}, {"participant_id": "nobody", "mark": "present"}]),
+    )
+    .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![(
+            "marks[1].participant_id".into(),
+            "err-participant-unknown".into()
+        )]
+    );
+    let marks = json!([{"participant_id": a1, "mark": "present"}, {"participant_id": a2, "mark": "absent"},
+                       {"participant_id": a3, "mark": "excused"}]);
+    let r = sheet(&mut me, &id, &s1, marks.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.json()["saved"].clone(), r.json()["unchanged"].clone()),
+        (json!(3), json!(0))
+    );
+    assert_eq!(r.json()["session"]["present"], 1);
+    // The same sheet again changes nothing.
+    let r = sheet(&mut me, &id, &s1, marks).await;
+    assert_eq!(
+        (r.json()["saved"].clone(), r.json()["unchanged"].clone()),
+        (json!(0), json!(3))
+    );
+    let r = sheet(
+        &mut me,
+        &id,
+        &s3,
+        json!([{"participant_id": a1, "mark": "present"}]),
+    )
+    .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("session".into(), "err-session-in-future".into())]
+    );
+
+    // Two facilitators save the same session at once: no mark is lost.
+    let mut co2 = app.api_as("coordinator").await;
+    let path = format!("/api/v1/activities/{id}/sessions/{s2}/attendance");
+    let (r1, r2) = tokio::join!(
+        me.json(
+            Method::PUT,
+            &path,
+            json!({"marks": [{"participant_id": a1, "mark": "present"}]})
+        ),
+        co2.json(
+            Method::PUT,
+            &path,
+            json!({"marks": [{"participant_id": a2, "mark": "present"}]})
+        ),
+    );
+    assert_eq!(
+        (r1.status, r2.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{} {}",
+        r1.body,
+        r2.body
+    );
+    let s = co.get(&path).await.json();
+    let mark_of = |pid: &str| {
+        s["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["participant_id"] == pid)
+            .map(|r| r["mark"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        (mark_of(&a1), mark_of(&a2)),
+        (json!("present"), json!("present"))
+    );
+
+    // Completion: Elif attended both modules (2 of 3 sessions) but has no
+    // post-test yet; with 70 she completes, Zehra (1 of 3, module B only) does not.
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    let c1 = participant_of(&list, &p1)["completion"].clone();
+    assert_eq!(
+        (
+            c1["attended"].clone(),
+            c1["sessions"].clone(),
+            c1["share"].clone()
+        ),
+        (json!(2), json!(3), json!(66))
+    );
+    assert_eq!(c1["complete"], false);
+    let version = participant_of(&list, &p1)["version"].as_i64().unwrap();
+    let r = co
+        .json(
+            Method::PUT,
+            &format!("/api/v1/activities/{id}/participants/{a1}/scores"),
+            json!({"pre_score": 35, "post_score": 70, "version": version}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = co
+        .json(
+            Method::PUT,
+            &format!("/api/v1/activities/{id}/participants/{a1}/scores"),
+            json!({"post_score": 140, "version": version}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("post_score".into(), "err-number-range".into())]
+    );
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    assert_eq!(participant_of(&list, &p1)["completion"]["complete"], true);
+    let c2 = participant_of(&list, &p2)["completion"].clone();
+    assert_eq!(c2["complete"], false);
+    assert_eq!(c2["modules_missing"], json!(["A"]));
+
+    // The person's own list says the same.
+    let mine = me.get(&format!("/api/v1/persons/{p1}/activities")).await;
+    assert_eq!(mine.status, StatusCode::OK, "{}", mine.body);
+    assert_eq!(mine.json()[0]["activity_id"], id.as_str());
+    assert_eq!(mine.json()[0]["completion"]["complete"], true);
+    assert_eq!(mine.json()[0]["post_score"], 70);
+
+    // planned → running → completed; no skipping; cancelling needs a reason.
+    let status = |to: &str, version: i64, reason: Option<&str>| json!({"status": to, "version": version, "reason": reason});
+    let path = format!("/api/v1/activities/{id}/status");
+    let v = co.get(&format!("/api/v1/activities/{id}")).await.json()["activity"]["version"]
+        .as_i64()
+        .unwrap();
+    let r = co
+        .json(Method::POST, &path, status("completed", v, None))
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("status".into(), "err-transition".into())]
+    );
+    let r = co
+        .json(Method::POST, &path, status("cancelled", v, None))
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("reason".into(), "err-required".into())]
+    );
+    let r = co
+        .json(Method::POST, &path, status("running", v, None))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = co
+        .json(Method::POST, &path, status("completed", v, None))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = co
+        .json(Method::POST, &path, status("completed", v + 1, None))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A completed activity takes no one new, but late sheets still arrive.
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants"),
+            json!({"person_ids": [p4]}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("status".into(), "err-activity-finished".into())]
+    );
+    let r = sheet(
+        &mut me,
+        &id,
+        &s2,
+        json!([{"participant_id": a3, "mark": "absent"}]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Every write is in the audit trail.
+    let actions: Vec<(String,)> = kopru_store::Sql::new(
+        "SELECT DISTINCT action FROM audit_log WHERE record_type = 'activity' ORDER BY action",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    let actions: Vec<&str> = actions.iter().map(|(a,)| a.as_str()).collect();
+    for a in [
+        "activity.attendance",
+        "activity.create",
+        "activity.enrol",
+        "activity.participants.read",
+        "activity.scores",
+        "activity.session.add",
+        "activity.status",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn participants_are_named_only_to_those_who_may_see_them() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let a = create(&mut co, course(40)).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let p = person(&mut me, "Elif", "Kaya").await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"person_ids": [p]}),
+    )
+    .await;
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants"),
+            json!({"professional": {"name": "Dr. Ayten Yıldız", "institution_code": "SCH-ANK-ALTINDAG", "position": "teacher", "sex": "female"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["institution_code"], "SCH-ANK-ALTINDAG");
+
+    // The programme manager sees the activity and the professional, and a
+    // count for the person, never her name.
+    let mut pm = app.api_as("manager").await;
+    let r = pm
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["hidden"], 1);
+    let items = r.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["kind"], "professional");
+    assert!(!r.body.contains("Elif"), "{}", r.body);
+    // Nor on the session's sheet, nor the person's own list.
+    let s = session(&mut co, &id, &day(-1), "").await;
+    let r = pm
+        .get(&format!("/api/v1/activities/{id}/sessions/{s}/attendance"))
+        .await;
+    assert_eq!(r.json()["hidden"], 1);
+    assert!(!r.body.contains("Elif"), "{}", r.body);
+    let r = pm.get(&format!("/api/v1/persons/{p}/activities")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // The programme manager may not mark what they cannot see.
+    let pid = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "person")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = sheet(
+        &mut pm,
+        &id,
+        &s,
+        json!([{"participant_id": pid, "mark": "present"}]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+
+    // A mediator in Niš does not see an Ankara unit's activity at all.
+    let mut nis = app.api_as("healthmediator").await;
+    let r = nis.get(&format!("/api/v1/activities/{id}")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let list = nis.get("/api/v1/activities").await.json();
+    assert!(list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["id"] != id.as_str()));
+    // Nor may they plan one for that unit.
+    let r = nis
+        .json(Method::POST, "/api/v1/activities", course(10))
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("unit_code".into(), "err-scope-denied".into())]
+    );
+}
+
+#[tokio::test]
+async fn a_mass_event_counts_heads_and_bad_input_is_named() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    // Every problem of an activity at once.
+    let r = co
+        .json(
+            Method::POST,
+            "/api/v1/activities",
+            json!({"programme_code": "NOPE", "unit_code": "SHKB-ANK-01", "institution_code": "X1",
+                   "kind": "party", "titles": {"de": "Fest"}, "starts_on": "2026-02-30", "min_share": 140,
+                   "cost": "12a"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let fields: Vec<String> = field_codes(&r).into_iter().map(|(f, _)| f).collect();
+    for f in [
+        "institution_code",
+        "kind",
+        "titles",
+        "area_code",
+        "starts_on",
+        "min_share",
+        "cost",
+    ] {
+        assert!(fields.iter().any(|x| x == f), "{f} missing from {fields:?}");
+    }
+    let r = co
+        .json(
+            Method::POST,
+            "/api/v1/activities",
+            json!({"programme_code": "SIROMA", "result_area": "Nothing like it", "unit_code": "SHKB-ANK-01",
+                   "kind": "awareness_event", "titles": {"tr": "Aşı günü"}, "area_code": "TR-06-ALTINDAG",
+                   "starts_on": day(-1)}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("result_area".into(), "err-result-area-unknown".into())]
+    );
+    let mut body = course(0);
+    body["kind"] = json!("awareness_event");
+    body["capacity"] = Value::Null;
+    body["titles"] = json!({"sr-Cyrl": "Дан вакцинације"});
+    body["result_area"] = json!("Access to health");
+    let a = create(&mut co, body).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let s = session(&mut co, &id, &day(-1), "").await;
+    let path = format!("/api/v1/activities/{id}/sessions/{s}/head-counts");
+    let r = co
+        .json(
+            Method::PUT,
+            &path,
+            json!([{"sex": "female", "age_band": "18_29", "count": 12}, {"sex": "other", "age_band": "0_6", "count": 3},
+                   {"sex": "male", "age_band": "0_6", "count": -1}]),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![
+            ("[1].sex".into(), "err-choice".into()),
+            ("[2].count".into(), "err-number-range".into())
+        ]
+    );
+    let r = co
+        .json(
+            Method::PUT,
+            &path,
+            json!([{"sex": "female", "age_band": "18_29", "count": 12}, {"sex": "male", "age_band": "7_17", "count": 5},
+                   {"sex": "female", "age_band": "18_29", "count": 3}]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!([{"sex": "female", "age_band": "18_29", "count": 15}, {"sex": "male", "age_band": "7_17", "count": 5}])
+    );
+    let sessions = co
+        .get(&format!("/api/v1/activities/{id}/sessions"))
+        .await
+        .json();
+    assert_eq!(sessions[0]["counted"], 20);
+    // The list finds it by a word of its title, in either script.
+    let mut c = app.signed_in("coordinator").await;
+    let page = c.get("/activities?q=vakcin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("/activities/{id}")),
+        "{}",
+        page.body
+    );
+    let page = c.get("/activities?q=kermes").await;
+    assert!(!page.body.contains(&format!("/activities/{id}")));
+}
+
+#[tokio::test]
+async fn attendance_is_taken_on_the_page_one_tap_at_a_time() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let a = create(&mut co, course(40)).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let s = session(&mut co, &id, &day(0), "A").await;
+    let p1 = person(&mut me, "Elif", "Kaya").await;
+    let p2 = person(&mut me, "Zehra", "Kaya").await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"person_ids": [p1, p2]}),
+    )
+    .await;
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    let a1 = participant_of(&list, &p1)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut page = app.signed_in("mediator").await;
+    let sheet_path = format!("/activities/{id}/sessions/{s}");
+    let r = page.get(&sheet_path).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Elif Kaya") && r.body.contains("Zehra Kaya"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!("name=\"m.{a1}\"")));
+    // A tap: htmx posts one radio and gets the row's saved line back.
+    page.ensure_csrf().await;
+    let csrf = page.csrf();
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(format!("{sheet_path}/attendance"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("hx-request", "true")
+        .header("x-csrf-token", csrf)
+        .body(axum::body::Body::from(format!("m.{a1}=present")))
+        .unwrap();
+    let r = page.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains(&format!("id=\"saved-{a1}\"")), "{}", r.body);
+    // "Everyone else absent" marks Zehra.
+    let r = page
+        .post_form(&format!("{sheet_path}/attendance"), &[("rest", "absent")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let s = co
+        .get(&format!("/api/v1/activities/{id}/sessions/{s}/attendance"))
+        .await
+        .json();
+    let marks: Vec<(String, String)> = s["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_owned(),
+                r["mark"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        marks,
+        vec![
+            ("Elif Kaya".to_owned(), "present".to_owned()),
+            ("Zehra Kaya".to_owned(), "absent".to_owned())
+        ]
+    );
+    // The activity page shows the attendance and completion; the person page lists it.
+    let r = page.get(&format!("/activities/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Aşçılık kursu") || r.body.contains("Cooking course"));
+    assert!(r.body.contains("1 / 1"), "{}", r.body);
+}
