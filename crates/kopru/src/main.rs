@@ -324,6 +324,12 @@ async fn load_demo_people(store: &kopru_store::Store) -> Result<()> {
     if c > 0 {
         eprintln!("demo: loaded {c} cases");
     }
+    let a = kopru_store::demo::load_activities(store)
+        .await
+        .context("loading demo activities")?;
+    if a > 0 {
+        eprintln!("demo: loaded {a} activities");
+    }
     eprintln!("demo: ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -173,6 +173,7 @@ fn page_routes() -> Router<AppState> {
         .merge(casework::referral_pages::routes())
         .merge(casework::submission_pages::routes())
         .merge(activities::pages::routes())
+        .merge(activities::document_pages::routes())
         .merge(work::pages::routes())
 }
 

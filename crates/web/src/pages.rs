@@ -169,3 +169,29 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
         .collect();
     serde_html_form::to_string(pairs).unwrap_or_default()
 }
+
+/// Planned and running activities of `unit` the user may enrol people in: (id, title).
+pub async fn open_activities(
+    state: &crate::AppState,
+    user: &crate::context::SignedIn,
+    unit: &str,
+    lang: &str,
+) -> AppResult<Vec<(String, String)>> {
+    Ok(state
+        .store
+        .activities(
+            &user
+                .principal
+                .acting_as(kopru_domain::Action::ManageActivities),
+            &kopru_store::activities::ActivityFilter {
+                unit: Some(unit.to_owned()),
+                open_only: true,
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(|a| (a.id.clone(), a.title_in(lang)))
+        .collect())
+}

@@ -43,6 +43,14 @@ pub enum Block {
     Space(f32),
     /// A thin horizontal line across the text column.
     Rule,
+    /// A table row: cells side by side, each given its share of the column
+    /// (the shares add up to at most 1), at least `min_height` points tall
+    /// (room to sign), with a line under it. Bold for a header row.
+    Row {
+        cells: Vec<(String, f32)>,
+        bold: bool,
+        min_height: f32,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -259,6 +267,46 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
                 rules.push((page, y));
                 advance(4.0, &mut page, &mut y);
             }
+            Block::Row {
+                cells,
+                bold,
+                min_height,
+            } => {
+                let face = if *bold { &f.bold_face } else { &f.regular_face };
+                let step = BODY * 1.45;
+                let wrapped: Vec<(f32, f32, Vec<String>)> = {
+                    let mut x = MARGIN;
+                    cells
+                        .iter()
+                        .map(|(text, share)| {
+                            let w = column * share.clamp(0.0, 1.0);
+                            let cell = (x, w, wrap(face, text, BODY, (w - 6.0).max(10.0)));
+                            x += w;
+                            cell
+                        })
+                        .collect()
+                };
+                let rows = wrapped.iter().map(|(_, _, l)| l.len()).max().unwrap_or(1);
+                let height = (rows as f32 * step).max(*min_height) + 4.0;
+                // The whole row on one page: start a new one if it does not fit.
+                advance(height, &mut page, &mut y);
+                let top = y - height;
+                for (x, _, cell_lines) in &wrapped {
+                    for (i, text) in cell_lines.iter().enumerate() {
+                        lines.push(Line {
+                            page,
+                            x: *x,
+                            y: top + (i + 1) as f32 * step,
+                            bold: *bold,
+                            size: BODY,
+                            grey: false,
+                            text: text.clone(),
+                        });
+                    }
+                }
+                rules.push((page, y));
+                advance(2.0, &mut page, &mut y);
+            }
         }
     }
 
@@ -311,6 +359,36 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
     document
         .finish()
         .map_err(|e| PdfError::Write(format!("{e:?}")))
+}
+
+/// A PDF as a download named `stem.pdf` (the stem kept to ASCII letters,
+/// digits and dashes).
+pub fn download(stem: &str, pdf: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let file: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -11,9 +11,11 @@
 //! self-identification is never copied here.
 
 mod attendance;
+mod certificates;
 mod participants;
 
 pub use attendance::{AttendanceRow, HeadCountRow, MarkInput, SavedMarks, SheetRow};
+pub use certificates::{normalise_code, CertificateRow};
 pub use participants::{
     EnrolReport, EnrolSource, ParticipantList, ParticipantRow, PersonActivityRow, Refusal,
 };
@@ -214,6 +216,8 @@ pub struct ActivityFilter {
     pub q: Option<String>,
     /// Only activities this user facilitates.
     pub facilitator: Option<String>,
+    /// Only planned and running activities.
+    pub open_only: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -603,6 +607,9 @@ impl Store {
         }
         if let Some(s) = given(&f.status) {
             q.push(" AND a.status = ").bind(s.to_owned());
+        }
+        if f.open_only {
+            q.push(" AND a.status IN ('planned', 'running')");
         }
         if let Some(u) = given(&f.facilitator) {
             q.push(" AND EXISTS (SELECT 1 FROM activity_facilitators af WHERE af.activity_id = a.id AND af.user_id = ")

@@ -91,6 +91,8 @@ pub struct EnrolReport {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct PersonActivityRow {
     pub participant_id: String,
+    pub person_id: String,
+    pub person_name: String,
     pub activity_id: String,
     pub kind: String,
     #[serde(serialize_with = "crate::columns::json_value")]
@@ -181,7 +183,7 @@ pub(crate) async fn session_modules(
 }
 
 /// The participant `id` of activity `activity_id`, as `by` sees it.
-async fn participant_in(
+pub(super) async fn participant_in(
     conn: &mut AnyConnection,
     by: &Principal,
     activity_id: &str,
@@ -198,6 +200,25 @@ async fn participant_in(
         return Err(StoreError::NotFound);
     }
     Ok(row)
+}
+
+/// One participant's standing against the activity's rule.
+pub(super) async fn completion_of(
+    conn: &mut AnyConnection,
+    a: &ActivityRow,
+    p: &ParticipantRow,
+) -> Result<Completion> {
+    let sessions = session_modules(&mut *conn, std::slice::from_ref(&a.id))
+        .await?
+        .remove(&a.id)
+        .unwrap_or_default();
+    let present: Vec<(String,)> =
+        Sql::new("SELECT session_id FROM attendance WHERE mark = 'present' AND participant_id = ")
+            .bind(p.id.clone())
+            .fetch_all(&mut *conn)
+            .await?;
+    let present: BTreeSet<String> = present.into_iter().map(|(s,)| s).collect();
+    Ok(a.rule().evaluate(&sessions, &present, p.post_score))
 }
 
 /// Is the activity taking people? Not finished, and below its capacity.
@@ -548,47 +569,87 @@ impl Store {
     ) -> Result<Vec<PersonActivityRow>> {
         let mut conn = self.acquire().await?;
         person_for(&mut conn, by, Action::ViewPersons, person_id).await?;
-        let mut rows: Vec<PersonActivityRow> = Sql::new(
-            "SELECT ap.id AS participant_id, a.id AS activity_id, a.kind, a.titles, \
-             pr.code AS programme_code, a.status, a.starts_on, a.ends_on, ap.pre_score, \
+        activities_of(&mut conn, &[person_id.to_owned()]).await
+    }
+
+    /// What the current members of a household took part in.
+    pub async fn household_activities(
+        &self,
+        by: &Principal,
+        household_id: &str,
+    ) -> Result<Vec<PersonActivityRow>> {
+        let members: Vec<String> = self
+            .household_members(by, household_id)
+            .await?
+            .into_iter()
+            .filter(|m| m.left_on.is_none())
+            .map(|m| m.person_id)
+            .collect();
+        let mut conn = self.acquire().await?;
+        activities_of(&mut conn, &members).await
+    }
+}
+
+/// The participations of `persons` with their completion (three reads,
+/// whatever the number of activities).
+async fn activities_of(
+    conn: &mut AnyConnection,
+    persons: &[String],
+) -> Result<Vec<PersonActivityRow>> {
+    let mut rows: Vec<PersonActivityRow> = Vec::new();
+    for chunk in persons.chunks(200) {
+        if chunk.is_empty() {
+            continue;
+        }
+        let part: Vec<PersonActivityRow> = Sql::new(
+            "SELECT ap.id AS participant_id, p.id AS person_id, \
+             p.given_names || ' ' || p.family_name AS person_name, a.id AS activity_id, a.kind, \
+             a.titles, pr.code AS programme_code, a.status, a.starts_on, a.ends_on, ap.pre_score, \
              ap.post_score, ap.enrolled_on, ap.withdrawn_on, a.min_share, a.all_modules, a.pass_mark \
              FROM activity_participants ap JOIN activities a ON a.id = ap.activity_id \
-             JOIN programmes pr ON pr.id = a.programme_id WHERE ap.person_id = ",
+             JOIN persons p ON p.id = ap.person_id \
+             JOIN programmes pr ON pr.id = a.programme_id WHERE ap.person_id IN (",
         )
-        .bind(person_id.to_owned())
-        .push(" ORDER BY a.starts_on DESC, a.id")
+        .bind_list(chunk.iter().cloned())
+        .push(") ORDER BY a.starts_on DESC, a.id")
         .fetch_all(&mut *conn)
         .await?;
-        let activity_ids: Vec<String> = rows.iter().map(|r| r.activity_id.clone()).collect();
-        let sessions = session_modules(&mut conn, &activity_ids).await?;
-        let mut present: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        let participant_ids: Vec<String> = rows.iter().map(|r| r.participant_id.clone()).collect();
-        for chunk in participant_ids.chunks(200) {
-            let marks: Vec<(String, String)> = Sql::new(
-                "SELECT participant_id, session_id FROM attendance WHERE mark = 'present' AND participant_id IN (",
-            )
-            .bind_list(chunk.iter().cloned())
-            .push(")")
-            .fetch_all(&mut *conn)
-            .await?;
-            for (p, s) in marks {
-                present.entry(p).or_default().insert(s);
-            }
-        }
-        let none = BTreeSet::new();
-        let no_sessions = Vec::new();
-        for r in &mut rows {
-            let rule = kopru_domain::activity::CompletionRule {
-                min_share: r.min_share,
-                all_modules: r.all_modules != 0,
-                pass_mark: r.pass_mark,
-            };
-            r.completion = Some(rule.evaluate(
-                sessions.get(&r.activity_id).unwrap_or(&no_sessions),
-                present.get(&r.participant_id).unwrap_or(&none),
-                r.post_score,
-            ));
-        }
-        Ok(rows)
+        rows.extend(part);
     }
+    let activity_ids: Vec<String> = rows.iter().map(|r| r.activity_id.clone()).collect();
+    let sessions = session_modules(&mut *conn, &activity_ids).await?;
+    let mut present: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let participant_ids: Vec<String> = rows.iter().map(|r| r.participant_id.clone()).collect();
+    for chunk in participant_ids.chunks(200) {
+        let marks: Vec<(String, String)> = Sql::new(
+            "SELECT participant_id, session_id FROM attendance WHERE mark = 'present' AND participant_id IN (",
+        )
+        .bind_list(chunk.iter().cloned())
+        .push(")")
+        .fetch_all(&mut *conn)
+        .await?;
+        for (p, s) in marks {
+            present.entry(p).or_default().insert(s);
+        }
+    }
+    let none = BTreeSet::new();
+    let no_sessions = Vec::new();
+    for r in &mut rows {
+        let rule = kopru_domain::activity::CompletionRule {
+            min_share: r.min_share,
+            all_modules: r.all_modules != 0,
+            pass_mark: r.pass_mark,
+        };
+        r.completion = Some(rule.evaluate(
+            sessions.get(&r.activity_id).unwrap_or(&no_sessions),
+            present.get(&r.participant_id).unwrap_or(&none),
+            r.post_score,
+        ));
+    }
+    rows.sort_by(|a, b| {
+        b.starts_on
+            .cmp(&a.starts_on)
+            .then(a.person_name.cmp(&b.person_name))
+    });
+    Ok(rows)
 }

@@ -2,6 +2,9 @@
 //! and units, İSKEP municipal units, ROMACTED municipalities in Serbia,
 //! institutions of every kind, and one user per role.
 
+mod activities;
+pub use activities::load_activities;
+
 use crate::accounts::NewUser;
 use crate::audit::Actor;
 use crate::{Result, Sql, Store, StoreError};

@@ -17,8 +17,9 @@ use kopru_domain::activity::{
 };
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::activities::{
-    ActivityFile, ActivityFilter, ActivityRow, EnrolReport, EnrolSource, HeadCountRow,
-    ParticipantList, ParticipantRow, PersonActivityRow, SavedMarks, SessionRow, SheetRow,
+    ActivityFile, ActivityFilter, ActivityRow, CertificateRow, EnrolReport, EnrolSource,
+    HeadCountRow, ParticipantList, ParticipantRow, PersonActivityRow, SavedMarks, SessionRow,
+    SheetRow,
 };
 use kopru_store::registry::PersonFilter;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_participants, enrol))
         .routes(routes!(set_scores))
         .routes(routes!(withdraw))
+        .routes(routes!(certificate))
         .routes(routes!(get_attendance, put_attendance))
         .routes(routes!(get_head_counts, put_head_counts))
         .routes(routes!(person_activities))
@@ -135,6 +137,8 @@ pub struct ActivityParams {
     pub q: Option<String>,
     /// Only activities the caller facilitates.
     pub mine: bool,
+    /// Only planned and running activities.
+    pub open: bool,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -153,6 +157,7 @@ impl ActivityParams {
             status: self.status.clone(),
             q: self.q.clone(),
             facilitator: self.mine.then(|| user_id.to_owned()),
+            open_only: self.open,
             limit: self.limit.unwrap_or(50).clamp(1, 500),
             offset: self.offset.unwrap_or(0).max(0),
         }
@@ -497,6 +502,26 @@ pub async fn withdraw(
         state
             .store
             .withdraw_participant(&ctx.actor(), &user.principal, &id, &pid, input.version)
+            .await?,
+    ))
+}
+
+/// Issues (or gives again) the certificate of a participant who completed
+/// the activity; 422 `err-not-completed` otherwise. The PDF is at
+/// `/activities/{id}/participants/{pid}/certificate.pdf`; anyone checks a
+/// code at `/certificates/{code}`.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/participants/{pid}/certificate", tag = "activities",
+    params(("id" = String, Path), ("pid" = String, Path)),
+    responses((status = 200, body = CertificateRow), (status = 422, body = Problem)))]
+pub async fn certificate(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, pid)): Param<(String, String)>,
+) -> AppResult<Json<CertificateRow>> {
+    Ok(Json(
+        state
+            .store
+            .issue_certificate(&ctx.actor(), &user.principal, &id, &pid)
             .await?,
     ))
 }

@@ -4,6 +4,7 @@
 //! feature with the caller's grants.
 
 pub mod api;
+pub mod document_pages;
 pub mod pages;
 
 use kopru_domain::activity::AttendanceMark;

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/activities", get(list_page))
         .route("/activities/new", get(new_page).post(create))
+        .route("/activities/enrol", post(enrol_from))
         .route("/activities/{id}", get(activity_page))
         .route("/activities/{id}/edit", get(edit_page).post(edit))
         .route("/activities/{id}/status", post(status))
@@ -806,6 +807,47 @@ pub async fn enrol(
             Ok(_) => Ok(()),
             Err(e) => Err(e.into()),
         }
+    };
+    after(&state, ctx, &user, &id, "participants", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct EnrolFromForm {
+    pub activity_id: String,
+    pub case_id: String,
+    pub household_id: String,
+}
+
+/// From a case or a household page: enrols the case's person or the
+/// household's current members, then shows the activity.
+pub async fn enrol_from(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(f): FormBody<EnrolFromForm>,
+) -> AppResult<Response> {
+    let source = if !f.case_id.is_empty() {
+        EnrolSource::Case(f.case_id)
+    } else if !f.household_id.is_empty() {
+        EnrolSource::Household(f.household_id)
+    } else {
+        return Err(AppError::BadRequest("err-form"));
+    };
+    let id = f.activity_id;
+    let result = match state
+        .store
+        .enrol_persons(&ctx.actor(), &user.principal, &id, &source)
+        .await
+    {
+        Ok(r) if !r.refused.is_empty() => {
+            let mut e = ValidationErrors::new();
+            for refusal in &r.refused {
+                e.push("person_ids", refusal_code(&refusal.reason));
+            }
+            Err(e.into())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "participants", result).await
 }

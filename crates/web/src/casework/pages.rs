@@ -335,6 +335,11 @@ pub struct CasePage {
     /// Which form the errors belong to, so it is shown open.
     pub section: String,
     pub today: String,
+    /// What the case's person took part in.
+    pub activities: Vec<kopru_store::activities::PersonActivityRow>,
+    pub show_person: bool,
+    /// Planned and running activities of the case's unit: (id, title).
+    pub open_activities: Vec<(String, String)>,
 }
 
 impl CasePage {
@@ -662,6 +667,19 @@ async fn case_view(
             .collect(),
         _ => Vec::new(),
     };
+    let activities = match &f.case.person_id {
+        Some(person) => state.store.person_activities(p, person).await?,
+        None => state
+            .store
+            .household_activities(p, f.case.household_id.as_deref().unwrap_or_default())
+            .await
+            .unwrap_or_default(),
+    };
+    let open_activities = if can_edit {
+        crate::pages::open_activities(state, user, &f.case.unit_code, ctx.tr.tag()).await?
+    } else {
+        Vec::new()
+    };
     let mut forms: Vec<(String, String)> = Vec::new();
     for s in state.store.forms().await? {
         forms.push((
@@ -690,6 +708,9 @@ async fn case_view(
         errors,
         section: section.to_owned(),
         today: today(),
+        activities,
+        show_person: false,
+        open_activities,
     })
 }
 

@@ -433,31 +433,7 @@ pub async fn referral_letter_pdf(
     blocks.push(Block::Pair(ctx.t("referral-signature"), String::new()));
     let pdf = crate::pdf::render(&l.subject, ctx.tr.tag(), &blocks)
         .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
-    let file = format!(
-        "{}.pdf",
-        l.reference
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            })
-            .collect::<String>()
-    );
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(crate::pdf::download(&l.reference, pdf))
 }
 
 // ---------------- response times ----------------

@@ -519,6 +519,9 @@ pub struct PersonPage {
     pub cases: Vec<kopru_store::casework::CaseRow>,
     pub can_open_case: bool,
     pub transfers: Vec<kopru_store::registry::transfers::PersonTransferRow>,
+    /// The activities the person took part in.
+    pub activities: Vec<kopru_store::activities::PersonActivityRow>,
+    pub show_person: bool,
     pub errors: FormErrors,
 }
 
@@ -667,8 +670,11 @@ async fn person_view(
     };
     let can_open_case = user.principal.may(Action::EditCases) && p.merged_into.is_none();
     let transfers = state.store.person_transfers(&user.principal, id).await?;
+    let activities = state.store.person_activities(&user.principal, id).await?;
     Ok(PersonPage {
         transfers,
+        activities,
+        show_person: false,
         institution_kinds: opts(
             &ctx,
             "institution-kind",
@@ -1142,6 +1148,11 @@ pub struct HouseholdPage {
     /// The households found by the merge picker's search, (id, label).
     pub merge_targets: Vec<(String, String)>,
     pub merge_q: String,
+    /// The activities the current members took part in.
+    pub activities: Vec<kopru_store::activities::PersonActivityRow>,
+    pub show_person: bool,
+    /// Planned and running activities of the household's unit: (id, title).
+    pub open_activities: Vec<(String, String)>,
 }
 
 impl HouseholdPage {
@@ -1198,6 +1209,15 @@ pub async fn household_detail(
     } else {
         Vec::new()
     };
+    let activities = state
+        .store
+        .household_activities(&user.principal, &h.id)
+        .await?;
+    let open_activities = if can_edit {
+        crate::pages::open_activities(&state, &user, &h.unit_code, ctx.tr.tag()).await?
+    } else {
+        Vec::new()
+    };
     Ok(render(&HouseholdPage {
         ctx,
         h,
@@ -1206,6 +1226,9 @@ pub async fn household_detail(
         relationships: Relationship::ALL.iter().map(|r| r.as_str()).collect(),
         merge_targets,
         merge_q,
+        activities,
+        show_person: true,
+        open_activities,
     })?
     .into_response())
 }

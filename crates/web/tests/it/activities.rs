@@ -689,3 +689,112 @@ async fn attendance_is_taken_on_the_page_one_tap_at_a_time() {
     assert!(r.body.contains("Aşçılık kursu") || r.body.contains("Cooking course"));
     assert!(r.body.contains("1 / 1"), "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_certificate_is_printed_once_completed_and_checked_by_anyone() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let mut body = course(10);
+    body["pass_mark"] = Value::Null;
+    body["all_modules"] = json!(false);
+    let a = create(&mut co, body).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let s1 = session(&mut co, &id, &day(-2), "").await;
+    let s2 = session(&mut co, &id, &day(-1), "").await;
+    let p1 = person(&mut me, "Elif", "Kaya").await;
+    let p2 = person(&mut me, "Zehra", "Kaya").await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"person_ids": [p1, p2]}),
+    )
+    .await;
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    let a1 = participant_of(&list, &p1)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a2 = participant_of(&list, &p2)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for s in [&s1, &s2] {
+        let r = sheet(&mut me, &id, s, json!([{"participant_id": a1, "mark": "present"}, {"participant_id": a2, "mark": "absent"}])).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    // Zehra did not complete: no certificate.
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants/{a2}/certificate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("participant".into(), "err-not-completed".into())]
+    );
+    // Elif did: the same code every time.
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{id}/participants/{a1}/certificate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let code = r.json()["code"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["holder"], "Elif Kaya");
+    assert_eq!(r.json()["language"], "tr");
+    assert_eq!(r.json()["completed_on"], day(-1).as_str());
+    let mut web = app.signed_in("mediator").await;
+    let pdf = web
+        .get(&format!(
+            "/activities/{id}/participants/{a1}/certificate.pdf"
+        ))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert!(String::from_utf8_lossy(&pdf.bytes).contains("/Lang(tr)"));
+    assert!(pdf.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&code));
+    // The sign-in sheet of a session, in the organiser's language.
+    let sheet_pdf = web
+        .get(&format!("/activities/{id}/sessions/{s1}/sign-in.pdf"))
+        .await;
+    assert_eq!(sheet_pdf.status, StatusCode::OK);
+    assert!(sheet_pdf.bytes.starts_with(b"%PDF-"));
+    assert!(String::from_utf8_lossy(&sheet_pdf.bytes).contains("/Lang(tr)"));
+
+    // Anyone, signed in or not, checks the code however it is typed.
+    let mut public = app.client();
+    let r = public.get(&format!("/certificates/{code}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Elif Kaya") && r.body.contains("Aşçılık kursu"),
+        "{}",
+        r.body
+    );
+    let typed = code.to_lowercase().replace('-', "");
+    let r = public.get(&format!("/certificates?code={typed}")).await;
+    assert!(r.body.contains("Elif Kaya"), "{}", r.body);
+    let r = public.get("/certificates?code=AAAA-BBBB-CCCC").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("Elif Kaya"));
+    assert!(r.body.contains("role=\"alert\""));
+    // Someone who cannot see the activity gets no certificate.
+    let mut nis = app.signed_in("healthmediator").await;
+    let r = nis
+        .get(&format!(
+            "/activities/{id}/participants/{a1}/certificate.pdf"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,253 @@
+//! An activity's printed papers: a session's sign-in sheet (in the
+//! organiser's language), a participant's certificate of completion (in the
+//! participant's language) and the public page where anyone checks a
+//! certificate by its code.
+
+use crate::context::{Auth, Ctx};
+use crate::error::{AppError, AppResult};
+use crate::extract::{Param, QueryArgs};
+use crate::i18n::Tr;
+use crate::pages::render;
+use crate::pdf::Block;
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use kopru_domain::Locale;
+use kopru_store::activities::{normalise_code, ActivityRow, CertificateRow};
+use serde::Deserialize;
+
+/// The pages of this file.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/activities/{id}/sessions/{sid}/sign-in.pdf",
+            get(sign_in_sheet),
+        )
+        .route(
+            "/activities/{id}/participants/{pid}/certificate.pdf",
+            get(certificate_pdf),
+        )
+        .route("/certificates", get(check_page))
+        .route("/certificates/{code}", get(check_code))
+}
+
+/// The language an organiser's papers are printed in.
+fn organiser_language(a: &ActivityRow) -> Tr {
+    Tr::new(if a.area_code.starts_with("RS") {
+        Locale::SrCyrl
+    } else {
+        Locale::Tr
+    })
+}
+
+/// A session's sign-in sheet: the participants on the list, numbered, with
+/// room to sign.
+pub async fn sign_in_sheet(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param((id, sid)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let (a, s, rows, hidden) = state
+        .store
+        .attendance_sheet(&user.principal, &id, &sid)
+        .await?;
+    let tr = organiser_language(&a);
+    let title = a.title_in(tr.tag());
+    let mut when = tr.date(&s.held_on);
+    if let (Some(st), Some(e)) = (&s.starts_at, &s.ends_at) {
+        when.push_str(&format!(" {st}–{e}"));
+    }
+    let mut blocks = vec![
+        Block::Title(a.organiser_name.clone()),
+        Block::Small(a.programme_name.clone()),
+        Block::Rule,
+        Block::Heading(format!("{} — {title}", tr.t("sign-in-title"))),
+        Block::Pair(tr.t("session-when"), when),
+        Block::Pair(
+            tr.t("field-venue"),
+            s.venue
+                .clone()
+                .or(a.venue.clone())
+                .map(|v| format!("{v}, {}", a.area_name))
+                .unwrap_or(a.area_name.clone()),
+        ),
+    ];
+    if let Some(m) = s.module.as_ref().or(s.topic.as_ref()) {
+        blocks.push(Block::Pair(tr.t("session-module-topic"), m.clone()));
+    }
+    if let Some(f) = &s.facilitator_name {
+        blocks.push(Block::Pair(tr.t("session-facilitator"), f.clone()));
+    }
+    blocks.push(Block::Space(8.0));
+    blocks.push(Block::Row {
+        cells: vec![
+            ("#".into(), 0.07),
+            (tr.t("field-name"), 0.45),
+            (tr.t("sign-in-signature"), 0.48),
+        ],
+        bold: true,
+        min_height: 0.0,
+    });
+    for (i, r) in rows.iter().enumerate() {
+        let name = match &r.institution_name {
+            Some(inst) => format!("{}\n{inst}", r.name),
+            None => r.name.clone(),
+        };
+        blocks.push(Block::Row {
+            cells: vec![
+                ((i + 1).to_string(), 0.07),
+                (name, 0.45),
+                (String::new(), 0.48),
+            ],
+            bold: false,
+            min_height: 22.0,
+        });
+    }
+    // Blank lines for people who come without being enrolled.
+    for i in rows.len()..rows.len() + 5 {
+        blocks.push(Block::Row {
+            cells: vec![
+                ((i + 1).to_string(), 0.07),
+                (String::new(), 0.45),
+                (String::new(), 0.48),
+            ],
+            bold: false,
+            min_height: 22.0,
+        });
+    }
+    if hidden > 0 {
+        blocks.push(Block::Small(
+            tr.count("activity-hidden-participants", hidden),
+        ));
+    }
+    blocks.push(Block::Space(12.0));
+    blocks.push(Block::Pair(
+        tr.t("sign-in-facilitator-signature"),
+        String::new(),
+    ));
+    let pdf = crate::pdf::render(&title, tr.tag(), &blocks)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::pdf::download(&format!("sign-in-{}", s.held_on), pdf))
+}
+
+fn certificate_blocks(c: &CertificateRow, tr: &Tr, check_url: &str) -> Vec<Block> {
+    let dates = match &c.ends_on {
+        Some(e) if *e != c.starts_on => format!("{} – {}", tr.date(&c.starts_on), tr.date(e)),
+        _ => tr.date(&c.starts_on),
+    };
+    vec![
+        Block::Small(c.programme_name.clone()),
+        Block::Rule,
+        Block::Space(30.0),
+        Block::Title(tr.t("certificate-title")),
+        Block::Space(18.0),
+        Block::Text(tr.t("certificate-certifies")),
+        Block::Space(6.0),
+        Block::Title(c.holder.clone()),
+        Block::Space(6.0),
+        Block::Text(tr.t("certificate-completed")),
+        Block::Space(4.0),
+        Block::Heading(c.title()),
+        Block::Space(10.0),
+        Block::Pair(
+            tr.t("field-kind"),
+            tr.t(&format!("activity-kind-{}", c.kind.replace('_', "-"))),
+        ),
+        Block::Pair(tr.t("activity-organiser"), c.organiser_name.clone()),
+        Block::Pair(tr.t("activity-place"), c.area_name.clone()),
+        Block::Pair(tr.t("activity-dates"), dates),
+        Block::Pair(tr.t("certificate-completed-on"), tr.date(&c.completed_on)),
+        Block::Space(40.0),
+        Block::Pair(tr.t("sign-in-facilitator-signature"), String::new()),
+        Block::Space(40.0),
+        Block::Rule,
+        Block::Small(tr.t1("certificate-check", "url", check_url)),
+        Block::Heading(c.code.clone()),
+    ]
+}
+
+/// Where a certificate is checked, on the host the request came to.
+fn check_url(headers: &HeaderMap, code: &str) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        })
+        .unwrap_or("");
+    format!("{host}/certificates/{code}")
+}
+
+/// A participant's certificate: issued on first print if they completed
+/// the activity, printed in their language.
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    headers: HeaderMap,
+    Param((id, pid)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let c = state
+        .store
+        .issue_certificate(&ctx.actor(), &user.principal, &id, &pid)
+        .await?;
+    let tr = Tr::new(Locale::parse(&c.language).unwrap_or(Locale::Tr));
+    let blocks = certificate_blocks(&c, &tr, &check_url(&headers, &c.code));
+    let pdf = crate::pdf::render(&tr.t("certificate-title"), tr.tag(), &blocks)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::pdf::download(
+        &format!("certificate-{}", c.code),
+        pdf,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "certificate_check.html")]
+pub struct CheckPage {
+    pub ctx: Ctx,
+    pub code: String,
+    pub found: Option<CertificateRow>,
+}
+
+impl CheckPage {
+    pub fn title(&self, c: &CertificateRow) -> String {
+        kopru_store::activities::activity_title(&c.titles, self.ctx.tr.tag())
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CheckQuery {
+    pub code: String,
+}
+
+async fn check(state: &AppState, ctx: Ctx, code: String) -> AppResult<Response> {
+    let found = if code.trim().is_empty() {
+        None
+    } else {
+        state.store.check_certificate(&code).await?
+    };
+    let code = normalise_code(&code).unwrap_or(code);
+    Ok(render(&CheckPage { ctx, code, found })?.into_response())
+}
+
+/// The public page: type a code, see whose certificate it is.
+pub async fn check_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    QueryArgs(q): QueryArgs<CheckQuery>,
+) -> AppResult<Response> {
+    check(&state, ctx, q.code).await
+}
+
+pub async fn check_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Param(code): Param<String>,
+) -> AppResult<Response> {
+    check(&state, ctx, code).await
+}
