@@ -594,6 +594,123 @@ pub fn head_count(raw: &str) -> Result<i64, &'static str> {
     Ok(bounded(raw, 0..=100_000)?.unwrap_or(0))
 }
 
+closed_list!(
+    /// How a participant travelled, for transport support.
+    TransportMode, "transport-mode" {
+        PublicTransport = "public_transport",
+        Minibus = "minibus",
+        Taxi = "taxi",
+        OwnVehicle = "own_vehicle",
+        TravelCard = "travel_card",
+        Other = "other",
+    }
+);
+
+/// A month `YYYY-MM`.
+pub fn month(raw: &str) -> Result<Option<String>, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match optional_date(&format!("{s}-01")) {
+        Ok(Some(_)) if s.len() == 7 => Ok(Some(s.to_owned())),
+        _ => Err("err-month"),
+    }
+}
+
+/// Transport support as entered: for one session, or for a month.
+#[derive(Debug, Clone, Default)]
+pub struct TransportDraft {
+    pub participant_id: String,
+    pub session_id: String,
+    pub month: String,
+    pub mode: String,
+    pub amount: String,
+    pub currency: String,
+    pub paid_on: String,
+    pub paid_by: String,
+}
+
+/// What transport support is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportPeriod {
+    Session(String),
+    Month(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct NewTransport {
+    pub participant_id: String,
+    pub period: TransportPeriod,
+    pub mode: TransportMode,
+    pub amount: i64,
+    pub currency: String,
+    pub paid_on: Option<String>,
+    pub paid_by: Option<String>,
+}
+
+impl TransportDraft {
+    pub fn validate(&self, today: &str) -> Result<NewTransport, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let participant_id = self.participant_id.trim().to_owned();
+        if participant_id.is_empty() {
+            e.push("participant_id", "err-required");
+        }
+        let month = e.take("month", month(&self.month));
+        let period = match (self.session_id.trim(), month) {
+            ("", Some(Some(m))) => Some(TransportPeriod::Month(m)),
+            ("", Some(None)) => {
+                e.push("session_id", "err-transport-period");
+                None
+            }
+            (s, Some(None)) => Some(TransportPeriod::Session(s.to_owned())),
+            (_, Some(Some(_))) => {
+                e.push("month", "err-transport-period");
+                None
+            }
+            (_, None) => None,
+        };
+        let mode = e.take("mode", TransportMode::parse(&self.mode));
+        let amount = e.take(
+            "amount",
+            amount(&self.amount).and_then(|a| match a {
+                Some(0) | None => Err("err-required"),
+                Some(a) => Ok(a),
+            }),
+        );
+        let currency = e.take(
+            "currency",
+            currency(&self.currency).and_then(|c| c.ok_or("err-required")),
+        );
+        let paid_on = e.take(
+            "paid_on",
+            optional_date(&self.paid_on).and_then(|d| match d {
+                Some(d) if d.as_str() > today => Err("err-date-in-future"),
+                d => Ok(d),
+            }),
+        );
+        let paid_by = e.take(
+            "paid_by",
+            crate::codes::optional_label(&self.paid_by).map(|l| l.map(|l| l.to_string())),
+        );
+        e.into_result()?;
+        let (Some(period), Some(mode), Some(amount), Some(currency), Some(paid_on), Some(paid_by)) =
+            (period, mode, amount, currency, paid_on, paid_by)
+        else {
+            return Err(ValidationErrors::single("transport", "err-required"));
+        };
+        Ok(NewTransport {
+            participant_id,
+            period,
+            mode,
+            amount,
+            currency,
+            paid_on,
+            paid_by,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -701,6 +818,39 @@ mod tests {
         ] {
             assert!(fields.contains(&f), "{f} missing from {fields:?}");
         }
+    }
+
+    #[test]
+    fn transport_is_for_a_session_or_a_month() {
+        let base = TransportDraft {
+            participant_id: "p".into(),
+            mode: "minibus".into(),
+            amount: "150".into(),
+            currency: "TRY".into(),
+            ..Default::default()
+        };
+        let t = TransportDraft {
+            month: "2026-11".into(),
+            ..base.clone()
+        }
+        .validate("2026-12-01")
+        .unwrap();
+        assert_eq!(t.period, TransportPeriod::Month("2026-11".into()));
+        assert_eq!(t.amount, 15_000);
+        let e = base.validate("2026-12-01").err().unwrap();
+        assert_eq!(e.0[0].code, "err-transport-period");
+        let e = TransportDraft {
+            session_id: "s".into(),
+            month: "2026-13".into(),
+            paid_on: "2027-01-01".into(),
+            amount: "0".into(),
+            ..base
+        }
+        .validate("2026-12-01")
+        .err()
+        .unwrap();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["month", "amount", "paid_on"]);
     }
 
     #[test]

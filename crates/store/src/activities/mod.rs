@@ -13,12 +13,14 @@
 mod attendance;
 mod certificates;
 mod participants;
+mod transport;
 
 pub use attendance::{AttendanceRow, HeadCountRow, MarkInput, SavedMarks, SheetRow};
 pub use certificates::{normalise_code, CertificateRow};
 pub use participants::{
     EnrolReport, EnrolSource, ParticipantList, ParticipantRow, PersonActivityRow, Refusal,
 };
+pub use transport::{TotalBy, TransportFilter, TransportRow, TransportTotal};
 
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};

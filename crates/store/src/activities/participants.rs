@@ -110,6 +110,9 @@ pub struct PersonActivityRow {
     #[serde(skip)]
     pub all_modules: i64,
     pub pass_mark: Option<i64>,
+    /// Transport support received for the activity, in hundredths.
+    pub transport_minor: Option<i64>,
+    pub transport_currency: Option<String>,
     #[sqlx(skip)]
     #[schema(value_type = Option<Object>)]
     pub completion: Option<Completion>,
@@ -118,6 +121,14 @@ pub struct PersonActivityRow {
 impl PersonActivityRow {
     pub fn title_in(&self, lang: &str) -> String {
         activity_title(&self.titles, lang)
+    }
+    /// Transport received, e.g. `450.00 TRY`.
+    pub fn transport_text(&self, minor: &i64) -> String {
+        format!(
+            "{} {}",
+            kopru_domain::activity::format_amount(*minor),
+            self.transport_currency.as_deref().unwrap_or_default()
+        )
     }
 }
 
@@ -605,7 +616,9 @@ async fn activities_of(
             "SELECT ap.id AS participant_id, p.id AS person_id, \
              p.given_names || ' ' || p.family_name AS person_name, a.id AS activity_id, a.kind, \
              a.titles, pr.code AS programme_code, a.status, a.starts_on, a.ends_on, ap.pre_score, \
-             ap.post_score, ap.enrolled_on, ap.withdrawn_on, a.min_share, a.all_modules, a.pass_mark \
+             ap.post_score, ap.enrolled_on, ap.withdrawn_on, a.min_share, a.all_modules, a.pass_mark, \
+             (SELECT CAST(SUM(t.amount_minor) AS BIGINT) FROM transport_payments t WHERE t.participant_id = ap.id) AS transport_minor, \
+             (SELECT MAX(t.currency) FROM transport_payments t WHERE t.participant_id = ap.id) AS transport_currency \
              FROM activity_participants ap JOIN activities a ON a.id = ap.activity_id \
              JOIN persons p ON p.id = ap.person_id \
              JOIN programmes pr ON pr.id = a.programme_id WHERE ap.person_id IN (",

@@ -13,13 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kopru_domain::activity::{
     head_count, score, ActivityDraft, ActivityStatus, AgeBand, CountedSex, ProfessionalDraft,
-    SessionDraft,
+    SessionDraft, TransportDraft,
 };
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::activities::{
     ActivityFile, ActivityFilter, ActivityRow, CertificateRow, EnrolReport, EnrolSource,
     HeadCountRow, ParticipantList, ParticipantRow, PersonActivityRow, SavedMarks, SessionRow,
-    SheetRow,
+    SheetRow, TotalBy, TransportFilter, TransportRow, TransportTotal,
 };
 use kopru_store::registry::PersonFilter;
 use serde::{Deserialize, Serialize};
@@ -42,6 +42,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_attendance, put_attendance))
         .routes(routes!(get_head_counts, put_head_counts))
         .routes(routes!(person_activities))
+        .routes(routes!(list_transport, record_transport))
+        .routes(routes!(transport_totals))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -658,5 +660,122 @@ pub async fn person_activities(
 ) -> AppResult<Json<Vec<PersonActivityRow>>> {
     Ok(Json(
         state.store.person_activities(&user.principal, &id).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct TransportParams {
+    pub activity: Option<String>,
+    pub unit: Option<String>,
+    pub programme: Option<String>,
+    /// YYYY-MM
+    pub month: Option<String>,
+    /// For totals: activity (default), unit or programme.
+    pub by: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl TransportParams {
+    fn filter(&self) -> TransportFilter {
+        TransportFilter {
+            activity: self.activity.clone(),
+            unit: self.unit.clone(),
+            programme: self.programme.clone(),
+            month: self.month.clone(),
+            limit: self.limit.unwrap_or(100).clamp(1, 500),
+            offset: self.offset.unwrap_or(0).max(0),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransportList {
+    pub items: Vec<TransportRow>,
+    pub has_more: bool,
+}
+
+/// Transport payments of the activities the caller may see (names only of
+/// people the caller may see).
+#[utoipa::path(get, path = "/api/v1/transport-payments", tag = "activities", params(TransportParams),
+    responses((status = 200, body = TransportList), (status = 404, body = Problem)))]
+pub async fn list_transport(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<TransportParams>,
+) -> AppResult<Json<TransportList>> {
+    let f = p.filter();
+    let mut items = state.store.transport_payments(&user.principal, &f).await?;
+    let has_more = items.len() as i64 > f.limit;
+    items.truncate(f.limit as usize);
+    Ok(Json(TransportList { items, has_more }))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct TransportInput {
+    pub activity_id: String,
+    pub participant_id: String,
+    /// For one session; or give `month`.
+    pub session_id: Option<String>,
+    /// YYYY-MM, for a month.
+    pub month: Option<String>,
+    /// public_transport, minibus, taxi, own_vehicle, travel_card, other
+    pub mode: String,
+    /// Decimal, e.g. "150.00".
+    pub amount: String,
+    /// ISO 4217, e.g. TRY.
+    pub currency: String,
+    /// YYYY-MM-DD; absent: not paid yet.
+    pub paid_on: Option<String>,
+    /// Who paid (an office, a person).
+    pub paid_by: Option<String>,
+}
+
+/// Records transport support for a participant: one payment per
+/// participant and session or month (a second is refused, 422).
+#[utoipa::path(post, path = "/api/v1/transport-payments", tag = "activities", request_body = TransportInput,
+    responses((status = 201, body = TransportRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_transport(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    JsonBody(input): JsonBody<TransportInput>,
+) -> AppResult<Response> {
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let t = TransportDraft {
+        participant_id: input.participant_id.clone(),
+        session_id: o(&input.session_id),
+        month: o(&input.month),
+        mode: input.mode.clone(),
+        amount: input.amount.clone(),
+        currency: input.currency.clone(),
+        paid_on: o(&input.paid_on),
+        paid_by: o(&input.paid_by),
+    }
+    .validate(&kopru_store::clock::today())?;
+    let row = state
+        .store
+        .record_transport(&ctx.actor(), &user.principal, &input.activity_id, &t)
+        .await?;
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+/// Totals of transport support by activity, unit or programme, per currency.
+#[utoipa::path(get, path = "/api/v1/transport-payments/totals", tag = "activities", params(TransportParams),
+    responses((status = 200, body = Vec<TransportTotal>), (status = 400, body = Problem)))]
+pub async fn transport_totals(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<TransportParams>,
+) -> AppResult<Json<Vec<TransportTotal>>> {
+    let by = TotalBy::parse(p.by.as_deref().unwrap_or(""))
+        .ok_or_else(|| ValidationErrors::single("by", "err-choice"))?;
+    Ok(Json(
+        state
+            .store
+            .transport_totals(&user.principal, by, &p.filter())
+            .await?,
     ))
 }

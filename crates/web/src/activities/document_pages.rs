@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
             "/activities/{id}/participants/{pid}/certificate.pdf",
             get(certificate_pdf),
         )
+        .route("/activities/{id}/transport.xlsx", get(payment_list))
         .route("/certificates", get(check_page))
         .route("/certificates/{code}", get(check_code))
 }
@@ -250,4 +251,135 @@ pub async fn check_code(
     Param(code): Param<String>,
 ) -> AppResult<Response> {
     check(&state, ctx, code).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MonthQuery {
+    pub month: String,
+}
+
+/// The month's transport payments of an activity as a spreadsheet for the
+/// finance office: one row per payment with the sessions attended that
+/// month, amounts as numbers, a total, and a column to sign.
+pub async fn payment_list(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    QueryArgs(q): QueryArgs<MonthQuery>,
+) -> AppResult<Response> {
+    use rust_xlsxwriter::{Format, Formula, Workbook};
+    let month = kopru_domain::activity::month(&q.month)
+        .ok()
+        .flatten()
+        .ok_or(AppError::BadRequest("err-month"))?;
+    let a = state.store.activity(&user.principal, &id).await?;
+    let rows = state
+        .store
+        .transport_payments(
+            &user.principal,
+            &kopru_store::activities::TransportFilter {
+                activity: Some(id.clone()),
+                month: Some(month.clone()),
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await?;
+    if rows.len() > 500 {
+        // The list is whole or not made: never a silently cut payment list.
+        return Err(kopru_domain::ValidationErrors::single("month", "err-too-many").into());
+    }
+    let present: std::collections::BTreeMap<String, i64> = state
+        .store
+        .present_in_month(&user.principal, &id, &month)
+        .await?
+        .into_iter()
+        .collect();
+    let fail = |e: rust_xlsxwriter::XlsxError| AppError::Internal(format!("xlsx: {e}"));
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0.00");
+    let title = format!(
+        "{} — {} {month}",
+        a.title_in(ctx.tr.tag()),
+        ctx.t("transport-title")
+    );
+    sheet
+        .write_string_with_format(0, 0, &title, &bold)
+        .map_err(fail)?;
+    sheet
+        .write_string(1, 0, format!("{} · {}", a.organiser_name, a.programme_name))
+        .map_err(fail)?;
+    let header = [
+        "#".to_owned(),
+        ctx.t("field-name"),
+        ctx.t("transport-sessions-attended"),
+        ctx.t("field-mode"),
+        ctx.t("field-amount"),
+        ctx.t("field-currency"),
+        ctx.t("field-paid-on"),
+        ctx.t("field-paid-by"),
+        ctx.t("sign-in-signature"),
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(3, c as u16, h, &bold)
+            .map_err(fail)?;
+    }
+    let first = 4u32;
+    for (i, r) in rows.iter().enumerate() {
+        let row = first + i as u32;
+        sheet.write_number(row, 0, (i + 1) as f64).map_err(fail)?;
+        sheet.write_string(row, 1, &r.name).map_err(fail)?;
+        sheet
+            .write_number(row, 2, *present.get(&r.participant_id).unwrap_or(&0) as f64)
+            .map_err(fail)?;
+        sheet
+            .write_string(row, 3, ctx.l("transport-mode", &r.mode))
+            .map_err(fail)?;
+        sheet
+            .write_number_with_format(row, 4, r.amount_minor as f64 / 100.0, &money)
+            .map_err(fail)?;
+        sheet.write_string(row, 5, &r.currency).map_err(fail)?;
+        if let Some(d) = &r.paid_on {
+            sheet.write_string(row, 6, ctx.tr.date(d)).map_err(fail)?;
+        }
+        if let Some(b) = &r.paid_by {
+            sheet.write_string(row, 7, b).map_err(fail)?;
+        }
+    }
+    let total_row = first + rows.len() as u32;
+    sheet
+        .write_string_with_format(total_row, 1, ctx.t("transport-total"), &bold)
+        .map_err(fail)?;
+    let formula = if rows.is_empty() {
+        Formula::new("=0")
+    } else {
+        Formula::new(format!("=SUM(E{}:E{})", first + 1, total_row)).set_result(format!(
+            "{:.2}",
+            rows.iter().map(|r| r.amount_minor).sum::<i64>() as f64 / 100.0
+        ))
+    };
+    sheet
+        .write_formula_with_format(total_row, 4, formula, &money)
+        .map_err(fail)?;
+    sheet.set_column_width(1, 28).map_err(fail)?;
+    sheet.set_column_width(8, 24).map_err(fail)?;
+    let buf = workbook.save_to_buffer().map_err(fail)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"transport-{month}.xlsx\""),
+            ),
+        ],
+        buf,
+    )
+        .into_response())
 }

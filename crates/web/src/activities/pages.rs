@@ -16,12 +16,12 @@ use axum::routing::{get, post};
 use axum::Router;
 use kopru_domain::activity::{
     format_amount, head_count, score, ActivityDraft, ActivityKind, ActivityStatus, AgeBand,
-    AttendanceMark, CountedSex, ProfessionalDraft, SessionDraft,
+    AttendanceMark, CountedSex, ProfessionalDraft, SessionDraft, TransportDraft, TransportMode,
 };
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::activities::{
     ActivityFile, ActivityFilter, ActivityRow, EnrolSource, HeadCountRow, ParticipantList,
-    SessionRow, SheetRow,
+    SessionRow, SheetRow, TransportFilter, TransportRow,
 };
 use kopru_store::clock::today;
 use kopru_store::records::ListFilter;
@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/activities/{id}/sessions", post(session_add))
         .route("/activities/{id}/enrol", post(enrol))
         .route("/activities/{id}/professionals", post(professional_add))
+        .route("/activities/{id}/transport", post(transport_add))
         .route("/activities/{id}/participants/{pid}/scores", post(scores))
         .route("/activities/{id}/sessions/{sid}", get(session_page))
         .route(
@@ -461,6 +462,7 @@ pub struct ActivityPage {
     pub can_enrol: bool,
     pub q: String,
     pub found: Vec<PersonRow>,
+    pub transport: Vec<TransportRow>,
     pub today: String,
     pub errors: FormErrors,
 }
@@ -612,7 +614,47 @@ impl ActivityPage {
         vec![
             ("sessions", self.ctx.t("activity-sessions")),
             ("participants", self.ctx.t("activity-participants")),
+            ("transport", self.ctx.t("transport-title")),
         ]
+    }
+    /// The months of the activity's sessions and payments, for the payment lists.
+    pub fn months(&self) -> Vec<String> {
+        let mut m: Vec<String> = self
+            .f
+            .sessions
+            .iter()
+            .filter_map(|s| s.held_on.get(..7).map(str::to_owned))
+            .chain(self.transport.iter().map(|t| t.month.clone()))
+            .collect();
+        m.sort();
+        m.dedup();
+        m
+    }
+    pub fn modes(&self) -> Vec<(&'static str, String)> {
+        TransportMode::ALL
+            .iter()
+            .map(|m| (m.as_str(), self.ctx.t(&m.message_id())))
+            .collect()
+    }
+    pub fn amount(&self, t: &TransportRow) -> String {
+        format!("{} {}", format_amount(t.amount_minor), t.currency)
+    }
+    /// Totals of the activity's payments, per currency.
+    pub fn transport_totals(&self) -> Vec<String> {
+        let mut by: std::collections::BTreeMap<&str, i64> = Default::default();
+        for t in &self.transport {
+            *by.entry(t.currency.as_str()).or_default() += t.amount_minor;
+        }
+        by.into_iter()
+            .map(|(c, n)| format!("{} {c}", format_amount(n)))
+            .collect()
+    }
+    pub fn default_currency(&self) -> &str {
+        match &self.f.activity.currency {
+            Some(c) => c,
+            None if self.f.activity.area_code.starts_with("RS") => "RSD",
+            None => "TRY",
+        }
     }
 }
 
@@ -657,10 +699,22 @@ async fn activity_view(
     } else {
         Vec::new()
     };
+    let transport = state
+        .store
+        .transport_payments(
+            &user.principal,
+            &TransportFilter {
+                activity: Some(id.to_owned()),
+                limit: 500,
+                ..Default::default()
+            },
+        )
+        .await?;
     Ok(ActivityPage {
         ctx,
         f,
         participants,
+        transport,
         can_manage,
         can_mark,
         can_enrol,
@@ -926,6 +980,45 @@ pub async fn scores(
         _ => Err(ValidationErrors::single("post_score", "err-number").into()),
     };
     after(&state, ctx, &user, &id, "participants", result).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TransportForm {
+    pub participant_id: String,
+    pub session_id: String,
+    pub month: String,
+    pub mode: String,
+    pub amount: String,
+    pub currency: String,
+    pub paid_on: String,
+    pub paid_by: String,
+}
+
+pub async fn transport_add(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<TransportForm>,
+) -> AppResult<Response> {
+    let draft = TransportDraft {
+        participant_id: f.participant_id,
+        session_id: f.session_id,
+        month: f.month,
+        mode: f.mode,
+        amount: f.amount,
+        currency: f.currency,
+        paid_on: f.paid_on,
+        paid_by: f.paid_by,
+    };
+    let result = match draft.validate(&today()) {
+        Ok(t) => ok(state
+            .store
+            .record_transport(&ctx.actor(), &user.principal, &id, &t)
+            .await),
+        Err(e) => Err(e.into()),
+    };
+    after(&state, ctx, &user, &id, "transport", result).await
 }
 
 // ---------------- a session: attendance and head counts ----------------

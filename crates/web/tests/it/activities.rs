@@ -798,3 +798,148 @@ async fn a_certificate_is_printed_once_completed_and_checked_by_anyone() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn transport_support_is_paid_once_per_period_and_totalled() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let a = create(&mut co, course(10)).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let s1 = session(&mut co, &id, &day(-2), "A").await;
+    let p1 = person(&mut me, "Elif", "Kaya").await;
+    let p2 = person(&mut me, "Zehra", "Kaya").await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"person_ids": [p1, p2]}),
+    )
+    .await;
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    let a1 = participant_of(&list, &p1)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a2 = participant_of(&list, &p2)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sheet(
+        &mut me,
+        &id,
+        &s1,
+        json!([{"participant_id": a1, "mark": "present"}]),
+    )
+    .await;
+    let pay = |body: Value| body;
+    let r = co
+        .json(Method::POST, "/api/v1/transport-payments", pay(json!({"activity_id": id, "participant_id": a1,
+            "session_id": s1, "mode": "minibus", "amount": "150", "currency": "TRY", "paid_on": day(-1), "paid_by": "SHKB muhasebe"})))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["amount_minor"], 15_000);
+    assert_eq!(r.json()["name"], "Elif Kaya");
+    let month = day(-2)[..7].to_owned();
+    assert_eq!(r.json()["month"], month.as_str());
+    // The same participant and session again: refused, nothing added twice.
+    let r = co
+        .json(
+            Method::POST,
+            "/api/v1/transport-payments",
+            json!({"activity_id": id, "participant_id": a1,
+            "session_id": s1, "mode": "minibus", "amount": "150", "currency": "TRY"}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("session_id".into(), "err-transport-duplicate".into())]
+    );
+    // A month for Zehra; bad input named all at once.
+    let r = co
+        .json(
+            Method::POST,
+            "/api/v1/transport-payments",
+            json!({"activity_id": id, "participant_id": a2,
+            "month": "2026-13", "mode": "rocket", "amount": "-3", "currency": "TRY"}),
+        )
+        .await;
+    let fields: Vec<String> = field_codes(&r).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, vec!["month", "mode", "amount"]);
+    let r = co
+        .json(
+            Method::POST,
+            "/api/v1/transport-payments",
+            json!({"activity_id": id, "participant_id": a2,
+            "month": month, "mode": "travel_card", "amount": "400,50", "currency": "TRY"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // A participant of another activity is not this one's.
+    let r = co
+        .json(
+            Method::POST,
+            "/api/v1/transport-payments",
+            json!({"activity_id": id, "participant_id": "x",
+            "month": month, "mode": "taxi", "amount": "10", "currency": "TRY"}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("participant_id".into(), "err-participant-unknown".into())]
+    );
+
+    // Totals by activity, unit and programme.
+    for (by, key) in [
+        ("activity", id.as_str()),
+        ("unit", "SHKB-ANK-01"),
+        ("programme", "SIROMA"),
+    ] {
+        let t = co
+            .get(&format!("/api/v1/transport-payments/totals?by={by}"))
+            .await;
+        assert_eq!(t.status, StatusCode::OK, "{}", t.body);
+        assert_eq!(
+            t.json(),
+            json!([{"key": key, "currency": "TRY", "payments": 2, "participants": 2, "amount_minor": 55_050}]),
+            "{by}"
+        );
+    }
+    let t = co.get("/api/v1/transport-payments/totals?by=planet").await;
+    assert_eq!(t.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Outside the scope: nothing.
+    let mut nis = app.api_as("healthmediator").await;
+    assert_eq!(
+        nis.get("/api/v1/transport-payments/totals?by=unit")
+            .await
+            .json(),
+        json!([])
+    );
+    // The person's page shows what they received.
+    let mine = me
+        .get(&format!("/api/v1/persons/{p2}/activities"))
+        .await
+        .json();
+    assert_eq!(mine[0]["transport_minor"], 40_050);
+
+    // The month's list for the finance office: names, sessions, amounts, total.
+    let mut web = app.signed_in("coordinator").await;
+    let x = web
+        .get(&format!("/activities/{id}/transport.xlsx?month={month}"))
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    let table = kopru_web::tabular::read(&x.bytes).unwrap();
+    let cells: Vec<String> = table.rows.iter().flat_map(|(_, r)| r.clone()).collect();
+    for want in ["Elif Kaya", "Zehra Kaya", "150", "400.5", "550.5"] {
+        assert!(
+            cells.iter().any(|c| c == want),
+            "{want} missing from {cells:?}"
+        );
+    }
+    let bad = web
+        .get(&format!("/activities/{id}/transport.xlsx?month=11-2026"))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
