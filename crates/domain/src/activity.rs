@@ -711,6 +711,99 @@ impl TransportDraft {
     }
 }
 
+/// A volunteer placement as entered.
+#[derive(Debug, Clone, Default)]
+pub struct PlacementDraft {
+    pub person_id: String,
+    /// The training the volunteer took part in (optional).
+    pub activity_id: String,
+    pub institution_code: String,
+    pub unit_code: String,
+    pub role: String,
+    pub supervisor: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub hours_per_week: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPlacement {
+    pub person_id: String,
+    pub activity_id: Option<String>,
+    pub institution_code: Code,
+    pub unit_code: Code,
+    pub role: String,
+    pub supervisor: Option<String>,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    pub hours_per_week: Option<i64>,
+}
+
+impl PlacementDraft {
+    pub fn validate(&self) -> Result<NewPlacement, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let person_id = self.person_id.trim().to_owned();
+        if person_id.is_empty() {
+            e.push("person_id", "err-required");
+        }
+        let institution_code = e.take("institution_code", Code::parse(&self.institution_code));
+        let unit_code = e.take("unit_code", Code::parse(&self.unit_code));
+        let role = e.take("role", Label::parse(&self.role).map(|l| l.to_string()));
+        let supervisor = e.take(
+            "supervisor",
+            crate::codes::optional_label(&self.supervisor).map(|l| l.map(|l| l.to_string())),
+        );
+        let starts_on = e.take(
+            "starts_on",
+            optional_date(&self.starts_on).and_then(|d| d.ok_or("err-required")),
+        );
+        let ends_on = e.take("ends_on", optional_date(&self.ends_on));
+        if let (Some(s), Some(Some(end))) = (&starts_on, &ends_on) {
+            if end < s {
+                e.push("ends_on", "err-ends-before-start");
+            }
+        }
+        let hours_per_week = e.take("hours_per_week", bounded(&self.hours_per_week, 1..=60));
+        e.into_result()?;
+        let (
+            Some(institution_code),
+            Some(unit_code),
+            Some(role),
+            Some(supervisor),
+            Some(starts_on),
+            Some(ends_on),
+            Some(hours_per_week),
+        ) = (
+            institution_code,
+            unit_code,
+            role,
+            supervisor,
+            starts_on,
+            ends_on,
+            hours_per_week,
+        )
+        else {
+            return Err(ValidationErrors::single("placement", "err-required"));
+        };
+        Ok(NewPlacement {
+            person_id,
+            activity_id: Some(self.activity_id.trim().to_owned()).filter(|a| !a.is_empty()),
+            institution_code,
+            unit_code,
+            role,
+            supervisor,
+            starts_on,
+            ends_on,
+            hours_per_week,
+        })
+    }
+}
+
+/// Hours given in a month: 0–300.
+pub fn volunteer_hours(raw: &str) -> Result<i64, &'static str> {
+    bounded(raw, 0..=300)?.ok_or("err-required")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

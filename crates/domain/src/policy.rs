@@ -53,10 +53,12 @@ pub enum Action {
     ManageActivities,
     /// Mark attendance at a session.
     TakeAttendance,
+    /// A host institution's focal point confirms its volunteers' monthly hours.
+    ConfirmVolunteerHours,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -82,6 +84,7 @@ impl Action {
         Action::ViewActivities,
         Action::ManageActivities,
         Action::TakeAttendance,
+        Action::ConfirmVolunteerHours,
     ];
 
     /// The action that reads (and, with `EditPersons`, writes) a special category.
@@ -153,6 +156,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
             )
         }
         TakeAttendance => role.is_field_worker() || matches!(role, UnitCoordinator),
+        ConfirmVolunteerHours => matches!(role, InstitutionFocalPoint),
     }
 }
 

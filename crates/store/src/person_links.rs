@@ -108,6 +108,12 @@ pub const PERSON_LINKS: &[Link] = &[
         Move,
         Some((&["id"], Update)),
     ),
+    link(
+        "volunteer_placements",
+        "person_id",
+        Move,
+        Some((&["id"], Update)),
+    ),
     link("persons", "merged_into", Own, None),
     link("duplicate_pairs", "person_id", Keep, None),
     link("duplicate_pairs", "other_person_id", Keep, None),

@@ -32,6 +32,9 @@ pub enum Entity {
     /// `activities` rows: `area_code` (where it takes place), and the organiser:
     /// `unit_code` or `institution_code`.
     Activity,
+    /// `volunteer_placements` rows: the host institution's `area_code`, the
+    /// placing `unit_code` and the host `institution_code`.
+    VolunteerPlacement,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -69,7 +72,8 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
             q.push("1 = 1");
         }
         (
-            Unit | Institution | AuditEntry | Person | Household | Case | Referral | Activity,
+            Unit | Institution | AuditEntry | Person | Household | Case | Referral | Activity
+            | VolunteerPlacement,
             Scope::Country(c) | Scope::Area(c),
         ) => {
             q.push(&format!("{a}.area_code IN {SUBTREE}"))
@@ -88,11 +92,14 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         (Institution, Scope::Institution(c)) => {
             q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
         }
-        (AuditEntry | Person | Household | Case | Referral | Activity, Scope::Unit(c)) => {
+        (
+            AuditEntry | Person | Household | Case | Referral | Activity | VolunteerPlacement,
+            Scope::Unit(c),
+        ) => {
             q.push(&format!("{a}.unit_code = "))
                 .bind(c.as_str().to_owned());
         }
-        (Referral | Activity, Scope::Institution(c)) => {
+        (Referral | Activity | VolunteerPlacement, Scope::Institution(c)) => {
             q.push(&format!("{a}.institution_code = "))
                 .bind(c.as_str().to_owned());
         }

@@ -174,6 +174,7 @@ fn page_routes() -> Router<AppState> {
         .merge(casework::submission_pages::routes())
         .merge(activities::pages::routes())
         .merge(activities::document_pages::routes())
+        .merge(activities::volunteer_pages::routes())
         .merge(work::pages::routes())
 }
 
@@ -191,6 +192,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(casework::form_api::routes())
         .merge(casework::api::routes())
         .merge(activities::api::routes())
+        .merge(activities::volunteer_api::routes())
         .merge(work::api::routes())
         .split_for_parts();
     (router, api::finish(doc))

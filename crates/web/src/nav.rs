@@ -36,6 +36,7 @@ enum Section {
     Cases,
     Referrals,
     Activities,
+    Volunteers,
     Dashboard,
     ResponseTimes,
     Duplicates,
@@ -54,18 +55,19 @@ use Section::*;
 
 /// What the bar offers first, for each kind of work, in order.
 const FIELD_WORK: [Section; 4] = [Persons, Cases, MyWork, Referrals];
-const INSTITUTION: [Section; 1] = [Referrals];
+const INSTITUTION: [Section; 2] = [Referrals, Volunteers];
 const MONITORING: [Section; 4] = [Dashboard, Activities, Cases, Referrals];
 const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 17] = [
+    const ALL: [Section; 18] = [
         MyWork,
         Persons,
         Cases,
         Referrals,
         Activities,
+        Volunteers,
         Dashboard,
         ResponseTimes,
         Duplicates,
@@ -87,6 +89,7 @@ impl Section {
             Cases => "/cases",
             Referrals => "/referrals",
             Activities => "/activities",
+            Volunteers => "/volunteers",
             Dashboard => "/dashboard",
             ResponseTimes => "/response-times",
             Duplicates => "/duplicates",
@@ -134,6 +137,7 @@ impl Section {
             Referrals if ctx.allows(Action::AnswerReferrals) => "referral-inbox",
             Referrals => "nav-referrals",
             Activities => "nav-activities",
+            Volunteers => "nav-volunteers",
             Dashboard => "nav-dashboard",
             ResponseTimes => "response-times",
             Duplicates => "nav-duplicates",
@@ -157,6 +161,9 @@ impl Section {
             Cases => ctx.allows(Action::ViewCases),
             Referrals => ctx.allows(Action::ViewCases) || ctx.allows(Action::AnswerReferrals),
             Activities => ctx.allows(Action::ViewActivities),
+            Volunteers => {
+                ctx.allows(Action::ManageActivities) || ctx.allows(Action::ConfirmVolunteerHours)
+            }
             Dashboard => ctx.allows(Action::ViewCaseStatistics),
             Imports => ctx.allows(Action::ImportPersons),
             Users => ctx.allows(Action::ViewUsers),

@@ -14,6 +14,7 @@ mod attendance;
 mod certificates;
 mod participants;
 mod transport;
+mod volunteers;
 
 pub use attendance::{AttendanceRow, HeadCountRow, MarkInput, SavedMarks, SheetRow};
 pub use certificates::{normalise_code, CertificateRow};
@@ -21,6 +22,7 @@ pub use participants::{
     EnrolReport, EnrolSource, ParticipantList, ParticipantRow, PersonActivityRow, Refusal,
 };
 pub use transport::{TotalBy, TransportFilter, TransportRow, TransportTotal};
+pub use volunteers::{HoursRow, PlacementFile, PlacementFilter, PlacementRow};
 
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};

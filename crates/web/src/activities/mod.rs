@@ -6,6 +6,8 @@
 pub mod api;
 pub mod document_pages;
 pub mod pages;
+pub mod volunteer_api;
+pub mod volunteer_pages;
 
 use kopru_domain::activity::AttendanceMark;
 use kopru_domain::ValidationErrors;
@@ -35,4 +37,47 @@ pub fn parse_marks<'a>(
     }
     e.into_result()?;
     Ok(out)
+}
+
+/// A month's hours as entered: every problem named.
+pub fn hours_input(
+    month: &str,
+    hours: &str,
+    note: &str,
+) -> Result<(String, i64, Option<String>), ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let m = e.take(
+        "month",
+        kopru_domain::activity::month(month).and_then(|m| m.ok_or("err-required")),
+    );
+    let h = e.take("hours", kopru_domain::activity::volunteer_hours(hours));
+    let n = e.take("note", kopru_domain::casework::long_text(note, 500));
+    e.into_result()?;
+    match (m, h, n) {
+        (Some(m), Some(h), Some(n)) => Ok((m, h, n)),
+        _ => Err(ValidationErrors::single("hours", "err-required")),
+    }
+}
+
+/// The end of a placement as entered.
+pub fn end_input(on: &str, reason: &str) -> Result<(String, String), ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let today = kopru_store::clock::today();
+    let d = e.take(
+        "ended_on",
+        kopru_domain::codes::optional_date(on).and_then(|d| match d {
+            None => Ok(today.clone()),
+            Some(d) if d > today => Err("err-date-in-future"),
+            Some(d) => Ok(d),
+        }),
+    );
+    let r = e.take(
+        "reason",
+        kopru_domain::codes::Label::parse(reason).map(|l| l.to_string()),
+    );
+    e.into_result()?;
+    match (d, r) {
+        (Some(d), Some(r)) => Ok((d, r)),
+        _ => Err(ValidationErrors::single("reason", "err-required")),
+    }
 }

@@ -943,3 +943,136 @@ async fn transport_support_is_paid_once_per_period_and_totalled() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn volunteers_are_placed_their_hours_logged_and_confirmed_by_the_host() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let a = create(&mut co, course(10)).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let trained = person(&mut me, "Elif", "Kaya").await;
+    let other = person(&mut me, "Zehra", "Kaya").await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"person_ids": [trained]}),
+    )
+    .await;
+    let place = |p: &str| {
+        json!({"person_id": p, "activity_id": id, "institution_code": "SCH-ANK-ALTINDAG", "unit_code": "SHKB-ANK-01",
+               "role": "Teaching assistant", "supervisor": "Müdür yardımcısı", "starts_on": day(-40), "hours_per_week": 10})
+    };
+    let r = co
+        .json(Method::POST, "/api/v1/volunteer-placements", place(&other))
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("activity_id".into(), "err-volunteer-not-trained".into())]
+    );
+    let r = co
+        .json(Method::POST, "/api/v1/volunteer-placements", json!({"person_id": trained, "institution_code": "NOPE",
+            "unit_code": "SHKB-ANK-01", "role": "", "starts_on": "yesterday", "hours_per_week": 99}))
+        .await;
+    let fields: Vec<String> = field_codes(&r).into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, vec!["role", "starts_on", "hours_per_week"]);
+    let r = co
+        .json(
+            Method::POST,
+            "/api/v1/volunteer-placements",
+            place(&trained),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let pid = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["name"], "Elif Kaya");
+
+    // The unit logs a month; a month before the placement or in the future is refused.
+    let this_month = kopru_store::clock::today()[..7].to_owned();
+    let hours =
+        |m: &str, h: i64| json!({"month": m, "hours": h, "note": "library and homework club"});
+    let path = format!("/api/v1/volunteer-placements/{pid}/hours");
+    let r = me.json(Method::PUT, &path, hours("2020-01", 5)).await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("month".into(), "err-month-outside-placement".into())]
+    );
+    let r = me.json(Method::PUT, &path, hours(&this_month, 400)).await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("hours".into(), "err-number-range".into())]
+    );
+    let r = me.json(Method::PUT, &path, hours(&this_month, 30)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = me.json(Method::PUT, &path, hours(&this_month, 32)).await;
+    assert_eq!(r.json()["hours"][0]["hours"], 32);
+    assert_eq!(r.json()["placement"]["hours_total"], 32);
+
+    // The host's focal point sees its volunteer by name and confirms; the unit cannot confirm.
+    let confirm = format!("/api/v1/volunteer-placements/{pid}/hours/{this_month}/confirm");
+    let r = me.json(Method::POST, &confirm, json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let mut school = app.api_as("school").await;
+    let list = school
+        .get("/api/v1/volunteer-placements?unconfirmed=true")
+        .await
+        .json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["items"][0]["name"], "Elif Kaya");
+    let r = school.json(Method::POST, &confirm, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.json()["hours"][0]["confirmed_at"].is_string());
+    let r = school.json(Method::POST, &confirm, json!({})).await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("month".into(), "err-hours-nothing-to-confirm".into())]
+    );
+    // A confirmed month is closed.
+    let r = me.json(Method::PUT, &path, hours(&this_month, 40)).await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("month".into(), "err-hours-confirmed".into())]
+    );
+    // Outside the scope: nothing.
+    let mut nis = app.api_as("healthmediator").await;
+    assert_eq!(
+        nis.get(&format!("/api/v1/volunteer-placements/{pid}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        nis.get("/api/v1/volunteer-placements").await.json()["items"],
+        json!([])
+    );
+
+    // Ended with a date and a reason; once.
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/volunteer-placements/{pid}/end"),
+            json!({"ended_on": day(0), "reason": "Found a paid job", "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["end_reason"], "Found a paid job");
+    let r = co
+        .json(
+            Method::POST,
+            &format!("/api/v1/volunteer-placements/{pid}/end"),
+            json!({"ended_on": day(0), "reason": "again", "version": 2}),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("ended_on".into(), "err-placement-ended".into())]
+    );
+
+    // The pages: the host's list and the placement.
+    let mut web = app.signed_in("school").await;
+    let page = web.get("/volunteers").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Elif Kaya"));
+    let page = web.get(&format!("/volunteers/{pid}")).await;
+    assert!(page.body.contains("Found a paid job"), "{}", page.body);
+}
