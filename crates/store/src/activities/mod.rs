@@ -11,12 +11,14 @@
 //! self-identification is never copied here.
 
 mod attendance;
+mod calendar;
 mod certificates;
 mod participants;
 mod transport;
 mod volunteers;
 
 pub use attendance::{AttendanceRow, HeadCountRow, MarkInput, SavedMarks, SheetRow};
+pub use calendar::{ActivityStats, CalendarRow};
 pub use certificates::{normalise_code, CertificateRow};
 pub use participants::{
     EnrolReport, EnrolSource, ParticipantList, ParticipantRow, PersonActivityRow, Refusal,

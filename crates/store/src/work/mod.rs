@@ -45,6 +45,10 @@ pub struct MyWork {
     pub transfers: Vec<TransferRow>,
     /// People another unit asks this unit to take over (coordinators).
     pub person_transfers: Vec<crate::registry::transfers::PersonTransferRow>,
+    /// Sessions the user facilitates today.
+    pub todays_sessions: Vec<crate::activities::CalendarRow>,
+    /// Sessions the user facilitated in the last 60 days whose attendance is missing.
+    pub sessions_missing_attendance: Vec<crate::activities::CalendarRow>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -241,7 +245,10 @@ impl Store {
         drop(conn);
         let transfers = self.pending_transfers(by).await?;
         let person_transfers = self.pending_person_transfers(by).await?;
+        let (todays_sessions, sessions_missing_attendance) = self.my_sessions(by).await?;
         Ok(MyWork {
+            todays_sessions,
+            sessions_missing_attendance,
             today,
             quiet_days,
             overdue_follow_ups,

@@ -17,9 +17,9 @@ use kopru_domain::activity::{
 };
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::activities::{
-    ActivityFile, ActivityFilter, ActivityRow, CertificateRow, EnrolReport, EnrolSource,
-    HeadCountRow, ParticipantList, ParticipantRow, PersonActivityRow, SavedMarks, SessionRow,
-    SheetRow, TotalBy, TransportFilter, TransportRow, TransportTotal,
+    ActivityFile, ActivityFilter, ActivityRow, ActivityStats, CalendarRow, CertificateRow,
+    EnrolReport, EnrolSource, HeadCountRow, ParticipantList, ParticipantRow, PersonActivityRow,
+    SavedMarks, SessionRow, SheetRow, TotalBy, TransportFilter, TransportRow, TransportTotal,
 };
 use kopru_store::registry::PersonFilter;
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,9 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_activities, create_activity))
+        .routes(routes!(export_activities))
+        .routes(routes!(activity_statistics))
+        .routes(routes!(calendar))
         .routes(routes!(get_activity, update_activity))
         .routes(routes!(activity_status))
         .routes(routes!(list_sessions, add_session))
@@ -143,6 +146,10 @@ pub struct ActivityParams {
     pub open: bool,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// For the export: csv (default) or xlsx.
+    pub format: Option<String>,
+    /// Exports: `codes` (default) or `labels` (in the reader's language).
+    pub names: Option<String>,
 }
 
 impl ActivityParams {
@@ -776,6 +783,174 @@ pub async fn transport_totals(
         state
             .store
             .transport_totals(&user.principal, by, &p.filter())
+            .await?,
+    ))
+}
+
+const EXPORT_COLUMNS: [&str; 16] = [
+    "id",
+    "title",
+    "kind",
+    "programme_code",
+    "result_area",
+    "unit_code",
+    "institution_code",
+    "area_code",
+    "venue",
+    "starts_on",
+    "ends_on",
+    "status",
+    "capacity",
+    "participants",
+    "sessions",
+    "cost",
+];
+
+/// The activities a filter finds, whole, as CSV or XLSX (every page of the
+/// list, or an error: never a cut file).
+#[utoipa::path(get, path = "/api/v1/activities/export", tag = "activities", params(ActivityParams),
+    responses((status = 200, description = "CSV or XLSX"), (status = 422, body = Problem)))]
+pub async fn export_activities(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(p): QueryArgs<ActivityParams>,
+) -> AppResult<Response> {
+    let format = p.format.clone().unwrap_or_else(|| "csv".into());
+    if !matches!(format.as_str(), "csv" | "xlsx") {
+        return Err(ValidationErrors::single("format", "err-choice").into());
+    }
+    let naming = crate::export::Naming::from_param(p.names.as_deref(), ctx.tr)?;
+    let mut f = p.filter(&user.principal.user_id);
+    f.limit = 500;
+    f.offset = 0;
+    let lang = ctx.tr.tag();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    loop {
+        let page = state.store.activities(&user.principal, &f).await?;
+        let more = page.len() as i64 > f.limit;
+        for a in page.iter().take(f.limit as usize) {
+            let o = |v: &Option<String>| v.clone().unwrap_or_default();
+            let mut cells = vec![
+                a.id.clone(),
+                a.title_in(lang),
+                naming.value("activity-kind", &a.kind),
+                a.programme_code.clone(),
+                o(&a.result_area),
+                o(&a.unit_code),
+                o(&a.institution_code),
+                a.area_code.clone(),
+                o(&a.venue),
+                a.starts_on.clone(),
+                o(&a.ends_on),
+                naming.value("activity-status", &a.status),
+                a.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                a.participant_count.to_string(),
+                a.session_count.to_string(),
+                match (a.cost_minor, &a.currency) {
+                    (Some(c), Some(cur)) => {
+                        format!("{} {cur}", kopru_domain::activity::format_amount(c))
+                    }
+                    _ => String::new(),
+                },
+            ];
+            if naming.labels() {
+                cells.push(a.kind.clone());
+                cells.push(a.status.clone());
+            }
+            rows.push(cells);
+        }
+        if !more {
+            break;
+        }
+        if rows.len() >= 100_000 {
+            return Err(ValidationErrors::single("limit", "err-too-many").into());
+        }
+        f.offset += f.limit;
+    }
+    let mut header: Vec<String> = EXPORT_COLUMNS.iter().map(|c| naming.header(c)).collect();
+    if naming.labels() {
+        header.push(naming.code_header("kind"));
+        header.push(naming.code_header("status"));
+    }
+    crate::export::table_response(&format, "activities", &header, &rows, naming.separator())
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct StatsParams {
+    pub unit: Option<String>,
+    /// YYYY-MM-DD; the first of January when absent.
+    pub from: Option<String>,
+    /// YYYY-MM-DD; today when absent.
+    pub to: Option<String>,
+}
+
+/// Activities, sessions held and unique participants (by sex and age band)
+/// in a period, within the caller's scope.
+#[utoipa::path(get, path = "/api/v1/activities/statistics", tag = "activities", params(StatsParams),
+    responses((status = 200, body = ActivityStats), (status = 422, body = Problem)))]
+pub async fn activity_statistics(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<StatsParams>,
+) -> AppResult<Json<ActivityStats>> {
+    let (from, to) = period(&p.from, &p.to)?;
+    Ok(Json(
+        state
+            .store
+            .activity_stats(&user.principal, p.unit.as_deref(), &from, &to)
+            .await?,
+    ))
+}
+
+/// A period from optional dates: every problem named; the year so far by default.
+fn period(
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<(String, String), ValidationErrors> {
+    use kopru_domain::codes::optional_date;
+    let mut e = ValidationErrors::new();
+    let today = kopru_store::clock::today();
+    let to = e
+        .take("to", optional_date(to.as_deref().unwrap_or("")))
+        .flatten()
+        .unwrap_or_else(|| today.clone());
+    let from = e
+        .take("from", optional_date(from.as_deref().unwrap_or("")))
+        .flatten()
+        .unwrap_or_else(|| format!("{}-01-01", &to[..4]));
+    if from > to {
+        e.push("to", "err-ends-before-start");
+    }
+    e.into_result()?;
+    Ok((from, to))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct CalendarParams {
+    pub unit: Option<String>,
+    /// YYYY-MM-DD
+    pub from: Option<String>,
+    /// YYYY-MM-DD
+    pub to: Option<String>,
+}
+
+/// Sessions between two dates (at most 1000), in time order.
+#[utoipa::path(get, path = "/api/v1/activities/calendar", tag = "activities", params(CalendarParams),
+    responses((status = 200, body = Vec<CalendarRow>), (status = 422, body = Problem)))]
+pub async fn calendar(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<CalendarParams>,
+) -> AppResult<Json<Vec<CalendarRow>>> {
+    let (from, to) = period(&p.from, &p.to)?;
+    Ok(Json(
+        state
+            .store
+            .sessions_between(&user.principal, &from, &to, p.unit.as_deref())
             .await?,
     ))
 }

@@ -20,8 +20,8 @@ use kopru_domain::activity::{
 };
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::activities::{
-    ActivityFile, ActivityFilter, ActivityRow, EnrolSource, HeadCountRow, ParticipantList,
-    SessionRow, SheetRow, TransportFilter, TransportRow,
+    ActivityFile, ActivityFilter, ActivityRow, CalendarRow, EnrolSource, HeadCountRow,
+    ParticipantList, SessionRow, SheetRow, TransportFilter, TransportRow,
 };
 use kopru_store::clock::today;
 use kopru_store::records::ListFilter;
@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/activities", get(list_page))
         .route("/activities/new", get(new_page).post(create))
+        .route("/activities/calendar", get(calendar_page))
         .route("/activities/enrol", post(enrol_from))
         .route("/activities/{id}", get(activity_page))
         .route("/activities/{id}/edit", get(edit_page).post(edit))
@@ -93,6 +94,20 @@ impl ListPage {
     }
     pub fn tone(&self, status: &str) -> &'static str {
         status_tone(status)
+    }
+    /// The filter as query parameters, for the export links.
+    pub fn export_query(&self) -> String {
+        let q = &self.q;
+        crate::pages::query_string(&[
+            ("q", &q.q),
+            ("programme", &q.programme),
+            ("kind", &q.kind),
+            ("status", &q.status),
+            ("unit", &q.unit),
+            ("area", &q.area),
+            ("from", &q.from),
+            ("to", &q.to),
+        ])
     }
 }
 
@@ -174,6 +189,106 @@ pub async fn list_page(
         q,
         programmes,
         pager,
+    })?
+    .into_response())
+}
+
+// ---------------- the calendar ----------------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CalendarQuery {
+    /// week (default) or month
+    pub view: String,
+    /// A day in the week or month shown; today when absent.
+    pub date: String,
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "activity_calendar.html")]
+pub struct CalendarPage {
+    pub ctx: Ctx,
+    pub q: CalendarQuery,
+    pub month: bool,
+    pub from: String,
+    pub to: String,
+    pub prev: String,
+    pub next: String,
+    /// (date, sessions that day), days without sessions left out.
+    pub days: Vec<(String, Vec<CalendarRow>)>,
+    pub today: String,
+}
+
+impl CalendarPage {
+    pub fn link(&self, date: &str, month: bool) -> String {
+        crate::pages::query_string(&[
+            ("view", if month { "month" } else { "week" }),
+            ("date", date),
+            ("unit", &self.q.unit),
+        ])
+    }
+    pub fn weekday(&self, date: &str) -> String {
+        let n = kopru_domain::case::day_number(date).unwrap_or(0);
+        self.ctx.t(&format!("weekday-{}", (n + 3).rem_euclid(7)))
+    }
+}
+
+/// The week (Monday to Sunday) or the month around `date`, and the dates
+/// one period before and after.
+fn calendar_range(date: &str, month: bool) -> (String, String, String, String) {
+    use kopru_domain::case::{date_of, day_number};
+    let today = today();
+    let n = day_number(date).or_else(|| day_number(&today)).unwrap_or(0);
+    if month {
+        let first = date_of(n);
+        let first = format!("{}-01", &first[..7]);
+        let f = day_number(&first).unwrap_or(n);
+        let next_first = date_of(f + 32);
+        let next_first = format!("{}-01", &next_first[..7]);
+        let nf = day_number(&next_first).unwrap_or(f + 31);
+        let prev_first = date_of(f - 1);
+        let prev_first = format!("{}-01", &prev_first[..7]);
+        (first, date_of(nf - 1), prev_first, next_first)
+    } else {
+        let monday = n - (n + 3).rem_euclid(7);
+        (
+            date_of(monday),
+            date_of(monday + 6),
+            date_of(monday - 7),
+            date_of(monday + 7),
+        )
+    }
+}
+
+pub async fn calendar_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(q): QueryArgs<CalendarQuery>,
+) -> AppResult<Response> {
+    let month = q.view == "month";
+    let (from, to, prev, next) = calendar_range(&q.date, month);
+    let rows = state
+        .store
+        .sessions_between(&user.principal, &from, &to, Some(q.unit.as_str()))
+        .await?;
+    let mut days: Vec<(String, Vec<CalendarRow>)> = Vec::new();
+    for r in rows {
+        match days.last_mut() {
+            Some((d, list)) if *d == r.held_on => list.push(r),
+            _ => days.push((r.held_on.clone(), vec![r])),
+        }
+    }
+    Ok(render(&CalendarPage {
+        ctx,
+        q,
+        month,
+        from,
+        to,
+        prev,
+        next,
+        days,
+        today: today(),
     })?
     .into_response())
 }
@@ -1252,5 +1367,23 @@ pub async fn head_counts(
             let page = session_view(&state, ctx, &user, &id, &sid, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::calendar_range;
+
+    #[test]
+    fn weeks_start_on_monday_and_months_on_the_first() {
+        // 2026-12-03 is a Thursday.
+        let (from, to, prev, next) = calendar_range("2026-12-03", false);
+        assert_eq!((from.as_str(), to.as_str()), ("2026-11-30", "2026-12-06"));
+        assert_eq!((prev.as_str(), next.as_str()), ("2026-11-23", "2026-12-07"));
+        let (from, to, prev, next) = calendar_range("2026-12-31", true);
+        assert_eq!((from.as_str(), to.as_str()), ("2026-12-01", "2026-12-31"));
+        assert_eq!((prev.as_str(), next.as_str()), ("2026-11-01", "2027-01-01"));
+        let (from, to, _, _) = calendar_range("2028-02-10", true);
+        assert_eq!((from.as_str(), to.as_str()), ("2028-02-01", "2028-02-29"));
     }
 }

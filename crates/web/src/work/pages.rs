@@ -116,6 +116,8 @@ pub struct DashboardPage {
     pub ctx: Ctx,
     pub d: Dashboard,
     pub unit: String,
+    /// Activities and participation this year (so far).
+    pub a: kopru_store::activities::ActivityStats,
 }
 
 impl DashboardPage {
@@ -132,6 +134,37 @@ impl DashboardPage {
             })
             .collect();
         charts::bars(&self.ctx.t(title), &rows)
+    }
+    fn pairs(&self, title: &str, prefix: &str, rows: &[(String, i64)]) -> String {
+        let rows: Vec<(String, i64)> = rows
+            .iter()
+            .map(|(k, n)| {
+                let label = if k == "unknown" && prefix == "age-band" {
+                    self.ctx.t("counted-sex-unknown")
+                } else {
+                    self.ctx.l(prefix, k)
+                };
+                (label, *n)
+            })
+            .collect();
+        charts::bars(&self.ctx.t(title), &rows)
+    }
+    pub fn activities_by_kind(&self) -> String {
+        self.pairs("dash-activities-by-kind", "activity-kind", &self.a.by_kind)
+    }
+    pub fn participants_by_sex(&self) -> String {
+        self.pairs(
+            "dash-participants-by-sex",
+            "sex",
+            &self.a.participants_by_sex,
+        )
+    }
+    pub fn participants_by_age(&self) -> String {
+        self.pairs(
+            "dash-participants-by-age",
+            "age-band",
+            &self.a.participants_by_age,
+        )
     }
     pub fn by_status(&self) -> String {
         self.chart("dash-by-status", "case-status", &self.d.cases_by_status)
@@ -179,5 +212,16 @@ pub async fn dashboard_page(
             Some(unit.as_str()).filter(|u| !u.is_empty()),
         )
         .await?;
-    Ok(render(&DashboardPage { ctx, d, unit })?.into_response())
+    let to = kopru_store::clock::today();
+    let from = format!("{}-01-01", to.get(..4).unwrap_or("2026"));
+    let a = state
+        .store
+        .activity_stats(
+            &user.principal,
+            Some(unit.as_str()).filter(|u| !u.is_empty()),
+            &from,
+            &to,
+        )
+        .await?;
+    Ok(render(&DashboardPage { ctx, d, unit, a })?.into_response())
 }

@@ -1076,3 +1076,146 @@ async fn volunteers_are_placed_their_hours_logged_and_confirmed_by_the_host() {
     let page = web.get(&format!("/volunteers/{pid}")).await;
     assert!(page.body.contains("Found a paid job"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn calendars_my_work_dashboard_and_exports_show_the_activities() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let mediator_id = me.get("/api/v1/me").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut body = course(10);
+    body["facilitators"] = json!([mediator_id]);
+    let a = create(&mut co, body).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let today_s = session(&mut co, &id, &day(0), "A").await;
+    let missed = session(&mut co, &id, &day(-3), "A").await;
+    let taken = session(&mut co, &id, &day(-6), "A").await;
+    let p1 = person(&mut me, "Elif", "Kaya").await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"person_ids": [p1]}),
+    )
+    .await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"professional": {"name": "Ayten Öğretmen", "sex": "female"}}),
+    )
+    .await;
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    let a1 = participant_of(&list, &p1)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pro = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "professional")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sheet(&mut me, &id, &taken, json!([{"participant_id": a1, "mark": "present"}, {"participant_id": pro, "mark": "present"}])).await;
+
+    // My work: today's session, and the one whose sheet is missing.
+    let w = me.get("/api/v1/my-work").await.json();
+    assert_eq!(
+        w["todays_sessions"][0]["session_id"],
+        today_s.as_str(),
+        "{w}"
+    );
+    let missing: Vec<&str> = w["sessions_missing_attendance"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["session_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, vec![missed.as_str()]);
+    let mut web = app.signed_in("mediator").await;
+    let page = web.get("/my-work").await;
+    assert!(
+        page.body
+            .contains(&format!("/activities/{id}/sessions/{today_s}")),
+        "{}",
+        page.body
+    );
+
+    // The calendar: this week has today's session; the API's range too.
+    let page = web
+        .get(&format!("/activities/calendar?date={}", day(0)))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("/sessions/{today_s}")));
+    let page = web
+        .get(&format!(
+            "/activities/calendar?view=month&date={}",
+            day(-40)
+        ))
+        .await;
+    assert!(!page.body.contains(&format!("/sessions/{today_s}")));
+    let cal = me
+        .get(&format!(
+            "/api/v1/activities/calendar?from={}&to={}",
+            day(-6),
+            day(0)
+        ))
+        .await
+        .json();
+    assert_eq!(cal.as_array().unwrap().len(), 3);
+
+    // The statistics count people once, professionals apart.
+    let s = co
+        .get(&format!(
+            "/api/v1/activities/statistics?from={}&to={}",
+            day(-30),
+            day(0)
+        ))
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+    let s = s.json();
+    assert_eq!(
+        (s["activities"].clone(), s["sessions_held"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(
+        (s["participants"].clone(), s["professionals"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(s["participants_by_sex"], json!([["female", 1]]));
+    let r = co
+        .get("/api/v1/activities/statistics?from=2026-05-01&to=2026-01-01")
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("to".into(), "err-ends-before-start".into())]
+    );
+    let mut analyst = app.signed_in("analyst").await;
+    let dash = analyst.get("/dashboard").await;
+    assert_eq!(dash.status, StatusCode::OK);
+    assert!(dash.body.contains("id=\"activities\""));
+
+    // The list exports whole, in codes or in the reader's language.
+    let csv = co.get("/api/v1/activities/export").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = String::from_utf8_lossy(&csv.bytes).to_string();
+    assert!(
+        text.contains(&id) && text.contains("vocational_course"),
+        "{text}"
+    );
+    let xlsx = co
+        .get("/api/v1/activities/export?format=xlsx&names=labels")
+        .await;
+    let table = kopru_web::tabular::read(&xlsx.bytes).unwrap();
+    assert_eq!(table.rows.len(), 1);
+    assert!(table.rows[0].1.iter().any(|c| c == "vocational_course"));
+    let bad = co.get("/api/v1/activities/export?format=pdf").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
