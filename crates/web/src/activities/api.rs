@@ -387,7 +387,7 @@ pub struct EnrolInput {
 #[serde(untagged)]
 pub enum Enrolled {
     People(EnrolReport),
-    Professional(ParticipantRow),
+    Professional(Box<ParticipantRow>),
 }
 
 /// Enrols people of the registry (each once; the answer names who was
@@ -427,7 +427,7 @@ pub async fn enrol(
             .store
             .enrol_professional(&ctx.actor(), &user.principal, &id, &pro)
             .await?;
-        return Ok(Json(Enrolled::Professional(row)));
+        return Ok(Json(Enrolled::Professional(Box::new(row))));
     }
     let source = if let Some(h) = input.household_id {
         EnrolSource::Household(h)

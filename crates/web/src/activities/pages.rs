@@ -1138,6 +1138,9 @@ pub async fn transport_add(
 
 // ---------------- a session: attendance and head counts ----------------
 
+/// One sex's row of the head-count grid: (sex, its label, [(field name, band label, count)]).
+pub type GridRow = (&'static str, String, Vec<(String, String, i64)>);
+
 #[derive(Template)]
 #[template(path = "activity_session.html")]
 pub struct SessionPage {
@@ -1202,8 +1205,8 @@ impl SessionPage {
             .filter(|r| r.mark.as_deref() == Some("present"))
             .count()
     }
-    /// (sex, sex label, [(band, band label, count)]) for the head-count grid.
-    pub fn grid(&self) -> Vec<(&'static str, String, Vec<(String, String, i64)>)> {
+    /// (sex, sex label, [(field name, band label, count)]) for the head-count grid.
+    pub fn grid(&self) -> Vec<GridRow> {
         CountedSex::ALL
             .iter()
             .map(|sex| {
