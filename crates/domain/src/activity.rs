@@ -804,6 +804,159 @@ pub fn volunteer_hours(raw: &str) -> Result<i64, &'static str> {
     bounded(raw, 0..=300)?.ok_or("err-required")
 }
 
+/// A mark as people write it on a sign-in sheet, in any of the languages:
+/// `present`, `x`, `✓`, `1`, `var`, `да`…; `absent`, `0`, `yok`, `не`…;
+/// `excused`, `izinli`, `оправдано`…
+pub fn sheet_mark(raw: &str) -> Option<AttendanceMark> {
+    let s = crate::search::fold(raw);
+    let s = s.trim();
+    let t = raw.trim();
+    match s {
+        "present" | "p" | "x" | "1" | "var" | "geldi" | "evet" | "e" | "da" | "prisutan"
+        | "prisutna" | "yes" | "y" => Some(AttendanceMark::Present),
+        "absent" | "a" | "0" | "yok" | "gelmedi" | "hayir" | "h" | "ne" | "odsutan" | "odsutna"
+        | "no" | "n" => Some(AttendanceMark::Absent),
+        "excused" | "izinli" | "mazeretli" | "raporlu" | "opravdano" | "opravdan" => {
+            Some(AttendanceMark::Excused)
+        }
+        _ if t == "✓" || t == "✔" || t == "+" => Some(AttendanceMark::Present),
+        _ if t == "-" || t == "–" => Some(AttendanceMark::Absent),
+        _ => None,
+    }
+}
+
+/// What a sign-in sheet's rows say: the marks to save (row number,
+/// participant id, mark) and every row refused with its reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SheetReading {
+    pub marks: Vec<(usize, String, AttendanceMark)>,
+    pub rejected: Vec<(usize, &'static str)>,
+}
+
+fn column(headers: &[String], names: &[&str]) -> Option<usize> {
+    headers.iter().position(|h| {
+        let h = crate::search::fold(h);
+        names.iter().any(|n| h.trim() == *n)
+    })
+}
+
+/// Reads a sign-in sheet (a table already read from CSV or XLSX) against the
+/// session's list `participants` (id, name). A row names its participant by
+/// id (the column of the sheet Köprü gives out) or by the name exactly as on
+/// the list; its mark is the mark column's, or — a printed sheet signed by
+/// hand — present when the signature cell holds anything. Blank rows are
+/// skipped; a participant twice is refused the second time.
+pub fn read_sign_in(
+    headers: &[String],
+    rows: &[(usize, Vec<String>)],
+    participants: &[(String, String)],
+) -> Result<SheetReading, &'static str> {
+    let id_col = column(headers, &["participant id", "participant_id", "id"]);
+    let name_col = column(
+        headers,
+        &[
+            "name",
+            "ad",
+            "ad soyad",
+            "adi soyadi",
+            "ime",
+            "ime i prezime",
+            "ime prezime",
+        ],
+    );
+    let mark_col = column(
+        headers,
+        &[
+            "mark",
+            "attendance",
+            "durum",
+            "yoklama",
+            "katilim",
+            "prisustvo",
+            "prisutan",
+        ],
+    );
+    let sign_col = column(headers, &["signature", "imza", "potpis"]);
+    if id_col.is_none() && name_col.is_none() {
+        return Err("err-sheet-no-participant-column");
+    }
+    if mark_col.is_none() && sign_col.is_none() {
+        return Err("err-sheet-no-mark-column");
+    }
+    let by_name: Vec<(String, &str)> = participants
+        .iter()
+        .map(|(id, n)| (crate::search::fold(n), id.as_str()))
+        .collect();
+    let mut out = SheetReading::default();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let cell = |r: &Vec<String>, c: Option<usize>| {
+        c.and_then(|c| r.get(c))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_default()
+    };
+    for (n, r) in rows {
+        let id = cell(r, id_col);
+        let name = cell(r, name_col);
+        if id.is_empty() && name.is_empty() {
+            continue;
+        }
+        let who: Result<String, &'static str> = if !id.is_empty() {
+            participants
+                .iter()
+                .find(|(p, _)| *p == id)
+                .map(|(p, _)| p.clone())
+                .ok_or("err-sheet-participant-unknown")
+        } else {
+            let folded = crate::search::fold(&name);
+            let hits: Vec<&str> = by_name
+                .iter()
+                .filter(|(n, _)| *n == folded)
+                .map(|(_, id)| *id)
+                .collect();
+            match hits.as_slice() {
+                [one] => Ok((*one).to_owned()),
+                [] => Err("err-sheet-participant-unknown"),
+                _ => Err("err-sheet-participant-ambiguous"),
+            }
+        };
+        let who = match who {
+            Ok(w) => w,
+            Err(reason) => {
+                out.rejected.push((*n, reason));
+                continue;
+            }
+        };
+        let mark = match mark_col {
+            Some(_) => {
+                let raw = cell(r, mark_col);
+                if raw.is_empty() {
+                    match sign_col {
+                        Some(_) if !cell(r, sign_col).is_empty() => Some(AttendanceMark::Present),
+                        _ => Some(AttendanceMark::Absent),
+                    }
+                } else {
+                    sheet_mark(&raw)
+                }
+            }
+            None => Some(if cell(r, sign_col).is_empty() {
+                AttendanceMark::Absent
+            } else {
+                AttendanceMark::Present
+            }),
+        };
+        let Some(mark) = mark else {
+            out.rejected.push((*n, "err-sheet-mark"));
+            continue;
+        };
+        if !seen.insert(who.clone()) {
+            out.rejected.push((*n, "err-sheet-duplicate"));
+            continue;
+        }
+        out.marks.push((*n, who, mark));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -944,6 +1097,69 @@ mod tests {
         .unwrap();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, vec!["month", "amount", "paid_on"]);
+    }
+
+    #[test]
+    fn a_sign_in_sheet_is_read_by_id_or_name_and_every_bad_row_named() {
+        let participants = vec![
+            ("p1".to_owned(), "Elif Kaya".to_owned()),
+            ("p2".to_owned(), "Zehra Kaya".to_owned()),
+            ("p3".to_owned(), "Ali Demir".to_owned()),
+            ("p4".to_owned(), "Ali Demir".to_owned()),
+        ];
+        let headers = vec!["Ad Soyad".to_owned(), "Yoklama".to_owned()];
+        let rows = vec![
+            (2, vec!["ELİF KAYA".to_owned(), "var".to_owned()]),
+            (3, vec!["Zehra Kaya".to_owned(), "izinli".to_owned()]),
+            (4, vec!["Ali Demir".to_owned(), "x".to_owned()]),
+            (5, vec!["Nobody".to_owned(), "x".to_owned()]),
+            (6, vec!["Elif Kaya".to_owned(), "yok".to_owned()]),
+            (7, vec![String::new(), String::new()]),
+        ];
+        let r = read_sign_in(&headers, &rows, &participants).unwrap();
+        assert_eq!(
+            r.marks,
+            vec![
+                (2, "p1".to_owned(), AttendanceMark::Present),
+                (3, "p2".to_owned(), AttendanceMark::Excused),
+            ]
+        );
+        assert_eq!(
+            r.rejected,
+            vec![
+                (4, "err-sheet-participant-ambiguous"),
+                (5, "err-sheet-participant-unknown"),
+                (6, "err-sheet-duplicate"),
+            ]
+        );
+        // Köprü's own sheet: ids, and a signature column on paper.
+        let headers = vec![
+            "participant_id".to_owned(),
+            "name".to_owned(),
+            "signature".to_owned(),
+        ];
+        let rows = vec![
+            (
+                2,
+                vec!["p3".to_owned(), "Ali Demir".to_owned(), "A.D.".to_owned()],
+            ),
+            (
+                3,
+                vec!["p4".to_owned(), "Ali Demir".to_owned(), String::new()],
+            ),
+        ];
+        let r = read_sign_in(&headers, &rows, &participants).unwrap();
+        assert_eq!(
+            r.marks,
+            vec![
+                (2, "p3".to_owned(), AttendanceMark::Present),
+                (3, "p4".to_owned(), AttendanceMark::Absent),
+            ]
+        );
+        assert_eq!(
+            read_sign_in(&["x".to_owned()], &[], &participants),
+            Err("err-sheet-no-participant-column")
+        );
     }
 
     #[test]

@@ -130,6 +130,17 @@ fn every_text_parser(s: &str) {
     let _ = crate::codes::optional_phone(s);
     let _ = crate::search::fold(s);
     let _ = crate::search::name_tokens(s);
+    // Activities: amounts, times, months, scores, sign-in marks.
+    if let Ok(Some(a)) = crate::activity::amount(s) {
+        assert!((0..100_000_000_000_000).contains(&a), "{s:?} → {a}");
+    }
+    if let Ok(Some(t)) = crate::activity::time_of_day(s) {
+        assert_eq!(t.len(), 5, "{s:?}");
+    }
+    let _ = crate::activity::month(s);
+    let _ = crate::activity::score(s);
+    let _ = crate::activity::sheet_mark(s);
+    let _ = crate::activity::volunteer_hours(s);
     for w in s.split_whitespace().take(8) {
         let _ = crate::search::phonetic(w);
         let _ = crate::search::typo_distance(w, "yilmaz");
@@ -172,6 +183,22 @@ fn corpus_regressions() {
 }
 
 proptest! {
+    #[test]
+    fn sign_in_sheets_any_table(
+        headers in proptest::collection::vec(".{0,20}", 0..6),
+        rows in proptest::collection::vec(proptest::collection::vec(".{0,30}", 0..6), 0..40),
+        names in proptest::collection::vec(".{0,20}", 0..8),
+    ) {
+        let rows: Vec<(usize, Vec<String>)> = rows.into_iter().enumerate().collect();
+        let participants: Vec<(String, String)> =
+            names.into_iter().enumerate().map(|(i, n)| (format!("p{i}"), n)).collect();
+        if let Ok(r) = crate::activity::read_sign_in(&headers, &rows, &participants) {
+            prop_assert!(r.marks.len() + r.rejected.len() <= rows.len());
+            let ids: std::collections::BTreeSet<&String> = r.marks.iter().map(|m| &m.1).collect();
+            prop_assert_eq!(ids.len(), r.marks.len());
+        }
+    }
+
     #[test]
     fn formulas_any_text(formula in ".{0,700}") {
         let _ = FormDefinition::parse(&definition_with_formula(&formula));

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 
 /// The routes of this file, with their OpenAPI operations.
@@ -43,6 +44,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(withdraw))
         .routes(routes!(certificate))
         .routes(routes!(get_attendance, put_attendance))
+        .routes(
+            routes!(import_attendance).layer(axum::extract::DefaultBodyLimit::max(
+                super::service::MAX_SHEET + 1,
+            )),
+        )
         .routes(routes!(get_head_counts, put_head_counts))
         .routes(routes!(person_activities))
         .routes(routes!(list_transport, record_transport))
@@ -952,5 +958,33 @@ pub async fn calendar(
             .store
             .sessions_between(&user.principal, &from, &to, p.unit.as_deref())
             .await?,
+    ))
+}
+
+/// Imports a session's sign-in sheet (CSV or XLSX): rows name a participant
+/// by `participant_id` (the sheet from `/activities/{id}/sessions/{sid}/sheet.xlsx`)
+/// or by name as on the list, and a mark (present/absent/excused in any of
+/// the languages, or a filled signature cell). Every rejected row comes back
+/// with its reason; importing the same sheet again changes nothing.
+#[utoipa::path(post, path = "/api/v1/activities/{id}/sessions/{sid}/attendance/import", tag = "activities",
+    params(("id" = String, Path), ("sid" = String, Path)),
+    request_body(content = Vec<u8>, description = "A CSV or XLSX sign-in sheet", content_type = "application/octet-stream"),
+    responses((status = 200, body = super::service::SheetImport), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn import_attendance(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, sid)): Param<(String, String)>,
+    body: axum::body::Bytes,
+) -> AppResult<Json<super::service::SheetImport>> {
+    Ok(Json(
+        super::service::import_sheet(
+            &state.store,
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            &sid,
+            &body,
+        )
+        .await?,
     ))
 }

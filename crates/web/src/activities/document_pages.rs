@@ -32,6 +32,10 @@ pub fn routes() -> Router<AppState> {
             get(certificate_pdf),
         )
         .route("/activities/{id}/transport.xlsx", get(payment_list))
+        .route(
+            "/activities/{id}/sessions/{sid}/sheet.xlsx",
+            get(sheet_template),
+        )
         .route("/certificates", get(check_page))
         .route("/certificates/{code}", get(check_code))
 }
@@ -382,4 +386,40 @@ pub async fn payment_list(
         buf,
     )
         .into_response())
+}
+
+/// A session's sheet to fill in a spreadsheet and import back: the
+/// participant's id, name and an empty mark column.
+pub async fn sheet_template(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, sid)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let (_, s, rows, _) = state
+        .store
+        .attendance_sheet(&user.principal, &id, &sid)
+        .await?;
+    let header = [
+        "participant_id".to_owned(),
+        "name".to_owned(),
+        "mark".to_owned(),
+    ];
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.participant_id.clone(),
+                r.name.clone(),
+                r.mark.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let _ = ctx;
+    crate::export::table_response(
+        "xlsx",
+        &format!("attendance-{}", s.held_on),
+        &header,
+        &cells,
+        b',',
+    )
 }

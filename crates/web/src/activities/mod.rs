@@ -6,6 +6,7 @@
 pub mod api;
 pub mod document_pages;
 pub mod pages;
+pub mod service;
 pub mod volunteer_api;
 pub mod volunteer_pages;
 

@@ -52,6 +52,12 @@ pub fn routes() -> Router<AppState> {
             "/activities/{id}/sessions/{sid}/head-counts",
             post(head_counts),
         )
+        .route(
+            "/activities/{id}/sessions/{sid}/import",
+            post(import_sheet).layer(axum::extract::DefaultBodyLimit::max(
+                super::service::MAX_SHEET + 64 * 1024,
+            )),
+        )
 }
 
 // ---------------- the list ----------------
@@ -1152,6 +1158,8 @@ pub struct SessionPage {
     pub counts: Vec<HeadCountRow>,
     pub can_mark: bool,
     pub errors: FormErrors,
+    /// What an imported sheet did, right after the import.
+    pub imported: Option<super::service::SheetImport>,
 }
 
 impl SessionPage {
@@ -1260,6 +1268,7 @@ async fn session_view(
         counts,
         can_mark,
         errors,
+        imported: None,
     })
 }
 
@@ -1326,6 +1335,53 @@ pub async fn attendance(
             Ok(render(&line)?.into_response())
         }
         Ok(_) => Ok(Redirect::to(&format!("/activities/{id}/sessions/{sid}")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = session_view(&state, ctx, &user, &id, &sid, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+/// A sign-in sheet uploaded from the session's page: the marks saved and
+/// every row refused, shown on the page.
+pub async fn import_sheet(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, sid)): Param<(String, String)>,
+    mut multipart: axum::extract::Multipart,
+) -> AppResult<Response> {
+    let mut file = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest("err-form"))?
+    {
+        if field.name() == Some("file") {
+            file = field
+                .bytes()
+                .await
+                .map_err(|_| AppError::TooLarge)?
+                .to_vec();
+        }
+    }
+    let result = super::service::import_sheet(
+        &state.store,
+        &ctx.actor(),
+        &user.principal,
+        &id,
+        &sid,
+        &file,
+    )
+    .await
+    .map_err(AppError::from);
+    match result {
+        Ok(report) => {
+            let mut page =
+                session_view(&state, ctx, &user, &id, &sid, FormErrors::default()).await?;
+            page.imported = Some(report);
+            Ok(render(&page)?.into_response())
+        }
         Err(e) => {
             let errors = form_errors(ctx.tr, e)?;
             let page = session_view(&state, ctx, &user, &id, &sid, errors).await?;

@@ -688,6 +688,62 @@ async fn attendance_is_taken_on_the_page_one_tap_at_a_time() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Aşçılık kursu") || r.body.contains("Cooking course"));
     assert!(r.body.contains("1 / 1"), "{}", r.body);
+
+    // From a case page: the case's person is enrolled in one step.
+    let p3 = person(&mut me, "Derya", "Kaya").await;
+    let case = me
+        .json(
+            Method::POST,
+            "/api/v1/cases",
+            json!({"person_id": p3, "unit_code": "SHKB-ANK-01", "domains": ["employment"]}),
+        )
+        .await
+        .json();
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let r = page.get(&format!("/cases/{case_id}")).await;
+    assert!(
+        r.body.contains("action=\"/activities/enrol\""),
+        "{}",
+        r.body
+    );
+    let r = page
+        .post_form(
+            "/activities/enrol",
+            &[("activity_id", &id), ("case_id", &case_id)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    assert_eq!(participant_of(&list, &p3)["case_id"], case_id.as_str());
+    // The person's page lists the activity, with a way to place them as a volunteer.
+    let r = page.get(&format!("/persons/{p1}")).await;
+    assert!(
+        r.body.contains(&format!("href=\"/activities/{id}\"")),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains(&format!("/volunteers/new?person={p1}")));
+    let r = page.get(&format!("/volunteers/new?person={p1}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // Transport recorded from the page.
+    let r = page
+        .post_form(
+            &format!("/activities/{id}/transport"),
+            &[
+                ("participant_id", &a1),
+                ("month", &day(0)[..7]),
+                ("mode", "minibus"),
+                ("amount", "75"),
+                ("currency", "TRY"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = page.get(&format!("/activities/{id}")).await;
+    assert!(r.body.contains("75.00 TRY"), "{}", r.body);
 }
 
 #[tokio::test]
@@ -1218,4 +1274,129 @@ async fn calendars_my_work_dashboard_and_exports_show_the_activities() {
     assert!(table.rows[0].1.iter().any(|c| c == "vocational_course"));
     let bad = co.get("/api/v1/activities/export?format=pdf").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_sign_in_sheet_imports_once_and_names_every_row_it_refuses() {
+    let app = spawn_app().await;
+    let mut co = app.api_as("coordinator").await;
+    let mut me = app.api_as("mediator").await;
+    let a = create(&mut co, course(10)).await;
+    let id = a["id"].as_str().unwrap().to_owned();
+    let s = session(&mut co, &id, &day(-1), "A").await;
+    let p1 = person(&mut me, "Elif", "Kaya").await;
+    let p2 = person(&mut me, "Zehra", "Kaya").await;
+    co.json(
+        Method::POST,
+        &format!("/api/v1/activities/{id}/participants"),
+        json!({"person_ids": [p1, p2]}),
+    )
+    .await;
+    let path = format!("/api/v1/activities/{id}/sessions/{s}/attendance/import");
+    // A unit's own spreadsheet, saved as CSV by Excel in Turkish.
+    let csv = "Ad Soyad;Yoklama\r\nELİF KAYA;var\r\nZehra Kaya;izinli\r\nNobody;x\r\nElif Kaya;yok\r\n;\r\n";
+    let r = me
+        .raw(
+            Method::POST,
+            &path,
+            "application/octet-stream",
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.json()["saved"].clone(), r.json()["unchanged"].clone()),
+        (json!(2), json!(0))
+    );
+    assert_eq!(
+        r.json()["rejected"],
+        json!([{"row": 4, "reason": "err-sheet-participant-unknown"}, {"row": 5, "reason": "err-sheet-duplicate"}])
+    );
+    // Again: nothing twice.
+    let r = me
+        .raw(
+            Method::POST,
+            &path,
+            "application/octet-stream",
+            csv.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (r.json()["saved"].clone(), r.json()["unchanged"].clone()),
+        (json!(0), json!(2))
+    );
+    // Köprü's own sheet, filled: the ids carry it.
+    let mut web = app.signed_in("mediator").await;
+    let x = web
+        .get(&format!("/activities/{id}/sessions/{s}/sheet.xlsx"))
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    let table = kopru_web::tabular::read(&x.bytes).unwrap();
+    assert_eq!(table.headers, vec!["participant_id", "name", "mark"]);
+    assert_eq!(table.rows.len(), 2);
+    let filled: String = std::iter::once("participant_id,name,mark".to_owned())
+        .chain(
+            table
+                .rows
+                .iter()
+                .map(|(_, r)| format!("{},{},absent", r[0], r[1])),
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    let r = me
+        .raw(
+            Method::POST,
+            &path,
+            "application/octet-stream",
+            filled.into_bytes(),
+        )
+        .await;
+    assert_eq!(r.json()["saved"], 2, "{}", r.body);
+    // Files that are not sheets, or without the columns, are refused whole.
+    let r = me
+        .raw(
+            Method::POST,
+            &path,
+            "application/octet-stream",
+            b"just,some\nwords,here\n".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("file".into(), "err-sheet-no-participant-column".into())]
+    );
+    let r = me
+        .raw(
+            Method::POST,
+            &path,
+            "application/octet-stream",
+            vec![0u8; 100],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = me
+        .raw(
+            Method::POST,
+            &path,
+            "application/octet-stream",
+            vec![b'a'; 3 * 1024 * 1024],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+
+    // The page's upload shows the report.
+    let boundary = "XyZsheet";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"imza.csv\"\r\nContent-Type: text/csv\r\n\r\n").into_bytes();
+    body.extend(csv.as_bytes());
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let r = web
+        .raw(
+            Method::POST,
+            &format!("/activities/{id}/sessions/{s}/import"),
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("role=\"status\""), "{}", r.body);
 }
