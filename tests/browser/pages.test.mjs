@@ -64,15 +64,23 @@ const ROLES = {
       account: '/account',
     };
   },
-  coordinator: async () => ({ 'unit-work': '/my-work', imports: '/imports' }),
+  coordinator: async (page) => {
+    const activity = await firstLink(page, '/activities', /^\/activities\/[0-9a-f-]{36}$/);
+    const session = await firstLink(page, activity, /^\/activities\/[0-9a-f-]{36}\/sessions\/[0-9a-f-]{36}$/);
+    return {
+      'unit-work': '/my-work', imports: '/imports', activities: '/activities', activity,
+      'activity-new': '/activities/new', session, calendar: '/activities/calendar',
+      volunteers: '/volunteers',
+    };
+  },
   analyst: async () => ({ dashboard: '/dashboard', 'response-times': '/response-times' }),
-  school: async () => ({ inbox: '/referrals' }),
+  school: async () => ({ inbox: '/referrals', 'host-volunteers': '/volunteers' }),
   admin: async (page) => ({
     users: '/users', user: await firstLink(page, '/users', /^\/users\/(?!new$)[^/]+$/),
     units: '/units', institutions: '/institutions', programmes: '/programmes', areas: '/areas',
     forms: '/forms', 'form-preview': '/forms/needs_education', audit: '/audit', design: '/design',
   }),
-  '': async () => ({ login: '/login' }),
+  '': async () => ({ login: '/login', 'certificate-check': '/certificates?code=AAAA-BBBB-CCCC' }),
 };
 
 // What overflows sideways: the page, or any element that scrolls or is cut.
