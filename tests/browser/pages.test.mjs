@@ -158,7 +158,7 @@ test('the bar shows each role its own work first', async () => {
     return { links, search };
   };
   assert.deepEqual(await bar('mediator'), { links: ['People', 'Cases', 'My work', 'Referrals'], search: 1 });
-  assert.deepEqual(await bar('school'), { links: ['Referrals to us'], search: 0 });
+  assert.deepEqual(await bar('school'), { links: ['Referrals to us', 'Volunteers'], search: 0 });
   const analyst = await bar('analyst');
   assert.equal(analyst.links[0], 'Dashboard');
   assert.equal(analyst.search, 0);

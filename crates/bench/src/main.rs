@@ -1,4 +1,4 @@
-//! `cargo run --release -p kopru-bench [-- --institutions N] [--database-url URL]`
+//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--database-url URL]`
 //!
 //! Builds an installation with the demo world plus N synthetic institutions spread
 //! over every district of Türkiye and Serbia, then measures requests through the
@@ -17,6 +17,8 @@ use kopru_store::sql::Sql;
 use kopru_store::{Location, Store};
 use std::time::Instant;
 use tower::ServiceExt;
+
+mod activities;
 
 struct Row {
     name: String,
@@ -148,7 +150,10 @@ async fn main() -> Result<()> {
         None => Location::SqliteFile(dir.join("kopru.db")),
     };
     eprintln!("building the installation on {location:?} …");
-    let store = Store::open(&location).await?;
+    // A keyring of its own, as `kopru serve` has: pages that read special
+    // categories (the person page) need one.
+    let keyring = kopru_store::crypto::Keyring::parse(&kopru_store::crypto::Keyring::new_key_line())?;
+    let store = Store::open(&location).await?.with_keyring(keyring);
     store.migrate().await?;
     kopru_store::demo::load(&store).await?;
 
@@ -346,6 +351,19 @@ async fn main() -> Result<()> {
             &mut rows,
         )
         .await?;
+    }
+
+    let activity_count: usize = arg("--activities")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(0);
+    if activity_count > 0 {
+        let people: usize = arg("--activity-persons")
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(1_000_000);
+        activities::activities_bench(&store, &router, activity_count, people, &coord_t, &mut rows)
+            .await?;
     }
 
     rows.push(pdf_bench()?);

@@ -106,7 +106,8 @@ CREATE TABLE attendance (
     PRIMARY KEY (session_id, participant_id)
 );
 CREATE INDEX attendance_participant ON attendance (participant_id, held_on);
-CREATE INDEX attendance_day ON attendance (held_on, mark);
+-- Counts by activity (a unit's, an area's) over a period: one range per activity.
+CREATE INDEX attendance_activity ON attendance (activity_id, held_on, mark);
 
 -- Mass events where names cannot be taken: people counted by sex and age band.
 CREATE TABLE session_head_counts (
