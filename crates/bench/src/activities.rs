@@ -146,7 +146,11 @@ pub async fn activities_bench(
                     t(pid.clone()),
                     t(id.clone()),
                     t(held.clone()),
-                    t(if (a + p + k) % 7 == 0 { "absent" } else { "present" }),
+                    t(if (a + p + k) % 7 == 0 {
+                        "absent"
+                    } else {
+                        "present"
+                    }),
                     t("bench"),
                     t(now.clone()),
                 ]);
@@ -155,7 +159,13 @@ pub async fn activities_bench(
         if marks.len() >= 40_000 || a + 1 == activities {
             bulk_insert(tx.conn(), "activities", ACTIVITY_COLUMNS, &acts).await?;
             bulk_insert(tx.conn(), "activity_sessions", SESSION_COLUMNS, &sessions).await?;
-            bulk_insert(tx.conn(), "activity_participants", PARTICIPANT_COLUMNS, &parts).await?;
+            bulk_insert(
+                tx.conn(),
+                "activity_participants",
+                PARTICIPANT_COLUMNS,
+                &parts,
+            )
+            .await?;
             bulk_insert(tx.conn(), "attendance", ATTENDANCE_COLUMNS, &marks).await?;
             attendance_rows += marks.len();
             acts.clear();
@@ -180,7 +190,8 @@ pub async fn activities_bench(
         username: "bench".into(),
         assignments: vec![kopru_domain::policy::Assignment {
             role: kopru_domain::Role::UnitCoordinator,
-            scope: kopru_domain::Scope::parse("unit:SHKB-ANK-01").map_err(|e| anyhow::anyhow!(e))?,
+            scope: kopru_domain::Scope::parse("unit:SHKB-ANK-01")
+                .map_err(|e| anyhow::anyhow!(e))?,
         }],
     };
     let actor = kopru_store::audit::Actor::system("bench");
@@ -224,11 +235,10 @@ pub async fn activities_bench(
 
     // One person of Altındağ in 200 activities of the unit (added to them).
     let busy = by_unit[ank][40].clone();
-    let ank_activities: Vec<(String,)> = Sql::new(
-        "SELECT id FROM activities WHERE unit_code = 'SHKB-ANK-01' ORDER BY id LIMIT 200",
-    )
-    .fetch_all(store.pool())
-    .await?;
+    let ank_activities: Vec<(String,)> =
+        Sql::new("SELECT id FROM activities WHERE unit_code = 'SHKB-ANK-01' ORDER BY id LIMIT 200")
+            .fetch_all(store.pool())
+            .await?;
     let mut extra = Vec::new();
     for (a,) in &ank_activities {
         extra.push(vec![
@@ -244,7 +254,13 @@ pub async fn activities_bench(
         ]);
     }
     let mut conn = store.acquire().await?;
-    bulk_insert(&mut conn, "activity_participants", PARTICIPANT_COLUMNS, &extra).await?;
+    bulk_insert(
+        &mut conn,
+        "activity_participants",
+        PARTICIPANT_COLUMNS,
+        &extra,
+    )
+    .await?;
     drop(conn);
 
     let mark = |i: usize| {
@@ -274,24 +290,34 @@ pub async fn activities_bench(
         .await?,
     );
     rows.push(
-        time_requests(router, "GET …/sessions/{sid}/attendance: a sheet of 40 people", n, |_| {
-            get(
-                &format!(
-                    "/api/v1/activities/{}/sessions/{}/attendance",
-                    course.id, session.id
-                ),
-                coord_t,
-            )
-        })
+        time_requests(
+            router,
+            "GET …/sessions/{sid}/attendance: a sheet of 40 people",
+            n,
+            |_| {
+                get(
+                    &format!(
+                        "/api/v1/activities/{}/sessions/{}/attendance",
+                        course.id, session.id
+                    ),
+                    coord_t,
+                )
+            },
+        )
         .await?,
     );
     rows.push(
-        time_requests(router, "GET /activities/{id}/sessions/{sid} (the checklist page, 40 people)", n, |_| {
-            get(
-                &format!("/activities/{}/sessions/{}", course.id, session.id),
-                coord_t,
-            )
-        })
+        time_requests(
+            router,
+            "GET /activities/{id}/sessions/{sid} (the checklist page, 40 people)",
+            n,
+            |_| {
+                get(
+                    &format!("/activities/{}/sessions/{}", course.id, session.id),
+                    coord_t,
+                )
+            },
+        )
         .await?,
     );
     rows.push(
@@ -304,15 +330,21 @@ pub async fn activities_bench(
         .await?,
     );
     rows.push(
-        time_requests(router, "GET /persons/{id} (person page, 200 activities)", n, |_| {
-            get(&format!("/persons/{busy}"), coord_t)
-        })
+        time_requests(
+            router,
+            "GET /persons/{id} (person page, 200 activities)",
+            n,
+            |_| get(&format!("/persons/{busy}"), coord_t),
+        )
         .await?,
     );
     rows.push(
         time_requests(
             router,
-            &format!("GET /api/v1/activities (unit SHKB-ANK-01, {} of {activities}, first page)", activities / units.len()),
+            &format!(
+                "GET /api/v1/activities (unit SHKB-ANK-01, {} of {activities}, first page)",
+                activities / units.len()
+            ),
             n,
             |_| get("/api/v1/activities?limit=50", coord_t),
         )
@@ -325,9 +357,12 @@ pub async fn activities_bench(
         .await?,
     );
     rows.push(
-        time_requests(router, "GET /api/v1/activities/statistics (unit, this year)", 50, |_| {
-            get("/api/v1/activities/statistics", coord_t)
-        })
+        time_requests(
+            router,
+            "GET /api/v1/activities/statistics (unit, this year)",
+            50,
+            |_| get("/api/v1/activities/statistics", coord_t),
+        )
         .await?,
     );
     Ok(())

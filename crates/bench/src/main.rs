@@ -152,7 +152,8 @@ async fn main() -> Result<()> {
     eprintln!("building the installation on {location:?} …");
     // A keyring of its own, as `kopru serve` has: pages that read special
     // categories (the person page) need one.
-    let keyring = kopru_store::crypto::Keyring::parse(&kopru_store::crypto::Keyring::new_key_line())?;
+    let keyring =
+        kopru_store::crypto::Keyring::parse(&kopru_store::crypto::Keyring::new_key_line())?;
     let store = Store::open(&location).await?.with_keyring(keyring);
     store.migrate().await?;
     kopru_store::demo::load(&store).await?;

@@ -67,6 +67,7 @@ pub fn routes() -> Router<AppState> {
 pub struct ListQuery {
     pub q: String,
     pub programme: String,
+    pub result_area: String,
     pub kind: String,
     pub status: String,
     pub unit: String,
@@ -107,6 +108,7 @@ impl ListPage {
         crate::pages::query_string(&[
             ("q", &q.q),
             ("programme", &q.programme),
+            ("result_area", &q.result_area),
             ("kind", &q.kind),
             ("status", &q.status),
             ("unit", &q.unit),
@@ -159,6 +161,7 @@ pub async fn list_page(
     let page = q.page.max(1);
     let f = ActivityFilter {
         programme: Some(q.programme.clone()),
+        result_area: Some(q.result_area.clone()),
         kind: Some(q.kind.clone()),
         status: Some(q.status.clone()),
         unit: Some(q.unit.clone()),
@@ -177,6 +180,7 @@ pub async fn list_page(
     let base = crate::pages::query_string(&[
         ("q", &q.q),
         ("programme", &q.programme),
+        ("result_area", &q.result_area),
         ("kind", &q.kind),
         ("status", &q.status),
         ("unit", &q.unit),

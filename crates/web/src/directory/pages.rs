@@ -209,6 +209,22 @@ pub struct ProgrammesPage {
     pub programmes: Vec<ProgrammeRow>,
 }
 
+impl ProgrammesPage {
+    /// Each result area with the link to its activities.
+    pub fn result_area_links(&self, p: &ProgrammeRow) -> Vec<(String, String)> {
+        p.result_area_list()
+            .into_iter()
+            .map(|area| {
+                let link = format!(
+                    "/activities?{}",
+                    crate::pages::query_string(&[("programme", &p.code), ("result_area", &area)])
+                );
+                (area, link)
+            })
+            .collect()
+    }
+}
+
 pub async fn programmes_page(
     State(state): State<AppState>,
     Auth(ctx, _): Auth,

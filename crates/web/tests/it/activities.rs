@@ -1274,6 +1274,19 @@ async fn calendars_my_work_dashboard_and_exports_show_the_activities() {
     assert!(table.rows[0].1.iter().any(|c| c == "vocational_course"));
     let bad = co.get("/api/v1/activities/export?format=pdf").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A programme's result area shows its activities.
+    let mut cweb = app.signed_in("coordinator").await;
+    let programmes = cweb.get("/programmes").await.body;
+    let link = "/activities?programme=SIROMA&#38;result_area=Employment+via+vocational+skills";
+    assert!(programmes.contains(link), "{programmes}");
+    let page = cweb.get(&link.replace("&#38;", "&")).await.body;
+    assert!(page.contains(&format!("/activities/{id}\"")));
+    let page = cweb
+        .get("/activities?programme=SIROMA&result_area=Access+to+health")
+        .await
+        .body;
+    assert!(!page.contains(&format!("/activities/{id}\"")));
 }
 
 #[tokio::test]
