@@ -153,6 +153,30 @@ pub async fn place_allowed(
     Ok(row.is_some())
 }
 
+/// Would a row of `entity` placed at `area_code`, run by `unit` or
+/// `institution`, be visible under `grants`? For rows with both organiser
+/// columns (activities, volunteer placements): checked before inserts and
+/// moves with the very predicate that filters reads.
+pub async fn organised_allowed(
+    conn: &mut AnyConnection,
+    entity: Entity,
+    grants: &[Scope],
+    area_code: &str,
+    unit: Option<&str>,
+    institution: Option<&str>,
+) -> Result<bool> {
+    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
+    q.bind(area_code.to_owned())
+        .push(" AS area_code, ")
+        .bind(unit.map(str::to_owned))
+        .push(" AS unit_code, ")
+        .bind(institution.map(str::to_owned))
+        .push(" AS institution_code) x WHERE ");
+    push_visible(&mut q, entity, "x", grants);
+    let row: Option<(i64,)> = q.fetch_optional(conn).await?;
+    Ok(row.is_some())
+}
+
 /// Why a record may not be placed where a write asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlaceRefusal {

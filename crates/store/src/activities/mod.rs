@@ -28,7 +28,7 @@ pub use volunteers::{HoursRow, PlacementFile, PlacementFilter, PlacementRow};
 
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
-use crate::scope::{push_in_area, push_visible, Entity};
+use crate::scope::{organised_allowed, push_in_area, push_visible, Entity};
 use crate::sql::{like_escape, Sql};
 use crate::{clock, new_id, Store};
 use kopru_domain::activity::{ActivityStatus, CompletionRule, NewActivity, NewSession, Organiser};
@@ -339,24 +339,19 @@ async fn check_references(
     e.into_result()?;
     // The activity where it would be, by the very predicate that filters reads.
     let (unit, institution) = match &new.organiser {
-        Organiser::Unit(c) => (Some(c.as_str().to_owned()), None),
-        Organiser::Institution(c) => (None, Some(c.as_str().to_owned())),
+        Organiser::Unit(c) => (Some(c.as_str()), None),
+        Organiser::Institution(c) => (None, Some(c.as_str())),
     };
-    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-    q.bind(new.area_code.as_str().to_owned())
-        .push(" AS area_code, ")
-        .bind(unit)
-        .push(" AS unit_code, ")
-        .bind(institution)
-        .push(" AS institution_code) x WHERE ");
-    push_visible(
-        &mut q,
+    let allowed = organised_allowed(
+        &mut *conn,
         Entity::Activity,
-        "x",
         &by.grants(Action::ManageActivities),
-    );
-    let allowed: Option<(i64,)> = q.fetch_optional(&mut *conn).await?;
-    if allowed.is_none() {
+        new.area_code.as_str(),
+        unit,
+        institution,
+    )
+    .await?;
+    if !allowed {
         return Err(ValidationErrors::single(field, "err-scope-denied").into());
     }
     Ok(programme.map(|(id, _)| id).unwrap_or_default())

@@ -11,7 +11,7 @@ use super::activity_in;
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
 use crate::registry::person_for;
-use crate::scope::{push_visible, Entity};
+use crate::scope::{organised_allowed, push_visible, Entity};
 use crate::sql::Sql;
 use crate::{clock, new_id, Store};
 use kopru_domain::activity::NewPlacement;
@@ -191,20 +191,6 @@ impl Store {
                 );
             }
         }
-        // The placement where it would be, by the predicate that filters reads.
-        let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-        q.bind(area.clone())
-            .push(" AS area_code, ")
-            .bind(new.unit_code.as_str().to_owned())
-            .push(" AS unit_code, ")
-            .bind(new.institution_code.as_str().to_owned())
-            .push(" AS institution_code) x WHERE ");
-        push_visible(
-            &mut q,
-            Entity::VolunteerPlacement,
-            "x",
-            &by.grants(Action::ManageActivities),
-        );
         let unit_ok: Option<(i64,)> = Sql::new("SELECT 1 FROM units WHERE code = ")
             .bind(new.unit_code.as_str().to_owned())
             .fetch_optional(tx.conn())
@@ -212,8 +198,17 @@ impl Store {
         if unit_ok.is_none() {
             return Err(ValidationErrors::single("unit_code", "err-unit-unknown").into());
         }
-        let allowed: Option<(i64,)> = q.fetch_optional(tx.conn()).await?;
-        if allowed.is_none() {
+        // The placement where it would be, by the predicate that filters reads.
+        let allowed = organised_allowed(
+            tx.conn(),
+            Entity::VolunteerPlacement,
+            &by.grants(Action::ManageActivities),
+            &area,
+            Some(new.unit_code.as_str()),
+            Some(new.institution_code.as_str()),
+        )
+        .await?;
+        if !allowed {
             return Err(ValidationErrors::single("unit_code", "err-scope-denied").into());
         }
         let id = new_id();

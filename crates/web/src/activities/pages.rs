@@ -966,26 +966,17 @@ pub async fn enrol(
     let result = if f.person_ids.is_empty() {
         Err(ValidationErrors::single("person_ids", "err-enrol-choose").into())
     } else {
-        match state
-            .store
-            .enrol_persons(
-                &ctx.actor(),
-                &user.principal,
-                &id,
-                &EnrolSource::Persons(f.person_ids),
-            )
-            .await
-        {
-            Ok(r) if !r.refused.is_empty() => {
-                let mut e = ValidationErrors::new();
-                for refusal in &r.refused {
-                    e.push("person_ids", refusal_code(&refusal.reason));
-                }
-                Err(e.into())
-            }
-            Ok(_) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        enrolled(
+            state
+                .store
+                .enrol_persons(
+                    &ctx.actor(),
+                    &user.principal,
+                    &id,
+                    &EnrolSource::Persons(f.person_ids),
+                )
+                .await,
+        )
     };
     after(&state, ctx, &user, &id, "participants", result).await
 }
@@ -1013,22 +1004,28 @@ pub async fn enrol_from(
         return Err(AppError::BadRequest("err-form"));
     };
     let id = f.activity_id;
-    let result = match state
-        .store
-        .enrol_persons(&ctx.actor(), &user.principal, &id, &source)
-        .await
-    {
-        Ok(r) if !r.refused.is_empty() => {
-            let mut e = ValidationErrors::new();
-            for refusal in &r.refused {
-                e.push("person_ids", refusal_code(&refusal.reason));
-            }
-            Err(e.into())
-        }
-        Ok(_) => Ok(()),
-        Err(e) => Err(e.into()),
-    };
+    let result = enrolled(
+        state
+            .store
+            .enrol_persons(&ctx.actor(), &user.principal, &id, &source)
+            .await,
+    );
     after(&state, ctx, &user, &id, "participants", result).await
+}
+
+/// An enrolment as a page shows it: every person refused is an error.
+fn enrolled(
+    r: Result<kopru_store::activities::EnrolReport, kopru_store::StoreError>,
+) -> Result<(), AppError> {
+    let r = r?;
+    if r.refused.is_empty() {
+        return Ok(());
+    }
+    let mut e = ValidationErrors::new();
+    for refusal in &r.refused {
+        e.push("person_ids", refusal_code(&refusal.reason));
+    }
+    Err(e.into())
 }
 
 /// The static message id of a refusal's reason.
