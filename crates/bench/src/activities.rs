@@ -266,7 +266,7 @@ pub async fn activities_bench(
     let mark = |i: usize| {
         let body = serde_json::json!({"marks": [{
             "participant_id": ids[i % ids.len()],
-            "mark": if (i / ids.len()) % 2 == 0 { "present" } else { "absent" },
+            "mark": if (i / ids.len()).is_multiple_of(2) { "present" } else { "absent" },
         }]});
         Request::builder()
             .method(Method::PUT)
