@@ -16,7 +16,7 @@ pub const MAX_SHEET_ROWS: usize = 5000;
 
 /// A row of a sheet that was not taken, with its reason (a Fluent id).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RejectedRow {
+pub struct SheetRejection {
     /// The row number as the spreadsheet shows it.
     pub row: usize,
     pub reason: String,
@@ -29,7 +29,7 @@ pub struct SheetImport {
     pub saved: i64,
     /// Marks that were already so (a sheet imported again changes nothing).
     pub unchanged: i64,
-    pub rejected: Vec<RejectedRow>,
+    pub rejected: Vec<SheetRejection>,
 }
 
 /// Reads `bytes` as a sign-in sheet of the session and saves the rows it
@@ -78,7 +78,7 @@ pub async fn import_sheet(
         rejected: reading
             .rejected
             .into_iter()
-            .map(|(row, reason)| RejectedRow {
+            .map(|(row, reason)| SheetRejection {
                 row,
                 reason: reason.to_owned(),
             })
