@@ -206,12 +206,13 @@ impl Store {
             .bind(to.to_owned());
         let (sessions_held,): (i64,) = q.fetch_one(&mut *conn).await?;
 
-        // Distinct people present in the period: one row each.
+        // Everyone present in the period, one row per participant (people
+        // and professionals in one pass over the period's marks).
         let mut q = Sql::new(
-            "SELECT DISTINCT ap.person_id, p.sex, p.birth_date FROM attendance t \
+            "SELECT DISTINCT t.participant_id, ap.person_id, p.sex, p.birth_date FROM attendance t \
              JOIN activity_participants ap ON ap.id = t.participant_id \
              JOIN activities a ON a.id = t.activity_id \
-             JOIN persons p ON p.id = ap.person_id \
+             LEFT JOIN persons p ON p.id = ap.person_id \
              WHERE t.mark = 'present' AND ",
         );
         scoped(&mut q);
@@ -219,15 +220,24 @@ impl Store {
             .bind(from.to_owned())
             .push(" AND t.held_on <= ")
             .bind(to.to_owned());
-        let people: Vec<(String, String, Option<String>)> = q.fetch_all(&mut *conn).await?;
+        let present: Vec<(String, Option<String>, Option<String>, Option<String>)> =
+            q.fetch_all(&mut *conn).await?;
         let mut seen = BTreeSet::new();
+        let mut professionals = 0i64;
         let mut by_sex: BTreeMap<String, i64> = BTreeMap::new();
         let mut by_age: BTreeMap<&'static str, i64> = BTreeMap::new();
-        for (id, sex, birth) in &people {
-            if !seen.insert(id.clone()) {
+        for (_, person, sex, birth) in &present {
+            let Some(person) = person else {
+                professionals += 1;
+                continue;
+            };
+            // A person on two lists (two activities, or merged records) counts once.
+            if !seen.insert(person.clone()) {
                 continue;
             }
-            *by_sex.entry(sex.clone()).or_default() += 1;
+            *by_sex
+                .entry(sex.clone().unwrap_or_else(|| "unknown".into()))
+                .or_default() += 1;
             let b = birth
                 .as_deref()
                 .and_then(|b| age_on(b, to))
@@ -235,19 +245,6 @@ impl Store {
                 .unwrap_or("unknown");
             *by_age.entry(b).or_default() += 1;
         }
-
-        let mut q = Sql::new(
-            "SELECT COUNT(DISTINCT t.participant_id) FROM attendance t \
-             JOIN activity_participants ap ON ap.id = t.participant_id \
-             JOIN activities a ON a.id = t.activity_id \
-             WHERE t.mark = 'present' AND ap.kind = 'professional' AND ",
-        );
-        scoped(&mut q);
-        q.push(" AND t.held_on >= ")
-            .bind(from.to_owned())
-            .push(" AND t.held_on <= ")
-            .bind(to.to_owned());
-        let (professionals,): (i64,) = q.fetch_one(&mut *conn).await?;
 
         let mut q = Sql::new(
             "SELECT COALESCE(CAST(SUM(h.count) AS BIGINT), 0) FROM session_head_counts h \
