@@ -74,6 +74,10 @@ pub struct ActivityStats {
     pub counted: i64,
 }
 
+/// A participant present in a period: (participant, person — none for a
+/// professional —, the person's sex, birth date).
+type PresentRow = (String, Option<String>, Option<String>, Option<String>);
+
 /// Age in whole years on `on` of someone born on `birth` (`YYYY`, `YYYY-MM`
 /// or `YYYY-MM-DD`; a partial date counts from its start).
 fn age_on(birth: &str, on: &str) -> Option<i64> {
@@ -220,8 +224,7 @@ impl Store {
             .bind(from.to_owned())
             .push(" AND t.held_on <= ")
             .bind(to.to_owned());
-        let present: Vec<(String, Option<String>, Option<String>, Option<String>)> =
-            q.fetch_all(&mut *conn).await?;
+        let present: Vec<PresentRow> = q.fetch_all(&mut *conn).await?;
         let mut seen = BTreeSet::new();
         let mut professionals = 0i64;
         let mut by_sex: BTreeMap<String, i64> = BTreeMap::new();
