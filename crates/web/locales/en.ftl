@@ -1156,3 +1156,4 @@ err-sheet-participant-unknown = Not on this session's list.
 err-sheet-participant-ambiguous = Two people on the list have this name: use the participant id.
 err-sheet-mark = The mark is not one of present, absent, excused.
 err-sheet-duplicate = The same person is on an earlier row.
+session-facilitator-default = — the activity's facilitators —

@@ -1164,3 +1164,4 @@ err-sheet-participant-unknown = Није на списку ове сесије.
 err-sheet-participant-ambiguous = Две особе на списку имају ово име: користите идентификатор учесника.
 err-sheet-mark = Ознака није присутан, одсутан или оправдано.
 err-sheet-duplicate = Иста особа је у ранијем реду.
+session-facilitator-default = — водитељи активности —

@@ -1164,3 +1164,4 @@ err-sheet-participant-unknown = Nije na spisku ove sesije.
 err-sheet-participant-ambiguous = Dve osobe na spisku imaju ovo ime: koristite identifikator učesnika.
 err-sheet-mark = Oznaka nije prisutan, odsutan ili opravdano.
 err-sheet-duplicate = Ista osoba je u ranijem redu.
+session-facilitator-default = — voditelji aktivnosti —

@@ -1138,3 +1138,4 @@ err-sheet-participant-unknown = Bu oturumun listesinde yok.
 err-sheet-participant-ambiguous = Listede bu adla iki kişi var: katılımcı kimliğini kullanın.
 err-sheet-mark = Durum var, yok ya da izinli değil.
 err-sheet-duplicate = Aynı kişi daha önceki bir satırda var.
+session-facilitator-default = — etkinliğin eğitmenleri —

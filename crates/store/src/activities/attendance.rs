@@ -128,6 +128,29 @@ impl Store {
         Ok((a, s, rows, hidden))
     }
 
+    /// [`Store::attendance_sheet`] for someone reading it (a page, the API, a
+    /// printed sheet): the read is audited, as the list names people and
+    /// professionals.
+    pub async fn attendance_sheet_read(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        activity_id: &str,
+        session_id: &str,
+    ) -> Result<(ActivityRow, SessionRow, Vec<SheetRow>, i64)> {
+        let sheet = self.attendance_sheet(by, activity_id, session_id).await?;
+        let mut tx = self.begin_write().await?;
+        append(
+            tx.conn(),
+            &audit_activity(actor, "activity.sheet.read", &sheet.0).details(serde_json::json!({
+                "session": session_id, "shown": sheet.2.len(), "hidden": sheet.3,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(sheet)
+    }
+
     /// Saves marks for a session: each participant must be on the activity's
     /// list and visible to the caller; every problem is named (by the mark's
     /// position) and nothing is saved unless all are right. Marks not sent

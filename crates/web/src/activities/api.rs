@@ -554,12 +554,12 @@ pub struct AttendanceSheet {
     responses((status = 200, body = AttendanceSheet), (status = 404, body = Problem)))]
 pub async fn get_attendance(
     State(state): State<AppState>,
-    Auth(_, user): Auth,
+    Auth(ctx, user): Auth,
     Param((id, sid)): Param<(String, String)>,
 ) -> AppResult<Json<AttendanceSheet>> {
     let (_, session, items, hidden) = state
         .store
-        .attendance_sheet(&user.principal, &id, &sid)
+        .attendance_sheet_read(&ctx.actor(), &user.principal, &id, &sid)
         .await?;
     Ok(Json(AttendanceSheet {
         session,

@@ -53,12 +53,12 @@ fn organiser_language(a: &ActivityRow) -> Tr {
 /// room to sign.
 pub async fn sign_in_sheet(
     State(state): State<AppState>,
-    Auth(_, user): Auth,
+    Auth(ctx, user): Auth,
     Param((id, sid)): Param<(String, String)>,
 ) -> AppResult<Response> {
     let (a, s, rows, hidden) = state
         .store
-        .attendance_sheet(&user.principal, &id, &sid)
+        .attendance_sheet_read(&ctx.actor(), &user.principal, &id, &sid)
         .await?;
     let tr = organiser_language(&a);
     let title = a.title_in(tr.tag());
@@ -397,7 +397,7 @@ pub async fn sheet_template(
 ) -> AppResult<Response> {
     let (_, s, rows, _) = state
         .store
-        .attendance_sheet(&user.principal, &id, &sid)
+        .attendance_sheet_read(&ctx.actor(), &user.principal, &id, &sid)
         .await?;
     let header = [
         "participant_id".to_owned(),
@@ -414,7 +414,6 @@ pub async fn sheet_template(
             ]
         })
         .collect();
-    let _ = ctx;
     crate::export::table_response(
         "xlsx",
         &format!("attendance-{}", s.held_on),

@@ -588,6 +588,8 @@ pub struct ActivityPage {
     pub q: String,
     pub found: Vec<PersonRow>,
     pub transport: Vec<TransportRow>,
+    /// Who may facilitate a session: the organising unit's workers, (id, name).
+    pub workers: Vec<(String, String)>,
     pub today: String,
     pub errors: FormErrors,
 }
@@ -835,11 +837,22 @@ async fn activity_view(
             },
         )
         .await?;
+    let workers = match (&f.activity.unit_code, can_manage) {
+        (Some(unit), true) => state
+            .store
+            .unit_workers(&user.principal, unit)
+            .await?
+            .into_iter()
+            .map(|w| (w.user_id, w.display_name))
+            .collect(),
+        _ => Vec::new(),
+    };
     Ok(ActivityPage {
         ctx,
         f,
         participants,
         transport,
+        workers,
         can_manage,
         can_mark,
         can_enrol,
@@ -923,6 +936,7 @@ pub struct SessionForm {
     pub ends_at: String,
     pub module: String,
     pub topic: String,
+    pub facilitator_id: String,
     pub venue: String,
 }
 
@@ -938,7 +952,7 @@ pub async fn session_add(
         ends_at: f.ends_at,
         module: f.module,
         topic: f.topic,
-        facilitator_id: String::new(),
+        facilitator_id: f.facilitator_id,
         venue: f.venue,
     };
     let result = match draft.validate() {
@@ -1250,7 +1264,7 @@ async fn session_view(
 ) -> AppResult<SessionPage> {
     let (a, s, rows, hidden) = state
         .store
-        .attendance_sheet(&user.principal, id, sid)
+        .attendance_sheet_read(&ctx.actor(), &user.principal, id, sid)
         .await?;
     let counts = state.store.head_counts(&user.principal, id, sid).await?;
     let can_mark = !a.is_cancelled()

@@ -419,6 +419,7 @@ async fn a_course_runs_from_plan_to_completion() {
         "activity.participants.read",
         "activity.scores",
         "activity.session.add",
+        "activity.sheet.read",
         "activity.status",
     ] {
         assert!(actions.contains(&a), "{a} missing from {actions:?}");
@@ -728,6 +729,40 @@ async fn attendance_is_taken_on_the_page_one_tap_at_a_time() {
     assert!(r.body.contains(&format!("/volunteers/new?person={p1}")));
     let r = page.get(&format!("/volunteers/new?person={p1}")).await;
     assert_eq!(r.status, StatusCode::OK);
+    // A session added on the page with its facilitator: on their "my work" today.
+    let mediator_id = me.get("/api/v1/me").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = page.get(&format!("/activities/{id}")).await;
+    assert!(
+        r.body
+            .contains(&format!("<option value=\"{mediator_id}\">")),
+        "{}",
+        r.body
+    );
+    let mut cpage = app.signed_in("coordinator").await;
+    let r = cpage
+        .post_form(
+            &format!("/activities/{id}/sessions"),
+            &[
+                ("held_on", &day(0)),
+                ("starts_at", "15:00"),
+                ("topic", "Practice"),
+                ("facilitator_id", &mediator_id),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let w = me.get("/api/v1/my-work").await.json();
+    assert!(
+        w["todays_sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["activity_id"] == id.as_str()),
+        "{w}"
+    );
     // Transport recorded from the page.
     let r = page
         .post_form(
