@@ -1157,3 +1157,5 @@ err-sheet-participant-ambiguous = Two people on the list have this name: use the
 err-sheet-mark = The mark is not one of present, absent, excused.
 err-sheet-duplicate = The same person is on an earlier row.
 session-facilitator-default = — the activity's facilitators —
+activity-enrol-found = Enrol everyone found in an activity
+activity-enrol-found-help = Everyone this search finds (up to 500) is enrolled once; people already on the list are not added again.

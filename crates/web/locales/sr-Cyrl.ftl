@@ -1165,3 +1165,5 @@ err-sheet-participant-ambiguous = Две особе на списку имају
 err-sheet-mark = Ознака није присутан, одсутан или оправдано.
 err-sheet-duplicate = Иста особа је у ранијем реду.
 session-facilitator-default = — водитељи активности —
+activity-enrol-found = Упиши све пронађене у активност
+activity-enrol-found-help = Сви које ова претрага пронађе (до 500) уписују се једном; они који су већ на списку не додају се поново.

@@ -1165,3 +1165,5 @@ err-sheet-participant-ambiguous = Dve osobe na spisku imaju ovo ime: koristite i
 err-sheet-mark = Oznaka nije prisutan, odsutan ili opravdano.
 err-sheet-duplicate = Ista osoba je u ranijem redu.
 session-facilitator-default = — voditelji aktivnosti —
+activity-enrol-found = Upiši sve pronađene u aktivnost
+activity-enrol-found-help = Svi koje ova pretraga pronađe (do 500) upisuju se jednom; oni koji su već na spisku ne dodaju se ponovo.

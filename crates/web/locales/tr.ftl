@@ -1139,3 +1139,5 @@ err-sheet-participant-ambiguous = Listede bu adla iki kişi var: katılımcı ki
 err-sheet-mark = Durum var, yok ya da izinli değil.
 err-sheet-duplicate = Aynı kişi daha önceki bir satırda var.
 session-facilitator-default = — etkinliğin eğitmenleri —
+activity-enrol-found = Bulunan herkesi bir etkinliğe kaydet
+activity-enrol-found-help = Bu aramanın bulduğu herkes (en çok 500) bir kez kaydedilir; listede olanlar yeniden eklenmez.

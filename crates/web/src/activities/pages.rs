@@ -1001,10 +1001,13 @@ pub struct EnrolFromForm {
     pub activity_id: String,
     pub case_id: String,
     pub household_id: String,
+    /// The person list's search: everyone it finds (at most 500).
+    pub q: String,
 }
 
-/// From a case or a household page: enrols the case's person or the
-/// household's current members, then shows the activity.
+/// From a case, a household or the person list: enrols the case's person,
+/// the household's current members or everyone the search finds, then
+/// shows the activity.
 pub async fn enrol_from(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
@@ -1014,6 +1017,11 @@ pub async fn enrol_from(
         EnrolSource::Case(f.case_id)
     } else if !f.household_id.is_empty() {
         EnrolSource::Household(f.household_id)
+    } else if !f.q.trim().is_empty() {
+        EnrolSource::Filter(kopru_store::registry::PersonFilter {
+            q: Some(f.q),
+            ..Default::default()
+        })
     } else {
         return Err(AppError::BadRequest("err-form"));
     };

@@ -96,6 +96,8 @@ pub struct PersonsPage {
     pub can_edit: bool,
     pub can_export: bool,
     pub can_import: bool,
+    /// Planned and running activities everyone found may be enrolled in: (id, title).
+    pub open_activities: Vec<(String, String)>,
 }
 
 impl PersonsPage {
@@ -149,6 +151,11 @@ pub async fn persons_page(
     let can_edit = user.principal.may(Action::EditPersons);
     let can_export = user.principal.may(Action::ExportPersons);
     let can_import = user.principal.may(Action::ImportPersons);
+    let open_activities = if !rows.is_empty() && !q.q.trim().is_empty() {
+        crate::pages::open_activities(&state, &user, "", ctx.tr.tag()).await?
+    } else {
+        Vec::new()
+    };
     Ok(render(&PersonsPage {
         ctx,
         q: q.q,
@@ -158,6 +165,7 @@ pub async fn persons_page(
         can_edit,
         can_export,
         can_import,
+        open_activities,
     })?
     .into_response())
 }

@@ -763,6 +763,28 @@ async fn attendance_is_taken_on_the_page_one_tap_at_a_time() {
             .any(|s| s["activity_id"] == id.as_str()),
         "{w}"
     );
+    // From the person list: everyone a search finds, each once.
+    let r = page.get("/persons?q=Kaya").await;
+    assert!(
+        r.body.contains("action=\"/activities/enrol\""),
+        "{}",
+        r.body
+    );
+    let r = page
+        .post_form("/activities/enrol", &[("activity_id", &id), ("q", "Kaya")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let list = co
+        .get(&format!("/api/v1/activities/{id}/participants"))
+        .await
+        .json();
+    let kayas = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"].as_str().unwrap_or("").ends_with("Kaya"))
+        .count();
+    assert_eq!(kayas, 3, "{list}");
     // Transport recorded from the page.
     let r = page
         .post_form(
