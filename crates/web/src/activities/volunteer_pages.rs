@@ -240,16 +240,15 @@ async fn placement_view(
     errors: FormErrors,
 ) -> AppResult<PlacementPage> {
     let f = state.store.placement(&user.principal, id).await?;
-    let in_scope = |a: Action| {
-        user.principal.grants(a).iter().any(|g| match g {
-            kopru_domain::Scope::Installation => true,
-            kopru_domain::Scope::Unit(c) => c.as_str() == f.placement.unit_code,
-            kopru_domain::Scope::Institution(c) => c.as_str() == f.placement.institution_code,
-            _ => true,
-        })
+    // Each button only where the store would take it: the placement read
+    // with the assignments that permit the action alone.
+    let may = |a: Action| {
+        let p = user.principal.acting_as(a);
+        let store = state.store.clone();
+        async move { !p.assignments.is_empty() && store.placement(&p, id).await.is_ok() }
     };
-    let can_log = in_scope(Action::ManageActivities) && f.placement.ended_on.is_none();
-    let can_confirm = in_scope(Action::ConfirmVolunteerHours);
+    let can_log = f.placement.ended_on.is_none() && may(Action::ManageActivities).await;
+    let can_confirm = may(Action::ConfirmVolunteerHours).await;
     Ok(PlacementPage {
         ctx,
         f,

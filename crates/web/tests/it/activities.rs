@@ -1121,6 +1121,21 @@ async fn volunteers_are_placed_their_hours_logged_and_confirmed_by_the_host() {
     assert_eq!(r.json()["hours"][0]["hours"], 32);
     assert_eq!(r.json()["placement"]["hours_total"], 32);
 
+    // Each page offers what its reader may do: the unit logs, the host confirms.
+    let confirm_form = format!("action=\"/volunteers/{pid}/hours/{this_month}/confirm\"");
+    let log_form = format!("action=\"/volunteers/{pid}/hours\"");
+    let mut school_web = app.signed_in("school").await;
+    let page = school_web.get(&format!("/volunteers/{pid}")).await.body;
+    assert!(
+        page.contains(&confirm_form) && !page.contains(&log_form),
+        "{page}"
+    );
+    let mut mediator_web = app.signed_in("mediator").await;
+    let page = mediator_web.get(&format!("/volunteers/{pid}")).await.body;
+    assert!(
+        !page.contains(&confirm_form) && page.contains(&log_form),
+        "{page}"
+    );
     // The host's focal point sees its volunteer by name and confirms; the unit cannot confirm.
     let confirm = format!("/api/v1/volunteer-placements/{pid}/hours/{this_month}/confirm");
     let r = me.json(Method::POST, &confirm, json!({})).await;
