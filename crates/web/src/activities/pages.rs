@@ -333,11 +333,13 @@ pub struct ActivityForm {
     pub min_share: String,
     pub all_modules: String,
     pub pass_mark: String,
+    /// User ids, one per ticked box.
+    pub facilitators: Vec<String>,
     pub version: i64,
 }
 
 impl ActivityForm {
-    fn draft(&self, facilitators: Vec<String>) -> ActivityDraft {
+    fn draft(&self) -> ActivityDraft {
         ActivityDraft {
             programme_code: self.programme_code.clone(),
             result_area: self.result_area.clone(),
@@ -357,7 +359,7 @@ impl ActivityForm {
             ends_on: self.ends_on.clone(),
             capacity: self.capacity.clone(),
             target_group: self.target_group.clone(),
-            facilitators,
+            facilitators: self.facilitators.clone(),
             budget_line: self.budget_line.clone(),
             cost: self.cost.clone(),
             currency: self.currency.clone(),
@@ -399,6 +401,7 @@ impl ActivityForm {
                 String::new()
             },
             pass_mark: n(a.pass_mark),
+            facilitators: Vec::new(),
             version: a.version,
         }
     }
@@ -415,10 +418,16 @@ pub struct FormPage {
     /// Every programme's result areas, for the list under the field.
     pub result_areas: Vec<String>,
     pub units: Vec<(String, String)>,
+    /// Who may facilitate: the workers of the activity's unit and of the
+    /// user's own units, and whoever facilitates it now: (id, name).
+    pub workers: Vec<(String, String)>,
     pub errors: FormErrors,
 }
 
 impl FormPage {
+    pub fn is_facilitator(&self, id: &str) -> bool {
+        self.form.facilitators.iter().any(|f| f == id)
+    }
     pub fn kinds(&self) -> Vec<(&'static str, String)> {
         kinds(&self.ctx)
     }
@@ -469,6 +478,42 @@ async fn form_page(
         .into_iter()
         .map(|u| (u.code, u.name))
         .collect();
+    // The workers of the chosen unit and of the user's own units; current
+    // facilitators from elsewhere are kept in the list so a save keeps them.
+    let mut worker_units: Vec<String> = user
+        .principal
+        .grants(Action::ManageActivities)
+        .iter()
+        .filter_map(|g| match g {
+            kopru_domain::Scope::Unit(c) => Some(c.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    if !form.unit_code.trim().is_empty() {
+        worker_units.push(form.unit_code.trim().to_ascii_uppercase());
+    }
+    worker_units.sort();
+    worker_units.dedup();
+    let mut workers: Vec<(String, String)> = Vec::new();
+    for u in &worker_units {
+        for w in state.store.unit_workers(&user.principal, u).await? {
+            if !workers.iter().any(|(id, _)| *id == w.user_id) {
+                workers.push((w.user_id, w.display_name));
+            }
+        }
+    }
+    if let Some(id) = &id {
+        for f in state
+            .store
+            .activity_file(&user.principal, id)
+            .await?
+            .facilitators
+        {
+            if !workers.iter().any(|(w, _)| *w == f.user_id) {
+                workers.push((f.user_id, f.display_name));
+            }
+        }
+    }
     Ok(FormPage {
         ctx,
         form,
@@ -476,6 +521,7 @@ async fn form_page(
         programmes: programmes.into_iter().map(|p| (p.code, p.name)).collect(),
         result_areas,
         units,
+        workers,
         errors,
     })
 }
@@ -500,7 +546,7 @@ pub async fn create(
     if !user.principal.may(Action::ManageActivities) {
         return Err(AppError::Forbidden);
     }
-    let result = match form.draft(Vec::new()).validate() {
+    let result = match form.draft().validate() {
         Ok(new) => state
             .store
             .create_activity(&ctx.actor(), &user.principal, &new)
@@ -523,8 +569,15 @@ pub async fn edit_page(
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
 ) -> AppResult<Response> {
-    let a = state.store.activity(&user.principal, &id).await?;
-    let form = ActivityForm::from_row(&a);
+    let file = state.store.activity_file(&user.principal, &id).await?;
+    let form = ActivityForm {
+        facilitators: file
+            .facilitators
+            .iter()
+            .map(|f| f.user_id.clone())
+            .collect(),
+        ..ActivityForm::from_row(&file.activity)
+    };
     let page = form_page(&state, ctx, &user, form, Some(id), FormErrors::default()).await?;
     Ok(render(&page)?.into_response())
 }
@@ -535,14 +588,8 @@ pub async fn edit(
     Param(id): Param<String>,
     FormBody(form): FormBody<ActivityForm>,
 ) -> AppResult<Response> {
-    // Facilitators are kept as they are: the form does not carry them.
     let file = state.store.activity_file(&user.principal, &id).await?;
-    let facilitators = file
-        .facilitators
-        .iter()
-        .map(|f| f.user_id.clone())
-        .collect();
-    let result = match form.draft(facilitators).validate() {
+    let result = match form.draft().validate() {
         Ok(new) => state
             .store
             .update_activity(&ctx.actor(), &user.principal, &id, form.version, &new)

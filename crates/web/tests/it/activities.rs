@@ -785,6 +785,39 @@ async fn attendance_is_taken_on_the_page_one_tap_at_a_time() {
         .filter(|p| p["name"].as_str().unwrap_or("").ends_with("Kaya"))
         .count();
     assert_eq!(kayas, 3, "{list}");
+    // Planned on the page with its facilitators ticked; kept when edited.
+    let r = cpage.get("/activities/new").await;
+    assert!(
+        r.body
+            .contains(&format!("name=\"facilitators\" value=\"{mediator_id}\"")),
+        "{}",
+        r.body
+    );
+    let start = day(-1);
+    let fields = [
+        ("programme_code", "SIROMA"),
+        ("kind", "health_literacy"),
+        ("title_tr", "Sağlık okuryazarlığı"),
+        ("unit_code", "SHKB-ANK-01"),
+        ("area_code", "TR-06-ALTINDAG"),
+        ("starts_on", start.as_str()),
+        ("facilitators", mediator_id.as_str()),
+    ];
+    let r = cpage.post_form("/activities/new", &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let new_id = r.location().rsplit('/').next().unwrap().to_owned();
+    let file = co.get(&format!("/api/v1/activities/{new_id}")).await.json();
+    assert_eq!(
+        file["facilitators"][0]["user_id"],
+        mediator_id.as_str(),
+        "{file}"
+    );
+    let r = cpage.get(&format!("/activities/{new_id}/edit")).await;
+    assert!(
+        r.body.contains(&format!("value=\"{mediator_id}\" checked")),
+        "{}",
+        r.body
+    );
     // Transport recorded from the page.
     let r = page
         .post_form(
