@@ -18,6 +18,7 @@ mod fuzz;
 pub mod import;
 pub mod locale;
 pub mod merge;
+pub mod outcome;
 pub mod person;
 pub mod policy;
 pub mod reference;

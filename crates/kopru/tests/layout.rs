@@ -244,9 +244,10 @@ const STORE_LEVELS: &[(&str, u8)] = &[
     ("dedup", 1),
     ("imports", 1),
     ("activities", 2),
-    ("work", 3),
-    ("demo", 3),
-    ("testing", 4),
+    ("outcomes", 3),
+    ("work", 4),
+    ("demo", 4),
+    ("testing", 5),
 ];
 
 #[test]

@@ -26,6 +26,7 @@ pub mod dedup;
 pub mod demo;
 pub mod directory;
 pub mod imports;
+pub mod outcomes;
 pub mod registry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -114,6 +114,12 @@ pub const PERSON_LINKS: &[Link] = &[
         Move,
         Some((&["id"], Update)),
     ),
+    link(
+        "person_documents",
+        "person_id",
+        Move,
+        Some((&["id"], Update)),
+    ),
     link("persons", "merged_into", Own, None),
     link("duplicate_pairs", "person_id", Keep, None),
     link("duplicate_pairs", "other_person_id", Keep, None),

@@ -30,6 +30,7 @@ pub mod dedup;
 pub mod directory;
 pub mod home;
 pub mod imports;
+pub mod outcomes;
 pub mod registry;
 pub mod work;
 
@@ -172,6 +173,7 @@ fn page_routes() -> Router<AppState> {
         .merge(casework::pages::routes())
         .merge(casework::referral_pages::routes())
         .merge(casework::submission_pages::routes())
+        .merge(outcomes::pages::routes())
         .merge(activities::pages::routes())
         .merge(activities::document_pages::routes())
         .merge(activities::volunteer_pages::routes())
@@ -191,6 +193,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(dedup::api::routes())
         .merge(casework::form_api::routes())
         .merge(casework::api::routes())
+        .merge(outcomes::api::routes())
         .merge(activities::api::routes())
         .merge(activities::volunteer_api::routes())
         .merge(work::api::routes())

@@ -530,6 +530,8 @@ pub struct PersonPage {
     /// The activities the person took part in.
     pub activities: Vec<kopru_store::activities::PersonActivityRow>,
     pub show_person: bool,
+    /// Civil documents requested, obtained or refused.
+    pub documents: Vec<kopru_store::outcomes::DocumentRow>,
     pub errors: FormErrors,
 }
 
@@ -679,9 +681,11 @@ async fn person_view(
     let can_open_case = user.principal.may(Action::EditCases) && p.merged_into.is_none();
     let transfers = state.store.person_transfers(&user.principal, id).await?;
     let activities = state.store.person_activities(&user.principal, id).await?;
+    let documents = state.store.documents(&user.principal, id).await?;
     Ok(PersonPage {
         transfers,
         activities,
+        documents,
         show_person: false,
         institution_kinds: opts(
             &ctx,

@@ -17,5 +17,6 @@ mod exports;
 mod forms;
 mod i18n;
 mod imports;
+mod outcomes;
 mod registry;
 mod robustness;
