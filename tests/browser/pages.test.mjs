@@ -58,6 +58,7 @@ const ROLES = {
     const referral = await firstLink(page, '/referrals', /^\/referrals\/[0-9a-f-]{36}$/);
     return {
       home: '/', people: '/persons', person, 'person-new': '/persons/new', household,
+      documents: `${person}/documents`,
       'household-new': '/households/new', cases: '/cases', case: kase,
       'case-form': `${kase}/forms/needs_education`, 'my-work': '/my-work',
       referrals: '/referrals', referral, letter: `${referral}/letter`, duplicates: '/duplicates',
