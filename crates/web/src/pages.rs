@@ -66,6 +66,12 @@ pub fn changed_fields(
         .collect()
 }
 
+/// A write's result as a page's form handler needs it: done, or the error
+/// to show (field errors go back into the form).
+pub fn done<T>(r: Result<T, impl Into<AppError>>) -> Result<(), AppError> {
+    r.map(|_| ()).map_err(Into::into)
+}
+
 /// Parses the hidden `version` field of an edit form.
 pub fn version_of(raw: &str) -> AppResult<i64> {
     raw.trim()

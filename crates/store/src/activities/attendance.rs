@@ -6,6 +6,7 @@
 //! session at once never lose each other's marks, and a sheet sent again
 //! adds nothing twice.
 
+use super::participants::push_participant_name;
 use super::{activity_for, activity_in, audit_activity, session_in, ActivityRow, SessionRow};
 use crate::audit::{append, Actor};
 use crate::error::Result;
@@ -102,13 +103,14 @@ impl Store {
         let mut conn = self.acquire().await?;
         let a = activity_in(&mut conn, &by.grants(Action::ViewActivities), activity_id).await?;
         let s = session_in(&mut conn, activity_id, session_id).await?;
-        let mut q = Sql::new(
-            "SELECT ap.id AS participant_id, ap.kind, ap.person_id, \
-             COALESCE(p.given_names || ' ' || p.family_name, ap.professional_name, '') AS name, \
-             i.name AS institution_name, t.mark, t.marked_by, t.marked_at, \
+        let persons = by.grants(Action::ViewPersons);
+        let mut q = Sql::new("SELECT ap.id AS participant_id, ap.kind, ap.person_id, ");
+        push_participant_name(&mut q, &persons);
+        q.push(
+            ", i.name AS institution_name, t.mark, t.marked_by, t.marked_at, \
              CASE WHEN p.id IS NULL THEN 1 WHEN ",
         );
-        push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
+        push_visible(&mut q, Entity::Person, "p", &persons);
         q.push(
             " THEN 1 ELSE 0 END AS visible \
              FROM activity_participants ap \

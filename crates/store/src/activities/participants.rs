@@ -139,14 +139,32 @@ fn push_person_visible(q: &mut Sql, grants: &[Scope]) {
     q.push(" THEN 1 ELSE 0 END");
 }
 
+/// `expr AS alias` for a column of the joined person `p` (or of a
+/// professional, when there is no person), read only where the person is
+/// visible under `grants` (NULL otherwise): a hidden person's data is never
+/// loaded, only counted.
+pub(super) fn push_person_column(q: &mut Sql, grants: &[Scope], expr: &str, alias: &str) {
+    q.push("CASE WHEN p.id IS NULL OR ");
+    push_visible(q, Entity::Person, "p", grants);
+    q.push(&format!(" THEN {expr} END AS {alias}"));
+}
+
+/// The participant's name: the professional's, or the person's where the
+/// person is visible under `grants`, blank otherwise.
+pub(super) fn push_participant_name(q: &mut Sql, grants: &[Scope]) {
+    q.push("CASE WHEN p.id IS NULL THEN COALESCE(ap.professional_name, '') WHEN ");
+    push_visible(q, Entity::Person, "p", grants);
+    q.push(" THEN p.given_names || ' ' || p.family_name ELSE '' END AS name");
+}
+
 fn participant_select(q: &mut Sql, grants: &[Scope]) {
-    q.push(
-        "SELECT ap.id, ap.activity_id, ap.kind, ap.person_id, ap.case_id, ap.enrolled_via, \
-         COALESCE(p.given_names || ' ' || p.family_name, ap.professional_name, '') AS name, \
-         ap.institution_code, i.name AS institution_name, ap.position, \
-         COALESCE(p.sex, ap.sex) AS sex, p.birth_date, ap.pre_score, ap.post_score, \
-         ap.enrolled_on, ap.withdrawn_on, ap.version, ",
-    );
+    q.push("SELECT ap.id, ap.activity_id, ap.kind, ap.person_id, ap.case_id, ap.enrolled_via, ");
+    push_participant_name(q, grants);
+    q.push(", ap.institution_code, i.name AS institution_name, ap.position, ");
+    push_person_column(q, grants, "COALESCE(p.sex, ap.sex)", "sex");
+    q.push(", ");
+    push_person_column(q, grants, "p.birth_date", "birth_date");
+    q.push(", ap.pre_score, ap.post_score, ap.enrolled_on, ap.withdrawn_on, ap.version, ");
     push_person_visible(q, grants);
     q.push(
         " AS visible FROM activity_participants ap \

@@ -277,14 +277,10 @@ async fn payments(
     f: &TransportFilter,
     id: Option<&str>,
 ) -> Result<Vec<TransportRow>> {
-    let mut q = Sql::new(
-        "SELECT t.id, t.activity_id, t.participant_id, \
-         CASE WHEN p.id IS NULL THEN COALESCE(ap.professional_name, '') WHEN ",
-    );
+    let mut q = Sql::new("SELECT t.id, t.activity_id, t.participant_id, ");
     let persons = by.grants(Action::ViewPersons);
-    push_visible(&mut q, Entity::Person, "p", &persons);
-    q.push(" THEN p.given_names || ' ' || p.family_name ELSE '' END AS name, \
-         t.session_id, t.month, t.mode, t.amount_minor, t.currency, t.paid_on, t.paid_by, t.version, \
+    super::participants::push_participant_name(&mut q, &persons);
+    q.push(", t.session_id, t.month, t.mode, t.amount_minor, t.currency, t.paid_on, t.paid_by, t.version, \
          CASE WHEN p.id IS NULL THEN 1 WHEN ");
     push_visible(&mut q, Entity::Person, "p", &persons);
     q.push(

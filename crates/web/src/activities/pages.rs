@@ -6,7 +6,7 @@ use super::parse_marks;
 use crate::context::{Auth, Ctx, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{FormBody, Param, QueryArgs};
-use crate::pages::{form_errors, render, FormErrors, Pager, PAGE_SIZE};
+use crate::pages::{done, form_errors, render, FormErrors, Pager, PAGE_SIZE};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -940,10 +940,6 @@ async fn after(
     }
 }
 
-fn ok<T>(r: Result<T, impl Into<AppError>>) -> Result<(), AppError> {
-    r.map(|_| ()).map_err(Into::into)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StatusForm {
@@ -959,17 +955,19 @@ pub async fn status(
     FormBody(f): FormBody<StatusForm>,
 ) -> AppResult<Response> {
     let result = match ActivityStatus::parse(&f.status) {
-        Ok(to) => ok(state
-            .store
-            .change_activity_status(
-                &ctx.actor(),
-                &user.principal,
-                &id,
-                f.version,
-                to,
-                Some(f.reason.as_str()),
-            )
-            .await),
+        Ok(to) => done(
+            state
+                .store
+                .change_activity_status(
+                    &ctx.actor(),
+                    &user.principal,
+                    &id,
+                    f.version,
+                    to,
+                    Some(f.reason.as_str()),
+                )
+                .await,
+        ),
         Err(code) => Err(ValidationErrors::single("status", code).into()),
     };
     after(&state, ctx, &user, &id, "status", result).await
@@ -1003,10 +1001,12 @@ pub async fn session_add(
         venue: f.venue,
     };
     let result = match draft.validate() {
-        Ok(new) => ok(state
-            .store
-            .add_session(&ctx.actor(), &user.principal, &id, &new)
-            .await),
+        Ok(new) => done(
+            state
+                .store
+                .add_session(&ctx.actor(), &user.principal, &id, &new)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "sessions", result).await
@@ -1128,10 +1128,12 @@ pub async fn professional_add(
         sex: f.sex,
     };
     let result = match draft.validate() {
-        Ok(p) => ok(state
-            .store
-            .enrol_professional(&ctx.actor(), &user.principal, &id, &p)
-            .await),
+        Ok(p) => done(
+            state
+                .store
+                .enrol_professional(&ctx.actor(), &user.principal, &id, &p)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "participants", result).await
@@ -1155,18 +1157,20 @@ pub async fn scores(
     let pre = e.take("pre_score", score(&f.pre_score));
     let post = e.take("post_score", score(&f.post_score));
     let result = match (e.into_result(), pre, post) {
-        (Ok(()), Some(pre), Some(post)) => ok(state
-            .store
-            .set_scores(
-                &ctx.actor(),
-                &user.principal,
-                &id,
-                &pid,
-                f.version,
-                pre,
-                post,
-            )
-            .await),
+        (Ok(()), Some(pre), Some(post)) => done(
+            state
+                .store
+                .set_scores(
+                    &ctx.actor(),
+                    &user.principal,
+                    &id,
+                    &pid,
+                    f.version,
+                    pre,
+                    post,
+                )
+                .await,
+        ),
         (Err(e), _, _) => Err(e.into()),
         _ => Err(ValidationErrors::single("post_score", "err-number").into()),
     };
@@ -1203,10 +1207,12 @@ pub async fn transport_add(
         paid_by: f.paid_by,
     };
     let result = match draft.validate(&today()) {
-        Ok(t) => ok(state
-            .store
-            .record_transport(&ctx.actor(), &user.principal, &id, &t)
-            .await),
+        Ok(t) => done(
+            state
+                .store
+                .record_transport(&ctx.actor(), &user.principal, &id, &t)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "transport", result).await
@@ -1481,10 +1487,12 @@ pub async fn head_counts(
         }
     }
     let result = match e.into_result() {
-        Ok(()) => ok(state
-            .store
-            .set_head_counts(&ctx.actor(), &user.principal, &id, &sid, &counts)
-            .await),
+        Ok(()) => done(
+            state
+                .store
+                .set_head_counts(&ctx.actor(), &user.principal, &id, &sid, &counts)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     match result {

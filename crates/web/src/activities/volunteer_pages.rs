@@ -6,7 +6,7 @@ use super::{end_input, hours_input};
 use crate::context::{Auth, Ctx, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{FormBody, Param, QueryArgs};
-use crate::pages::{form_errors, render, FormErrors};
+use crate::pages::{done, form_errors, render, FormErrors};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -300,12 +300,12 @@ pub async fn hours(
     FormBody(f): FormBody<HoursForm>,
 ) -> AppResult<Response> {
     let result = match hours_input(&f.month, &f.hours, &f.note) {
-        Ok((m, h, n)) => state
-            .store
-            .log_hours(&ctx.actor(), &user.principal, &id, &m, h, n.as_deref())
-            .await
-            .map(|_| ())
-            .map_err(AppError::from),
+        Ok((m, h, n)) => done(
+            state
+                .store
+                .log_hours(&ctx.actor(), &user.principal, &id, &m, h, n.as_deref())
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, result).await
@@ -316,12 +316,12 @@ pub async fn confirm(
     Auth(ctx, user): Auth,
     Param((id, month)): Param<(String, String)>,
 ) -> AppResult<Response> {
-    let result = state
-        .store
-        .confirm_hours(&ctx.actor(), &user.principal, &id, &month)
-        .await
-        .map(|_| ())
-        .map_err(AppError::from);
+    let result = done(
+        state
+            .store
+            .confirm_hours(&ctx.actor(), &user.principal, &id, &month)
+            .await,
+    );
     after(&state, ctx, &user, &id, result).await
 }
 
@@ -340,12 +340,12 @@ pub async fn end(
     FormBody(f): FormBody<EndForm>,
 ) -> AppResult<Response> {
     let result = match end_input(&f.ended_on, &f.reason) {
-        Ok((on, reason)) => state
-            .store
-            .end_placement(&ctx.actor(), &user.principal, &id, f.version, &on, &reason)
-            .await
-            .map(|_| ())
-            .map_err(AppError::from),
+        Ok((on, reason)) => done(
+            state
+                .store
+                .end_placement(&ctx.actor(), &user.principal, &id, f.version, &on, &reason)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, result).await

@@ -5,7 +5,7 @@
 use crate::context::{Auth, Ctx, SignedIn};
 use crate::error::{AppError, AppResult};
 use crate::extract::{FormBody, Param, QueryArgs};
-use crate::pages::{form_errors, render, FormErrors, Pager, PAGE_SIZE};
+use crate::pages::{done, form_errors, render, FormErrors, Pager, PAGE_SIZE};
 use crate::AppState;
 use askama::Template;
 use axum::body::Bytes;
@@ -743,10 +743,6 @@ async fn after(
     }
 }
 
-fn ok<T>(r: Result<T, impl Into<AppError>>) -> Result<(), AppError> {
-    r.map(|_| ()).map_err(Into::into)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StatusForm {
@@ -762,17 +758,19 @@ pub async fn case_status(
     FormBody(f): FormBody<StatusForm>,
 ) -> AppResult<Response> {
     let result = match CaseStatus::parse(&f.status) {
-        Ok(to) => ok(state
-            .store
-            .change_case_status(
-                &ctx.actor(),
-                &user.principal,
-                &id,
-                f.version,
-                to,
-                Some(f.note.as_str()).filter(|n| !n.trim().is_empty()),
-            )
-            .await),
+        Ok(to) => done(
+            state
+                .store
+                .change_case_status(
+                    &ctx.actor(),
+                    &user.principal,
+                    &id,
+                    f.version,
+                    to,
+                    Some(f.note.as_str()).filter(|n| !n.trim().is_empty()),
+                )
+                .await,
+        ),
         Err(code) => Err(ValidationErrors::single("status", code).into()),
     };
     after(&state, ctx, &user, &id, "status", result).await
@@ -799,10 +797,12 @@ pub async fn case_edit(
         summary: f.summary,
     };
     let result = match draft.validate() {
-        Ok(u) => ok(state
-            .store
-            .update_case(&ctx.actor(), &user.principal, &id, f.version, &u)
-            .await),
+        Ok(u) => done(
+            state
+                .store
+                .update_case(&ctx.actor(), &user.principal, &id, f.version, &u)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "edit", result).await
@@ -838,10 +838,12 @@ pub async fn case_close(
         note: f.note,
         outcomes,
     };
-    let result = ok(state
-        .store
-        .close_case(&ctx.actor(), &user.principal, &id, f.version, &draft)
-        .await);
+    let result = done(
+        state
+            .store
+            .close_case(&ctx.actor(), &user.principal, &id, f.version, &draft)
+            .await,
+    );
     after(&state, ctx, &user, &id, "close", result).await
 }
 
@@ -873,10 +875,12 @@ pub async fn goal_add(
     FormBody(f): FormBody<GoalForm>,
 ) -> AppResult<Response> {
     let result = match f.draft().validate() {
-        Ok(g) => ok(state
-            .store
-            .add_goal(&ctx.actor(), &user.principal, &id, &g)
-            .await),
+        Ok(g) => done(
+            state
+                .store
+                .add_goal(&ctx.actor(), &user.principal, &id, &g)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "plan", result).await
@@ -890,10 +894,12 @@ pub async fn goal_update(
 ) -> AppResult<Response> {
     let version = f.version;
     let result = match f.draft().validate() {
-        Ok(g) => ok(state
-            .store
-            .update_goal(&ctx.actor(), &user.principal, &id, &gid, version, &g)
-            .await),
+        Ok(g) => done(
+            state
+                .store
+                .update_goal(&ctx.actor(), &user.principal, &id, &gid, version, &g)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "plan", result).await
@@ -914,20 +920,22 @@ pub async fn planned_add(
     Param(id): Param<String>,
     FormBody(f): FormBody<PlannedForm>,
 ) -> AppResult<Response> {
-    let result = ok(state
-        .store
-        .add_planned_service(
-            &ctx.actor(),
-            &user.principal,
-            &id,
-            &kopru_store::casework::PlannedService {
-                goal_id: Some(f.goal_id.as_str()).filter(|g| !g.is_empty()),
-                service: &f.service,
-                description: &f.description,
-                planned_on: &f.planned_on,
-            },
-        )
-        .await);
+    let result = done(
+        state
+            .store
+            .add_planned_service(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                &kopru_store::casework::PlannedService {
+                    goal_id: Some(f.goal_id.as_str()).filter(|g| !g.is_empty()),
+                    service: &f.service,
+                    description: &f.description,
+                    planned_on: &f.planned_on,
+                },
+            )
+            .await,
+    );
     after(&state, ctx, &user, &id, "plan", result).await
 }
 
@@ -955,10 +963,12 @@ pub async fn contact_add(
         narrative: f.narrative,
     };
     let result = match draft.validate(&today()) {
-        Ok(c) => ok(state
-            .store
-            .add_contact(&ctx.actor(), &user.principal, &id, &c)
-            .await),
+        Ok(c) => done(
+            state
+                .store
+                .add_contact(&ctx.actor(), &user.principal, &id, &c)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "contacts", result).await
@@ -995,17 +1005,19 @@ pub async fn attachment_add(
         }
     }
     let result = match file {
-        Some((name, bytes)) => ok(state
-            .store
-            .add_attachment(
-                &ctx.actor(),
-                &user.principal,
-                &id,
-                contact.as_deref(),
-                &name,
-                &bytes,
-            )
-            .await),
+        Some((name, bytes)) => done(
+            state
+                .store
+                .add_attachment(
+                    &ctx.actor(),
+                    &user.principal,
+                    &id,
+                    contact.as_deref(),
+                    &name,
+                    &bytes,
+                )
+                .await,
+        ),
         None => Err(ValidationErrors::single("file", "err-attachment-empty").into()),
     };
     after(&state, ctx, &user, &id, "contacts", result).await
@@ -1045,10 +1057,12 @@ pub async fn service_add(
         note: f.note,
     };
     let result = match draft.validate(&today()) {
-        Ok(s) => ok(state
-            .store
-            .add_service(&ctx.actor(), &user.principal, &id, &s)
-            .await),
+        Ok(s) => done(
+            state
+                .store
+                .add_service(&ctx.actor(), &user.principal, &id, &s)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "services", result).await
@@ -1074,10 +1088,12 @@ pub async fn follow_up_add(
         assignee_id: f.assignee_id,
     };
     let result = match draft.validate() {
-        Ok(fu) => ok(state
-            .store
-            .add_follow_up(&ctx.actor(), &user.principal, &id, &fu)
-            .await),
+        Ok(fu) => done(
+            state
+                .store
+                .add_follow_up(&ctx.actor(), &user.principal, &id, &fu)
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "follow-ups", result).await
@@ -1195,17 +1211,19 @@ pub async fn transfer_request(
         },
     };
     let result = match to_user {
-        Ok(to_user) => ok(state
-            .store
-            .request_transfer(
-                &ctx.actor(),
-                &user.principal,
-                &id,
-                &f.to_unit,
-                to_user.as_deref(),
-                &f.reason,
-            )
-            .await),
+        Ok(to_user) => done(
+            state
+                .store
+                .request_transfer(
+                    &ctx.actor(),
+                    &user.principal,
+                    &id,
+                    &f.to_unit,
+                    to_user.as_deref(),
+                    &f.reason,
+                )
+                .await,
+        ),
         Err(e) => Err(e.into()),
     };
     after(&state, ctx, &user, &id, "transfer", result).await
@@ -1226,10 +1244,12 @@ pub async fn workers_set(
 ) -> AppResult<Response> {
     let mut list = vec![f.lead.clone()];
     list.extend(f.workers.into_iter().filter(|w| *w != f.lead));
-    let result = ok(state
-        .store
-        .assign_case(&ctx.actor(), &user.principal, &id, &list)
-        .await);
+    let result = done(
+        state
+            .store
+            .assign_case(&ctx.actor(), &user.principal, &id, &list)
+            .await,
+    );
     after(&state, ctx, &user, &id, "workers", result).await
 }
 
