@@ -264,6 +264,37 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
         activities.push((a.id, unit, institution, area));
     }
 
+    // Volunteer placements of every seventh person, hosted in their country:
+    // (id, placing unit, host institution, host's area).
+    let mut placements: Vec<(String, String, String, String)> = Vec::new();
+    for (id, unit, area) in initial.persons.iter().step_by(7) {
+        let host = if area.starts_with("RS") {
+            "CSR-NIS"
+        } else {
+            "SCH-ANK-ALTINDAG"
+        };
+        let new = kopru_domain::activity::PlacementDraft {
+            person_id: id.clone(),
+            institution_code: host.into(),
+            unit_code: unit.clone(),
+            role: "Assistant".into(),
+            starts_on: "2026-01-10".into(),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let p = app
+            .store()
+            .create_placement(&actor, &hub, &new)
+            .await
+            .unwrap();
+        placements.push((
+            p.id,
+            unit.clone(),
+            host.to_owned(),
+            initial.institution_area(host).unwrap().to_owned(),
+        ));
+    }
     let mut admin = app.api_as("admin").await;
     let mut users: Vec<&str> = kopru_store::demo::DEMO_USERS.iter().map(|u| u.0).collect();
     users.extend(["ankadmin", "rscoord", "nisauditor", "twohats", "nisfocal"]);
@@ -418,6 +449,16 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
 
         // ---- people: list, record, special categories, write ----
         let r = api.get("/api/v1/persons?limit=500").await;
+        if !principal.may(Action::ViewPersons) {
+            for (id, _, _) in world.persons.iter().take(5) {
+                let docs = api.get(&format!("/api/v1/persons/{id}/documents")).await;
+                assert_eq!(
+                    docs.status,
+                    StatusCode::NOT_FOUND,
+                    "{username}: documents of {id}"
+                );
+            }
+        }
         if principal.may(Action::ViewPersons) {
             let want: BTreeSet<String> = world
                 .persons
@@ -451,6 +492,37 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                     visible,
                     "{username}: person {id}"
                 );
+                // A person's civil documents: read with the person, written
+                // where the caller edits people.
+                let docs = api.get(&format!("/api/v1/persons/{id}/documents")).await;
+                assert_eq!(
+                    docs.status == StatusCode::OK,
+                    visible,
+                    "{username}: documents of {id}"
+                );
+                let may_edit = expected(&asg, Action::EditPersons, |s| {
+                    world.person_visible(s, unit, area)
+                });
+                let r = api
+                    .json(
+                        Method::POST,
+                        &format!("/api/v1/persons/{id}/documents"),
+                        serde_json::json!({"kind": "citizenship", "obtained_on": "2026-01-02"}),
+                    )
+                    .await;
+                assert_eq!(
+                    r.status == StatusCode::CREATED,
+                    may_edit,
+                    "{username}: add a document to {id}: {}",
+                    r.body
+                );
+                if !may_edit {
+                    assert!(
+                        matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+                        "{username}: {}",
+                        r.status
+                    );
+                }
                 if visible {
                     let special = api
                         .get(&format!("/api/v1/persons/{id}/special"))
@@ -759,6 +831,37 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                     r.status
                 );
             }
+        }
+
+        // ---- volunteer placements: seen by the placing unit, the host's area and the host ----
+        let want: BTreeSet<String> = placements
+            .iter()
+            .filter(|(_, unit, host, area)| {
+                expected(&asg, Action::ViewActivities, |s| {
+                    world.activity_visible(s, unit, host, area)
+                }) || expected(&asg, Action::ConfirmVolunteerHours, |s| {
+                    world.activity_visible(s, unit, host, area)
+                })
+            })
+            .map(|p| p.0.clone())
+            .collect();
+        let got: BTreeSet<String> = api
+            .get("/api/v1/volunteer-placements?limit=500")
+            .await
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(got, want, "{username}: volunteer placements");
+        for (id, ..) in placements.iter().take(6) {
+            let r = api.get(&format!("/api/v1/volunteer-placements/{id}")).await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                want.contains(id),
+                "{username}: placement {id}"
+            );
         }
 
         // ---- users ----
