@@ -212,6 +212,24 @@ pub fn date_of(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// The same day `n` months after `from` (the month's last day when it is
+/// shorter: 31 January + 1 month is 28 or 29 February). `None` for a
+/// malformed date.
+pub fn add_months(from: &str, n: i64) -> Option<String> {
+    let d = crate::codes::optional_date(from).ok()??;
+    let (y, m, day): (i64, i64, i64) = (
+        d[..4].parse().ok()?,
+        d[5..7].parse().ok()?,
+        d[8..10].parse().ok()?,
+    );
+    let months = y * 12 + (m - 1) + n;
+    let (y, m) = (months.div_euclid(12), months.rem_euclid(12) + 1);
+    let next = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    let last = day_number(&format!("{:04}-{:02}-01", next.0, next.1))?
+        - day_number(&format!("{y:04}-{m:02}-01"))?;
+    Some(format!("{y:04}-{m:02}-{:02}", day.min(last)))
+}
+
 /// The date `n` working days (Monday to Friday) after `from`: when an answer
 /// to a referral sent on `from` is due. `None` for a malformed date.
 pub fn add_working_days(from: &str, n: i64) -> Option<String> {
@@ -229,6 +247,16 @@ pub fn add_working_days(from: &str, n: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_are_added_to_the_same_day_or_the_months_last() {
+        assert_eq!(add_months("2026-01-31", 1).as_deref(), Some("2026-02-28"));
+        assert_eq!(add_months("2028-01-31", 1).as_deref(), Some("2028-02-29"));
+        assert_eq!(add_months("2026-11-15", 3).as_deref(), Some("2027-02-15"));
+        assert_eq!(add_months("2026-06-30", 12).as_deref(), Some("2027-06-30"));
+        assert_eq!(add_months("2026-12-03", 6).as_deref(), Some("2027-06-03"));
+        assert_eq!(add_months("nope", 3), None);
+    }
 
     #[test]
     fn a_case_moves_forward_one_step_closes_from_anywhere_and_reopens_to_open() {

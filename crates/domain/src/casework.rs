@@ -67,9 +67,12 @@ pub fn default_response_days(kind: InstitutionKind) -> i64 {
     match kind {
         FamilyHealthCentre | Hospital => 3,
         School | PreSchool | SocialServiceCentre | Ngo | NeighbourhoodHead => 5,
-        EmploymentAgency | SocialAssistanceFoundation | LegalAid | Municipality | CivilRegistry => {
-            10
-        }
+        EmploymentAgency
+        | Employer
+        | SocialAssistanceFoundation
+        | LegalAid
+        | Municipality
+        | CivilRegistry => 10,
     }
 }
 
@@ -313,7 +316,7 @@ pub struct Contact {
     pub narrative: Option<String>,
 }
 
-fn optional_int(raw: &str, lo: i64, hi: i64) -> Result<Option<i64>, &'static str> {
+pub(crate) fn optional_int(raw: &str, lo: i64, hi: i64) -> Result<Option<i64>, &'static str> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);

@@ -57,3 +57,16 @@ impl ValidationErrors {
         }
     }
 }
+
+/// After every field of a draft is parsed with [`ValidationErrors::take`]:
+/// returns every problem if there is one, else binds each field to its value
+/// (two fields or more).
+#[macro_export]
+macro_rules! checked {
+    ($e:expr; $($v:ident),+ $(,)?) => {
+        $e.into_result()?;
+        let ($(Some($v)),+) = ($($v),+) else {
+            return Err($crate::ValidationErrors::single("input", "err-required"));
+        };
+    };
+}

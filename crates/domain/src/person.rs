@@ -870,3 +870,31 @@ mod child_tests {
         assert!(!was_child_on(None, "2026-01-15"));
     }
 }
+
+/// Age in whole years on `on` of someone born on `birth` (`YYYY`, `YYYY-MM`
+/// or `YYYY-MM-DD`; a partial date counts from its start).
+pub fn age_on(birth: &str, on: &str) -> Option<i64> {
+    let y: i64 = birth.get(..4)?.parse().ok()?;
+    let oy: i64 = on.get(..4)?.parse().ok()?;
+    let md = |s: &str| s.get(5..).unwrap_or("").to_owned();
+    let mut age = oy - y;
+    if md(on) < md(birth) {
+        age -= 1;
+    }
+    Some(age)
+}
+
+#[cfg(test)]
+mod age_tests {
+    use super::age_on;
+
+    #[test]
+    fn ages_count_birthdays_and_partial_dates() {
+        assert_eq!(age_on("2000-03-04", "2026-03-03"), Some(25));
+        assert_eq!(age_on("2000-03-04", "2026-03-04"), Some(26));
+        assert_eq!(age_on("2000", "2026-01-01"), Some(26));
+        assert_eq!(age_on("2000-12", "2026-11-30"), Some(25));
+        assert_eq!(age_on("x", "2026-01-01"), None);
+        assert_eq!(age_on("2008-02-29", "2026-02-28"), Some(17));
+    }
+}

@@ -60,6 +60,7 @@ closed_list!(
         NeighbourhoodHead = "neighbourhood_head",
         Municipality = "municipality",
         CivilRegistry = "civil_registry",
+        Employer = "employer",
     }
 );
 
@@ -233,6 +234,9 @@ pub struct InstitutionDraft {
     pub email: String,
     pub contact_person: String,
     pub services: Vec<String>,
+    /// An employer's sector of activity and size.
+    pub sector: String,
+    pub size: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -246,6 +250,8 @@ pub struct Institution {
     pub email: Option<String>,
     pub contact_person: Option<String>,
     pub services: Vec<ServiceKind>,
+    pub sector: Option<String>,
+    pub size: Option<crate::employment::EmployerSize>,
 }
 
 impl InstitutionDraft {
@@ -259,6 +265,18 @@ impl InstitutionDraft {
         let phone = e.take("phone", codes::optional_phone(&self.phone));
         let email = e.take("email", codes::optional_email(&self.email));
         let contact_person = e.take("contact_person", codes::optional_text(&self.contact_person));
+        let sector = e.take(
+            "sector",
+            codes::optional_label(&self.sector).map(|l| l.map(|l| l.to_string())),
+        );
+        let size = e.take(
+            "size",
+            if self.size.trim().is_empty() {
+                Ok(None)
+            } else {
+                crate::employment::EmployerSize::parse(&self.size).map(Some)
+            },
+        );
         let mut services = Vec::new();
         for s in &self.services {
             if s.trim().is_empty() {
@@ -299,6 +317,8 @@ impl InstitutionDraft {
                 email,
                 contact_person,
                 services,
+                sector: sector.flatten(),
+                size: size.flatten(),
             }),
             _ => Err(e),
         }

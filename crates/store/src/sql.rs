@@ -168,6 +168,83 @@ impl Sql {
     }
 }
 
+/// A column's value to write: text or a whole number, either possibly null
+/// (yes/no is 0/1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+impl From<String> for Val {
+    fn from(v: String) -> Self {
+        Val::Text(Some(v))
+    }
+}
+impl From<&str> for Val {
+    fn from(v: &str) -> Self {
+        Val::Text(Some(v.to_owned()))
+    }
+}
+impl From<Option<String>> for Val {
+    fn from(v: Option<String>) -> Self {
+        Val::Text(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Val {
+    fn from(v: Option<i64>) -> Self {
+        Val::Int(v)
+    }
+}
+impl From<bool> for Val {
+    fn from(v: bool) -> Self {
+        Val::Int(Some(i64::from(v)))
+    }
+}
+
+impl Sql {
+    fn bind_val(&mut self, v: &Val) -> &mut Self {
+        match v {
+            Val::Text(t) => self.bind(t.clone()),
+            Val::Int(n) => self.bind(*n),
+        }
+    }
+
+    /// `INSERT INTO table (a, b) VALUES ($1, $2)`, one placeholder per column.
+    pub fn insert(table: &str, cols: &[(&str, Val)]) -> Sql {
+        let names: Vec<&str> = cols.iter().map(|(c, _)| *c).collect();
+        let mut q = Sql::new(&format!(
+            "INSERT INTO {table} ({}) VALUES (",
+            names.join(", ")
+        ));
+        for (i, (_, v)) in cols.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind_val(v);
+        }
+        q.push(")");
+        q
+    }
+
+    /// `UPDATE table SET a = $1, b = $2`; the caller appends the `WHERE`.
+    pub fn update(table: &str, cols: &[(&str, Val)]) -> Sql {
+        let mut q = Sql::new(&format!("UPDATE {table} SET "));
+        for (i, (c, v)) in cols.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push(c).push(" = ").bind_val(v);
+        }
+        q
+    }
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -195,5 +272,15 @@ mod tests {
             .push(")");
         assert_eq!(q.text, "SELECT 1 FROM t WHERE a = $1 AND b IN ($2, $3)");
         assert_eq!(q.anonymous, "SELECT 1 FROM t WHERE a = ? AND b IN (?, ?)");
+    }
+
+    #[test]
+    fn inserts_and_updates_bind_each_column() {
+        let cols = [("a", "x".into()), ("b", super::Val::Int(None))];
+        let q = Sql::insert("t", &cols);
+        assert_eq!(q.text, "INSERT INTO t (a, b) VALUES ($1, $2)");
+        let mut q = Sql::update("t", &cols);
+        q.push(" WHERE id = ").bind(1_i64);
+        assert_eq!(q.anonymous, "UPDATE t SET a = ?, b = ? WHERE id = ?");
     }
 }

@@ -38,6 +38,7 @@ enum Section {
     Activities,
     Volunteers,
     Dashboard,
+    Employment,
     ResponseTimes,
     Duplicates,
     Imports,
@@ -61,7 +62,7 @@ const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 18] = [
+    const ALL: [Section; 19] = [
         MyWork,
         Persons,
         Cases,
@@ -69,6 +70,7 @@ impl Section {
         Activities,
         Volunteers,
         Dashboard,
+        Employment,
         ResponseTimes,
         Duplicates,
         Imports,
@@ -91,6 +93,7 @@ impl Section {
             Activities => "/activities",
             Volunteers => "/volunteers",
             Dashboard => "/dashboard",
+            Employment => "/employment",
             ResponseTimes => "/response-times",
             Duplicates => "/duplicates",
             Imports => "/imports",
@@ -110,6 +113,7 @@ impl Section {
         match self {
             Persons => &["/households"],
             Duplicates => &["/merges"],
+            Employment => &["/outcome-checks"],
             _ => &[],
         }
     }
@@ -139,6 +143,7 @@ impl Section {
             Activities => "nav-activities",
             Volunteers => "nav-volunteers",
             Dashboard => "nav-dashboard",
+            Employment => "nav-employment",
             ResponseTimes => "response-times",
             Duplicates => "nav-duplicates",
             Imports => "nav-imports",
@@ -164,7 +169,7 @@ impl Section {
             Volunteers => {
                 ctx.allows(Action::ManageActivities) || ctx.allows(Action::ConfirmVolunteerHours)
             }
-            Dashboard => ctx.allows(Action::ViewCaseStatistics),
+            Dashboard | Employment => ctx.allows(Action::ViewCaseStatistics),
             Imports => ctx.allows(Action::ImportPersons),
             Users => ctx.allows(Action::ViewUsers),
             Audit => ctx.allows(Action::ViewAudit),

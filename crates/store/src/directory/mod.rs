@@ -84,6 +84,9 @@ pub struct InstitutionRow {
     #[serde(serialize_with = "crate::columns::csv_list")]
     #[schema(value_type = Vec<String>)]
     pub services: String,
+    /// An employer's sector and size (micro, small, medium, large).
+    pub sector: Option<String>,
+    pub size: Option<String>,
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
@@ -93,7 +96,7 @@ const UNIT_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.
      p.code AS programme_code, u.address, u.phone, u.email, u.version, u.created_at, u.updated_at \
      FROM units u JOIN areas ar ON ar.code = u.area_code LEFT JOIN programmes p ON p.id = u.programme_id";
 const INSTITUTION_SELECT: &str = "SELECT u.id, u.code, u.name, u.kind, u.area_code, ar.name AS area_name, ar.name_alt AS area_name_alt, \
-     u.address, u.phone, u.email, u.contact_person, u.services, u.version, u.created_at, u.updated_at \
+     u.address, u.phone, u.email, u.contact_person, u.services, u.sector, u.size, u.version, u.created_at, u.updated_at \
      FROM institutions u JOIN areas ar ON ar.code = u.area_code";
 const PROGRAMME_COLUMNS: &str =
     "id, code, name, donor, starts_on, ends_on, result_areas, version, created_at, updated_at";
@@ -524,6 +527,8 @@ impl Record for InstitutionRow {
             ("email", i.email.clone()),
             ("contact_person", i.contact_person.clone()),
             ("services", Some(services.join(","))),
+            ("sector", i.sector.clone()),
+            ("size", i.size.map(|s| s.as_str().to_owned())),
         ]
     }
     fn row_fields(&self) -> Vec<Column> {
@@ -537,6 +542,8 @@ impl Record for InstitutionRow {
             ("email", self.email.clone()),
             ("contact_person", self.contact_person.clone()),
             ("services", Some(self.services.clone())),
+            ("sector", self.sector.clone()),
+            ("size", self.size.clone()),
         ]
     }
 }

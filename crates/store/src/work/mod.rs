@@ -49,6 +49,8 @@ pub struct MyWork {
     pub todays_sessions: Vec<crate::activities::CalendarRow>,
     /// Sessions the user facilitated in the last 60 days whose attendance is missing.
     pub sessions_missing_attendance: Vec<crate::activities::CalendarRow>,
+    /// Retention checks and six-month follow-ups due by a week from today.
+    pub outcome_checks: crate::outcomes::checks::ChecksDue,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -246,7 +248,13 @@ impl Store {
         let transfers = self.pending_transfers(by).await?;
         let person_transfers = self.pending_person_transfers(by).await?;
         let (todays_sessions, sessions_missing_attendance) = self.my_sessions(by).await?;
+        let unit = match scope {
+            WorkScope::Mine => None,
+            WorkScope::Unit(u) => Some(u.as_str()),
+        };
+        let outcome_checks = self.checks_due(by, unit).await?;
         Ok(MyWork {
+            outcome_checks,
             todays_sessions,
             sessions_missing_attendance,
             today,

@@ -238,6 +238,10 @@ pub struct InstitutionInput {
     pub email: Option<String>,
     pub contact_person: Option<String>,
     pub services: Vec<String>,
+    /// An employer's sector of activity.
+    pub sector: Option<String>,
+    /// An employer's size: micro, small, medium, large.
+    pub size: Option<String>,
     /// Required when updating: the version you read.
     pub version: Option<i64>,
 }
@@ -255,6 +259,8 @@ impl ApiRecord for InstitutionRow {
             email: i.email.clone().unwrap_or_default(),
             contact_person: i.contact_person.clone().unwrap_or_default(),
             services: i.services.clone(),
+            sector: i.sector.clone().unwrap_or_default(),
+            size: i.size.clone().unwrap_or_default(),
         }
         .validate()
     }
@@ -272,6 +278,8 @@ impl ApiRecord for InstitutionRow {
         "email",
         "contact_person",
         "services",
+        "sector",
+        "size",
     ];
     fn cells(&self) -> Vec<String> {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -286,6 +294,8 @@ impl ApiRecord for InstitutionRow {
             o(&self.email),
             o(&self.contact_person),
             self.services.clone(),
+            o(&self.sector),
+            o(&self.size),
         ]
     }
 }

@@ -624,6 +624,10 @@ pub struct InstitutionForm {
     #[serde(default)]
     pub services: Vec<String>,
     #[serde(default)]
+    pub sector: String,
+    #[serde(default)]
+    pub size: String,
+    #[serde(default)]
     pub version: String,
 }
 
@@ -646,6 +650,8 @@ impl RecordForm for InstitutionForm {
             email: self.email.clone(),
             contact_person: self.contact_person.clone(),
             services: self.services.clone(),
+            sector: self.sector.clone(),
+            size: self.size.clone(),
         }
         .validate()
     }
@@ -660,6 +666,8 @@ impl RecordForm for InstitutionForm {
             email: r.email.clone().unwrap_or_default(),
             contact_person: r.contact_person.clone().unwrap_or_default(),
             services: kopru_store::directory::split_list(&r.services),
+            sector: r.sector.clone().unwrap_or_default(),
+            size: r.size.clone().unwrap_or_default(),
             version: r.version.to_string(),
         }
     }
@@ -677,6 +685,8 @@ impl RecordForm for InstitutionForm {
             ("email", self.email.clone()),
             ("contact_person", self.contact_person.clone()),
             ("services", self.services.join(", ")),
+            ("sector", self.sector.clone()),
+            ("size", self.size.clone()),
         ]
     }
 }
@@ -691,6 +701,7 @@ pub struct InstitutionFormPage {
     pub conflict: Vec<(String, String, String)>,
     pub kinds: Vec<(String, String)>,
     pub services: Vec<(String, String)>,
+    pub sizes: Vec<(&'static str, String)>,
     pub can_edit: bool,
 }
 
@@ -705,6 +716,10 @@ impl RecordFormPage for InstitutionFormPage {
     ) -> AppResult<Self> {
         let kinds = institution_kinds(&ctx);
         let services = service_kinds(&ctx);
+        let sizes = kopru_domain::employment::EmployerSize::ALL
+            .iter()
+            .map(|s| (s.as_str(), ctx.t(&s.message_id())))
+            .collect();
         Ok(InstitutionFormPage {
             ctx,
             id,
@@ -713,6 +728,7 @@ impl RecordFormPage for InstitutionFormPage {
             conflict: vec![],
             kinds,
             services,
+            sizes,
             can_edit,
         })
     }

@@ -532,6 +532,8 @@ pub struct PersonPage {
     pub show_person: bool,
     /// Civil documents requested, obtained or refused.
     pub documents: Vec<kopru_store::outcomes::DocumentRow>,
+    /// Outcomes across education, health, documents, employment, cases and activities, the latest first.
+    pub timeline: Vec<kopru_store::outcomes::timeline::TimelineEntry>,
     pub errors: FormErrors,
 }
 
@@ -539,6 +541,15 @@ pub struct PersonPage {
 const CONSENT_LANGUAGES: [&str; 5] = ["tr", "sr-Cyrl", "sr-Latn", "en", "rom"];
 
 impl PersonPage {
+    /// An outcome step in words: its message ids translated and joined.
+    pub fn what(&self, e: &kopru_store::outcomes::timeline::TimelineEntry) -> String {
+        e.what
+            .iter()
+            .map(|id| self.ctx.t(id))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+
     /// (code, name) of the languages a consent can be given in.
     pub fn consent_languages(&self) -> Vec<(&'static str, String)> {
         CONSENT_LANGUAGES
@@ -682,7 +693,12 @@ async fn person_view(
     let transfers = state.store.person_transfers(&user.principal, id).await?;
     let activities = state.store.person_activities(&user.principal, id).await?;
     let documents = state.store.documents(&user.principal, id).await?;
+    let timeline = state
+        .store
+        .outcome_timeline(&user.principal, id, ctx.tr.tag())
+        .await?;
     Ok(PersonPage {
+        timeline,
         transfers,
         activities,
         documents,
@@ -1151,6 +1167,8 @@ pub async fn household_update(
 #[derive(Template)]
 #[template(path = "household.html")]
 pub struct HouseholdPage {
+    /// School-age members with no place on a school's roll this school year.
+    pub out_of_school: Vec<kopru_store::outcomes::education::ChildOutOfSchool>,
     pub ctx: Ctx,
     pub h: HouseholdRow,
     pub members: Vec<MemberRow>,
@@ -1225,12 +1243,17 @@ pub async fn household_detail(
         .store
         .household_activities(&user.principal, &h.id)
         .await?;
+    let out_of_school = state
+        .store
+        .children_out_of_school(&user.principal, &h.id)
+        .await?;
     let open_activities = if can_edit {
         crate::pages::open_activities(&state, &user, &h.unit_code, ctx.tr.tag()).await?
     } else {
         Vec::new()
     };
     Ok(render(&HouseholdPage {
+        out_of_school,
         ctx,
         h,
         members,

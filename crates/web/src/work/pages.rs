@@ -47,6 +47,10 @@ pub struct WorkQuery {
 }
 
 impl WorkPage {
+    /// The name of a retention check by its months.
+    pub fn retention_id(&self, months: &i64) -> String {
+        format!("timeline-retention-{months}")
+    }
     /// Where a form on this page returns: the same view (the unit's, or the
     /// caller's own), so that reassigning a follow-up does not change lists.
     pub fn back(&self) -> String {

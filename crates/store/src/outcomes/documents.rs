@@ -1,0 +1,187 @@
+//! Civil documents per person: birth registration, identity card, residence
+//! registration, citizenship or statelessness determination — requested,
+//! obtained or refused with a reason.
+
+use super::{audit_person, person_for_edit};
+use crate::audit::{append, Actor};
+use crate::error::{Result, StoreError};
+use crate::registry::person_for;
+use crate::sql::Sql;
+use crate::{clock, new_id, Store};
+use kopru_domain::outcome::Document;
+use kopru_domain::{Action, Principal, ValidationErrors};
+use serde::Serialize;
+use sqlx::AnyConnection;
+
+/// A civil document's procedure.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct DocumentRow {
+    pub id: String,
+    pub person_id: String,
+    /// birth_registration, identity_card, residence_registration,
+    /// citizenship, statelessness_determination
+    pub kind: String,
+    /// requested, obtained, refused
+    pub status: String,
+    pub requested_on: Option<String>,
+    pub obtained_on: Option<String>,
+    pub refused_on: Option<String>,
+    pub refusal_reason: Option<String>,
+    pub note: Option<String>,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const DOCUMENT_SELECT: &str = "SELECT id, person_id, kind, status, requested_on, obtained_on, \
+     refused_on, refusal_reason, note, version, created_by, created_at, updated_at \
+     FROM person_documents";
+
+async fn document_of(conn: &mut AnyConnection, person_id: &str, id: &str) -> Result<DocumentRow> {
+    Sql::new(&format!("{DOCUMENT_SELECT} WHERE person_id = "))
+        .bind(person_id.to_owned())
+        .push(" AND id = ")
+        .bind(id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+impl Store {
+    /// A person's civil documents, the latest first.
+    pub async fn documents(&self, by: &Principal, person_id: &str) -> Result<Vec<DocumentRow>> {
+        let mut conn = self.acquire().await?;
+        person_for(&mut conn, by, Action::ViewPersons, person_id).await?;
+        Ok(Sql::new(&format!("{DOCUMENT_SELECT} WHERE person_id = "))
+            .bind(person_id.to_owned())
+            .push(" ORDER BY COALESCE(obtained_on, refused_on, requested_on) DESC, id")
+            .fetch_all(&mut *conn)
+            .await?)
+    }
+
+    /// Records a document's procedure for a person. A second open request
+    /// for the same kind is refused: update the one there.
+    pub async fn add_document(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+        d: &Document,
+    ) -> Result<DocumentRow> {
+        let mut tx = self.begin_write().await?;
+        let p = person_for_edit(tx.conn(), by, person_id).await?;
+        let open: Option<(i64,)> =
+            Sql::new("SELECT 1 FROM person_documents WHERE status = 'requested' AND person_id = ")
+                .bind(p.id.clone())
+                .push(" AND kind = ")
+                .bind(d.kind.as_str().to_owned())
+                .fetch_optional(tx.conn())
+                .await?;
+        if open.is_some() {
+            return Err(ValidationErrors::single("kind", "err-document-open").into());
+        }
+        let id = new_id();
+        let now = clock::now();
+        Sql::new(
+            "INSERT INTO person_documents (id, person_id, kind, status, requested_on, obtained_on, \
+             refused_on, refusal_reason, note, version, created_by, created_at, updated_at) VALUES (",
+        )
+        .bind(id.clone())
+        .push(", ")
+        .bind(p.id.clone())
+        .push(", ")
+        .bind(d.kind.as_str().to_owned())
+        .push(", ")
+        .bind(d.status.as_str().to_owned())
+        .push(", ")
+        .bind(d.requested_on.clone())
+        .push(", ")
+        .bind(d.obtained_on.clone())
+        .push(", ")
+        .bind(d.refused_on.clone())
+        .push(", ")
+        .bind(d.refusal_reason.clone())
+        .push(", ")
+        .bind(d.note.clone())
+        .push(", 1, ")
+        .bind(actor.username.clone())
+        .push(", ")
+        .bind(now.clone())
+        .push(", ")
+        .bind(now)
+        .push(")")
+        .execute(tx.conn())
+        .await?;
+        append(
+            tx.conn(),
+            &audit_person(
+                actor,
+                "document.add",
+                &p,
+                serde_json::json!({ "document": id }),
+            ),
+        )
+        .await?;
+        let row = document_of(tx.conn(), &p.id, &id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Changes a document's procedure (obtained, refused, a date corrected)
+    /// if nobody changed it since `version`. The kind stays.
+    pub async fn update_document(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        person_id: &str,
+        id: &str,
+        version: i64,
+        d: &Document,
+    ) -> Result<DocumentRow> {
+        let mut tx = self.begin_write().await?;
+        let p = person_for_edit(tx.conn(), by, person_id).await?;
+        let cur = document_of(tx.conn(), &p.id, id).await?;
+        if cur.kind != d.kind.as_str() {
+            return Err(ValidationErrors::single("kind", "err-document-kind-fixed").into());
+        }
+        let n = Sql::new("UPDATE person_documents SET version = version + 1, status = ")
+            .bind(d.status.as_str().to_owned())
+            .push(", requested_on = ")
+            .bind(d.requested_on.clone())
+            .push(", obtained_on = ")
+            .bind(d.obtained_on.clone())
+            .push(", refused_on = ")
+            .bind(d.refused_on.clone())
+            .push(", refusal_reason = ")
+            .bind(d.refusal_reason.clone())
+            .push(", note = ")
+            .bind(d.note.clone())
+            .push(", updated_at = ")
+            .bind(clock::now())
+            .push(" WHERE id = ")
+            .bind(id.to_owned())
+            .push(" AND version = ")
+            .bind(version)
+            .execute(tx.conn())
+            .await?;
+        if n == 0 {
+            return Err(StoreError::Conflict {
+                current: cur.version,
+            });
+        }
+        append(
+            tx.conn(),
+            &audit_person(
+                actor,
+                "document.update",
+                &p,
+                serde_json::json!({ "document": id }),
+            ),
+        )
+        .await?;
+        let row = document_of(tx.conn(), &p.id, id).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+}
