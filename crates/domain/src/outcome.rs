@@ -768,3 +768,8 @@ pub fn esf_age_band(age: Option<i64>) -> &'static str {
         Some(_) => "55_plus",
     }
 }
+
+/// Age on a day of someone whose birth date may be unknown.
+pub fn age_on_or_none(birth: Option<&str>, on: &str) -> Option<i64> {
+    birth.and_then(|b| crate::person::age_on(b, on))
+}

@@ -330,6 +330,12 @@ async fn load_demo_people(store: &kopru_store::Store) -> Result<()> {
     if a > 0 {
         eprintln!("demo: loaded {a} activities");
     }
+    let o = kopru_store::demo::load_outcomes(store)
+        .await
+        .context("loading demo outcomes")?;
+    if o > 0 {
+        eprintln!("demo: loaded outcomes of {o} people");
+    }
     eprintln!("demo: ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

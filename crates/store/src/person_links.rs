@@ -258,9 +258,12 @@ mod tests {
     fn a_missing_table_is_reported() {
         let found = vec![
             ("cases".to_owned(), "person_id".to_owned()),
-            ("enrolments".to_owned(), "person_id".to_owned()),
+            ("future_table".to_owned(), "person_id".to_owned()),
         ];
-        assert_eq!(missing(PERSON_LINKS, &found), vec!["enrolments.person_id"]);
+        assert_eq!(
+            missing(PERSON_LINKS, &found),
+            vec!["future_table.person_id"]
+        );
     }
 
     #[test]

@@ -28,6 +28,13 @@ pub struct ListFilter {
     pub offset: i64,
 }
 
+/// A count of rows by a key (a status, a kind, a worker) for dashboards.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Count {
+    pub key: String,
+    pub count: i64,
+}
+
 /// One page of a list and the count of all rows the filter matches.
 pub struct Page<T> {
     pub rows: Vec<T>,

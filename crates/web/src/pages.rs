@@ -201,3 +201,19 @@ pub async fn open_activities(
         .map(|a| (a.id.clone(), a.title_in(lang)))
         .collect())
 }
+
+/// One input as rendered by `form_input.html`: a field of a case form at a
+/// path (`needs`, `children[1].age`), or of an outcome page's form.
+pub struct Input {
+    pub name: String,
+    pub kind: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub required: bool,
+    pub conditional: bool,
+    pub options: Vec<(String, String, bool)>,
+    pub value: String,
+    pub error: Option<String>,
+    pub min: String,
+    pub max: String,
+}

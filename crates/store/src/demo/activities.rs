@@ -378,7 +378,7 @@ fn by_unit(unit: &str) -> Principal {
     }
 }
 
-async fn user_id(store: &Store, username: &str) -> Result<Option<String>> {
+pub(super) async fn user_id(store: &Store, username: &str) -> Result<Option<String>> {
     if username.is_empty() {
         return Ok(None);
     }

@@ -3,7 +3,9 @@
 //! institutions of every kind, and one user per role.
 
 mod activities;
+mod outcomes;
 pub use activities::load_activities;
+pub use outcomes::load_outcomes;
 
 use crate::accounts::NewUser;
 use crate::audit::Actor;
@@ -339,7 +341,31 @@ const UNITS: [(&str, &str, &str, &str, &str); 28] = [
 ];
 
 /// (code, name, kind, area, services, phone)
-const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 18] = [
+const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 21] = [
+    (
+        "EMP-ANK-TEKSTIL",
+        "Altındağ Tekstil Konfeksiyon Ltd. Şti.",
+        "employer",
+        "TR-06-ALTINDAG",
+        "",
+        "+90 312 555 70 70",
+    ),
+    (
+        "EMP-ANK-TEMIZLIK",
+        "Başkent Temizlik Hizmetleri A.Ş.",
+        "employer",
+        "TR-06-CANKAYA",
+        "",
+        "+90 312 555 71 71",
+    ),
+    (
+        "EMP-NIS-PEKARA",
+        "Pekara Niš d.o.o.",
+        "employer",
+        "RS-20-NIS",
+        "",
+        "+381 18 555 700",
+    ),
     (
         "SCH-ANK-ALTINDAG",
         "Altındağ Atatürk İlkokulu",
@@ -576,7 +602,25 @@ pub async fn load(store: &Store) -> Result<()> {
             area_code: area.into(),
             phone: phone.into(),
             address,
-            services: services.split(',').map(str::to_owned).collect(),
+            services: services
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            sector: if kind == "employer" {
+                if code.contains("PEKARA") {
+                    "Food".into()
+                } else {
+                    "Services".into()
+                }
+            } else {
+                String::new()
+            },
+            size: if kind == "employer" {
+                "small".into()
+            } else {
+                String::new()
+            },
             ..Default::default()
         }
         .validate()

@@ -6,9 +6,9 @@
 //! records are closed and not counted.
 
 use crate::error::Result;
+use crate::records::Count;
 use crate::scope::{push_visible, Entity};
 use crate::sql::Sql;
-use crate::work::Count;
 use crate::Store;
 use kopru_domain::outcome::esf_age_band;
 use kopru_domain::person::age_on;

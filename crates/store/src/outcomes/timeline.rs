@@ -14,7 +14,7 @@ use serde::Serialize;
 /// One dated step. `what` holds message ids the page translates and joins;
 /// `detail` is text as recorded (a school's, an employer's name).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct TimelineEntry {
+pub struct OutcomeStep {
     pub on: String,
     /// education, health, documents, participation, employment, cases, activities
     pub area: &'static str,
@@ -36,14 +36,14 @@ impl Store {
         by: &Principal,
         person_id: &str,
         lang: &str,
-    ) -> Result<Vec<TimelineEntry>> {
-        let mut out: Vec<TimelineEntry> = Vec::new();
+    ) -> Result<Vec<OutcomeStep>> {
+        let mut out: Vec<OutcomeStep> = Vec::new();
         let mut push = |on: &str,
                         area: &'static str,
                         what: Vec<String>,
                         detail: Option<String>,
                         link: String| {
-            out.push(TimelineEntry {
+            out.push(OutcomeStep {
                 on: on.to_owned(),
                 area,
                 what,

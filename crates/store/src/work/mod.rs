@@ -53,11 +53,7 @@ pub struct MyWork {
     pub outcome_checks: crate::outcomes::checks::ChecksDue,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Count {
-    pub key: String,
-    pub count: i64,
-}
+pub use crate::records::Count;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InstitutionReferrals {

@@ -31,20 +31,7 @@ pub fn routes() -> Router<AppState> {
 
 // ---------------- forms on a case ----------------
 
-/// One input as rendered: a field of the form at a path (`needs`, `children[1].age`).
-pub struct Input {
-    pub name: String,
-    pub kind: &'static str,
-    pub label: String,
-    pub hint: String,
-    pub required: bool,
-    pub conditional: bool,
-    pub options: Vec<(String, String, bool)>,
-    pub value: String,
-    pub error: Option<String>,
-    pub min: String,
-    pub max: String,
-}
+pub use crate::pages::Input;
 
 pub enum Item {
     Field(Input),

@@ -15,7 +15,7 @@ use axum::Json;
 use kopru_domain::outcome::{CoverageDraft, EnrolmentDraft};
 use kopru_store::outcomes::education::{ChildOutOfSchool, EnrolmentRow};
 use kopru_store::outcomes::health::{CoverageRow, ImmunisationRow};
-use kopru_store::outcomes::timeline::TimelineEntry;
+use kopru_store::outcomes::timeline::OutcomeStep;
 use kopru_store::outcomes::DocumentRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -361,12 +361,12 @@ pub async fn add_immunisation(
 
 /// The person's outcomes as dated steps, the latest first.
 #[utoipa::path(get, path = "/api/v1/persons/{id}/outcomes", tag = "outcomes", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<TimelineEntry>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<OutcomeStep>), (status = 404, body = Problem)))]
 pub async fn outcome_timeline(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
-) -> AppResult<Json<Vec<TimelineEntry>>> {
+) -> AppResult<Json<Vec<OutcomeStep>>> {
     Ok(Json(
         state
             .store

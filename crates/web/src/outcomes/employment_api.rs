@@ -350,7 +350,7 @@ pub async fn list_placements(
 
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
-pub struct PlacementInput {
+pub struct JobPlacementInput {
     pub person_id: String,
     /// An institution of kind `employer`.
     pub employer_id: String,
@@ -370,12 +370,12 @@ pub struct PlacementInput {
 }
 
 /// Records a placement; retention checks at 3, 6 and 12 months are created for the caller.
-#[utoipa::path(post, path = "/api/v1/placements", tag = "outcomes", request_body = PlacementInput,
+#[utoipa::path(post, path = "/api/v1/placements", tag = "outcomes", request_body = JobPlacementInput,
     responses((status = 201, body = JobPlacementRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_placement(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    JsonBody(i): JsonBody<PlacementInput>,
+    JsonBody(i): JsonBody<JobPlacementInput>,
 ) -> AppResult<Response> {
     let x = PlacementDraft {
         employer_id: i.employer_id,

@@ -23,7 +23,7 @@ use kopru_domain::outcome::LabourStatus;
 use kopru_domain::Action;
 use kopru_store::outcomes::checks::{ChecksDue, OutcomeCheckRow};
 use kopru_store::outcomes::summary::EmploymentSummary;
-use kopru_store::work::Count;
+use kopru_store::records::Count;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {

@@ -2,9 +2,9 @@
 //! input part (`form_input.html`) the case forms use: each input knows its
 //! label, value, choices and error, so the templates hold no per-field copy.
 
-use crate::casework::submission_pages::Input;
 use crate::context::Ctx;
 use crate::pages::FormErrors;
+use crate::pages::Input;
 
 /// The choices of a closed list, labelled in the reader's language.
 #[macro_export]

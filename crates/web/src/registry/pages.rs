@@ -533,7 +533,7 @@ pub struct PersonPage {
     /// Civil documents requested, obtained or refused.
     pub documents: Vec<kopru_store::outcomes::DocumentRow>,
     /// Outcomes across education, health, documents, employment, cases and activities, the latest first.
-    pub timeline: Vec<kopru_store::outcomes::timeline::TimelineEntry>,
+    pub timeline: Vec<kopru_store::outcomes::timeline::OutcomeStep>,
     pub errors: FormErrors,
 }
 
@@ -542,7 +542,7 @@ const CONSENT_LANGUAGES: [&str; 5] = ["tr", "sr-Cyrl", "sr-Latn", "en", "rom"];
 
 impl PersonPage {
     /// An outcome step in words: its message ids translated and joined.
-    pub fn what(&self, e: &kopru_store::outcomes::timeline::TimelineEntry) -> String {
+    pub fn what(&self, e: &kopru_store::outcomes::timeline::OutcomeStep) -> String {
         e.what
             .iter()
             .map(|id| self.ctx.t(id))
