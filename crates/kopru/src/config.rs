@@ -93,6 +93,16 @@ impl Settings {
             .unwrap_or_else(|| kopru_store::clock::DEFAULT_TIME_ZONE.to_owned());
         // The one clock learns the installation's zone before anything asks the date.
         kopru_store::clock::set_time_zone(time_zone.trim()).map_err(|e| anyhow::anyhow!(e))?;
+        // Tests of what falls due later run the server with a moved clock.
+        if let Ok(days) = std::env::var("KOPRU_CLOCK_OFFSET_DAYS") {
+            let days: i64 = days.trim().parse().map_err(|_| {
+                anyhow::anyhow!("KOPRU_CLOCK_OFFSET_DAYS is a whole number of days")
+            })?;
+            kopru_store::clock::set_offset_days(days).map_err(|e| anyhow::anyhow!(e))?;
+            if days != 0 {
+                eprintln!("warning: the clock is moved by {days} days (KOPRU_CLOCK_OFFSET_DAYS)");
+            }
+        }
         Ok(Settings {
             keys,
             listen: std::env::var("KOPRU_LISTEN")

@@ -49,9 +49,27 @@ pub fn date_in(t: OffsetDateTime, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
+static OFFSET_DAYS: OnceLock<i64> = OnceLock::new();
+
+/// Moves the clock `days` ahead (or back), once per process, at start: how a
+/// test of what falls due months later runs the real server on a real
+/// database (`KOPRU_CLOCK_OFFSET_DAYS`). Never set in production.
+pub fn set_offset_days(days: i64) -> Result<(), String> {
+    let set = OFFSET_DAYS.get_or_init(|| days);
+    if *set != days {
+        return Err(format!("the clock is already moved by {set} days"));
+    }
+    Ok(())
+}
+
+/// The current instant on the clock (moved, in a test run that moves it).
+fn current() -> OffsetDateTime {
+    OffsetDateTime::now_utc() + Duration::days(OFFSET_DAYS.get().copied().unwrap_or(0))
+}
+
 /// Today in the installation's time zone.
 pub fn today() -> String {
-    date_in(OffsetDateTime::now_utc(), zone())
+    date_in(current(), zone())
 }
 
 pub fn format(t: OffsetDateTime) -> String {
@@ -69,12 +87,12 @@ pub fn format(t: OffsetDateTime) -> String {
 }
 
 pub fn now() -> String {
-    format(OffsetDateTime::now_utc())
+    format(current())
 }
 
 /// Now plus (or minus) a duration, formatted.
 pub fn from_now(d: Duration) -> String {
-    format(OffsetDateTime::now_utc() + d)
+    format(current() + d)
 }
 
 pub fn parse(s: &str) -> Option<OffsetDateTime> {
