@@ -449,7 +449,20 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
 
         // ---- people: list, record, special categories, write ----
         let r = api.get("/api/v1/persons?limit=500").await;
+        // Employment numbers: counts for those who may count, refused to others.
+        let numbers = api.get("/api/v1/outcomes/employment").await;
+        assert_eq!(
+            numbers.status == StatusCode::OK,
+            principal.may(Action::ViewCaseStatistics),
+            "{username}: employment numbers"
+        );
         if !principal.may(Action::ViewPersons) {
+            let seekers = api.get("/api/v1/job-seekers").await.json();
+            assert_eq!(
+                seekers.as_array().map(Vec::len),
+                Some(0),
+                "{username}: job seekers"
+            );
             for (id, _, _) in world.persons.iter().take(5) {
                 let docs = api.get(&format!("/api/v1/persons/{id}/documents")).await;
                 assert_eq!(
@@ -523,6 +536,42 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                         r.status
                     );
                 }
+                // The other outcomes follow the person the same way; the
+                // immunisation status only where health data may be read.
+                for what in ["enrolments", "health-coverage", "outcomes"] {
+                    let r = api.get(&format!("/api/v1/persons/{id}/{what}")).await;
+                    assert_eq!(
+                        r.status == StatusCode::OK,
+                        visible,
+                        "{username}: {what} of {id}"
+                    );
+                }
+                let r = api
+                    .json(
+                        Method::POST,
+                        &format!("/api/v1/persons/{id}/health-coverage"),
+                        serde_json::json!({"kind": "insurance", "scheme": "other", "started_on": "2026-01-02", "ended_on": "2026-01-31"}),
+                    )
+                    .await;
+                assert_eq!(
+                    r.status == StatusCode::CREATED,
+                    may_edit,
+                    "{username}: coverage of {id}: {}",
+                    r.body
+                );
+                let reads_health = expected(&asg, Action::ReadHealth, |s| {
+                    world.person_visible(s, unit, area)
+                });
+                let r = api
+                    .get(&format!("/api/v1/persons/{id}/immunisations"))
+                    .await;
+                assert_eq!(
+                    r.status == StatusCode::OK,
+                    visible && reads_health,
+                    "{username}: immunisation of {id}"
+                );
+                let listed = api.get(&format!("/api/v1/placements?person_id={id}")).await;
+                assert_eq!(listed.status, StatusCode::OK);
                 if visible {
                     let special = api
                         .get(&format!("/api/v1/persons/{id}/special"))
