@@ -8,9 +8,11 @@ import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../..');
 
-export async function startServer(extraEnv = {}) {
+// `reuse` is the data directory of a stopped server to start again (with, for
+// example, a moved clock: KOPRU_CLOCK_OFFSET_DAYS).
+export async function startServer(extraEnv = {}, reuse = null) {
   const bin = process.env.KOPRU_BIN || join(root, 'target/debug/kopru');
-  const dataDir = mkdtempSync(join(tmpdir(), 'kopru-browser-'));
+  const dataDir = reuse || mkdtempSync(join(tmpdir(), 'kopru-browser-'));
   const args = ['serve', '--demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir];
   // The browser test runs on SQLite; the integration tests cover both engines.
   const env = { ...process.env, KOPRU_DATABASE_URL: '', ...extraEnv };
@@ -30,10 +32,12 @@ export async function startServer(extraEnv = {}) {
   });
   return {
     url,
-    async stop() {
+    dataDir,
+    // `keep`: leave the data directory for a restart.
+    async stop({ keep = false } = {}) {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) { rmSync(dataDir, { recursive: true, force: true }); }
     },
   };
 }

@@ -58,7 +58,8 @@ const ROLES = {
     const referral = await firstLink(page, '/referrals', /^\/referrals\/[0-9a-f-]{36}$/);
     return {
       home: '/', people: '/persons', person, 'person-new': '/persons/new', household,
-      documents: `${person}/documents`,
+      documents: `${person}/documents`, education: `${person}/education`, health: `${person}/health`,
+      employment: `${person}/employment`,
       'household-new': '/households/new', cases: '/cases', case: kase,
       'case-form': `${kase}/forms/needs_education`, 'my-work': '/my-work',
       referrals: '/referrals', referral, letter: `${referral}/letter`, duplicates: '/duplicates',
@@ -74,7 +75,7 @@ const ROLES = {
       volunteers: '/volunteers',
     };
   },
-  analyst: async () => ({ dashboard: '/dashboard', 'response-times': '/response-times' }),
+  analyst: async () => ({ dashboard: '/dashboard', 'response-times': '/response-times', 'unit-employment': '/employment?unit=SHKB-ANK-01' }),
   school: async () => ({ inbox: '/referrals', 'host-volunteers': '/volunteers' }),
   admin: async (page) => ({
     users: '/users', user: await firstLink(page, '/users', /^\/users\/(?!new$)[^/]+$/),
