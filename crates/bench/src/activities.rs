@@ -47,41 +47,7 @@ pub async fn activities_bench(
     let (programme,): (String,) = Sql::new("SELECT id FROM programmes WHERE code = 'SIROMA'")
         .fetch_one(tx.conn())
         .await?;
-    // People, spread over the units (SHKB-ANK-01 first: the coordinator's).
-    let mut people: Vec<Vec<Cell>> = Vec::with_capacity(50_000);
-    let mut by_unit: Vec<Vec<String>> = vec![Vec::new(); units.len()];
-    for i in 0..persons {
-        let u = i % units.len();
-        let id = kopru_store::new_id();
-        by_unit[u].push(id.clone());
-        let family = ["Kaya", "Yılmaz", "Demir", "Jovanović", "Nikolić"][i % 5];
-        people.push(vec![
-            t(id),
-            t(units[u].0.clone()),
-            t(units[u].1.clone()),
-            t(format!("Kişi{i}")),
-            t(family),
-            t("[]"),
-            t(if i % 2 == 0 { "female" } else { "male" }),
-            t(format!("{}-0{}-1{}", 1950 + i % 70, 1 + i % 9, i % 10)),
-            t("[]"),
-            t("unknown"),
-            t("unknown"),
-            t("unknown"),
-            t("unknown"),
-            Cell::N(0),
-            t("[]"),
-            t(format!("{} kisi{i}", family.to_lowercase())),
-            Cell::N(1),
-            t(now.clone()),
-            t(now.clone()),
-        ]);
-        if people.len() == 50_000 {
-            bulk_insert(tx.conn(), "persons", PERSON_COLUMNS, &people).await?;
-            people.clear();
-        }
-    }
-    bulk_insert(tx.conn(), "persons", PERSON_COLUMNS, &people).await?;
+    let by_unit = write_people(tx.conn(), &units, persons).await?;
     let persons_secs = t0.elapsed().as_secs_f64();
 
     // Activities, sessions, participants, attendance.
@@ -366,6 +332,52 @@ pub async fn activities_bench(
         .await?,
     );
     Ok(())
+}
+
+/// Writes `persons` people straight into the table, spread over `units`
+/// (code, area), and returns their ids by unit.
+pub(crate) async fn write_people(
+    conn: &mut sqlx::AnyConnection,
+    units: &[(String, String)],
+    persons: usize,
+) -> Result<Vec<Vec<String>>> {
+    let now = kopru_store::clock::now();
+    // People, spread over the units (SHKB-ANK-01 first: the coordinator's).
+    let mut people: Vec<Vec<Cell>> = Vec::with_capacity(50_000);
+    let mut by_unit: Vec<Vec<String>> = vec![Vec::new(); units.len()];
+    for i in 0..persons {
+        let u = i % units.len();
+        let id = kopru_store::new_id();
+        by_unit[u].push(id.clone());
+        let family = ["Kaya", "Yılmaz", "Demir", "Jovanović", "Nikolić"][i % 5];
+        people.push(vec![
+            t(id),
+            t(units[u].0.clone()),
+            t(units[u].1.clone()),
+            t(format!("Kişi{i}")),
+            t(family),
+            t("[]"),
+            t(if i % 2 == 0 { "female" } else { "male" }),
+            t(format!("{}-0{}-1{}", 1950 + i % 70, 1 + i % 9, i % 10)),
+            t("[]"),
+            t("unknown"),
+            t("unknown"),
+            t("unknown"),
+            t("unknown"),
+            Cell::N(0),
+            t("[]"),
+            t(format!("{} kisi{i}", family.to_lowercase())),
+            Cell::N(1),
+            t(now.clone()),
+            t(now.clone()),
+        ]);
+        if people.len() == 50_000 {
+            bulk_insert(&mut *conn, "persons", PERSON_COLUMNS, &people).await?;
+            people.clear();
+        }
+    }
+    bulk_insert(&mut *conn, "persons", PERSON_COLUMNS, &people).await?;
+    Ok(by_unit)
 }
 
 const PERSON_COLUMNS: &str = "id, unit_code, area_code, given_names, family_name, aliases, sex, \

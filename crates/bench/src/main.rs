@@ -1,4 +1,4 @@
-//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--database-url URL]`
+//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--database-url URL]`
 //!
 //! Builds an installation with the demo world plus N synthetic institutions spread
 //! over every district of Türkiye and Serbia, then measures requests through the
@@ -19,6 +19,7 @@ use std::time::Instant;
 use tower::ServiceExt;
 
 mod activities;
+mod outcomes;
 
 struct Row {
     name: String,
@@ -365,6 +366,18 @@ async fn main() -> Result<()> {
             .unwrap_or(1_000_000);
         activities::activities_bench(&store, &router, activity_count, people, &coord_t, &mut rows)
             .await?;
+    }
+
+    let placements: usize = arg("--outcomes")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(0);
+    if placements > 0 {
+        let people: usize = arg("--outcome-persons")
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(1_000_000);
+        outcomes::outcomes_bench(&store, &router, placements, people, &coord_t, &mut rows).await?;
     }
 
     rows.push(pdf_bench()?);

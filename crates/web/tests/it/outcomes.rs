@@ -209,7 +209,7 @@ async fn school_years_keep_dated_statuses_and_households_show_children_out_of_sc
     let age = |n: i64| {
         format!(
             "{}",
-            &kopru_store::clock::today()[..4].parse::<i64>().unwrap() - n
+            kopru_store::clock::today()[..4].parse::<i64>().unwrap() - n
         )
     };
     let _mother = ank_person(&mut m, "Zehra", "1985", Some(&hh)).await;
