@@ -32,9 +32,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_job_seekers))
         .routes(routes!(get_job_seeker, save_job_seeker))
         .routes(routes!(list_employers, create_employer))
-        .routes(routes!(list_placements, add_placement))
-        .routes(routes!(get_placement))
-        .routes(routes!(end_placement))
+        .routes(routes!(list_job_placements, record_job_placement))
+        .routes(routes!(get_job_placement))
+        .routes(routes!(end_job_placement))
         .routes(routes!(retention_checks))
         .routes(routes!(checks_due))
         .routes(routes!(answer_check))
@@ -335,7 +335,7 @@ pub async fn create_employer(
 
 #[utoipa::path(get, path = "/api/v1/placements", tag = "outcomes", params(EmploymentParams),
     responses((status = 200, body = Vec<JobPlacementRow>)))]
-pub async fn list_placements(
+pub async fn list_job_placements(
     State(state): State<AppState>,
     Auth(_, user): Auth,
     QueryArgs(p): QueryArgs<EmploymentParams>,
@@ -372,7 +372,7 @@ pub struct JobPlacementInput {
 /// Records a placement; retention checks at 3, 6 and 12 months are created for the caller.
 #[utoipa::path(post, path = "/api/v1/placements", tag = "outcomes", request_body = JobPlacementInput,
     responses((status = 201, body = JobPlacementRow), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_placement(
+pub async fn record_job_placement(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     JsonBody(i): JsonBody<JobPlacementInput>,
@@ -400,7 +400,7 @@ pub async fn add_placement(
 
 #[utoipa::path(get, path = "/api/v1/placements/{id}", tag = "outcomes", params(("id" = String, Path)),
     responses((status = 200, body = JobPlacementRow), (status = 404, body = Problem)))]
-pub async fn get_placement(
+pub async fn get_job_placement(
     State(state): State<AppState>,
     Auth(_, user): Auth,
     Param(id): Param<String>,
@@ -421,7 +421,7 @@ pub struct PlacementEndInput {
 #[utoipa::path(post, path = "/api/v1/placements/{id}/end", tag = "outcomes", params(("id" = String, Path)),
     request_body = PlacementEndInput,
     responses((status = 200, body = JobPlacementRow), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn end_placement(
+pub async fn end_job_placement(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
