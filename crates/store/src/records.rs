@@ -147,6 +147,29 @@ async fn check_place<R: Record>(
     Ok(())
 }
 
+/// `UPDATE table SET cols…, version = version + 1 WHERE id = $ AND version = $`:
+/// a `Conflict` naming `current` when the row changed since `version` was read.
+pub(crate) async fn update_versioned(
+    conn: &mut AnyConnection,
+    table: &str,
+    cols: &[(&str, crate::sql::Val)],
+    id: &str,
+    version: i64,
+    current: i64,
+) -> Result<()> {
+    let n = Sql::update(table, cols)
+        .push(", version = version + 1 WHERE id = ")
+        .bind(id.to_owned())
+        .push(" AND version = ")
+        .bind(version)
+        .execute(conn)
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Conflict { current });
+    }
+    Ok(())
+}
+
 /// Field-by-field changes for the audit entry: `{field: [old, new]}`.
 pub(crate) fn diff(old: &[Column], new: &[Column]) -> serde_json::Value {
     let mut m = serde_json::Map::new();
@@ -197,10 +220,7 @@ impl Store {
         let mut q = Sql::new(&format!("{} WHERE ", R::SELECT));
         push_visible(&mut q, R::ENTITY, "u", grants);
         push_filter(&mut q, f);
-        q.push(" ORDER BY u.name, u.code LIMIT ")
-            .bind(f.limit.clamp(1, 500))
-            .push(" OFFSET ")
-            .bind(f.offset.max(0));
+        q.push(" ORDER BY u.name, u.code").limit(f.limit, f.offset);
         Ok(q.fetch_all(self.pool()).await?)
     }
 

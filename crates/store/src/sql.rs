@@ -89,6 +89,14 @@ impl Sql {
             .bind(offset.max(0))
     }
 
+    /// Appends ` LIMIT … OFFSET …` for a page of at most 500 rows.
+    pub fn limit(&mut self, limit: i64, offset: i64) -> &mut Self {
+        self.push(" LIMIT ")
+            .bind(limit.clamp(1, 500))
+            .push(" OFFSET ")
+            .bind(offset.max(0))
+    }
+
     /// Appends `$1, $2, …`, one placeholder per value (for `IN (…)`).
     pub fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
     where

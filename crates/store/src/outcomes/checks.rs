@@ -6,6 +6,7 @@
 use super::{audit_person, row_person_for_edit};
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
+use crate::records::update_versioned;
 use crate::scope::{push_visible, Entity};
 use crate::sql::{Sql, Val};
 use crate::{clock, new_id, Store};
@@ -248,18 +249,7 @@ impl Store {
         }
         let mut cols = cols.to_vec();
         cols.push(("answered_by", actor.username.clone().into()));
-        let n = Sql::update("outcome_checks", &cols)
-            .push(", version = version + 1 WHERE id = ")
-            .bind(id.to_owned())
-            .push(" AND version = ")
-            .bind(version)
-            .execute(tx.conn())
-            .await?;
-        if n == 0 {
-            return Err(StoreError::Conflict {
-                current: cur.version,
-            });
-        }
+        update_versioned(tx.conn(), "outcome_checks", &cols, id, version, cur.version).await?;
         append(
             tx.conn(),
             &audit_person(

@@ -5,8 +5,9 @@
 use super::{audit_person, person_for_edit};
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
+use crate::records::update_versioned;
 use crate::registry::person_for;
-use crate::sql::Sql;
+use crate::sql::{Sql, Val};
 use crate::{clock, new_id, Store};
 use kopru_domain::outcome::Document;
 use kopru_domain::{Action, Principal, ValidationErrors};
@@ -37,6 +38,19 @@ pub struct DocumentRow {
 const DOCUMENT_SELECT: &str = "SELECT id, person_id, kind, status, requested_on, obtained_on, \
      refused_on, refusal_reason, note, version, created_by, created_at, updated_at \
      FROM person_documents";
+
+/// The columns an add or an update writes (the kind is written once).
+fn columns(d: &Document) -> Vec<(&'static str, Val)> {
+    vec![
+        ("status", d.status.as_str().into()),
+        ("requested_on", d.requested_on.clone().into()),
+        ("obtained_on", d.obtained_on.clone().into()),
+        ("refused_on", d.refused_on.clone().into()),
+        ("refusal_reason", d.refusal_reason.clone().into()),
+        ("note", d.note.clone().into()),
+        ("updated_at", clock::now().into()),
+    ]
+}
 
 async fn document_of(conn: &mut AnyConnection, person_id: &str, id: &str) -> Result<DocumentRow> {
     Sql::new(&format!("{DOCUMENT_SELECT} WHERE person_id = "))
@@ -83,36 +97,18 @@ impl Store {
         }
         let id = new_id();
         let now = clock::now();
-        Sql::new(
-            "INSERT INTO person_documents (id, person_id, kind, status, requested_on, obtained_on, \
-             refused_on, refusal_reason, note, version, created_by, created_at, updated_at) VALUES (",
-        )
-        .bind(id.clone())
-        .push(", ")
-        .bind(p.id.clone())
-        .push(", ")
-        .bind(d.kind.as_str().to_owned())
-        .push(", ")
-        .bind(d.status.as_str().to_owned())
-        .push(", ")
-        .bind(d.requested_on.clone())
-        .push(", ")
-        .bind(d.obtained_on.clone())
-        .push(", ")
-        .bind(d.refused_on.clone())
-        .push(", ")
-        .bind(d.refusal_reason.clone())
-        .push(", ")
-        .bind(d.note.clone())
-        .push(", 1, ")
-        .bind(actor.username.clone())
-        .push(", ")
-        .bind(now.clone())
-        .push(", ")
-        .bind(now)
-        .push(")")
-        .execute(tx.conn())
-        .await?;
+        let mut cols = vec![
+            ("id", Val::from(id.clone())),
+            ("person_id", p.id.clone().into()),
+            ("kind", d.kind.as_str().into()),
+            ("version", 1i64.into()),
+            ("created_by", actor.username.clone().into()),
+            ("created_at", now.into()),
+        ];
+        cols.extend(columns(d));
+        Sql::insert("person_documents", &cols)
+            .execute(tx.conn())
+            .await?;
         append(
             tx.conn(),
             &audit_person(
@@ -145,31 +141,15 @@ impl Store {
         if cur.kind != d.kind.as_str() {
             return Err(ValidationErrors::single("kind", "err-document-kind-fixed").into());
         }
-        let n = Sql::new("UPDATE person_documents SET version = version + 1, status = ")
-            .bind(d.status.as_str().to_owned())
-            .push(", requested_on = ")
-            .bind(d.requested_on.clone())
-            .push(", obtained_on = ")
-            .bind(d.obtained_on.clone())
-            .push(", refused_on = ")
-            .bind(d.refused_on.clone())
-            .push(", refusal_reason = ")
-            .bind(d.refusal_reason.clone())
-            .push(", note = ")
-            .bind(d.note.clone())
-            .push(", updated_at = ")
-            .bind(clock::now())
-            .push(" WHERE id = ")
-            .bind(id.to_owned())
-            .push(" AND version = ")
-            .bind(version)
-            .execute(tx.conn())
-            .await?;
-        if n == 0 {
-            return Err(StoreError::Conflict {
-                current: cur.version,
-            });
-        }
+        update_versioned(
+            tx.conn(),
+            "person_documents",
+            &columns(d),
+            id,
+            version,
+            cur.version,
+        )
+        .await?;
         append(
             tx.conn(),
             &audit_person(

@@ -5,6 +5,7 @@
 use super::{audit_person, institution_of_kind, person_for_edit, row_person_for_edit};
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
+use crate::records::update_versioned;
 use crate::registry::person_for;
 use crate::scope::{push_visible, Entity};
 use crate::sql::{Sql, Val};
@@ -244,19 +245,15 @@ impl Store {
             return Err(ValidationErrors::single("school_year", "err-enrolment-year-fixed").into());
         }
         check_school(tx.conn(), e).await?;
-        let mut q = Sql::update("enrolments", &columns(e));
-        let n = q
-            .push(", version = version + 1 WHERE id = ")
-            .bind(id.to_owned())
-            .push(" AND version = ")
-            .bind(version)
-            .execute(tx.conn())
-            .await?;
-        if n == 0 {
-            return Err(StoreError::Conflict {
-                current: cur.version,
-            });
-        }
+        update_versioned(
+            tx.conn(),
+            "enrolments",
+            &columns(e),
+            id,
+            version,
+            cur.version,
+        )
+        .await?;
         let changed = cur.status != e.status.as_str() || cur.status_on != e.status_on;
         if changed {
             add_event(tx.conn(), actor, id, e).await?;

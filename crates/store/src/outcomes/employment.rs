@@ -8,6 +8,7 @@ use super::{
 };
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
+use crate::records::update_versioned;
 use crate::registry::person_for;
 use crate::scope::{push_visible, Entity};
 use crate::sql::{Sql, Val};
@@ -178,16 +179,15 @@ impl Store {
                 Sql::insert("job_seekers", &cols).execute(tx.conn()).await?;
             }
             (Some(c), Some(v)) => {
-                let n = Sql::update("job_seekers", &seeker_columns(j))
-                    .push(", version = version + 1 WHERE id = ")
-                    .bind(c.id.clone())
-                    .push(" AND version = ")
-                    .bind(v)
-                    .execute(tx.conn())
-                    .await?;
-                if n == 0 {
-                    return Err(StoreError::Conflict { current: c.version });
-                }
+                update_versioned(
+                    tx.conn(),
+                    "job_seekers",
+                    &seeker_columns(j),
+                    &c.id,
+                    v,
+                    c.version,
+                )
+                .await?;
             }
             (Some(c), None) => return Err(StoreError::Conflict { current: c.version }),
         }
@@ -232,10 +232,8 @@ impl Store {
                 .bind(format!("%{}%", crate::sql::like_escape(&o.to_lowercase())))
                 .push(" ESCAPE '\\'");
         }
-        q.push(" ORDER BY j.updated_at DESC, j.id LIMIT ")
-            .bind(f.limit.clamp(1, 500))
-            .push(" OFFSET ")
-            .bind(f.offset.max(0));
+        q.push(" ORDER BY j.updated_at DESC, j.id")
+            .limit(f.limit, f.offset);
         Ok(q.fetch_all(self.pool()).await?)
     }
 
@@ -256,10 +254,8 @@ impl Store {
         if f.open {
             q.push(" AND pl.ended_on IS NULL");
         }
-        q.push(" ORDER BY pl.started_on DESC, pl.id LIMIT ")
-            .bind(f.limit.clamp(1, 500))
-            .push(" OFFSET ")
-            .bind(f.offset.max(0));
+        q.push(" ORDER BY pl.started_on DESC, pl.id")
+            .limit(f.limit, f.offset);
         Ok(q.fetch_all(self.pool()).await?)
     }
 
@@ -394,25 +390,19 @@ impl Store {
         if x.ended_on < cur.started_on {
             return Err(ValidationErrors::single("ended_on", "err-ends-before-start").into());
         }
-        let n = Sql::update(
+        update_versioned(
+            tx.conn(),
             "placements",
             &[
                 ("ended_on", x.ended_on.clone().into()),
                 ("end_reason", x.reason.as_str().into()),
                 ("updated_at", clock::now().into()),
             ],
+            id,
+            version,
+            cur.version,
         )
-        .push(", version = version + 1 WHERE id = ")
-        .bind(id.to_owned())
-        .push(" AND version = ")
-        .bind(version)
-        .execute(tx.conn())
         .await?;
-        if n == 0 {
-            return Err(StoreError::Conflict {
-                current: cur.version,
-            });
-        }
         append(
             tx.conn(),
             &audit_person(

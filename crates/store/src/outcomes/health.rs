@@ -8,6 +8,7 @@
 use super::{audit_person, institution_of_kind, person_for_edit, row_person_for_edit};
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
+use crate::records::update_versioned;
 use crate::registry::person_for;
 use crate::sql::{Sql, Val};
 use crate::{clock, new_id, Store};
@@ -180,18 +181,15 @@ impl Store {
             return Err(ValidationErrors::single("kind", "err-coverage-kind-fixed").into());
         }
         check_coverage(tx.conn(), c).await?;
-        let n = Sql::update("health_coverage", &columns(c))
-            .push(", version = version + 1 WHERE id = ")
-            .bind(id.to_owned())
-            .push(" AND version = ")
-            .bind(version)
-            .execute(tx.conn())
-            .await?;
-        if n == 0 {
-            return Err(StoreError::Conflict {
-                current: cur.version,
-            });
-        }
+        update_versioned(
+            tx.conn(),
+            "health_coverage",
+            &columns(c),
+            id,
+            version,
+            cur.version,
+        )
+        .await?;
         append(
             tx.conn(),
             &audit_person(

@@ -9,6 +9,7 @@ use super::checks::{create_check, CheckKind};
 use super::{audit_person, known_programme, person_for_edit, row_person_for_edit};
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
+use crate::records::update_versioned;
 use crate::scope::{push_visible, Entity};
 use crate::sql::{Sql, Val};
 use crate::{clock, new_id, Store};
@@ -94,10 +95,8 @@ impl Store {
         if f.open {
             q.push(" AND x.left_on IS NULL");
         }
-        q.push(" ORDER BY x.entered_on DESC, x.id LIMIT ")
-            .bind(f.limit.clamp(1, 500))
-            .push(" OFFSET ")
-            .bind(f.offset.max(0));
+        q.push(" ORDER BY x.entered_on DESC, x.id")
+            .limit(f.limit, f.offset);
         Ok(q.fetch_all(self.pool()).await?)
     }
 
@@ -213,25 +212,19 @@ impl Store {
             return Err(ValidationErrors::single("left_on", "err-ends-before-start").into());
         }
         let results: Vec<&str> = x.results.iter().map(|r| r.as_str()).collect();
-        let n = Sql::update(
+        update_versioned(
+            tx.conn(),
             "participations",
             &[
                 ("left_on", x.left_on.clone().into()),
                 ("results", results.join(",").into()),
                 ("updated_at", clock::now().into()),
             ],
+            id,
+            version,
+            cur.version,
         )
-        .push(", version = version + 1 WHERE id = ")
-        .bind(id.to_owned())
-        .push(" AND version = ")
-        .bind(version)
-        .execute(tx.conn())
         .await?;
-        if n == 0 {
-            return Err(StoreError::Conflict {
-                current: cur.version,
-            });
-        }
         let due = add_months(&x.left_on, FOLLOW_UP_MONTHS)
             .ok_or_else(|| ValidationErrors::single("left_on", "err-date"))?;
         create_check(

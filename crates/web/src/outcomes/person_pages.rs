@@ -131,25 +131,59 @@ async fn head(
     Ok((p, head))
 }
 
+/// The three outcome pages of a person that take forms.
+#[derive(Clone, Copy)]
+enum Tab {
+    Education,
+    Health,
+    Employment,
+}
+
+impl Tab {
+    fn path(self, id: &str) -> String {
+        match self {
+            Tab::Education => format!("/persons/{id}/education"),
+            Tab::Health => format!("/persons/{id}/health"),
+            Tab::Employment => format!("/persons/{id}/employment"),
+        }
+    }
+
+    async fn view(
+        self,
+        state: &AppState,
+        ctx: Ctx,
+        user: &SignedIn,
+        id: &str,
+        sent: Sent,
+    ) -> AppResult<Response> {
+        match self {
+            Tab::Education => education_view(state, ctx, user, id, sent, "").await,
+            Tab::Health => health_view(state, ctx, user, id, sent).await,
+            Tab::Employment => employment_view(state, ctx, user, id, sent).await,
+        }
+    }
+}
+
 /// The page again after a write: the same page on success, or with the
 /// failed section open, what was typed and the problems (422).
-async fn after<T, F, Fut>(
+#[allow(clippy::too_many_arguments)]
+async fn after<T>(
     result: AppResult<T>,
+    state: &AppState,
     ctx: Ctx,
+    user: &SignedIn,
+    id: &str,
+    tab: Tab,
     section: &str,
     pairs: Pairs,
-    back: String,
-    again: F,
-) -> AppResult<Response>
-where
-    F: FnOnce(Ctx, Sent) -> Fut,
-    Fut: std::future::Future<Output = AppResult<Response>>,
-{
+) -> AppResult<Response> {
     match result {
-        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Ok(_) => Ok(Redirect::to(&tab.path(id)).into_response()),
         Err(e) => {
             let errors = form_errors(ctx.tr, e)?;
-            let page = again(ctx, Sent::new(section, errors, pairs)).await?;
+            let page = tab
+                .view(state, ctx, user, id, Sent::new(section, errors, pairs))
+                .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -333,10 +367,16 @@ pub async fn add_enrolment(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/education");
-    after(result, ctx, "new", pairs, back, |ctx, sent| {
-        education_view(&state, ctx, &user, &id, sent, "")
-    })
+    after(
+        result,
+        &state,
+        ctx,
+        &user,
+        &id,
+        Tab::Education,
+        "new",
+        pairs,
+    )
     .await
 }
 
@@ -359,11 +399,7 @@ pub async fn update_enrolment(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/education");
-    after(result, ctx, &eid, pairs, back, |ctx, sent| {
-        education_view(&state, ctx, &user, &id, sent, "")
-    })
-    .await
+    after(result, &state, ctx, &user, &id, Tab::Education, &eid, pairs).await
 }
 
 // ---------------------------------------------------------------- health
@@ -494,11 +530,7 @@ pub async fn add_coverage(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/health");
-    after(result, ctx, "new", pairs, back, |ctx, sent| {
-        health_view(&state, ctx, &user, &id, sent)
-    })
-    .await
+    after(result, &state, ctx, &user, &id, Tab::Health, "new", pairs).await
 }
 
 pub async fn update_coverage(
@@ -520,11 +552,7 @@ pub async fn update_coverage(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/health");
-    after(result, ctx, &cid, pairs, back, |ctx, sent| {
-        health_view(&state, ctx, &user, &id, sent)
-    })
-    .await
+    after(result, &state, ctx, &user, &id, Tab::Health, &cid, pairs).await
 }
 
 #[derive(Deserialize, Default)]
@@ -550,10 +578,16 @@ pub async fn add_immunisation(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/health");
-    after(result, ctx, "immunisation", pairs, back, |ctx, sent| {
-        health_view(&state, ctx, &user, &id, sent)
-    })
+    after(
+        result,
+        &state,
+        ctx,
+        &user,
+        &id,
+        Tab::Health,
+        "immunisation",
+        pairs,
+    )
     .await
 }
 
@@ -721,6 +755,13 @@ async fn employment_view(
                 "action-save",
             )
     });
+    // The person's checks, read once: retention by placement, the six-month follow-ups apart.
+    let (follow_ups, checks): (Vec<OutcomeCheckRow>, Vec<OutcomeCheckRow>) = state
+        .store
+        .person_checks(&user.principal, id)
+        .await?
+        .into_iter()
+        .partition(|c| c.kind == "six_month");
     let ef = EmploymentFilter {
         person_id: Some(id.to_owned()),
         limit: 500,
@@ -728,7 +769,11 @@ async fn employment_view(
     };
     let mut placements = Vec::new();
     for pl in state.store.job_placements(&user.principal, &ef).await? {
-        let checks = state.store.checks_of(&user.principal, &pl.id).await?;
+        let checks = checks
+            .iter()
+            .filter(|c| c.subject_id == pl.id)
+            .cloned()
+            .collect();
         let section = (head.can_edit && pl.ended_on.is_none()).then(|| {
             Form::new(&ctx, &sent, &pl.id)
                 .date("ended_on", "", true)
@@ -769,13 +814,6 @@ async fn employment_view(
                 "action-save",
             )
     });
-    let follow_ups = state
-        .store
-        .person_checks(&user.principal, id)
-        .await?
-        .into_iter()
-        .filter(|c| c.kind == "six_month")
-        .collect();
     Ok(render(&EmploymentPage {
         ctx,
         head,
@@ -821,10 +859,16 @@ pub async fn save_seeker(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/employment");
-    after(result, ctx, "seeker", pairs, back, |ctx, sent| {
-        employment_view(&state, ctx, &user, &id, sent)
-    })
+    after(
+        result,
+        &state,
+        ctx,
+        &user,
+        &id,
+        Tab::Employment,
+        "seeker",
+        pairs,
+    )
     .await
 }
 
@@ -843,10 +887,16 @@ pub async fn enter(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/employment");
-    after(result, ctx, "participation", pairs, back, |ctx, sent| {
-        employment_view(&state, ctx, &user, &id, sent)
-    })
+    after(
+        result,
+        &state,
+        ctx,
+        &user,
+        &id,
+        Tab::Employment,
+        "participation",
+        pairs,
+    )
     .await
 }
 
@@ -873,10 +923,16 @@ pub async fn leave(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/employment");
-    after(result, ctx, &xid, pairs, back, |ctx, sent| {
-        employment_view(&state, ctx, &user, &id, sent)
-    })
+    after(
+        result,
+        &state,
+        ctx,
+        &user,
+        &id,
+        Tab::Employment,
+        &xid,
+        pairs,
+    )
     .await
 }
 
@@ -895,10 +951,16 @@ pub async fn add_placement(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/employment");
-    after(result, ctx, "placement", pairs, back, |ctx, sent| {
-        employment_view(&state, ctx, &user, &id, sent)
-    })
+    after(
+        result,
+        &state,
+        ctx,
+        &user,
+        &id,
+        Tab::Employment,
+        "placement",
+        pairs,
+    )
     .await
 }
 
@@ -925,10 +987,16 @@ pub async fn end_placement(
             .await?)
     }
     .await;
-    let back = format!("/persons/{id}/employment");
-    after(result, ctx, &pid, pairs, back, |ctx, sent| {
-        employment_view(&state, ctx, &user, &id, sent)
-    })
+    after(
+        result,
+        &state,
+        ctx,
+        &user,
+        &id,
+        Tab::Employment,
+        &pid,
+        pairs,
+    )
     .await
 }
 

@@ -177,6 +177,8 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
     kopru_store::demo::load_people(app.store(), 42)
         .await
         .unwrap();
+    // The demo's outcomes: placements, school years, coverage of some of these people.
+    assert!(kopru_store::demo::load_outcomes(app.store()).await.unwrap() > 0);
     let initial = World::load(&app).await;
     assert!(initial.persons.len() > 40);
     // Cases for every third person, each with a referral to an institution of
@@ -570,8 +572,20 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                     visible && reads_health,
                     "{username}: immunisation of {id}"
                 );
+                // A person's placements list whole for those who see the person, empty for others.
                 let listed = api.get(&format!("/api/v1/placements?person_id={id}")).await;
-                assert_eq!(listed.status, StatusCode::OK);
+                let (stored,): (i64,) =
+                    kopru_store::Sql::new("SELECT COUNT(*) FROM placements WHERE person_id = ")
+                        .bind(id.clone())
+                        .fetch_one(app.store().pool())
+                        .await
+                        .unwrap();
+                let shown = listed.json().as_array().map_or(0, Vec::len) as i64;
+                assert_eq!(
+                    shown,
+                    if visible { stored } else { 0 },
+                    "{username}: placements of {id}"
+                );
                 if visible {
                     let special = api
                         .get(&format!("/api/v1/persons/{id}/special"))
