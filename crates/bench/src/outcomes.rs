@@ -19,10 +19,10 @@ const ENROLMENT_COLUMNS: &str =
      supports, version, created_by, created_at, updated_at";
 const EVENT_COLUMNS: &str = "id, enrolment_id, on_date, status, recorded_by, recorded_at";
 const PLACEMENT_COLUMNS: &str =
-    "id, person_id, employer_id, occupation, started_on, contract_type, \
+    "id, person_id, unit_code, employer_id, occupation, started_on, contract_type, \
      social_security, subsidised, version, created_by, created_at, updated_at";
 const CHECK_COLUMNS: &str =
-    "id, kind, subject_id, person_id, months, assignee_id, due_on, answered_on, \
+    "id, kind, subject_id, person_id, unit_code, months, assignee_id, due_on, answered_on, \
      still_working, insured, version";
 
 pub async fn outcomes_bench(
@@ -60,6 +60,11 @@ pub async fn outcomes_bench(
 
     let t1 = Instant::now();
     let all: Vec<&String> = by_unit.iter().flatten().collect();
+    let unit_of: Vec<&String> = by_unit
+        .iter()
+        .zip(&units)
+        .flat_map(|(people, (unit, _))| people.iter().map(move |_| unit))
+        .collect();
     let (mut enrolments, mut events) = (Vec::new(), Vec::new());
     for i in 0..placements * 3 {
         let person = all[(i * 7) % all.len()].clone();
@@ -106,11 +111,13 @@ pub async fn outcomes_bench(
     let (mut places, mut checks) = (Vec::new(), Vec::new());
     for i in 0..placements {
         let person = all[(i * 11 + 3) % all.len()].clone();
+        let unit = unit_of[(i * 11 + 3) % all.len()].clone();
         let id = kopru_store::new_id();
         let started = date(-((i % 500) as i64));
         places.push(vec![
             t(id.clone()),
             t(person.clone()),
+            t(unit.clone()),
             t(employer.clone()),
             t("Worker"),
             t(started.clone()),
@@ -134,6 +141,7 @@ pub async fn outcomes_bench(
                 t("retention"),
                 t(id.clone()),
                 t(person.clone()),
+                t(unit.clone()),
                 Cell::N(months),
                 t(mediator.clone()),
                 t(due.clone()),

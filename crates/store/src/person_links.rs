@@ -158,6 +158,37 @@ pub fn person_moves() -> impl Iterator<Item = (&'static str, &'static str)> {
         .map(|l| (l.table, l.column))
 }
 
+/// Person tables that carry their person's unit (`unit_code`, as
+/// `persons.unit_code`) so that a unit's counts and lists are range scans
+/// of the table's own index instead of a walk through the unit's people.
+pub const FOLLOW_PERSON_UNIT: &[&str] = &[
+    "job_seekers",
+    "participations",
+    "placements",
+    "outcome_checks",
+];
+
+/// Sets the unit of a person's rows in [`FOLLOW_PERSON_UNIT`] to the
+/// person's: after the person moves (an edit, an accepted transfer) and
+/// after a merge moved the other record's rows to them. Unmerge needs no
+/// call: it restores the rows as they were, unit included.
+pub(crate) async fn follow_person_unit(
+    conn: &mut sqlx::AnyConnection,
+    person_id: &str,
+) -> crate::error::Result<()> {
+    for table in FOLLOW_PERSON_UNIT {
+        crate::sql::Sql::new(&format!(
+            "UPDATE {table} SET unit_code = (SELECT p.unit_code FROM persons p WHERE p.id = "
+        ))
+        .bind(person_id.to_owned())
+        .push(") WHERE person_id = ")
+        .bind(person_id.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The household tables a household merge moves to the household kept.
 pub fn household_moves() -> impl Iterator<Item = (&'static str, &'static str)> {
     HOUSEHOLD_LINKS

@@ -642,6 +642,7 @@ impl Store {
                 .execute(&mut *conn)
                 .await?;
         }
+        crate::person_links::follow_person_unit(&mut *conn, &a.id).await?;
         // Special categories the survivor has no value for (its own values win),
         // re-encrypted: each value is sealed to its person and category. Without
         // keys they cannot move and stay with the closed record.

@@ -7,6 +7,7 @@ use super::{audit_person, row_person_for_edit};
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
 use crate::records::update_versioned;
+use crate::registry::PersonRow;
 use crate::scope::{push_visible, Entity};
 use crate::sql::{Sql, Val};
 use crate::{clock, new_id, Store};
@@ -62,17 +63,18 @@ const CHECK_SELECT: &str = "SELECT oc.id, oc.kind, oc.subject_id, \
      p.given_names || ' ' || p.family_name AS person_name, oc.months, oc.assignee_id, oc.due_on, \
      oc.answered_on, oc.still_working, oc.insured, oc.labour_status, oc.improved, oc.note, \
      oc.answered_by, oc.version \
-     FROM outcome_checks oc JOIN persons p ON p.id = oc.person_id \
+     FROM outcome_checks oc CROSS JOIN persons p \
      LEFT JOIN placements pl ON pl.id = oc.subject_id \
      LEFT JOIN institutions emp ON emp.id = pl.employer_id \
-     LEFT JOIN participations x ON x.id = oc.subject_id";
+     LEFT JOIN participations x ON x.id = oc.subject_id \
+     WHERE p.id = oc.person_id AND ";
 
 /// Creates a check, in the transaction of what causes it.
 pub(crate) async fn create_check(
     conn: &mut AnyConnection,
     kind: CheckKind,
     subject_id: &str,
-    person_id: &str,
+    person: &PersonRow,
     months: i64,
     assignee_id: &str,
     due_on: &str,
@@ -83,7 +85,8 @@ pub(crate) async fn create_check(
             ("id", new_id().into()),
             ("kind", kind.as_str().into()),
             ("subject_id", subject_id.into()),
-            ("person_id", person_id.into()),
+            ("person_id", person.id.clone().into()),
+            ("unit_code", person.unit_code.clone().into()),
             ("months", months.into()),
             ("assignee_id", assignee_id.into()),
             ("due_on", due_on.into()),
@@ -96,7 +99,7 @@ pub(crate) async fn create_check(
 }
 
 async fn check_of(conn: &mut AnyConnection, id: &str) -> Result<OutcomeCheckRow> {
-    Sql::new(&format!("{CHECK_SELECT} WHERE oc.id = "))
+    Sql::new(&format!("{CHECK_SELECT}oc.id = "))
         .bind(id.to_owned())
         .fetch_optional(conn)
         .await?
@@ -118,7 +121,7 @@ impl Store {
         by: &Principal,
         subject_id: &str,
     ) -> Result<Vec<OutcomeCheckRow>> {
-        let mut q = Sql::new(&format!("{CHECK_SELECT} WHERE oc.subject_id = "));
+        let mut q = Sql::new(&format!("{CHECK_SELECT}oc.subject_id = "));
         q.bind(subject_id.to_owned()).push(" AND ");
         push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
         q.push(" ORDER BY oc.due_on, oc.id");
@@ -131,7 +134,7 @@ impl Store {
         by: &Principal,
         person_id: &str,
     ) -> Result<Vec<OutcomeCheckRow>> {
-        let mut q = Sql::new(&format!("{CHECK_SELECT} WHERE oc.person_id = "));
+        let mut q = Sql::new(&format!("{CHECK_SELECT}oc.person_id = "));
         q.bind(person_id.to_owned()).push(" AND ");
         push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
         q.push(" ORDER BY oc.due_on, oc.id");
@@ -156,11 +159,11 @@ impl Store {
             .unwrap_or_else(clock::today);
         let grants = by.grants(Action::ViewPersons);
         let filter = |q: &mut Sql| {
-            q.push(" WHERE oc.answered_on IS NULL AND oc.due_on <= ")
+            q.push(" oc.answered_on IS NULL AND oc.due_on <= ")
                 .bind(until.clone());
             match unit {
                 None => q.push(" AND oc.assignee_id = ").bind(by.user_id.clone()),
-                Some(u) => q.push(" AND p.unit_code = ").bind(u.to_owned()),
+                Some(u) => q.push(" AND oc.unit_code = ").bind(u.to_owned()),
             };
             q.push(" AND ");
             push_visible(q, Entity::Person, "p", &grants);
@@ -169,7 +172,7 @@ impl Store {
         filter(&mut q);
         q.push(" ORDER BY oc.due_on, oc.id LIMIT 200");
         let mut n = Sql::new(
-            "SELECT COUNT(*) FROM outcome_checks oc JOIN persons p ON p.id = oc.person_id",
+            "SELECT COUNT(*) FROM outcome_checks oc CROSS JOIN persons p WHERE p.id = oc.person_id AND",
         );
         filter(&mut n);
         let mut conn = self.acquire().await?;
@@ -269,7 +272,7 @@ impl Store {
 impl Store {
     /// One check the caller may see.
     pub async fn outcome_check(&self, by: &Principal, id: &str) -> Result<OutcomeCheckRow> {
-        let mut q = Sql::new(&format!("{CHECK_SELECT} WHERE oc.id = "));
+        let mut q = Sql::new(&format!("{CHECK_SELECT}oc.id = "));
         q.bind(id.to_owned()).push(" AND ");
         push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
         q.fetch_optional(self.pool())

@@ -171,6 +171,7 @@ impl Store {
                 let mut cols = vec![
                     ("id", Val::from(new_id())),
                     ("person_id", p.id.clone().into()),
+                    ("unit_code", p.unit_code.clone().into()),
                     ("version", 1i64.into()),
                     ("created_by", actor.username.clone().into()),
                     ("created_at", clock::now().into()),
@@ -217,7 +218,7 @@ impl Store {
         let mut q = Sql::new(&format!("{SEEKER_SELECT} WHERE "));
         push_visible(&mut q, Entity::Person, "p", &by.grants(Action::ViewPersons));
         if let Some(u) = &f.unit {
-            q.push(" AND p.unit_code = ").bind(u.clone());
+            q.push(" AND j.unit_code = ").bind(u.clone());
         }
         if let Some(s) = &f.status {
             q.push(" AND j.status = ").bind(s.clone());
@@ -249,7 +250,7 @@ impl Store {
             q.push(" AND pl.person_id = ").bind(id.clone());
         }
         if let Some(u) = &f.unit {
-            q.push(" AND p.unit_code = ").bind(u.clone());
+            q.push(" AND pl.unit_code = ").bind(u.clone());
         }
         if f.open {
             q.push(" AND pl.ended_on IS NULL");
@@ -307,6 +308,7 @@ impl Store {
             &[
                 ("id", id.clone().into()),
                 ("person_id", p.id.clone().into()),
+                ("unit_code", p.unit_code.clone().into()),
                 ("employer_id", x.employer_id.clone().into()),
                 ("occupation", x.occupation.clone().into()),
                 ("started_on", x.started_on.clone().into()),
@@ -342,7 +344,7 @@ impl Store {
                 tx.conn(),
                 CheckKind::Retention,
                 &id,
-                &p.id,
+                &p,
                 months,
                 &by.user_id,
                 &due,

@@ -161,6 +161,7 @@ impl Store {
             &[
                 ("id", id.clone().into()),
                 ("person_id", p.id.clone().into()),
+                ("unit_code", p.unit_code.clone().into()),
                 ("programme_code", e.programme_code.as_str().into()),
                 ("entered_on", e.entered_on.clone().into()),
                 ("labour_status", e.labour_status.as_str().into()),
@@ -231,7 +232,7 @@ impl Store {
             tx.conn(),
             CheckKind::SixMonth,
             id,
-            &p.id,
+            &p,
             FOLLOW_UP_MONTHS,
             &by.user_id,
             &due,

@@ -93,26 +93,34 @@ impl Store {
         to: &str,
     ) -> Result<EmploymentSummary> {
         let grants = by.grants(Action::ViewCaseStatistics);
-        let scoped = |q: &mut Sql| {
-            q.push(" p.merged_into IS NULL AND ");
+        // Each query is `FROM <rows> x CROSS JOIN persons p WHERE` + this: the
+        // rows carry their person's unit, so a unit's numbers are a range scan
+        // of the rows' (unit_code, date) index, each row's person read by its
+        // key for the scope (CROSS JOIN keeps SQLite from driving the query
+        // from the unit's people instead; PostgreSQL plans it as a join).
+        let scoped = |q: &mut Sql, a: &str| {
+            q.push(&format!(
+                " p.id = {a}.person_id AND p.merged_into IS NULL AND "
+            ));
             push_visible(q, Entity::Person, "p", &grants);
             if let Some(u) = unit {
-                q.push(" AND p.unit_code = ").bind(u.to_owned());
+                q.push(&format!(" AND {a}.unit_code = ")).bind(u.to_owned());
             }
         };
         let mut conn = self.acquire().await?;
 
-        let mut q = Sql::new("SELECT j.status, COUNT(*) FROM job_seekers j JOIN persons p ON p.id = j.person_id WHERE");
-        scoped(&mut q);
+        let mut q =
+            Sql::new("SELECT j.status, COUNT(*) FROM job_seekers j CROSS JOIN persons p WHERE");
+        scoped(&mut q, "j");
         q.push(" GROUP BY j.status ORDER BY j.status");
         let seekers: Vec<(String, i64)> = q.fetch_all(&mut *conn).await?;
 
         let mut q = Sql::new(
             "SELECT pl.person_id, p.sex, p.birth_date, pl.contract_type, pl.social_security, \
              (SELECT MAX(j.groups) FROM job_seekers j WHERE j.person_id = pl.person_id) \
-             FROM placements pl JOIN persons p ON p.id = pl.person_id WHERE",
+             FROM placements pl CROSS JOIN persons p WHERE",
         );
-        scoped(&mut q);
+        scoped(&mut q, "pl");
         q.push(" AND pl.started_on >= ")
             .bind(from.to_owned())
             .push(" AND pl.started_on <= ")
@@ -152,9 +160,9 @@ impl Store {
 
         let mut q = Sql::new(
             "SELECT oc.months, oc.answered_on, oc.still_working, oc.insured FROM outcome_checks oc \
-             JOIN persons p ON p.id = oc.person_id WHERE oc.kind = 'retention' AND",
+             CROSS JOIN persons p WHERE oc.kind = 'retention' AND",
         );
-        scoped(&mut q);
+        scoped(&mut q, "oc");
         q.push(" AND oc.due_on >= ")
             .bind(from.to_owned())
             .push(" AND oc.due_on <= ")
@@ -185,9 +193,9 @@ impl Store {
         // a re-entry in the period is known as one (first entry earlier).
         let mut q = Sql::new(
             "SELECT x.person_id, x.programme_code, x.entered_on, x.labour_status, p.sex, x.age_at_entry \
-             FROM participations x JOIN persons p ON p.id = x.person_id WHERE",
+             FROM participations x CROSS JOIN persons p WHERE",
         );
-        scoped(&mut q);
+        scoped(&mut q, "x");
         q.push(" AND x.entered_on <= ").bind(to.to_owned());
         q.push(" ORDER BY x.entered_on, x.id");
         let entries: Vec<EntryRow> = q.fetch_all(&mut *conn).await?;
@@ -210,9 +218,9 @@ impl Store {
 
         let mut q = Sql::new(
             "SELECT x.person_id, COALESCE(x.results, '') FROM participations x \
-             JOIN persons p ON p.id = x.person_id WHERE",
+             CROSS JOIN persons p WHERE",
         );
-        scoped(&mut q);
+        scoped(&mut q, "x");
         q.push(" AND x.left_on >= ")
             .bind(from.to_owned())
             .push(" AND x.left_on <= ")
@@ -231,10 +239,10 @@ impl Store {
         }
 
         let mut q = Sql::new(
-            "SELECT oc.labour_status FROM outcome_checks oc JOIN persons p ON p.id = oc.person_id \
+            "SELECT oc.labour_status FROM outcome_checks oc CROSS JOIN persons p \
              WHERE oc.kind = 'six_month' AND oc.answered_on IS NOT NULL AND",
         );
-        scoped(&mut q);
+        scoped(&mut q, "oc");
         q.push(" AND oc.due_on >= ")
             .bind(from.to_owned())
             .push(" AND oc.due_on <= ")

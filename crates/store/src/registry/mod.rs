@@ -724,6 +724,9 @@ pub(crate) async fn update_person_in(
         });
     }
     write_names(&mut *conn, id, p).await?;
+    if old.unit_code != p.unit_code.as_str() {
+        crate::person_links::follow_person_unit(&mut *conn, id).await?;
+    }
     let before = row_fields(old);
     let after = person_fields(p);
     let changes: Vec<(&str, Option<String>, Option<String>)> = before

@@ -216,6 +216,7 @@ impl Store {
                 .bind(t.person_id.clone())
                 .execute(tx.conn())
                 .await?;
+            crate::person_links::follow_person_unit(tx.conn(), &t.person_id).await?;
             record_update(
                 tx.conn(),
                 actor,

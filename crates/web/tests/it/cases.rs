@@ -23,7 +23,7 @@ async fn me(c: &mut Client<'_>) -> String {
         .to_owned()
 }
 
-async fn add_user(app: &TestApp, username: &str, role: kopru_domain::Role, scope: &str) {
+pub(crate) async fn add_user(app: &TestApp, username: &str, role: kopru_domain::Role, scope: &str) {
     use kopru_domain::{codes::*, policy::Assignment, Scope};
     app.store()
         .create_user(

@@ -809,4 +809,50 @@ async fn placements_create_retention_checks_on_the_right_dates_and_a_merge_moves
             .len(),
         1
     );
+    // The family moves to Polatlı: the placement and its checks are counted
+    // by the unit that serves her now, and by the old unit no more.
+    let r = m
+        .json(
+            Method::POST,
+            &format!("/api/v1/persons/{a}/transfers"),
+            json!({"to_unit": "SHKB-ANK-02", "to_area": "TR-06-POLATLI", "reason": "Moved"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let tid = r.json()["id"].as_str().unwrap().to_owned();
+    crate::cases::add_user(
+        &app,
+        "polcoord",
+        kopru_domain::Role::UnitCoordinator,
+        "unit:SHKB-ANK-02",
+    )
+    .await;
+    let mut pol = app.api_as("polcoord").await;
+    let r = pol
+        .json(
+            Method::POST,
+            &format!("/api/v1/person-transfers/{tid}/answer"),
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut manager = app.api_as("manager").await;
+    let placed = |unit: &str| {
+        format!(
+            "/api/v1/outcomes/employment?unit={unit}&from={}&to={}",
+            day(-365),
+            day(400)
+        )
+    };
+    let old_unit = manager.get(&placed("SHKB-ANK-01")).await.json();
+    let new_unit = manager.get(&placed("SHKB-ANK-02")).await.json();
+    assert_eq!(
+        (
+            old_unit["retention"][0]["answered"].as_i64(),
+            new_unit["retention"][0]["answered"].as_i64(),
+            new_unit["placements"].as_i64()
+        ),
+        (Some(0), Some(1), Some(1)),
+        "{old_unit} {new_unit}"
+    );
 }
