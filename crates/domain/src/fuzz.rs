@@ -141,9 +141,107 @@ fn every_text_parser(s: &str) {
     let _ = crate::activity::score(s);
     let _ = crate::activity::sheet_mark(s);
     let _ = crate::activity::volunteer_hours(s);
+    // Outcomes: answers to checks, endings, exits, school years, the words of a school's list.
+    let _ = crate::employment::check_answer(s, s, s, s, today);
+    let _ = crate::employment::six_month_answer(s, s, true, s, today);
+    let _ = crate::employment::placement_ending(s, s, today);
+    let _ = crate::outcome::exit(s, &[s.to_owned()], today);
+    let _ = crate::outcome::school_year(s);
+    let _ = crate::outcome::school_year_of(s);
+    let _ = crate::school_list::level_code(s);
+    let _ = crate::school_list::status_code(s);
+    outcome_drafts(&Map::from_iter(
+        OUTCOME_FIELDS
+            .iter()
+            .map(|f| ((*f).to_owned(), Value::from(s))),
+    ));
     for w in s.split_whitespace().take(8) {
         let _ = crate::search::phonetic(w);
         let _ = crate::search::typo_distance(w, "yilmaz");
+    }
+}
+
+/// Every field of the outcome drafts (documents, school years, coverage,
+/// programme entries, job seekers, placements), as JSON bodies name them.
+const OUTCOME_FIELDS: &[&str] = &[
+    "absent_days_term1",
+    "absent_days_term2",
+    "activity_id",
+    "agency",
+    "agency_number",
+    "availability",
+    "case_id",
+    "contract_type",
+    "doctor",
+    "driving_licence",
+    "education",
+    "employer_id",
+    "ended_on",
+    "entered_on",
+    "grade",
+    "groups",
+    "hours_per_week",
+    "institution_id",
+    "kind",
+    "labour_status",
+    "languages",
+    "level",
+    "note",
+    "obtained_on",
+    "occupation",
+    "occupations",
+    "programme_code",
+    "reason",
+    "refusal_reason",
+    "refused_on",
+    "registered_on",
+    "requested_on",
+    "scheme",
+    "school_id",
+    "school_year",
+    "skills",
+    "social_security",
+    "started_on",
+    "status",
+    "status_on",
+    "subsidised",
+    "supports",
+    "wage_band",
+    "work_history",
+];
+
+/// Whatever a JSON body holds, every outcome draft read from it validates
+/// to a value or named problems; what it accepts stays within its bounds.
+fn outcome_drafts(body: &Map<String, Value>) {
+    use serde::de::DeserializeOwned;
+    let today = "2026-12-02";
+    fn read<T: DeserializeOwned>(body: &Map<String, Value>) -> Option<T> {
+        serde_json::from_value(Value::Object(body.clone())).ok()
+    }
+    if let Some(d) = read::<crate::outcome::DocumentDraft>(body) {
+        let _ = d.validate(today);
+    }
+    if let Some(d) = read::<crate::outcome::EnrolmentDraft>(body) {
+        if let Ok(e) = d.validate(today) {
+            assert!(e.grade.is_none_or(|g| (0..=13).contains(&g)), "{d:?}");
+            assert!(e.status_on.as_str() <= today, "{d:?}");
+        }
+    }
+    if let Some(d) = read::<crate::outcome::CoverageDraft>(body) {
+        let _ = d.validate(today);
+    }
+    if let Some(d) = read::<crate::outcome::EntryDraft>(body) {
+        if let Ok(e) = d.validate(today) {
+            assert!(e.entered_on.as_str() <= today, "{d:?}");
+        }
+    }
+    if let Some(d) = read::<crate::employment::JobSeekerDraft>(body) {
+        let _ = d.validate(today);
+    }
+    if let Some(d) = read::<crate::employment::PlacementDraft>(body) {
+        if let Ok(p) = d.validate(today) {
+            assert!(p.started_on.as_str() <= today, "{d:?}");
+        }
     }
 }
 
@@ -254,6 +352,36 @@ proptest! {
         let mut seeds: Vec<Vec<u8>> = corpus("attachment").into_iter().map(|(_, b)| b).collect();
         seeds.extend([samples::png(false), samples::png(true), samples::jpeg(), samples::pdf(), samples::webp()]);
         let _ = attachment_type(&mutate(&seeds[pick % seeds.len()], &edits));
+    }
+
+    #[test]
+    fn outcome_bodies(body in proptest::collection::btree_map(
+        proptest::sample::select(OUTCOME_FIELDS), json(), 0..16)) {
+        outcome_drafts(&body.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+    }
+
+    #[test]
+    fn school_lists_any_table(
+        headers in proptest::collection::vec(".{0,24}", 0..10),
+        rows in proptest::collection::vec(proptest::collection::vec(".{0,30}", 0..10), 0..20),
+    ) {
+        let mapping = crate::school_list::guess_list_mapping(&headers);
+        prop_assert_eq!(mapping.len(), headers.len());
+        let d = crate::school_list::ListDefaults {
+            school_id: "s".into(),
+            school_year: "2026-2027".into(),
+            level: "primary".into(),
+            status: "enrolled".into(),
+            unit_code: "U".into(),
+            area_code: "TR-06".into(),
+            ..Default::default()
+        };
+        for cells in &rows {
+            if let Ok(r) = crate::school_list::list_row(cells, &mapping, &d, "2026-12-02") {
+                prop_assert!(!r.pupil.family_name.is_empty());
+                prop_assert!(r.enrolment.status_on.as_str() <= "2026-12-02");
+            }
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod person;
 pub mod policy;
 pub mod reference;
 pub mod role;
+pub mod school_list;
 pub mod scope;
 pub mod search;
 

@@ -42,6 +42,7 @@ enum Section {
     ResponseTimes,
     Duplicates,
     Imports,
+    EnrolmentLists,
     Forms,
     Areas,
     Programmes,
@@ -62,7 +63,7 @@ const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 19] = [
+    const ALL: [Section; 20] = [
         MyWork,
         Persons,
         Cases,
@@ -74,6 +75,7 @@ impl Section {
         ResponseTimes,
         Duplicates,
         Imports,
+        EnrolmentLists,
         Forms,
         Areas,
         Programmes,
@@ -97,6 +99,7 @@ impl Section {
             ResponseTimes => "/response-times",
             Duplicates => "/duplicates",
             Imports => "/imports",
+            EnrolmentLists => "/enrolment-lists",
             Forms => "/forms",
             Areas => "/areas",
             Programmes => "/programmes",
@@ -147,6 +150,7 @@ impl Section {
             ResponseTimes => "response-times",
             Duplicates => "nav-duplicates",
             Imports => "nav-imports",
+            EnrolmentLists => "nav-enrolment-lists",
             Forms => "nav-forms",
             Areas => "nav-areas",
             Programmes => "nav-programmes",
@@ -171,6 +175,7 @@ impl Section {
             }
             Dashboard | Employment => ctx.allows(Action::ViewCaseStatistics),
             Imports => ctx.allows(Action::ImportPersons),
+            EnrolmentLists => ctx.allows(Action::EditPersons),
             Users => ctx.allows(Action::ViewUsers),
             Audit => ctx.allows(Action::ViewAudit),
             Design => ctx.allows(Action::ManageUsers),

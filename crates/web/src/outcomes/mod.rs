@@ -11,6 +11,7 @@ pub mod employment_pages;
 pub mod form;
 pub mod pages;
 pub mod person_pages;
+pub mod school_list;
 
 use kopru_domain::outcome::{Document, DocumentDraft};
 use kopru_domain::ValidationErrors;

@@ -62,6 +62,14 @@ impl World {
             .map(|u| u.2.as_str())
     }
 
+    fn institution_id(&self, code: &str) -> &str {
+        self.institutions
+            .iter()
+            .find(|i| i.1 == code)
+            .map(|i| i.0.as_str())
+            .unwrap_or("")
+    }
+
     fn institution_area(&self, code: &str) -> Option<&str> {
         self.institutions
             .iter()
@@ -458,6 +466,58 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
             principal.may(Action::ViewCaseStatistics),
             "{username}: employment numbers"
         );
+        // A school's enrolment list: refused to those who may not edit people;
+        // for the others (who see the school), it finds exactly the listed
+        // people they may see.
+        let mut listed = Vec::new();
+        let mut list = "Adı;Soyadı;Doğum Tarihi\n".to_owned();
+        for (id, unit, area) in &world.persons {
+            let p = admin.get(&format!("/api/v1/persons/{id}")).await.json();
+            if let Some(b) = p["birth_date"].as_str().filter(|b| b.len() == 10) {
+                list.push_str(&format!(
+                    "{};{};{b}\n",
+                    p["given_names"].as_str().unwrap(),
+                    p["family_name"].as_str().unwrap()
+                ));
+                listed.push((id.clone(), unit.clone(), area.clone()));
+            }
+            if listed.len() == 8 {
+                break;
+            }
+        }
+        let lr = api
+            .raw(
+                Method::POST,
+                &format!(
+                    "/api/v1/enrolment-lists?school_id={}&level=primary&dry_run=true",
+                    world.institution_id("SCH-ANK-ALTINDAG")
+                ),
+                "text/csv",
+                list.into_bytes(),
+            )
+            .await;
+        if !principal.may(Action::EditPersons) {
+            assert_eq!(lr.status, StatusCode::FORBIDDEN, "{username}: school list");
+        } else if lr.status == StatusCode::OK {
+            let rows = lr.json()["rows"].clone();
+            for (i, (id, unit, area)) in listed.iter().enumerate() {
+                let visible = expected(&asg, Action::ViewPersons, |s| {
+                    world.person_visible(s, unit, area)
+                });
+                assert_eq!(
+                    rows[i]["result"] != "not_found",
+                    visible,
+                    "{username}: school list row of {id}: {}",
+                    rows[i]
+                );
+            }
+        } else {
+            assert_eq!(
+                lr.json()["errors"][0]["code"],
+                "err-school-unknown",
+                "{username}: a school they cannot see"
+            );
+        }
         if !principal.may(Action::ViewPersons) {
             let seekers = api.get("/api/v1/job-seekers").await.json();
             assert_eq!(

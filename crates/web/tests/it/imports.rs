@@ -302,7 +302,7 @@ fn jmbg_check(twelve: &str) -> u8 {
     }
 }
 
-fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
+pub(crate) fn multipart(fields: &[(&str, &str)], file: &[u8]) -> (String, Vec<u8>) {
     let boundary = "kopruTESTboundary";
     let mut body = Vec::new();
     for (k, v) in fields {

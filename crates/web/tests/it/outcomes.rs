@@ -856,3 +856,272 @@ async fn placements_create_retention_checks_on_the_right_dates_and_a_merge_moves
         "{old_unit} {new_unit}"
     );
 }
+
+async fn send_list(m: &mut Client<'_>, url: String, body: &str) -> TestResponse {
+    m.raw(Method::POST, &url, "text/csv", body.as_bytes().to_vec())
+        .await
+}
+
+/// A school's enrolment list: each pupil found in the registry by the
+/// duplicate check, their school year recorded once; pupils not found, found
+/// twice or listed twice, and rows with problems are reported by row; the
+/// same list again adds nothing; a changed status is a dated event.
+#[tokio::test]
+async fn a_schools_enrolment_list_finds_pupils_and_records_each_year_once() {
+    let app = spawn_app().await;
+    let school = institution_id(&app, "SCH-ANK-ALTINDAG").await;
+    let mut m = app.api_as("mediator").await;
+    let elif = ank_person(&mut m, "Elif", "2016-05-04", None).await;
+    let derya = ank_person(&mut m, "Derya", "2015-02-10", None).await;
+    // Two records of one girl not yet merged: the list cannot tell which.
+    ank_person(&mut m, "Sevgi", "2014-11-20", None).await;
+    ank_person(&mut m, "Sevgi", "2014-11-20", None).await;
+    let year = kopru_domain::outcome::school_year_of(&day(0));
+    let url = |dry: bool| {
+        format!(
+            "/api/v1/enrolment-lists?school_id={school}&level=primary&status_on={}&dry_run={dry}",
+            day(-30)
+        )
+    };
+    let list = "Adı Soyadı;Doğum Tarihi;Sınıfı;Durum;Devamsızlık\n\
+        Elif Çelik;04.05.2016;3;Devam ediyor;2\n\
+        Derya Çelik;10.02.2015;4.;Kayıtlı;\n\
+        Zeynep Hiçkimse;01.01.2016;2;Kayıtlı;\n\
+        Sevgi Çelik;20.11.2014;5;Kayıtlı;\n\
+        ;01.01.2016;2;Belki;\n\
+        Elif Çelik;04.05.2016;3;Devam ediyor;2\n";
+    // A dry run reports every row and records nothing.
+    let r = send_list(&mut m, url(true), list).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let rep = r.json();
+    let results: Vec<(i64, String)> = rep["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_i64().unwrap(),
+                r["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want = |first: &str| {
+        vec![
+            (2, first.to_owned()),
+            (3, first.to_owned()),
+            (4, "not_found".to_owned()),
+            (5, "to_check".to_owned()),
+            (6, "rejected".to_owned()),
+            (7, "rejected".to_owned()),
+        ]
+    };
+    assert_eq!(results, want("enrolled"), "{rep}");
+    assert_eq!(rep["school_year"], json!(year));
+    assert_eq!(rep["rows"][3]["candidates"].as_array().unwrap().len(), 2);
+    let codes = |row: usize| -> Vec<String> {
+        rep["rows"][row]["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e["field"].as_str().unwrap(),
+                    e["code"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert!(
+        codes(4).contains(&"given_names:err-required".to_owned()),
+        "{:?}",
+        codes(4)
+    );
+    assert!(
+        codes(4).contains(&"status:err-choice".to_owned()),
+        "{:?}",
+        codes(4)
+    );
+    assert_eq!(codes(5), vec!["full_name:err-list-pupil-twice".to_owned()]);
+    assert_eq!(
+        m.get(&format!("/api/v1/persons/{elif}/enrolments"))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "a dry run records nothing"
+    );
+    // For real: two school years, dated as the list says.
+    let rep = send_list(&mut m, url(false), list).await.json();
+    assert_eq!(
+        (
+            rep["enrolled"].as_i64(),
+            rep["not_found"].as_i64(),
+            rep["to_check"].as_i64(),
+            rep["rejected"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1), Some(2))
+    );
+    let e = m
+        .get(&format!("/api/v1/persons/{elif}/enrolments"))
+        .await
+        .json();
+    assert_eq!(
+        (
+            e[0]["school_year"].as_str(),
+            e[0]["status"].as_str(),
+            e[0]["grade"].as_i64(),
+            e[0]["absent_days_term1"].as_i64(),
+            e[0]["status_on"].as_str(),
+            e[0]["school_id"].as_str()
+        ),
+        (
+            Some(year.as_str()),
+            Some("attending_regularly"),
+            Some(3),
+            Some(2),
+            Some(day(-30).as_str()),
+            Some(school.as_str())
+        )
+    );
+    // The same list again adds nothing.
+    let rep = send_list(&mut m, url(false), list).await.json();
+    assert_eq!(
+        (
+            rep["enrolled"].as_i64(),
+            rep["updated"].as_i64(),
+            rep["unchanged"].as_i64()
+        ),
+        (Some(0), Some(0), Some(2)),
+        "{rep}"
+    );
+    // Derya left the school: the term's list says so, with the reason and
+    // date; her year changes with a dated event and keeps its grade.
+    let later = format!(
+        "Ad;Soyad;Doğum Tarihi;Durum;Neden;Tarih\nDerya;Çelik;10.02.2015;Okulu bıraktı;work_or_care;{}\n",
+        day(-3)
+    );
+    let rep = send_list(&mut m, url(false), &later).await.json();
+    assert_eq!(rep["updated"], 1, "{rep}");
+    let e = m
+        .get(&format!("/api/v1/persons/{derya}/enrolments"))
+        .await
+        .json();
+    assert_eq!(
+        (
+            e[0]["status"].as_str(),
+            e[0]["grade"].as_i64(),
+            e[0]["reason"].as_str()
+        ),
+        (Some("dropped_out"), Some(4), Some("work_or_care"))
+    );
+    let events: Vec<&str> = e[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, vec!["enrolled", "dropped_out"]);
+    // The list as a whole: an unknown school, a file without names.
+    let r = m
+        .raw(
+            Method::POST,
+            "/api/v1/enrolment-lists?school_id=nope",
+            "text/csv",
+            list.as_bytes().to_vec(),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("school_id".into(), "err-school-unknown".into())]
+    );
+    let r = m
+        .raw(
+            Method::POST,
+            &url(true),
+            "text/csv",
+            b"Sinif;Durum\n3;Kayitli\n".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        field_codes(&r),
+        vec![("file".into(), "err-import-missing-columns".into())]
+    );
+    // Who may not edit people may not send a list.
+    let mut analyst = app.api_as("analyst").await;
+    assert_eq!(
+        analyst
+            .raw(
+                Method::POST,
+                &url(true),
+                "text/csv",
+                list.as_bytes().to_vec()
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The pages: upload, check, record — an XLSX this time, for a new pupil.
+    let ayse = ank_person(&mut m, "Ayşe", "2018-09-01", None).await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Adı", "Soyadı", "Doğum Tarihi", "Kademe"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["Ayşe", "Çelik", "01.09.2018", "Okul öncesi"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(1, c as u16, *v).unwrap();
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let mut web = app.signed_in("mediator").await;
+    assert!(web
+        .get("/enrolment-lists")
+        .await
+        .body
+        .contains("name=\"school_id\""));
+    let (ct, body) =
+        crate::imports::multipart(&[("school_id", &school), ("school_year", &year)], &xlsx);
+    let csrf = web.csrf();
+    let r = web
+        .send(
+            axum::http::Request::post(format!("/enrolment-lists?_csrf={csrf}"))
+                .header("content-type", ct)
+                .body(axum::body::Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let at = r.header("location").unwrap();
+    let page = web.get(&at).await;
+    assert!(page.body.contains("id=\"enrolled\">1<"), "{}", page.body);
+    let upload = at.split('?').next().unwrap().to_owned();
+    let page = web
+        .post_form(
+            &upload,
+            &[
+                ("school_id", &school),
+                ("school_year", &year),
+                ("level", ""),
+                ("status", ""),
+                ("status_on", ""),
+            ],
+        )
+        .await;
+    assert!(page.body.contains("id=\"done\""), "{}", page.body);
+    let e = m
+        .get(&format!("/api/v1/persons/{ayse}/enrolments"))
+        .await
+        .json();
+    assert_eq!(
+        (e[0]["level"].as_str(), e[0]["status"].as_str()),
+        (Some("pre_school"), Some("enrolled"))
+    );
+}
