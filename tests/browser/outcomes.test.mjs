@@ -79,3 +79,43 @@ test('record a placement, move the clock three months, answer the retention chec
   assert.ok(await noSideways(m));
   assert.deepEqual(m.errors, []);
 });
+
+test("a school's enrolment list on a phone: checked, every row reported, recorded once", async () => {
+  const m = await signIn(server.url, 'mediator', 360);
+  // A child of the unit with a full birth date, read through the API with the session.
+  const child = await m.evaluate(async () => {
+    const r = await fetch('/api/v1/persons?limit=200');
+    const items = (await r.json()).items;
+    return items.find((p) => p.birth_date && p.birth_date.length === 10 && p.birth_date > '2010');
+  });
+  assert.ok(child, 'a school-age child in the demo');
+  const csv = `Adı;Soyadı;Doğum Tarihi;Sınıfı\n${child.given_names};${child.family_name};${child.birth_date};2\nHiç;Kimse;2016-01-01;1\n`;
+  await m.goto(server.url + '/enrolment-lists');
+  await m.setInputFiles('input[type=file]', { name: 'liste.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await m.selectOption('select[name=level]', 'primary');
+  await m.click('main form button');
+  await m.waitForSelector('#rows');
+  const found = ['#enrolled', '#updated', '#unchanged'];
+  let sum = 0;
+  for (const id of found) sum += Number(await m.textContent(id));
+  assert.equal(sum, 1, 'the child is found');
+  assert.equal(await m.textContent('#not-found'), '1');
+  assert.match(await m.textContent('#rows'), /not in the registry/);
+  assert.ok(await noSideways(m), 'no sideways scrolling at 360 px');
+  if (await m.locator('main form button').count()) {
+    await m.click('main form button');
+    await m.waitForSelector('#done');
+  }
+  // Again: nothing to add.
+  await m.goto(server.url + '/enrolment-lists');
+  await m.setInputFiles('input[type=file]', { name: 'liste.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await m.selectOption('select[name=level]', 'primary');
+  await m.click('main form button');
+  await m.waitForSelector('#rows');
+  assert.equal(await m.textContent('#unchanged'), '1');
+  assert.equal(await m.textContent('#enrolled'), '0');
+  const years = await m.evaluate(async (id) => (await fetch(`/api/v1/persons/${id}/enrolments`)).json(), child.id);
+  assert.ok(years.some((y) => y.grade === 2 && y.level === 'primary' && y.school_id), JSON.stringify(years));
+  assert.deepEqual(m.errors, []);
+  await m.close();
+});

@@ -60,6 +60,7 @@ const ROLES = {
       home: '/', people: '/persons', person, 'person-new': '/persons/new', household,
       documents: `${person}/documents`, education: `${person}/education`, health: `${person}/health`,
       employment: `${person}/employment`,
+      'enrolment-list': '/enrolment-lists',
       'household-new': '/households/new', cases: '/cases', case: kase,
       'case-form': `${kase}/forms/needs_education`, 'my-work': '/my-work',
       referrals: '/referrals', referral, letter: `${referral}/letter`, duplicates: '/duplicates',

@@ -45,6 +45,23 @@ pub struct DocumentDraft {
     pub note: String,
 }
 
+impl DocumentKind {
+    /// What obtaining the document says about the person's civil status,
+    /// as (person field, value): a registered birth makes a legally
+    /// invisible person visible; an identity card is held; citizenship
+    /// confirmed ends the risk of statelessness, a determination of
+    /// statelessness recognises it. A residence registration changes none.
+    pub fn civil_status(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Self::BirthRegistration => &[("birth_registered", "yes"), ("legally_invisible", "0")],
+            Self::IdentityCard => &[("id_card", "held")],
+            Self::Citizenship => &[("statelessness", "no")],
+            Self::StatelessnessDetermination => &[("statelessness", "stateless")],
+            Self::ResidenceRegistration => &[],
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
     pub kind: DocumentKind,

@@ -724,7 +724,7 @@ async fn run(cli: Cli) -> Result<()> {
             let keyring = settings.keys.load(false)?;
             let active = keyring.active_id().to_owned();
             let store = store.with_keyring(keyring);
-            let n = store.reencrypt_special().await.map_err(store_message)?;
+            let n = store.reencrypt_sealed().await.map_err(store_message)?;
             say!("new active key {active}; re-encrypted {n} values");
             Ok(())
         }

@@ -14,6 +14,7 @@ pub mod person_links;
 pub mod records;
 mod reference_data;
 pub mod scope;
+pub mod sealed;
 mod snapshot;
 pub mod sql;
 

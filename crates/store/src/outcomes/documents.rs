@@ -6,7 +6,7 @@ use super::{audit_person, person_for_edit};
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
 use crate::records::update_versioned;
-use crate::registry::person_for;
+use crate::registry::{person_for, record_update, PersonRow};
 use crate::sql::{Sql, Val};
 use crate::{clock, new_id, Store};
 use kopru_domain::outcome::Document;
@@ -62,6 +62,58 @@ async fn document_of(conn: &mut AnyConnection, person_id: &str, id: &str) -> Res
         .ok_or(StoreError::NotFound)
 }
 
+/// An obtained document changes the person's civil-status fields
+/// (`DocumentKind::civil_status`), as an edit would: a new version of the
+/// person and a history entry per field that changed.
+async fn civil_status_follows(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    p: &PersonRow,
+    d: &Document,
+) -> Result<()> {
+    if d.obtained_on.is_none() {
+        return Ok(());
+    }
+    let current = |field: &str| match field {
+        "birth_registered" => p.birth_registered.clone(),
+        "id_card" => p.id_card.clone(),
+        "statelessness" => p.statelessness.clone(),
+        _ => p.legally_invisible.to_string(),
+    };
+    let changes: Vec<(&str, Option<String>, Option<String>)> = d
+        .kind
+        .civil_status()
+        .iter()
+        .filter(|(field, value)| current(field) != *value)
+        .map(|(field, value)| (*field, Some(current(field)), Some((*value).to_owned())))
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut q = Sql::new("UPDATE persons SET version = version + 1, updated_at = ");
+    q.bind(clock::now());
+    for (field, _, value) in &changes {
+        q.push(&format!(", {field} = "));
+        match *field {
+            "legally_invisible" => q.bind(value.as_deref().map_or(0, |v| i64::from(v == "1"))),
+            _ => q.bind(value.clone()),
+        };
+    }
+    q.push(" WHERE id = ").bind(p.id.clone());
+    q.execute(&mut *conn).await?;
+    record_update(
+        conn,
+        actor,
+        "person",
+        &p.id,
+        p.version + 1,
+        &p.area_code,
+        &p.unit_code,
+        &changes,
+    )
+    .await
+}
+
 impl Store {
     /// A person's civil documents, the latest first.
     pub async fn documents(&self, by: &Principal, person_id: &str) -> Result<Vec<DocumentRow>> {
@@ -109,6 +161,7 @@ impl Store {
         Sql::insert("person_documents", &cols)
             .execute(tx.conn())
             .await?;
+        civil_status_follows(tx.conn(), actor, &p, d).await?;
         append(
             tx.conn(),
             &audit_person(
@@ -150,6 +203,9 @@ impl Store {
             cur.version,
         )
         .await?;
+        if cur.obtained_on.is_none() {
+            civil_status_follows(tx.conn(), actor, &p, d).await?;
+        }
         append(
             tx.conn(),
             &audit_person(

@@ -164,55 +164,6 @@ impl Store {
         }
         tx.commit().await
     }
-
-    /// Re-encrypts every special-category value with the active key. Returns how many.
-    pub async fn reencrypt_special(&self) -> Result<u64> {
-        let keyring = self.keyring()?;
-        let active = keyring.active_id().to_owned();
-        let mut done = 0u64;
-        loop {
-            let batch: Vec<(String, String, String)> = Sql::new(
-                "SELECT person_id, category, ciphertext FROM person_special WHERE key_id <> ",
-            )
-            .bind(active.clone())
-            .push(" LIMIT 500")
-            .fetch_all(self.pool())
-            .await?;
-            if batch.is_empty() {
-                break;
-            }
-            let mut tx = self.begin_write().await?;
-            for (pid, cat, ct) in &batch {
-                let aad = format!("{pid}/{cat}");
-                let plain = keyring
-                    .decrypt(&aad, ct)
-                    .map_err(|e| StoreError::Other(e.to_string()))?;
-                let fresh = keyring
-                    .encrypt(&aad, &plain)
-                    .map_err(|e| StoreError::Other(e.to_string()))?;
-                Sql::new("UPDATE person_special SET ciphertext = ")
-                    .bind(fresh)
-                    .push(", key_id = ")
-                    .bind(active.clone())
-                    .push(" WHERE person_id = ")
-                    .bind(pid.clone())
-                    .push(" AND category = ")
-                    .bind(cat.clone())
-                    .execute(tx.conn())
-                    .await?;
-            }
-            append(
-                tx.conn(),
-                &Actor::system("keys")
-                    .event("keys.reencrypt")
-                    .details(serde_json::json!({ "rows": batch.len(), "key": active })),
-            )
-            .await?;
-            tx.commit().await?;
-            done += batch.len() as u64;
-        }
-        Ok(done)
-    }
 }
 
 impl Store {

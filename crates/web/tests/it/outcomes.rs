@@ -73,7 +73,18 @@ async fn person(c: &mut Client<'_>, given: &str) -> String {
 async fn civil_documents_are_requested_then_obtained_or_refused() {
     let app = spawn_app().await;
     let mut hm = app.api_as("healthmediator").await;
-    let p = person(&mut hm, "Шабан").await;
+    // Legally invisible: no birth registration, no identity card.
+    let r = hm
+        .json(
+            Method::POST,
+            "/api/v1/persons",
+            json!({"given_names": "Шабан", "family_name": "Ђорђевић", "sex": "male", "birth_date": "1990",
+               "unit_code": "MT-NIS", "area_code": "RS-20-NIS", "confirm_new": true,
+               "birth_registered": "no", "id_card": "none", "legally_invisible": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let p = r.json()["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/persons/{p}/documents");
     // Every problem at once.
     let r = hm
@@ -128,6 +139,33 @@ async fn civil_documents_are_requested_then_obtained_or_refused() {
     assert_eq!(r.json()["status"], "obtained");
     let r = hm.json(Method::PUT, &format!("{path}/{did}"), upd(1)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // The registered birth makes him visible: the person's civil status
+    // changes as an edit would, with a new version and its history.
+    let now = hm.get(&format!("/api/v1/persons/{p}")).await.json();
+    assert_eq!(
+        (
+            now["birth_registered"].as_str(),
+            now["legally_invisible"].clone(),
+            now["id_card"].as_str(),
+            now["version"].as_i64()
+        ),
+        (Some("yes"), json!(false), Some("none"), Some(2)),
+        "{now}"
+    );
+    let changed: Vec<(String,)> =
+        kopru_store::Sql::new("SELECT field FROM record_history WHERE record_id = ")
+            .bind(p.clone())
+            .push(" ORDER BY field")
+            .fetch_all(app.store().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        changed,
+        vec![
+            ("birth_registered".to_owned(),),
+            ("legally_invisible".to_owned(),)
+        ]
+    );
     // Refused with its reason.
     let r = hm
         .json(

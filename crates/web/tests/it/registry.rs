@@ -364,6 +364,12 @@ async fn keys_rotate_and_data_stays_readable() {
         json!({"value": "yes", "notes": "kolica"}),
     )
     .await;
+    // An immunisation status is sealed too (health).
+    let imm = format!("/api/v1/persons/{id}/immunisations");
+    let r = hm
+        .json(Method::POST, &imm, json!({"status": "up_to_date"}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
     let old = kopru_store::testing::test_keyring();
     let new_line = kopru_store::crypto::Keyring::new_key_line();
     // The old key line is not exposed; rebuild a ring from a fresh pair to simulate the file.
@@ -371,13 +377,16 @@ async fn keys_rotate_and_data_stays_readable() {
     let both =
         kopru_store::crypto::Keyring::parse(&format!("{}\n{new_line}", test_key_line())).unwrap();
     let rotated = store.with_keyring(both);
-    assert_eq!(rotated.reencrypt_special().await.unwrap(), 1);
+    assert_eq!(rotated.reencrypt_sealed().await.unwrap(), 2);
+    assert_eq!(rotated.reencrypt_sealed().await.unwrap(), 0, "done once");
     let mut conn = rotated.acquire().await.unwrap();
-    let (key_id,): (String,) = sqlx::query_as("SELECT key_id FROM person_special")
-        .fetch_one(&mut *conn)
-        .await
-        .unwrap();
-    assert_ne!(key_id, old.active_id());
+    for table in ["person_special", "immunisations"] {
+        let (key_id,): (String,) = sqlx::query_as(&format!("SELECT key_id FROM {table}"))
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        assert_ne!(key_id, old.active_id(), "{table}");
+    }
     drop(conn);
     let hm_user = rotated
         .user_by_username("healthmediator")
@@ -390,6 +399,14 @@ async fn keys_rotate_and_data_stays_readable() {
         .await
         .unwrap();
     assert_eq!(values[0].1.notes.as_deref(), Some("kolica"));
+    let status = rotated
+        .immunisations(&kopru_store::audit::Actor::system("t"), &principal, &id)
+        .await
+        .unwrap();
+    assert_eq!(
+        status.map(|s| s[0].status.clone()).as_deref(),
+        Some("up_to_date")
+    );
 }
 
 fn test_key_line() -> String {
