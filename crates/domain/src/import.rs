@@ -240,6 +240,52 @@ pub fn excel_date(cell: &str) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Puts a cell's (trimmed, not empty) text into the person field it was
+/// mapped to; false when `field` is not a person field.
+pub fn set_person_field(d: &mut PersonDraft, field: &str, v: String) -> bool {
+    let list = || {
+        v.split([',', ';', '/'])
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    };
+    match field {
+        "given_names" => d.given_names = v,
+        "family_name" => d.family_name = v,
+        "full_name" => {
+            // "Given Names Family" — the last word is the family name.
+            let words: Vec<&str> = v.split_whitespace().collect();
+            if let Some((last, rest)) = words.split_last() {
+                if d.family_name.is_empty() {
+                    d.family_name = (*last).to_owned();
+                }
+                if d.given_names.is_empty() {
+                    d.given_names = rest.join(" ");
+                }
+            }
+        }
+        "father_name" => d.father_name = v,
+        "mother_name" => d.mother_name = v,
+        "aliases" => d.aliases = list(),
+        "sex" => d.sex = v,
+        "birth_date" => d.birth_date = excel_date(&v),
+        "national_id" => d.national_id = v,
+        "id_type" => d.id_type = v,
+        "nationality" => d.nationality = v,
+        "phone" => d.phone = v,
+        "languages" => d.languages = list(),
+        "education" => d.education = v,
+        "birth_registered" => d.birth_registered = v,
+        "id_card" => d.id_card = v,
+        "statelessness" => d.statelessness = v,
+        "groups" => d.groups = list(),
+        "unit_code" => d.unit_code = v,
+        "area_code" => d.area_code = v,
+        _ => return false,
+    }
+    true
+}
+
 /// One row read against a mapping: the draft, and a fingerprint of its content.
 pub fn row_draft(
     row: &[String],
@@ -257,48 +303,8 @@ pub fn row_draft(
             continue;
         };
         let v = raw.trim().to_owned();
-        if v.is_empty() {
-            continue;
-        }
-        let list = || {
-            v.split([',', ';', '/'])
-                .map(|s| s.trim().to_owned())
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-        };
-        match *field {
-            "given_names" => d.given_names = v,
-            "family_name" => d.family_name = v,
-            "full_name" => {
-                // "Given Names Family" — the last word is the family name.
-                let words: Vec<&str> = v.split_whitespace().collect();
-                if let Some((last, rest)) = words.split_last() {
-                    if d.family_name.is_empty() {
-                        d.family_name = (*last).to_owned();
-                    }
-                    if d.given_names.is_empty() {
-                        d.given_names = rest.join(" ");
-                    }
-                }
-            }
-            "father_name" => d.father_name = v,
-            "mother_name" => d.mother_name = v,
-            "aliases" => d.aliases = list(),
-            "sex" => d.sex = v,
-            "birth_date" => d.birth_date = excel_date(&v),
-            "national_id" => d.national_id = v,
-            "id_type" => d.id_type = v,
-            "nationality" => d.nationality = v,
-            "phone" => d.phone = v,
-            "languages" => d.languages = list(),
-            "education" => d.education = v,
-            "birth_registered" => d.birth_registered = v,
-            "id_card" => d.id_card = v,
-            "statelessness" => d.statelessness = v,
-            "groups" => d.groups = list(),
-            "unit_code" => d.unit_code = v,
-            "area_code" => d.area_code = v,
-            _ => {}
+        if !v.is_empty() {
+            set_person_field(&mut d, field, v);
         }
     }
     // Same person data, same fingerprint, however it was spelled or spaced.

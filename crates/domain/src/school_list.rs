@@ -7,7 +7,7 @@
 //! understood in Turkish, Serbian and English.
 
 use crate::error::ValidationErrors;
-use crate::import::{excel_date, guess_mapping};
+use crate::import::{excel_date, guess_mapping, set_person_field};
 use crate::outcome::{Enrolment, EnrolmentDraft};
 use crate::person::{Person, PersonDraft};
 use crate::search::fold;
@@ -237,25 +237,10 @@ pub fn list_row(
         if v.is_empty() {
             continue;
         }
+        if set_person_field(&mut p, field, v.clone()) {
+            continue;
+        }
         match *field {
-            "given_names" => p.given_names = v,
-            "family_name" => p.family_name = v,
-            "full_name" => {
-                let words: Vec<&str> = v.split_whitespace().collect();
-                if let Some((last, rest)) = words.split_last() {
-                    if p.family_name.is_empty() {
-                        p.family_name = (*last).to_owned();
-                    }
-                    if p.given_names.is_empty() {
-                        p.given_names = rest.join(" ");
-                    }
-                }
-            }
-            "father_name" => p.father_name = v,
-            "mother_name" => p.mother_name = v,
-            "sex" => p.sex = v,
-            "birth_date" => p.birth_date = excel_date(&v),
-            "national_id" => p.national_id = v,
             "level" => e.level = level_code(&v),
             "grade" => e.grade = v.trim_end_matches(['.', ' ']).to_owned(),
             "status" => e.status = status_code(&v),

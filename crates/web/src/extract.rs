@@ -158,3 +158,70 @@ fn has_nul(bytes: &[u8]) -> bool {
         || bytes.windows(3).any(|w| w == b"%00")
         || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
 }
+
+/// A page's upload form (multipart): one file in the field `file` and short
+/// text fields. A broken body → 400 `err-form`; a file over the route's
+/// limit → 413.
+pub struct FileForm {
+    /// The file's name as the browser sent it (at most 200 characters) and its bytes.
+    pub file: Option<(String, Bytes)>,
+    /// Every other field, its text cut at 1,000 characters.
+    pub fields: Vec<(String, String)>,
+}
+
+impl FileForm {
+    /// A text field's value, or "" when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// The file's bytes (empty when none was sent).
+    pub fn bytes(&self) -> &[u8] {
+        self.file.as_ref().map(|(_, b)| b.as_ref()).unwrap_or(&[])
+    }
+
+    /// The file's name ("upload" when the browser gave none).
+    pub fn file_name(&self) -> &str {
+        match &self.file {
+            Some((n, _)) if !n.is_empty() => n,
+            _ => "upload",
+        }
+    }
+}
+
+impl<S> FromRequest<S> for FileForm
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|_| AppError::BadRequest("err-form"))?;
+        let mut form = FileForm {
+            file: None,
+            fields: Vec::new(),
+        };
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| AppError::BadRequest("err-form"))?
+        {
+            let name = field.name().unwrap_or("").to_owned();
+            if name == "file" {
+                let file_name: String = field.file_name().unwrap_or("").chars().take(200).collect();
+                let bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?;
+                form.file = Some((file_name, bytes));
+            } else {
+                let text = field.text().await.unwrap_or_default();
+                form.fields.push((name, text.chars().take(1000).collect()));
+            }
+        }
+        Ok(form)
+    }
+}

@@ -1425,29 +1425,15 @@ pub async fn import_sheet(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param((id, sid)): Param<(String, String)>,
-    mut multipart: axum::extract::Multipart,
+    form: crate::extract::FileForm,
 ) -> AppResult<Response> {
-    let mut file = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest("err-form"))?
-    {
-        if field.name() == Some("file") {
-            file = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::TooLarge)?
-                .to_vec();
-        }
-    }
     let result = super::service::import_sheet(
         &state.store,
         &ctx.actor(),
         &user.principal,
         &id,
         &sid,
-        &file,
+        form.bytes(),
     )
     .await
     .map_err(AppError::from);

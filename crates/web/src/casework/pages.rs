@@ -8,8 +8,7 @@ use crate::extract::{FormBody, Param, QueryArgs};
 use crate::pages::{done, form_errors, render, FormErrors, Pager, PAGE_SIZE};
 use crate::AppState;
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -979,32 +978,11 @@ pub async fn attachment_add(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
     Param(id): Param<String>,
-    mut multipart: Multipart,
+    form: crate::extract::FileForm,
 ) -> AppResult<Response> {
-    let mut contact: Option<String> = None;
-    let mut file: Option<(String, Bytes)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest("err-form"))?
-    {
-        match field.name().unwrap_or("") {
-            "contact_id" => {
-                contact = field
-                    .text()
-                    .await
-                    .ok()
-                    .filter(|t| !t.is_empty() && !t.chars().any(char::is_control));
-            }
-            "file" => {
-                let name = field.file_name().unwrap_or("").to_owned();
-                let bytes = field.bytes().await.map_err(|_| AppError::TooLarge)?;
-                file = Some((name, bytes));
-            }
-            _ => {}
-        }
-    }
-    let result = match file {
+    let contact =
+        Some(form.text("contact_id")).filter(|t| !t.is_empty() && !t.chars().any(char::is_control));
+    let result = match form.file {
         Some((name, bytes)) => done(
             state
                 .store

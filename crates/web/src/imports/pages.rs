@@ -9,7 +9,7 @@ use crate::imports::service::{self as import, ImportReport, ImportRequest};
 use crate::pages::{query_string, render, FormErrors};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -91,44 +91,14 @@ pub async fn upload_form(
 pub async fn upload(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    mut multipart: Multipart,
+    form: crate::extract::FileForm,
 ) -> AppResult<Response> {
     if !user.principal.may(Action::ImportPersons) {
         return Err(AppError::Forbidden);
     }
-    let (mut file, mut name, mut unit, mut area, mut mapping) = (
-        Vec::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-    );
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest("err-form"))?
-    {
-        match field.name().unwrap_or("") {
-            "file" => {
-                name = field
-                    .file_name()
-                    .unwrap_or("upload")
-                    .chars()
-                    .take(200)
-                    .collect();
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::TooLarge)?
-                    .to_vec();
-            }
-            "unit" => unit = field.text().await.unwrap_or_default(),
-            "area" => area = field.text().await.unwrap_or_default(),
-            "mapping" => mapping = field.text().await.unwrap_or_default(),
-            _ => {}
-        }
-    }
-    if let Err(code) = crate::tabular::read(&file).map(|_| ()) {
+    let (file, name) = (form.bytes(), form.file_name());
+    let (unit, area, mapping) = (form.text("unit"), form.text("area"), form.text("mapping"));
+    if let Err(code) = crate::tabular::read(file).map(|_| ()) {
         let page = upload_page(
             &state,
             ctx.clone(),
@@ -140,7 +110,7 @@ pub async fn upload(
     }
     let id = state
         .store
-        .save_upload(&user.principal.user_id, &name, &file)
+        .save_upload(&user.principal.user_id, name, file)
         .await?;
     let q = query_string(&[("unit", &unit), ("area", &area), ("mapping", &mapping)]);
     Ok(Redirect::to(&format!("/imports/{id}?{q}")).into_response())

@@ -15,7 +15,7 @@ use crate::i18n::Tr;
 use crate::pages::{render, FormErrors};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -530,56 +530,28 @@ pub async fn upload_form(
 pub async fn upload(
     State(state): State<AppState>,
     Auth(ctx, user): Auth,
-    mut multipart: Multipart,
+    form: crate::extract::FileForm,
 ) -> AppResult<Response> {
     if !user.principal.may(Action::EditPersons) {
         return Err(AppError::Forbidden);
     }
-    let (mut file, mut name, mut p) = (Vec::new(), String::new(), ListParams::default());
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest("err-form"))?
-    {
-        let key = field.name().unwrap_or("").to_owned();
-        if key == "file" {
-            name = field
-                .file_name()
-                .unwrap_or("upload")
-                .chars()
-                .take(200)
-                .collect();
-            file = field
-                .bytes()
-                .await
-                .map_err(|_| AppError::TooLarge)?
-                .to_vec();
-            continue;
-        }
-        let v: String = field
-            .text()
-            .await
-            .unwrap_or_default()
-            .chars()
-            .take(100)
-            .collect();
-        match key.as_str() {
-            "school_id" => p.school_id = v,
-            "school_year" => p.school_year = v,
-            "level" => p.level = v,
-            "status" => p.status = v,
-            "status_on" => p.status_on = v,
-            _ => {}
-        }
-    }
-    if let Err(code) = crate::tabular::read(&file).map(|_| ()) {
+    let p = ListParams {
+        school_id: form.text("school_id"),
+        school_year: form.text("school_year"),
+        level: form.text("level"),
+        status: form.text("status"),
+        status_on: form.text("status_on"),
+        dry_run: true,
+    };
+    let (file, name) = (form.bytes(), form.file_name());
+    if let Err(code) = crate::tabular::read(file).map(|_| ()) {
         let errors = FormErrors::single(ctx.tr, "file", code);
         let pg = page(&state, ctx, &user, p, errors, None, None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&pg)?).into_response());
     }
     let id = state
         .store
-        .save_upload(&user.principal.user_id, &name, &file)
+        .save_upload(&user.principal.user_id, name, file)
         .await?;
     Ok(Redirect::to(&format!("/enrolment-lists/{id}?{}", p.query())).into_response())
 }
