@@ -34,7 +34,7 @@ pub const FIELDS: &[&str] = &[
 ];
 
 /// Header spellings seen in the units' spreadsheets, folded, per field.
-const ALIASES: &[(&str, &[&str])] = &[
+pub(crate) const ALIASES: &[(&str, &[&str])] = &[
     (
         "given_names",
         &[
@@ -186,29 +186,40 @@ const ALIASES: &[(&str, &[&str])] = &[
 
 /// Column index → field, guessed from the header row.
 pub fn guess_mapping(headers: &[String]) -> Vec<Option<&'static str>> {
-    let mut used: Vec<&str> = Vec::new();
-    headers
+    once_each(headers.iter().map(|h| header_field(h, FIELDS, ALIASES)))
+}
+
+/// The field a header names among `fields` (by its name) or their
+/// `aliases`, compared folded and without spaces: "T.C. Kimlik No", "TC
+/// kimlik no" and "tckimlikno" are one header.
+pub fn header_field(
+    header: &str,
+    fields: &[&'static str],
+    aliases: &[(&'static str, &[&str])],
+) -> Option<&'static str> {
+    let f = fold(header).replace(' ', "");
+    fields
         .iter()
-        .map(|h| {
-            // Compared without spaces: "T.C. Kimlik No", "TC kimlik no" and "tckimlikno" are one header.
-            let f = fold(h).replace(' ', "");
-            let found = FIELDS
+        .find(|field| field.replace('_', "") == f)
+        .copied()
+        .or_else(|| {
+            aliases
                 .iter()
-                .find(|field| field.replace('_', "") == f)
-                .copied()
-                .or_else(|| {
-                    ALIASES
-                        .iter()
-                        .find(|(_, names)| names.iter().any(|n| n.replace(' ', "") == f))
-                        .map(|(field, _)| *field)
-                });
-            match found {
-                Some(field) if !used.contains(&field) => {
-                    used.push(field);
-                    Some(field)
-                }
-                _ => None,
+                .find(|(_, names)| names.iter().any(|n| n.replace(' ', "") == f))
+                .map(|(field, _)| *field)
+        })
+}
+
+/// Each field for one column only: the first that names it.
+pub fn once_each(found: impl Iterator<Item = Option<&'static str>>) -> Vec<Option<&'static str>> {
+    let mut used: Vec<&str> = Vec::new();
+    found
+        .map(|field| match field {
+            Some(field) if !used.contains(&field) => {
+                used.push(field);
+                Some(field)
             }
+            _ => None,
         })
         .collect()
 }

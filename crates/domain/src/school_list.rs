@@ -7,7 +7,7 @@
 //! understood in Turkish, Serbian and English.
 
 use crate::error::ValidationErrors;
-use crate::import::{excel_date, guess_mapping, set_person_field};
+use crate::import::{self, excel_date, header_field, once_each, set_person_field};
 use crate::outcome::{Enrolment, EnrolmentDraft};
 use crate::person::{Person, PersonDraft};
 use crate::search::fold;
@@ -111,33 +111,11 @@ const ALIASES: &[(&str, &[&str])] = &[
 
 /// Column index → field, guessed from the header row; each field once.
 pub fn guess_list_mapping(headers: &[String]) -> Vec<Option<&'static str>> {
-    let person = guess_mapping(headers);
-    let mut used: Vec<&str> = Vec::new();
-    headers
-        .iter()
-        .zip(person)
-        .map(|(h, p)| {
-            let f = fold(h).replace(' ', "");
-            let own = LIST_FIELDS
-                .iter()
-                .find(|field| field.replace('_', "") == f)
-                .copied()
-                .or_else(|| {
-                    ALIASES
-                        .iter()
-                        .find(|(_, names)| names.iter().any(|n| n.replace(' ', "") == f))
-                        .map(|(field, _)| *field)
-                });
-            let found = own.or(p.filter(|p| LIST_FIELDS.contains(p)));
-            match found {
-                Some(field) if !used.contains(&field) => {
-                    used.push(field);
-                    Some(field)
-                }
-                _ => None,
-            }
+    once_each(headers.iter().map(|h| {
+        header_field(h, LIST_FIELDS, ALIASES).or_else(|| {
+            header_field(h, import::FIELDS, import::ALIASES).filter(|f| LIST_FIELDS.contains(f))
         })
-        .collect()
+    }))
 }
 
 /// A level as schools write it, as its code; anything else as written (the
