@@ -76,7 +76,18 @@ const ROLES = {
       volunteers: '/volunteers',
     };
   },
-  analyst: async () => ({ dashboard: '/dashboard', 'response-times': '/response-times', 'unit-employment': '/employment?unit=SHKB-ANK-01' }),
+  analyst: async (page) => {
+    const plan = await firstLink(page, '/strategy', /^\/action-plans\/[0-9a-f-]{36}$/);
+    const report = await firstLink(page, '/progress-reports', /^\/progress-reports\/[0-9a-f-]{36}$/);
+    return {
+      dashboard: '/dashboard', 'response-times': '/response-times', 'unit-employment': '/employment?unit=SHKB-ANK-01',
+      strategy: '/strategy', 'action-plan': plan, 'progress-reports': '/progress-reports', 'progress-report': report,
+    };
+  },
+  ministry: async (page) => ({
+    'reports-due': '/progress-reports',
+    'report-to-fill': await firstLink(page, '/progress-reports', /^\/progress-reports\/[0-9a-f-]{36}$/),
+  }),
   school: async () => ({ inbox: '/referrals', 'host-volunteers': '/volunteers' }),
   admin: async (page) => ({
     users: '/users', user: await firstLink(page, '/users', /^\/users\/(?!new$)[^/]+$/),
@@ -161,9 +172,10 @@ test('the bar shows each role its own work first', async () => {
     return { links, search };
   };
   assert.deepEqual(await bar('mediator'), { links: ['People', 'Cases', 'My work', 'Referrals'], search: 1 });
-  assert.deepEqual(await bar('school'), { links: ['Referrals to us', 'Volunteers'], search: 0 });
+  assert.deepEqual(await bar('school'), { links: ['Referrals to us', 'Progress reports', 'Volunteers'], search: 0 });
+  assert.equal((await bar('ministry')).links[1], 'Progress reports');
   const analyst = await bar('analyst');
-  assert.equal(analyst.links[0], 'Dashboard');
+  assert.deepEqual(analyst.links.slice(0, 2), ['Dashboard', 'Strategy monitoring']);
   assert.equal(analyst.search, 0);
   // An administrator's bar is administration; the rest is in one menu.
   assert.deepEqual((await bar('admin')).links, ['Users', 'Units and teams', 'Institutions', 'Audit log']);

@@ -72,7 +72,8 @@ pub fn default_response_days(kind: InstitutionKind) -> i64 {
         | SocialAssistanceFoundation
         | LegalAid
         | Municipality
-        | CivilRegistry => 10,
+        | CivilRegistry
+        | Ministry => 10,
     }
 }
 

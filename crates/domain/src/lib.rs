@@ -27,6 +27,7 @@ pub mod role;
 pub mod school_list;
 pub mod scope;
 pub mod search;
+pub mod strategy;
 
 pub use error::{FieldError, ValidationErrors};
 pub use locale::Locale;

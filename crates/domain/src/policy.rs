@@ -55,10 +55,19 @@ pub enum Action {
     TakeAttendance,
     /// A host institution's focal point confirms its volunteers' monthly hours.
     ConfirmVolunteerHours,
+    /// Strategies, action plans, actions, indicators, cycles and progress
+    /// reports (a focal point: its institution's actions and those it shares).
+    ViewStrategy,
+    /// Import and revise action plans, open and close reporting cycles.
+    ManageStrategy,
+    /// Fill and submit the progress reports of the caller's institution.
+    ReportProgress,
+    /// Approve progress reports or return them with comments.
+    ReviewProgress,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 30] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -85,6 +94,10 @@ impl Action {
         Action::ManageActivities,
         Action::TakeAttendance,
         Action::ConfirmVolunteerHours,
+        Action::ViewStrategy,
+        Action::ManageStrategy,
+        Action::ReportProgress,
+        Action::ReviewProgress,
     ];
 
     /// The action that reads (and, with `EditPersons`, writes) a special category.
@@ -157,6 +170,15 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         }
         TakeAttendance => role.is_field_worker() || matches!(role, UnitCoordinator),
         ConfirmVolunteerHours => matches!(role, InstitutionFocalPoint),
+        // The strategy is monitored by M&E officers and programme managers and
+        // fed by the responsible institutions; auditors read it.
+        ViewStrategy => matches!(
+            role,
+            Administrator | ProgrammeManager | MeOfficer | Auditor | InstitutionFocalPoint
+        ),
+        ManageStrategy => matches!(role, Administrator | MeOfficer),
+        ReportProgress => matches!(role, InstitutionFocalPoint),
+        ReviewProgress => matches!(role, MeOfficer),
     }
 }
 

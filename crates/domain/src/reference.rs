@@ -61,6 +61,7 @@ closed_list!(
         Municipality = "municipality",
         CivilRegistry = "civil_registry",
         Employer = "employer",
+        Ministry = "ministry",
     }
 );
 

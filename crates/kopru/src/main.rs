@@ -336,6 +336,12 @@ async fn load_demo_people(store: &kopru_store::Store) -> Result<()> {
     if o > 0 {
         eprintln!("demo: loaded outcomes of {o} people");
     }
+    let s = kopru_store::demo::load_strategy(store)
+        .await
+        .context("loading the demo strategy")?;
+    if s > 0 {
+        eprintln!("demo: loaded a strategy's action plan of {s} actions");
+    }
     eprintln!("demo: ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

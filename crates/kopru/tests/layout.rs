@@ -243,6 +243,7 @@ const STORE_LEVELS: &[(&str, u8)] = &[
     ("casework", 1),
     ("dedup", 1),
     ("imports", 1),
+    ("strategy", 1),
     ("activities", 2),
     ("outcomes", 3),
     ("work", 4),

@@ -29,6 +29,7 @@ pub mod directory;
 pub mod imports;
 pub mod outcomes;
 pub mod registry;
+pub mod strategy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod work;

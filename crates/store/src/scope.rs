@@ -35,6 +35,12 @@ pub enum Entity {
     /// `volunteer_placements` rows: the host institution's `area_code`, the
     /// placing `unit_code` and the host `institution_code`.
     VolunteerPlacement,
+    /// `plan_actions` rows: `country` (the strategy's), `responsible_code`,
+    /// and the cooperating institutions in `action_partners` (by `id`).
+    PlanAction,
+    /// `progress_reports` rows: as their action (`country`,
+    /// `responsible_code`, partners by `action_id`).
+    ProgressReport,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -127,6 +133,30 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
             .push(" AND ra.scope_code = ")
             .bind(c.as_str().to_owned())
             .push(")");
+        }
+        // A strategy is a country's: its monitors see it by country; a
+        // responsible institution sees its actions and those it cooperates on.
+        (PlanAction | ProgressReport, Scope::Country(c) | Scope::Area(c)) => {
+            q.push(&format!("{a}.country IN {SUBTREE}"))
+                .bind(c.as_str().to_owned())
+                .push(")");
+        }
+        (PlanAction | ProgressReport, Scope::Institution(c)) => {
+            let id = if entity == PlanAction {
+                "id"
+            } else {
+                "action_id"
+            };
+            q.push(&format!("({a}.responsible_code = "))
+                .bind(c.as_str().to_owned())
+                .push(&format!(
+                    " OR EXISTS (SELECT 1 FROM action_partners ap WHERE ap.action_id = {a}.{id} AND ap.institution_code = "
+                ))
+                .bind(c.as_str().to_owned())
+                .push("))");
+        }
+        (PlanAction | ProgressReport, Scope::Unit(_)) => {
+            q.push("1 = 0");
         }
     }
 }

@@ -45,6 +45,14 @@ const SEALED: &[Sealed] = &[
         column: "ciphertext",
         bytes: true,
     },
+    // Evidence attached to progress reports: `evidence/<row>`.
+    Sealed {
+        table: "report_evidence",
+        key: &["id"],
+        aad: |k| format!("evidence/{}", k[0]),
+        column: "ciphertext",
+        bytes: true,
+    },
 ];
 
 /// Rows per transaction.

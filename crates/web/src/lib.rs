@@ -32,6 +32,7 @@ pub mod home;
 pub mod imports;
 pub mod outcomes;
 pub mod registry;
+pub mod strategy;
 pub mod work;
 
 use axum::extract::State;
@@ -177,6 +178,7 @@ fn page_routes() -> Router<AppState> {
         .merge(outcomes::person_pages::routes())
         .merge(outcomes::employment_pages::routes())
         .merge(outcomes::school_list::page_routes())
+        .merge(strategy::pages::routes())
         .merge(activities::pages::routes())
         .merge(activities::document_pages::routes())
         .merge(activities::volunteer_pages::routes())
@@ -199,6 +201,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(outcomes::api::routes())
         .merge(outcomes::employment_api::routes())
         .merge(outcomes::school_list::api_routes())
+        .merge(strategy::api::routes())
         .merge(activities::api::routes())
         .merge(activities::volunteer_api::routes())
         .merge(work::api::routes())

@@ -43,6 +43,8 @@ enum Section {
     Duplicates,
     Imports,
     EnrolmentLists,
+    Strategy,
+    ProgressReports,
     Forms,
     Areas,
     Programmes,
@@ -57,13 +59,13 @@ use Section::*;
 
 /// What the bar offers first, for each kind of work, in order.
 const FIELD_WORK: [Section; 4] = [Persons, Cases, MyWork, Referrals];
-const INSTITUTION: [Section; 2] = [Referrals, Volunteers];
-const MONITORING: [Section; 4] = [Dashboard, Activities, Cases, Referrals];
+const INSTITUTION: [Section; 3] = [Referrals, ProgressReports, Volunteers];
+const MONITORING: [Section; 5] = [Dashboard, Strategy, Activities, Cases, Referrals];
 const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 20] = [
+    const ALL: [Section; 22] = [
         MyWork,
         Persons,
         Cases,
@@ -76,6 +78,8 @@ impl Section {
         Duplicates,
         Imports,
         EnrolmentLists,
+        Strategy,
+        ProgressReports,
         Forms,
         Areas,
         Programmes,
@@ -100,6 +104,8 @@ impl Section {
             Duplicates => "/duplicates",
             Imports => "/imports",
             EnrolmentLists => "/enrolment-lists",
+            Strategy => "/strategy",
+            ProgressReports => "/progress-reports",
             Forms => "/forms",
             Areas => "/areas",
             Programmes => "/programmes",
@@ -117,6 +123,7 @@ impl Section {
             Persons => &["/households"],
             Duplicates => &["/merges"],
             Employment => &["/outcome-checks"],
+            Strategy => &["/action-plans"],
             _ => &[],
         }
     }
@@ -151,6 +158,8 @@ impl Section {
             Duplicates => "nav-duplicates",
             Imports => "nav-imports",
             EnrolmentLists => "nav-enrolment-lists",
+            Strategy => "nav-strategy",
+            ProgressReports => "nav-progress-reports",
             Forms => "nav-forms",
             Areas => "nav-areas",
             Programmes => "nav-programmes",
@@ -176,6 +185,10 @@ impl Section {
             Dashboard | Employment => ctx.allows(Action::ViewCaseStatistics),
             Imports => ctx.allows(Action::ImportPersons),
             EnrolmentLists => ctx.allows(Action::EditPersons),
+            Strategy => ctx.allows(Action::ViewStrategy),
+            ProgressReports => {
+                ctx.allows(Action::ReportProgress) || ctx.allows(Action::ReviewProgress)
+            }
             Users => ctx.allows(Action::ViewUsers),
             Audit => ctx.allows(Action::ViewAudit),
             Design => ctx.allows(Action::ManageUsers),

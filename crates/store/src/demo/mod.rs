@@ -4,8 +4,10 @@
 
 mod activities;
 mod outcomes;
+mod strategy;
 pub use activities::load_activities;
 pub use outcomes::load_outcomes;
+pub use strategy::load_strategy;
 
 use crate::accounts::NewUser;
 use crate::audit::Actor;
@@ -19,7 +21,7 @@ use kopru_domain::{Role, Scope};
 pub const DEMO_PASSWORD: &str = "kopru-demo-2026";
 
 /// (username, role, scope, display name)
-pub const DEMO_USERS: [(&str, Role, &str, &str); 10] = [
+pub const DEMO_USERS: [(&str, Role, &str, &str); 11] = [
     ("admin", Role::Administrator, "", "Sistem Yöneticisi"),
     (
         "manager",
@@ -65,6 +67,12 @@ pub const DEMO_USERS: [(&str, Role, &str, &str); 10] = [
         "Okul Müdürü",
     ),
     ("auditor", Role::Auditor, "", "Denetçi"),
+    (
+        "ministry",
+        Role::InstitutionFocalPoint,
+        "institution:MIN-MEB",
+        "MEB Strateji Odak Noktası",
+    ),
 ];
 
 /// (code, name, donor, start, end, result areas)
@@ -341,7 +349,56 @@ const UNITS: [(&str, &str, &str, &str, &str); 28] = [
 ];
 
 /// (code, name, kind, area, services, phone)
-const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 21] = [
+const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 27] = [
+    // Responsible institutions of the Roma strategy's action plan (issue 20).
+    (
+        "MIN-ASHB",
+        "Aile ve Sosyal Hizmetler Bakanlığı",
+        "ministry",
+        "TR-06",
+        "",
+        "+90 312 705 50 00",
+    ),
+    (
+        "MIN-MEB",
+        "Millî Eğitim Bakanlığı",
+        "ministry",
+        "TR-06",
+        "",
+        "+90 312 413 10 00",
+    ),
+    (
+        "MIN-SB",
+        "Sağlık Bakanlığı",
+        "ministry",
+        "TR-06",
+        "",
+        "+90 312 585 10 00",
+    ),
+    (
+        "ISKUR-GM",
+        "Türkiye İş Kurumu Genel Müdürlüğü",
+        "ministry",
+        "TR-06",
+        "",
+        "+90 312 294 10 00",
+    ),
+    (
+        "MIN-CSB",
+        "Çevre, Şehircilik ve İklim Değişikliği Bakanlığı",
+        "ministry",
+        "TR-06",
+        "",
+        "",
+    ),
+    (
+        "MIN-ICISLERI",
+        "İçişleri Bakanlığı",
+        "ministry",
+        "TR-06",
+        "",
+        "",
+    ),
     (
         "EMP-ANK-TEKSTIL",
         "Altındağ Tekstil Konfeksiyon Ltd. Şti.",

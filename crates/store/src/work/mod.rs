@@ -51,6 +51,8 @@ pub struct MyWork {
     pub sessions_missing_attendance: Vec<crate::activities::CalendarRow>,
     /// Retention checks and six-month follow-ups due by a week from today.
     pub outcome_checks: crate::outcomes::checks::ChecksDue,
+    /// Progress reports the caller's institution has to fill or rework (focal points).
+    pub progress_reports: Vec<crate::strategy::reports::ProgressReportRow>,
 }
 
 pub use crate::records::Count;
@@ -249,8 +251,10 @@ impl Store {
             WorkScope::Unit(u) => Some(u.as_str()),
         };
         let outcome_checks = self.checks_due(by, unit).await?;
+        let progress_reports = self.reports_due(by).await?;
         Ok(MyWork {
             outcome_checks,
+            progress_reports,
             todays_sessions,
             sessions_missing_attendance,
             today,

@@ -64,7 +64,8 @@ pub struct AuditPage {
     pub older: Option<String>,
 }
 
-pub const AUDIT_PAGE: i64 = 100;
+/// Entries per page: 50 keep the page within the 100 KB budget on a cheap phone (older ones a link away).
+pub const AUDIT_PAGE: i64 = 50;
 
 pub async fn audit_page(
     State(state): State<AppState>,

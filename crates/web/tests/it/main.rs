@@ -20,3 +20,4 @@ mod imports;
 mod outcomes;
 mod registry;
 mod robustness;
+mod strategy;

@@ -1,0 +1,1073 @@
+//! Strategy monitoring (issue 20): a strategy's action plans, their actions
+//! and indicators as a ministry writes them in its spreadsheet, and the
+//! progress reports responsible institutions fill each reporting cycle.
+//! Every value here is built valid or refused with every problem named.
+
+use crate::activity::amount;
+use crate::casework::long_text;
+use crate::codes::Code;
+use crate::error::ValidationErrors;
+use crate::import::{header_field, once_each};
+use crate::reference::closed_list;
+use crate::search::fold;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+closed_list!(
+    /// Where an action stands, as its responsible institution reports it.
+    ActionStatus, "action-status" {
+        NotStarted = "not_started",
+        OnTrack = "on_track",
+        Delayed = "delayed",
+        Completed = "completed",
+        Cancelled = "cancelled",
+    }
+);
+
+impl ActionStatus {
+    /// The traffic light of a status: green, amber, red or grey.
+    pub fn light(self) -> &'static str {
+        match self {
+            Self::OnTrack | Self::Completed => "green",
+            Self::Delayed => "amber",
+            Self::NotStarted => "red",
+            Self::Cancelled => "grey",
+        }
+    }
+}
+
+closed_list!(
+    /// Who gives an indicator's value.
+    IndicatorMode, "indicator-mode" {
+        // The responsible institution reports it; the indicator engine computes it (issue 21).
+        Reported = "reported",
+        Computed = "computed",
+    }
+);
+
+closed_list!(
+    /// How a reported value is broken down.
+    Breakdown, "breakdown" {
+        Total = "none",
+        Sex = "sex",
+        Province = "province",
+        SexProvince = "sex_province",
+    }
+);
+
+closed_list!(
+    /// Where a progress report stands.
+    ReportStatus, "report-status" {
+        Draft = "draft",
+        Submitted = "submitted",
+        Returned = "returned",
+        Approved = "approved",
+        // An approved report a later correction replaced.
+        Superseded = "superseded",
+    }
+);
+
+/// The policy areas a plan's rows may name by code (or by their names in
+/// Turkish, English or Serbian).
+pub const POLICY_AREAS: &[(&str, &[&str])] = &[
+    ("education", &["egitim", "obrazovanje", "education"]),
+    ("employment", &["istihdam", "zaposljavanje", "employment"]),
+    ("health", &["saglik", "zdravlje", "zdravstvo", "health"]),
+    ("housing", &["barinma", "konut", "stanovanje", "housing"]),
+    (
+        "social_assistance",
+        &[
+            "sosyal yardim ve hizmetler",
+            "sosyal hizmetler",
+            "sosyal yardim",
+            "socijalna zastita",
+            "social assistance and services",
+            "social assistance",
+        ],
+    ),
+    (
+        "cross_cutting",
+        &[
+            "yatay",
+            "yatay alanlar",
+            "horizontalne teme",
+            "cross cutting",
+            "cross-cutting",
+        ],
+    ),
+];
+
+/// A policy area's code from what a plan writes.
+pub fn policy_area(raw: &str) -> Result<&'static str, &'static str> {
+    let f = fold(raw);
+    if f.is_empty() {
+        return Err("err-required");
+    }
+    POLICY_AREAS
+        .iter()
+        .find(|(code, names)| fold(code) == f || *code == raw.trim() || names.contains(&f.as_str()))
+        .map(|(code, _)| *code)
+        .ok_or("err-policy-area")
+}
+
+/// An action or objective number: "2", "2.1", "2.1.3" (at most 6 parts of
+/// at most 4 digits).
+pub fn action_number(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim().trim_end_matches('.');
+    if s.is_empty() {
+        return Err("err-required");
+    }
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 6
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 4 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("err-action-number");
+    }
+    Ok(parts
+        .iter()
+        .map(|p| p.trim_start_matches('0'))
+        .map(|p| if p.is_empty() { "0" } else { p })
+        .collect::<Vec<_>>()
+        .join("."))
+}
+
+/// A number's key for ordering: "2.1.10" after "2.1.9".
+pub fn number_sort_key(number: &str) -> String {
+    number
+        .split('.')
+        .map(|p| format!("{p:0>4}"))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A period as plans write it: a year (2026), a quarter (2026-Q2, 2026/2,
+/// "2026 Q2") or a month (2026-05); normalised. Years 2000 to 2100.
+pub fn period(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim().to_ascii_uppercase().replace([' ', '/'], "-");
+    if s.is_empty() {
+        return Err("err-required");
+    }
+    let year_ok = |y: &str| {
+        y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) && ("2000"..="2100").contains(&y)
+    };
+    match s.split_once('-') {
+        None if year_ok(&s) => Ok(s),
+        Some((y, rest)) if year_ok(y) => {
+            let q = rest.trim_start_matches('Q');
+            if rest.starts_with('Q') || (rest.len() == 1 && rest != "0") {
+                match q {
+                    "1" | "2" | "3" | "4" => Ok(format!("{y}-Q{q}")),
+                    _ => Err("err-period"),
+                }
+            } else {
+                match rest.parse::<u32>() {
+                    Ok(m @ 1..=12) if rest.len() == 2 => Ok(format!("{y}-{m:02}")),
+                    _ => Err("err-period"),
+                }
+            }
+        }
+        _ => Err("err-period"),
+    }
+}
+
+/// The first and last month of a period, as `YYYY-MM`.
+pub fn period_months(p: &str) -> (String, String) {
+    let y = p.get(..4).unwrap_or("2000");
+    match p.get(5..) {
+        None | Some("") => (format!("{y}-01"), format!("{y}-12")),
+        Some(q) if q.starts_with('Q') => {
+            let n: u32 = q[1..].parse().unwrap_or(1);
+            (format!("{y}-{:02}", n * 3 - 2), format!("{y}-{:02}", n * 3))
+        }
+        Some(m) => (format!("{y}-{m}"), format!("{y}-{m}")),
+    }
+}
+
+/// Texts in the plan's languages (tr, en, sr): at least one, each at most `max`.
+pub fn texts(
+    tr: &str,
+    en: &str,
+    sr: &str,
+    max: usize,
+) -> Result<BTreeMap<String, String>, &'static str> {
+    let mut out = BTreeMap::new();
+    for (lang, raw) in [("tr", tr), ("en", en), ("sr", sr)] {
+        if let Some(t) = long_text(raw, max)? {
+            out.insert(lang.to_owned(), t);
+        }
+    }
+    if out.is_empty() {
+        return Err("err-required");
+    }
+    Ok(out)
+}
+
+/// An action as a plan's row or a form gives it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ActionDraft {
+    pub number: String,
+    pub text_tr: String,
+    pub text_en: String,
+    pub text_sr: String,
+    /// The responsible institution's code in the directory.
+    pub responsible: String,
+    /// Cooperating institutions' codes, separated by commas or semicolons.
+    pub partners: String,
+    pub starts: String,
+    pub ends: String,
+    pub budget: String,
+    pub currency: String,
+    pub budget_source: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanAction {
+    pub number: String,
+    pub texts: BTreeMap<String, String>,
+    pub responsible: Code,
+    pub partners: Vec<Code>,
+    pub starts: String,
+    pub ends: String,
+    pub budget_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub budget_source: Option<String>,
+    pub status: ActionStatus,
+}
+
+fn codes_list(raw: &str) -> Result<Vec<Code>, &'static str> {
+    let mut out: Vec<Code> = Vec::new();
+    for part in raw
+        .split([',', ';', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let c = Code::parse(part)?;
+        if !out.contains(&c) {
+            out.push(c);
+        }
+        if out.len() > 30 {
+            return Err("err-too-many");
+        }
+    }
+    Ok(out)
+}
+
+impl ActionDraft {
+    pub fn validate(&self) -> Result<PlanAction, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let number = e.take("number", action_number(&self.number));
+        let texts = e.take(
+            "text_tr",
+            texts(&self.text_tr, &self.text_en, &self.text_sr, 2000),
+        );
+        let responsible = e.take("responsible", Code::parse(&self.responsible));
+        let partners = e.take("partners", codes_list(&self.partners));
+        let starts = e.take("starts", period(&self.starts));
+        let ends = e.take("ends", period(&self.ends));
+        if let (Some(s), Some(t)) = (&starts, &ends) {
+            if period_months(t).1 < period_months(s).0 {
+                e.push("ends", "err-ends-before-start");
+            }
+        }
+        let budget_minor = e.take("budget", amount(&self.budget));
+        let currency = e.take(
+            "currency",
+            match self.currency.trim().to_ascii_uppercase().as_str() {
+                "" => Ok(None),
+                c @ ("TRY" | "EUR" | "RSD" | "USD") => Ok(Some(c.to_owned())),
+                _ => Err("err-choice"),
+            },
+        );
+        let budget_source = e.take("budget_source", long_text(&self.budget_source, 200));
+        let status = e.take(
+            "status",
+            if self.status.trim().is_empty() {
+                Ok(ActionStatus::NotStarted)
+            } else {
+                ActionStatus::parse(&self.status)
+            },
+        );
+        if let (Some(r), Some(p)) = (&responsible, &partners) {
+            if p.contains(r) {
+                e.push("partners", "err-partner-is-responsible");
+            }
+        }
+        crate::checked!(e; number, texts, responsible, partners, starts, ends, budget_minor, currency, budget_source, status);
+        Ok(PlanAction {
+            number,
+            texts,
+            responsible,
+            partners,
+            starts,
+            ends,
+            budget_minor,
+            currency,
+            budget_source,
+            status,
+        })
+    }
+}
+
+/// An indicator as a plan's row or a form gives it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct IndicatorDraft {
+    pub code: String,
+    pub definition_tr: String,
+    pub definition_en: String,
+    pub definition_sr: String,
+    pub unit: String,
+    pub baseline_value: String,
+    pub baseline_year: String,
+    /// "2026: 40; 2027: 60"
+    pub targets: String,
+    pub verification: String,
+    pub mode: String,
+    pub engine_code: String,
+    pub breakdown: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Indicator {
+    pub code: String,
+    pub definitions: BTreeMap<String, String>,
+    pub unit: String,
+    pub baseline_value: Option<String>,
+    pub baseline_year: Option<i64>,
+    pub targets: BTreeMap<String, String>,
+    pub verification: Option<String>,
+    pub mode: IndicatorMode,
+    pub engine_code: Option<String>,
+    pub breakdown: Breakdown,
+}
+
+/// A number as a value or a target: digits with an optional decimal part
+/// ("12", "12.5", "12,5"); kept as written with a point.
+pub fn figure(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim().trim_end_matches('%').trim().replace(',', ".");
+    let ok = !s.is_empty()
+        && s.len() <= 18
+        && s.split('.').count() <= 2
+        && s.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !s.starts_with('.')
+        && !s.ends_with('.');
+    if ok {
+        Ok(s)
+    } else {
+        Err("err-figure")
+    }
+}
+
+fn year(raw: &str) -> Result<i64, &'static str> {
+    match raw.trim().parse::<i64>() {
+        Ok(y) if (2000..=2100).contains(&y) => Ok(y),
+        _ => Err("err-year"),
+    }
+}
+
+/// Targets as "2026: 40; 2027: 60" (or "2026=40, 2027=60").
+pub fn targets(raw: &str) -> Result<BTreeMap<String, String>, &'static str> {
+    let mut out = BTreeMap::new();
+    for part in raw
+        .split([';', '\n', '|'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (y, v) = part.split_once([':', '=']).ok_or("err-targets")?;
+        let y = year(y).map_err(|_| "err-targets")?;
+        let v = figure(v).map_err(|_| "err-targets")?;
+        out.insert(y.to_string(), v);
+        if out.len() > 40 {
+            return Err("err-targets");
+        }
+    }
+    Ok(out)
+}
+
+impl IndicatorDraft {
+    pub fn validate(&self) -> Result<Indicator, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let code = e.take("code", Code::parse(&self.code).map(|c| c.to_string()));
+        let definitions = e.take(
+            "definition_tr",
+            texts(
+                &self.definition_tr,
+                &self.definition_en,
+                &self.definition_sr,
+                1000,
+            ),
+        );
+        let unit = e.take(
+            "unit",
+            long_text(&self.unit, 60).and_then(|u| u.ok_or("err-required")),
+        );
+        let baseline_value = e.take(
+            "baseline_value",
+            if self.baseline_value.trim().is_empty() {
+                Ok(None)
+            } else {
+                figure(&self.baseline_value).map(Some)
+            },
+        );
+        let baseline_year = e.take(
+            "baseline_year",
+            if self.baseline_year.trim().is_empty() {
+                Ok(None)
+            } else {
+                year(&self.baseline_year).map(Some)
+            },
+        );
+        let targets = e.take("targets", targets(&self.targets));
+        let verification = e.take("verification", long_text(&self.verification, 500));
+        let mode = e.take(
+            "mode",
+            if self.mode.trim().is_empty() {
+                Ok(IndicatorMode::Reported)
+            } else {
+                IndicatorMode::parse(&self.mode)
+            },
+        );
+        let engine_code = e.take(
+            "engine_code",
+            match self.engine_code.trim() {
+                "" => Ok(None),
+                c => Code::parse(c).map(|c| Some(c.to_string())),
+            },
+        );
+        let breakdown = e.take(
+            "breakdown",
+            if self.breakdown.trim().is_empty() {
+                Ok(Breakdown::Total)
+            } else {
+                Breakdown::parse(&self.breakdown)
+            },
+        );
+        crate::checked!(e; code, definitions, unit, baseline_value, baseline_year, targets, verification, mode, engine_code, breakdown);
+        Ok(Indicator {
+            code,
+            definitions,
+            unit,
+            baseline_value,
+            baseline_year,
+            targets,
+            verification,
+            mode,
+            engine_code,
+            breakdown,
+        })
+    }
+}
+
+// ------------------------------------------------------- the plan's sheet
+
+/// The columns of a plan's spreadsheet: one row per action (and its first
+/// indicator); an action's further indicators on rows that repeat its number.
+pub const PLAN_FIELDS: &[&str] = &[
+    "policy_area",
+    "objective_number",
+    "objective_text",
+    "number",
+    "text_tr",
+    "text_en",
+    "text_sr",
+    "responsible",
+    "partners",
+    "starts",
+    "ends",
+    "budget",
+    "currency",
+    "budget_source",
+    "status",
+    "indicator_code",
+    "definition_tr",
+    "definition_en",
+    "definition_sr",
+    "unit",
+    "baseline_value",
+    "baseline_year",
+    "targets",
+    "verification",
+    "mode",
+    "engine_code",
+    "breakdown",
+];
+
+const PLAN_ALIASES: &[(&str, &[&str])] = &[
+    (
+        "policy_area",
+        &["policy area", "politika alani", "alan", "oblast"],
+    ),
+    (
+        "objective_number",
+        &[
+            "objective no",
+            "objective number",
+            "hedef no",
+            "amac no",
+            "cilj br",
+            "broj cilja",
+        ],
+    ),
+    ("objective_text", &["objective", "hedef", "amac", "cilj"]),
+    (
+        "number",
+        &[
+            "action no",
+            "action number",
+            "no",
+            "eylem no",
+            "mera br",
+            "broj mere",
+            "aktivnost br",
+        ],
+    ),
+    ("text_tr", &["eylem", "action tr", "eylem turkce"]),
+    ("text_en", &["action", "action en", "action english"]),
+    ("text_sr", &["mera", "aktivnost", "action sr"]),
+    (
+        "responsible",
+        &[
+            "responsible",
+            "responsible institution",
+            "sorumlu kurum",
+            "sorumlu",
+            "nosilac",
+            "odgovorna institucija",
+        ],
+    ),
+    (
+        "partners",
+        &[
+            "cooperating",
+            "cooperating institutions",
+            "partners",
+            "isbirligi yapilacak kurumlar",
+            "isbirligi",
+            "partneri",
+        ],
+    ),
+    ("starts", &["start", "starts", "baslangic", "pocetak"]),
+    ("ends", &["end", "ends", "bitis", "kraj", "rok"]),
+    ("budget", &["budget", "butce", "maliyet", "budzet", "iznos"]),
+    ("currency", &["currency", "para birimi", "valuta"]),
+    (
+        "budget_source",
+        &[
+            "budget source",
+            "source of funds",
+            "finansman kaynagi",
+            "kaynak",
+            "izvor finansiranja",
+        ],
+    ),
+    ("status", &["status", "durum"]),
+    (
+        "indicator_code",
+        &["indicator code", "gosterge kodu", "sifra indikatora"],
+    ),
+    ("definition_tr", &["gosterge", "performans gostergesi"]),
+    ("definition_en", &["indicator", "indicator en"]),
+    ("definition_sr", &["indikator", "pokazatelj"]),
+    ("unit", &["unit", "birim", "olcu birimi", "jedinica mere"]),
+    (
+        "baseline_value",
+        &[
+            "baseline",
+            "baseline value",
+            "baz deger",
+            "baslangic degeri",
+            "polazna vrednost",
+        ],
+    ),
+    (
+        "baseline_year",
+        &["baseline year", "baz yili", "polazna godina"],
+    ),
+    (
+        "targets",
+        &["targets", "target", "hedef degerler", "ciljne vrednosti"],
+    ),
+    (
+        "verification",
+        &[
+            "source of verification",
+            "verification",
+            "dogrulama kaynagi",
+            "izvor provere",
+        ],
+    ),
+    ("mode", &["mode", "reported or computed"]),
+    ("engine_code", &["engine code", "computed indicator"]),
+    (
+        "breakdown",
+        &["breakdown", "disaggregation", "kirilim", "razvrstavanje"],
+    ),
+];
+
+/// Column index → field, guessed from the header row; each field once.
+pub fn guess_plan_mapping(headers: &[String]) -> Vec<Option<&'static str>> {
+    once_each(
+        headers
+            .iter()
+            .map(|h| header_field(h, PLAN_FIELDS, PLAN_ALIASES)),
+    )
+}
+
+/// One row of a plan's sheet, checked.
+#[derive(Debug, Clone)]
+pub struct PlanLine {
+    pub policy_area: &'static str,
+    pub objective_number: String,
+    pub objective_texts: Option<BTreeMap<String, String>>,
+    pub action: PlanAction,
+    pub indicator: Option<Indicator>,
+}
+
+/// Reads one row against a mapping: every problem of the row at once.
+/// An objective number that is not a prefix of the action's is refused.
+pub fn plan_line(cells: &[String], mapping: &[Option<&str>]) -> Result<PlanLine, ValidationErrors> {
+    let get = |f: &str| -> String {
+        mapping
+            .iter()
+            .position(|m| *m == Some(f))
+            .and_then(|i| cells.get(i))
+            .map(|c| c.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let mut e = ValidationErrors::new();
+    let area = e.take("policy_area", policy_area(&get("policy_area")));
+    let objective_number = e.take("objective_number", action_number(&get("objective_number")));
+    let objective_texts = e.take(
+        "objective_text",
+        match get("objective_text").as_str() {
+            "" => Ok(None),
+            t => long_text(t, 2000).map(|t| t.map(|t| BTreeMap::from([("tr".to_owned(), t)]))),
+        },
+    );
+    let action = ActionDraft {
+        number: get("number"),
+        text_tr: get("text_tr"),
+        text_en: get("text_en"),
+        text_sr: get("text_sr"),
+        responsible: get("responsible"),
+        partners: get("partners"),
+        starts: crate::import::excel_date(&get("starts")),
+        ends: crate::import::excel_date(&get("ends")),
+        budget: get("budget"),
+        currency: get("currency"),
+        budget_source: get("budget_source"),
+        status: get("status"),
+    }
+    .validate();
+    let action = match action {
+        Ok(a) => Some(a),
+        Err(x) => {
+            e.0.extend(x.0);
+            None
+        }
+    };
+    let has_indicator = [
+        "indicator_code",
+        "definition_tr",
+        "definition_en",
+        "definition_sr",
+        "unit",
+        "targets",
+    ]
+    .iter()
+    .any(|f| !get(f).is_empty());
+    let indicator = if has_indicator {
+        let d = IndicatorDraft {
+            // Without a code column, the action's: "I-1-1-2" (a second
+            // indicator of the action then needs a code of its own).
+            code: match get("indicator_code") {
+                c if c.is_empty() => format!(
+                    "I-{}",
+                    action_number(&get("number"))
+                        .unwrap_or_default()
+                        .replace('.', "-")
+                ),
+                c => c,
+            },
+            definition_tr: get("definition_tr"),
+            definition_en: get("definition_en"),
+            definition_sr: get("definition_sr"),
+            unit: get("unit"),
+            baseline_value: get("baseline_value"),
+            baseline_year: get("baseline_year"),
+            targets: get("targets"),
+            verification: get("verification"),
+            mode: get("mode"),
+            engine_code: get("engine_code"),
+            breakdown: get("breakdown"),
+        };
+        match d.validate() {
+            Ok(i) => Some(Some(i)),
+            Err(x) => {
+                e.0.extend(x.0.into_iter().map(|mut f| {
+                    if f.field == "code" {
+                        f.field = "indicator_code".into();
+                    }
+                    f
+                }));
+                None
+            }
+        }
+    } else {
+        Some(None)
+    };
+    if let (Some(o), Some(a)) = (&objective_number, &action) {
+        if !a.number.starts_with(&format!("{o}.")) {
+            e.push("number", "err-action-outside-objective");
+        }
+    }
+    crate::checked!(e; area, objective_number, objective_texts, action, indicator);
+    Ok(PlanLine {
+        policy_area: area,
+        objective_number,
+        objective_texts,
+        action,
+        indicator,
+    })
+}
+
+// ------------------------------------------------------- progress reports
+
+/// A progress report as a focal point fills it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ReportDraft {
+    pub action_status: String,
+    pub done_text: String,
+    pub spending: String,
+    pub obstacles: String,
+    /// Values of the action's reported indicators: (indicator code, sex or
+    /// "", province or "", value).
+    pub values: Vec<ReportValueDraft>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct ReportValueDraft {
+    pub indicator: String,
+    /// female, male, or blank for a total
+    pub sex: String,
+    /// A province's area code (TR-06), or blank
+    pub province: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub action_status: ActionStatus,
+    pub done_text: Option<String>,
+    pub spending_minor: Option<i64>,
+    pub obstacles: Option<String>,
+    pub values: Vec<(String, String, String, String)>,
+}
+
+impl ReportDraft {
+    /// A draft may be saved incomplete; `submitting` asks for the status and
+    /// what was done. Values are checked against the indicators' breakdowns
+    /// (`breakdowns`: indicator code → breakdown).
+    pub fn validate(
+        &self,
+        submitting: bool,
+        breakdowns: &BTreeMap<String, Breakdown>,
+    ) -> Result<Report, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let action_status = e.take(
+            "action_status",
+            match (self.action_status.trim(), submitting) {
+                ("", false) => Ok(ActionStatus::NotStarted),
+                (s, _) => ActionStatus::parse(s),
+            },
+        );
+        let done_text = e.take("done_text", long_text(&self.done_text, 5000));
+        if submitting && matches!(done_text, Some(None)) {
+            e.push("done_text", "err-required");
+        }
+        let spending_minor = e.take("spending", amount(&self.spending));
+        let obstacles = e.take("obstacles", long_text(&self.obstacles, 5000));
+        let mut values = Vec::new();
+        for (i, v) in self.values.iter().enumerate().take(2000) {
+            let field = format!("values.{i}");
+            let Some(b) = breakdowns.get(v.indicator.trim()) else {
+                e.push(field, "err-indicator-unknown");
+                continue;
+            };
+            let sex = v.sex.trim();
+            let province = v.province.trim().to_ascii_uppercase();
+            let wants_sex = matches!(b, Breakdown::Sex | Breakdown::SexProvince);
+            let wants_province = matches!(b, Breakdown::Province | Breakdown::SexProvince);
+            let sex_ok = match sex {
+                "" => true,
+                "female" | "male" => wants_sex,
+                _ => false,
+            };
+            let province_ok = province.is_empty()
+                || (wants_province
+                    && province.len() <= 12
+                    && province.starts_with(|c: char| c.is_ascii_uppercase())
+                    && province
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-'));
+            if !sex_ok {
+                e.push(field.clone(), "err-value-sex");
+                continue;
+            }
+            if !province_ok {
+                e.push(field.clone(), "err-value-province");
+                continue;
+            }
+            match figure(&v.value) {
+                Ok(x) => values.push((v.indicator.trim().to_owned(), sex.to_owned(), province, x)),
+                Err(c) if v.value.trim().is_empty() => {
+                    let _ = c;
+                }
+                Err(c) => e.push(field, c),
+            }
+        }
+        if self.values.len() > 2000 {
+            e.push("values", "err-too-many");
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for v in &values {
+            if !seen.insert((v.0.clone(), v.1.clone(), v.2.clone())) {
+                e.push("values", "err-value-twice");
+                break;
+            }
+        }
+        crate::checked!(e; action_status, done_text, spending_minor, obstacles);
+        Ok(Report {
+            action_status,
+            done_text,
+            spending_minor,
+            obstacles,
+            values,
+        })
+    }
+}
+
+/// Comments of a return: field → comment; at least one, each at most 1,000
+/// characters, on the fields a report has.
+pub fn review_comments(
+    raw: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ValidationErrors> {
+    const FIELDS: &[&str] = &[
+        "action_status",
+        "done_text",
+        "spending",
+        "obstacles",
+        "values",
+        "evidence",
+    ];
+    let mut e = ValidationErrors::new();
+    let mut out = BTreeMap::new();
+    for (field, text) in raw {
+        if !FIELDS.contains(&field.as_str()) {
+            e.push(
+                format!("comments.{}", field.chars().take(40).collect::<String>()),
+                "err-choice",
+            );
+            continue;
+        }
+        match long_text(text, 1000) {
+            Ok(Some(t)) => {
+                out.insert(field.clone(), t);
+            }
+            Ok(None) => {}
+            Err(c) => e.push(format!("comments.{field}"), c),
+        }
+    }
+    if out.is_empty() && e.is_empty() {
+        e.push("comments", "err-return-comment");
+    }
+    e.into_result()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn numbers_periods_and_targets() {
+        assert_eq!(action_number("2.1.03").unwrap(), "2.1.3");
+        assert_eq!(action_number("2.1.").unwrap(), "2.1");
+        assert!(action_number("2..1").is_err());
+        assert!(action_number("A.1").is_err());
+        assert!(number_sort_key("2.1.10") > number_sort_key("2.1.9"));
+        assert_eq!(period("2026").unwrap(), "2026");
+        assert_eq!(period("2026 q2").unwrap(), "2026-Q2");
+        assert_eq!(period("2026/3").unwrap(), "2026-Q3");
+        assert_eq!(period("2026-05").unwrap(), "2026-05");
+        assert!(period("2026-13").is_err());
+        assert!(period("1999").is_err());
+        assert_eq!(
+            period_months("2026-Q2"),
+            ("2026-04".into(), "2026-06".into())
+        );
+        let t = targets("2026: 40; 2027=60,5").unwrap();
+        assert_eq!(t.get("2027").map(String::as_str), Some("60.5"));
+        assert!(targets("2026 40").is_err());
+        assert_eq!(policy_area("Eğitim").unwrap(), "education");
+        assert_eq!(
+            policy_area("Sosyal Yardım ve Hizmetler").unwrap(),
+            "social_assistance"
+        );
+        assert!(policy_area("Sport").is_err());
+    }
+
+    #[test]
+    fn a_ministrys_row_is_an_action_and_its_indicator() {
+        let headers = s(&[
+            "Politika Alanı",
+            "Hedef No",
+            "Hedef",
+            "Eylem No",
+            "Eylem",
+            "Action",
+            "Sorumlu Kurum",
+            "İşbirliği Yapılacak Kurumlar",
+            "Başlangıç",
+            "Bitiş",
+            "Bütçe",
+            "Gösterge",
+            "Birim",
+            "Baz Değer",
+            "Baz Yılı",
+            "Hedef Değerler",
+        ]);
+        let m = guess_plan_mapping(&headers);
+        assert!(m.iter().all(Option::is_some), "{m:?}");
+        let row = s(&[
+            "Eğitim",
+            "1.1",
+            "Okul öncesi eğitime erişim",
+            "1.1.2",
+            "Okul öncesi kayıt kampanyası",
+            "Pre-school enrolment campaign",
+            "MIN-MEB",
+            "MIN-ASHB; ISKUR-GM",
+            "2026-Q1",
+            "2027",
+            "1.250.000,00",
+            "Okul öncesine kayıtlı çocuk",
+            "çocuk",
+            "1200",
+            "2025",
+            "2026: 1500; 2027: 1800",
+        ]);
+        let l = plan_line(&row, &m).unwrap();
+        assert_eq!(l.policy_area, "education");
+        assert_eq!(l.action.number, "1.1.2");
+        assert_eq!(l.action.partners.len(), 2);
+        assert_eq!(l.action.budget_minor, Some(125_000_000));
+        let i = l.indicator.unwrap();
+        assert_eq!(i.targets.len(), 2);
+        assert_eq!(i.mode, IndicatorMode::Reported);
+        // Every problem of a row at once.
+        let bad = s(&[
+            "Spor", "1.1", "", "2.3", "", "", "", "MIN-MEB", "2027", "2026", "çok", "x", "", "",
+            "", "",
+        ]);
+        let e = plan_line(&bad, &m).unwrap_err();
+        // An action numbered outside its objective.
+        let mut outside = row.clone();
+        outside[3] = "2.1.2".into();
+        let x = plan_line(&outside, &m).unwrap_err();
+        assert_eq!(x.0[0].code, "err-action-outside-objective");
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        for f in [
+            "policy_area",
+            "text_tr",
+            "responsible",
+            "ends",
+            "budget",
+            "unit",
+        ] {
+            assert!(fields.contains(&f), "{f}: {fields:?}");
+        }
+    }
+
+    #[test]
+    fn reports_check_values_against_breakdowns() {
+        let b = BTreeMap::from([
+            ("IND-1".to_owned(), Breakdown::Sex),
+            ("IND-2".to_owned(), Breakdown::Total),
+        ]);
+        let d = ReportDraft {
+            action_status: "on_track".into(),
+            done_text: "Kampanya 12 ilde yapıldı".into(),
+            values: vec![
+                ReportValueDraft {
+                    indicator: "IND-1".into(),
+                    sex: "female".into(),
+                    value: "40".into(),
+                    ..Default::default()
+                },
+                ReportValueDraft {
+                    indicator: "IND-1".into(),
+                    sex: "male".into(),
+                    value: "35".into(),
+                    ..Default::default()
+                },
+                ReportValueDraft {
+                    indicator: "IND-2".into(),
+                    value: "75".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        assert_eq!(d.validate(true, &b).unwrap().values.len(), 3);
+        let bad = ReportDraft {
+            values: vec![
+                ReportValueDraft {
+                    indicator: "IND-2".into(),
+                    sex: "female".into(),
+                    value: "4".into(),
+                    ..Default::default()
+                },
+                ReportValueDraft {
+                    indicator: "IND-9".into(),
+                    value: "4".into(),
+                    ..Default::default()
+                },
+                ReportValueDraft {
+                    indicator: "IND-1".into(),
+                    value: "many".into(),
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let e = bad.validate(true, &b).unwrap_err();
+        let codes: Vec<&str> = e.0.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            vec![
+                "err-required",
+                "err-required",
+                "err-value-sex",
+                "err-indicator-unknown",
+                "err-figure"
+            ]
+        );
+        // A draft may be saved with nothing yet.
+        assert!(ReportDraft::default().validate(false, &b).is_ok());
+        assert!(review_comments(&BTreeMap::new()).is_err());
+        assert!(
+            review_comments(&BTreeMap::from([("done_text".into(), "Say where".into())])).is_ok()
+        );
+    }
+}

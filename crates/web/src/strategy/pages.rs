@@ -1,0 +1,589 @@
+//! Strategy monitoring pages: the strategies and plans (`/strategy`), a
+//! plan's progress, actions, cycles, import and export
+//! (`/action-plans/{id}`), the progress reports to fill or review
+//! (`/progress-reports`) and one report with its form and its review
+//! (`/progress-reports/{id}`).
+
+use super::{may_view, ReportInput};
+use crate::context::{Auth, Ctx, SignedIn};
+use crate::error::{AppError, AppResult};
+use crate::extract::{FileForm, FormBody, Param};
+use crate::pages::{form_errors, render, FormErrors};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use kopru_domain::strategy::{review_comments, ActionStatus, ReportValueDraft};
+use kopru_domain::Action;
+use kopru_store::strategy::progress::{PlanProgress, StatusCounts};
+use kopru_store::strategy::reports::{
+    CycleRow, Decision, ProgressReportRow, ReportFile, ReportFilter,
+};
+use kopru_store::strategy::{text_in, ActionFilter, ActionPlanRow, PlanActionRow, StrategyRow};
+use std::collections::BTreeMap;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/strategy", get(strategy_page))
+        .route("/action-plans/{id}", get(plan_page))
+        .route(
+            "/action-plans/{id}/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(super::MAX_PLAN_BYTES)),
+        )
+        .route("/action-plans/{id}/cycles", post(open_cycle))
+        .route("/progress-reports", get(reports_page))
+        .route("/progress-reports/{id}", get(report_page).post(save_report))
+        .route("/progress-reports/{id}/review", post(review_report))
+        .route("/progress-reports/{id}/corrections", post(correct_report))
+}
+
+#[derive(Template)]
+#[template(path = "strategy.html")]
+pub struct StrategyPage {
+    pub ctx: Ctx,
+    pub strategies: Vec<(StrategyRow, Vec<ActionPlanRow>)>,
+}
+
+impl StrategyPage {
+    pub fn title(&self, texts: &str) -> String {
+        text_in(texts, self.ctx.tr.tag())
+    }
+}
+
+pub async fn strategy_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+) -> AppResult<Response> {
+    may_view(&user)?;
+    let mut strategies = Vec::new();
+    for s in state.store.strategies(&user.principal).await? {
+        let plans = state
+            .store
+            .action_plans(&user.principal, Some(&s.id))
+            .await?;
+        strategies.push((s, plans));
+    }
+    Ok(render(&StrategyPage { ctx, strategies })?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "action_plan.html")]
+pub struct PlanPage {
+    pub ctx: Ctx,
+    pub p: PlanProgress,
+    pub actions: Vec<PlanActionRow>,
+    pub cycles: Vec<CycleRow>,
+    pub can_manage: bool,
+    pub errors: FormErrors,
+    pub import: Option<super::PlanImportReport>,
+}
+
+impl PlanPage {
+    pub fn title(&self, texts: &str) -> String {
+        text_in(texts, self.ctx.tr.tag())
+    }
+    pub fn share(&self, c: &StatusCounts) -> String {
+        c.on_track_share()
+            .map(|s| format!("{} %", self.ctx.tr.num(s.round() as i64)))
+            .unwrap_or_else(|| "—".into())
+    }
+    pub fn light(&self, c: &StatusCounts) -> &'static str {
+        c.light()
+    }
+    pub fn sections(&self) -> Vec<(&'static str, String)> {
+        [
+            ("progress", "plan-progress"),
+            ("indicators", "plan-indicators"),
+            ("actions", "plan-actions"),
+            ("cycles", "plan-cycles"),
+            ("sheet", "plan-sheet"),
+        ]
+        .iter()
+        .map(|(id, m)| (*id, self.ctx.t(m)))
+        .collect()
+    }
+    /// The status tables: (caption, rows, rows are policy areas).
+    pub fn tables(&self) -> Vec<(String, &Vec<StatusCounts>, bool)> {
+        vec![
+            (self.ctx.t("plan-by-area"), &self.p.by_policy_area, true),
+            (
+                self.ctx.t("plan-by-institution"),
+                &self.p.by_institution,
+                false,
+            ),
+        ]
+    }
+    pub fn status_light(&self, status: &str) -> &'static str {
+        ActionStatus::parse(status)
+            .map(|s| s.light())
+            .unwrap_or("grey")
+    }
+}
+
+async fn plan_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &SignedIn,
+    id: &str,
+    errors: FormErrors,
+    import: Option<super::PlanImportReport>,
+) -> AppResult<PlanPage> {
+    may_view(user)?;
+    let p = state.store.plan_progress(&user.principal, id).await?;
+    let actions = state
+        .store
+        .plan_actions(
+            &user.principal,
+            &ActionFilter {
+                plan_id: Some(p.plan.id.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let cycles = state.store.cycles(&user.principal, &p.plan.id).await?;
+    Ok(PlanPage {
+        can_manage: user.principal.may(Action::ManageStrategy),
+        ctx,
+        p,
+        actions,
+        cycles,
+        errors,
+        import,
+    })
+}
+
+pub async fn plan_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let page = plan_view(&state, ctx, &user, &id, FormErrors::default(), None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The plan's sheet from the page: checked (`dry_run`) or imported; the
+/// report shows on the plan's page.
+pub async fn import(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    form: FileForm,
+) -> AppResult<Response> {
+    let dry_run = form.text("dry_run") == "1";
+    let result = super::import_plan(
+        &state.store,
+        &ctx.actor(),
+        &user.principal,
+        ctx.tr,
+        &id,
+        form.bytes(),
+        dry_run,
+    )
+    .await;
+    match result {
+        Ok(report) => {
+            let page =
+                plan_view(&state, ctx, &user, &id, FormErrors::default(), Some(report)).await?;
+            Ok(render(&page)?.into_response())
+        }
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = plan_view(&state, ctx, &user, &id, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CycleForm {
+    pub title: String,
+    pub opens_on: String,
+    pub due_on: String,
+}
+
+pub async fn open_cycle(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<CycleForm>,
+) -> AppResult<Response> {
+    match state
+        .store
+        .open_cycle(
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            &f.title,
+            &f.opens_on,
+            &f.due_on,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/action-plans/{id}#cycles")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e.into())?;
+            let page = plan_view(&state, ctx, &user, &id, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "progress_reports.html")]
+pub struct ReportsPage {
+    pub ctx: Ctx,
+    /// The caller's institution's reports to fill or rework.
+    pub due: Vec<ProgressReportRow>,
+    /// Submitted reports to review (M&E officers).
+    pub to_review: Vec<ProgressReportRow>,
+    /// Late reports across what the caller sees.
+    pub late: Vec<ProgressReportRow>,
+}
+
+impl ReportsPage {
+    pub fn title(&self, texts: &str) -> String {
+        text_in(texts, self.ctx.tr.tag())
+    }
+    /// (anchor, heading, rows, shown even when empty) of the page's lists.
+    pub fn lists(&self) -> Vec<(&'static str, String, &Vec<ProgressReportRow>, bool)> {
+        let reports = self.ctx.allows(Action::ReportProgress);
+        vec![
+            ("due", self.ctx.t("reports-due"), &self.due, reports),
+            (
+                "to-review",
+                self.ctx.t("reports-to-review"),
+                &self.to_review,
+                !reports,
+            ),
+            ("late", self.ctx.t("reports-late"), &self.late, false),
+        ]
+    }
+}
+
+pub async fn reports_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+) -> AppResult<Response> {
+    may_view(&user)?;
+    let due = state.store.reports_due(&user.principal).await?;
+    let to_review = if user.principal.may(Action::ReviewProgress) {
+        state
+            .store
+            .progress_reports(
+                &user.principal,
+                &ReportFilter {
+                    status: Some("submitted".into()),
+                    ..Default::default()
+                },
+            )
+            .await?
+    } else {
+        Vec::new()
+    };
+    let late = state
+        .store
+        .progress_reports(
+            &user.principal,
+            &ReportFilter {
+                late: true,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(render(&ReportsPage {
+        ctx,
+        due,
+        to_review,
+        late,
+    })?
+    .into_response())
+}
+
+/// One value cell of the report's form: its field name, its labels and value.
+pub struct ValueCell {
+    pub name: String,
+    pub sex: String,
+    pub province: String,
+    pub value: String,
+}
+
+/// A reported indicator on the form: its cells (a total; by sex; plus any
+/// province already reported).
+pub struct IndicatorCells {
+    pub code: String,
+    pub definition: String,
+    pub unit: String,
+    pub breakdown: String,
+    pub cells: Vec<ValueCell>,
+}
+
+#[derive(Template)]
+#[template(path = "progress_report.html")]
+pub struct ReportPage {
+    pub ctx: Ctx,
+    pub f: ReportFile,
+    pub indicators: Vec<IndicatorCells>,
+    pub comments: BTreeMap<String, String>,
+    pub statuses: Vec<(String, String)>,
+    pub errors: FormErrors,
+    /// What was typed, when the form came back.
+    pub sent: Option<BTreeMap<String, String>>,
+    /// The institution's focal point may correct an approved report.
+    pub can_correct: bool,
+}
+
+impl ReportPage {
+    pub fn title(&self, texts: &str) -> String {
+        text_in(texts, self.ctx.tr.tag())
+    }
+    /// A field's value: what was typed, else what is saved.
+    pub fn value(&self, field: &str) -> String {
+        if let Some(s) = &self.sent {
+            return s.get(field).cloned().unwrap_or_default();
+        }
+        let r = &self.f.report;
+        match field {
+            "action_status" => r.action_status.clone().unwrap_or_default(),
+            "done_text" => r.done_text.clone().unwrap_or_default(),
+            "obstacles" => r.obstacles.clone().unwrap_or_default(),
+            "spending" => r
+                .spending_minor
+                .map(|m| format!("{}.{:02}", m / 100, m % 100))
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+    pub fn comment(&self, field: &str) -> Option<&String> {
+        self.comments.get(field)
+    }
+    pub fn facts(&self) -> Vec<(String, String)> {
+        let status = self.value("action_status");
+        vec![
+            (
+                self.ctx.t("field-action-status"),
+                if status.is_empty() {
+                    "—".into()
+                } else {
+                    self.ctx.l("action-status", &status)
+                },
+            ),
+            (self.ctx.t("field-done-text"), self.value("done_text")),
+            (self.ctx.t("field-spending"), self.value("spending")),
+            (self.ctx.t("field-obstacles"), self.value("obstacles")),
+        ]
+    }
+    /// The fields a return may comment on.
+    pub fn review_fields(&self) -> &'static [&'static str] {
+        &[
+            "action_status",
+            "done_text",
+            "spending",
+            "obstacles",
+            "values",
+            "evidence",
+        ]
+    }
+}
+
+fn cells(
+    f: &ReportFile,
+    sent: Option<&BTreeMap<String, String>>,
+    lang: &str,
+) -> Vec<IndicatorCells> {
+    f.indicators
+        .iter()
+        .map(|i| {
+            let mut keys: Vec<(String, String)> = vec![(String::new(), String::new())];
+            if matches!(i.breakdown.as_str(), "sex" | "sex_province") {
+                keys.push(("female".into(), String::new()));
+                keys.push(("male".into(), String::new()));
+            }
+            for v in f.values.iter().filter(|v| v.indicator_id == i.id) {
+                let k = (v.sex.clone(), v.province.clone());
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            IndicatorCells {
+                code: i.code.clone(),
+                definition: text_in(&i.definitions, lang),
+                unit: i.unit.clone(),
+                breakdown: i.breakdown.clone(),
+                cells: keys
+                    .into_iter()
+                    .map(|(sex, province)| {
+                        let name = format!("v.{}.{}.{}", i.code, sex, province);
+                        let value = match sent {
+                            Some(s) => s.get(&name).cloned().unwrap_or_default(),
+                            None => f
+                                .values
+                                .iter()
+                                .find(|v| {
+                                    v.indicator_id == i.id && v.sex == sex && v.province == province
+                                })
+                                .map(|v| v.value.clone())
+                                .unwrap_or_default(),
+                        };
+                        ValueCell {
+                            name,
+                            sex,
+                            province,
+                            value,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+async fn report_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &SignedIn,
+    id: &str,
+    errors: FormErrors,
+    sent: Option<BTreeMap<String, String>>,
+) -> AppResult<ReportPage> {
+    may_view(user)?;
+    let f = state.store.progress_report(&user.principal, id).await?;
+    let comments: BTreeMap<String, String> =
+        serde_json::from_str(&f.report.review_comments).unwrap_or_default();
+    let indicators = cells(&f, sent.as_ref(), ctx.tr.tag());
+    let can_correct = f.report.status == "approved"
+        && user
+            .principal
+            .grants(Action::ReportProgress)
+            .iter()
+            .any(|g| g.code() == Some(f.report.responsible_code.as_str()));
+    Ok(ReportPage {
+        can_correct,
+        statuses: crate::choices!(ctx, ActionStatus),
+        ctx,
+        f,
+        indicators,
+        comments,
+        errors,
+        sent,
+    })
+}
+
+pub async fn report_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    let page = report_view(&state, ctx, &user, &id, FormErrors::default(), None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// Saves (or with `submit=1` submits) the report from its form.
+pub async fn save_report(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let sent: BTreeMap<String, String> = pairs.into_iter().take(4000).collect();
+    let get = |k: &str| sent.get(k).cloned().unwrap_or_default();
+    let values = sent
+        .iter()
+        .filter_map(|(k, v)| {
+            let rest = k.strip_prefix("v.")?;
+            let mut parts = rest.splitn(3, '.');
+            let (code, sex, province) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+            Some(ReportValueDraft {
+                indicator: code.to_owned(),
+                sex: sex.to_owned(),
+                province: province.to_owned(),
+                value: v.clone(),
+            })
+        })
+        .collect();
+    let input = ReportInput {
+        action_status: get("action_status"),
+        done_text: get("done_text"),
+        spending: get("spending"),
+        obstacles: get("obstacles"),
+        values,
+        version: get("version").parse().unwrap_or(-1),
+    };
+    let submit = get("submit") == "1";
+    match super::save_report(&state, &ctx, &user, &id, input, submit).await {
+        Ok(_) => Ok(Redirect::to(&format!("/progress-reports/{id}")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = report_view(&state, ctx, &user, &id, errors, Some(sent)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+/// Approves, or returns with a comment per field (`c.<field>`).
+pub async fn review_report(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let sent: BTreeMap<String, String> = pairs.into_iter().take(100).collect();
+    let version: i64 = sent
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    let decision = if sent.get("decision").map(String::as_str) == Some("approve") {
+        Ok(Decision::Approve)
+    } else {
+        let comments: BTreeMap<String, String> = sent
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("c.")?.to_owned(), v.clone())))
+            .collect();
+        review_comments(&comments).map(Decision::Return)
+    };
+    let result = match decision {
+        Ok(d) => state
+            .store
+            .review_progress_report(&ctx.actor(), &user.principal, &id, version, &d)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/progress-reports/{id}")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = report_view(&state, ctx, &user, &id, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CorrectionForm {
+    pub reason: String,
+}
+
+pub async fn correct_report(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    FormBody(f): FormBody<CorrectionForm>,
+) -> AppResult<Response> {
+    match state
+        .store
+        .correct_progress_report(&ctx.actor(), &user.principal, &id, &f.reason)
+        .await
+    {
+        Ok(row) => Ok(Redirect::to(&format!("/progress-reports/{}", row.id)).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e.into())?;
+            let page = report_view(&state, ctx, &user, &id, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
