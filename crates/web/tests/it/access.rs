@@ -187,6 +187,14 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
         .unwrap();
     // The demo's outcomes: placements, school years, coverage of some of these people.
     assert!(kopru_store::demo::load_outcomes(app.store()).await.unwrap() > 0);
+    // The demo strategy: an action plan of six ministries, reports in every state.
+    assert!(kopru_store::demo::load_strategy(app.store()).await.unwrap() > 0);
+    add_user(
+        &app,
+        "ashbfocal",
+        vec![(Role::InstitutionFocalPoint, "institution:MIN-ASHB")],
+    )
+    .await;
     let initial = World::load(&app).await;
     assert!(initial.persons.len() > 40);
     // Cases for every third person, each with a referral to an institution of
@@ -307,7 +315,14 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
     }
     let mut admin = app.api_as("admin").await;
     let mut users: Vec<&str> = kopru_store::demo::DEMO_USERS.iter().map(|u| u.0).collect();
-    users.extend(["ankadmin", "rscoord", "nisauditor", "twohats", "nisfocal"]);
+    users.extend([
+        "ankadmin",
+        "rscoord",
+        "nisauditor",
+        "twohats",
+        "nisfocal",
+        "ashbfocal",
+    ]);
     for username in users {
         // Earlier iterations create institutions: look at the world as it is now.
         let world = World::load(&app).await;
@@ -886,6 +901,97 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                     "{username}: move back: {}",
                     r.body
                 );
+            }
+        }
+
+        // ---- strategy: actions, reports, who writes them ----
+        let r = api.get("/api/v1/strategies").await;
+        assert_eq!(
+            r.status == StatusCode::OK,
+            principal.may(Action::ViewStrategy),
+            "{username}: strategies"
+        );
+        let plan_actions: Vec<(String, String, String, String)> = kopru_store::Sql::new(
+            "SELECT a.id, a.country, a.responsible_code, COALESCE((SELECT MIN(ap.institution_code) || ',' || MAX(ap.institution_code) \
+             FROM action_partners ap WHERE ap.action_id = a.id), '') FROM plan_actions a",
+        )
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+        let action_visible = |s: &Scope, country: &str, responsible: &str, partners: &str| match s {
+            Scope::Installation => true,
+            Scope::Country(c) | Scope::Area(c) => world.under(country, c.as_str()),
+            Scope::Institution(c) => {
+                responsible == c.as_str() || partners.split(',').any(|p| p == c.as_str())
+            }
+            Scope::Unit(_) => false,
+        };
+        let want: BTreeSet<String> = plan_actions
+            .iter()
+            .filter(|(_, country, responsible, partners)| {
+                expected(&asg, Action::ViewStrategy, |s| {
+                    action_visible(s, country, responsible, partners)
+                })
+            })
+            .map(|a| a.0.clone())
+            .collect();
+        let r = api.get("/api/v1/actions").await;
+        let got: BTreeSet<String> = if r.status == StatusCode::OK {
+            r.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].as_str().unwrap().to_owned())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(got, want, "{username}: actions");
+        // Each draft report: read where its action is visible; saved only by
+        // its responsible institution's focal point.
+        let drafts: Vec<(String, String, i64)> = kopru_store::Sql::new(
+            "SELECT id, action_id, version FROM progress_reports WHERE id IN \
+             (SELECT MIN(id) FROM progress_reports WHERE status = 'draft' GROUP BY responsible_code)",
+        )
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+        assert!(drafts.len() >= 3, "drafts of several institutions");
+        for (id, action_id, version) in &drafts {
+            let (_, _, responsible, _) = plan_actions.iter().find(|a| &a.0 == action_id).unwrap();
+            let r = api.get(&format!("/api/v1/progress-reports/{id}")).await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                want.contains(action_id),
+                "{username}: report {id}"
+            );
+            let writes = expected(
+                &asg,
+                Action::ReportProgress,
+                |s| matches!(s, Scope::Institution(c) if c.as_str() == responsible),
+            );
+            let r = api
+                .json(
+                    Method::PUT,
+                    &format!("/api/v1/progress-reports/{id}"),
+                    serde_json::json!({"version": version, "done_text": "x"}),
+                )
+                .await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                writes,
+                "{username}: save report {id}: {}",
+                r.body
+            );
+            if writes {
+                // Put back as it was for the next users.
+                kopru_store::Sql::new("UPDATE progress_reports SET version = ")
+                    .bind(*version)
+                    .push(", done_text = NULL WHERE id = ")
+                    .bind(id.clone())
+                    .execute(app.store().pool())
+                    .await
+                    .unwrap();
             }
         }
 
