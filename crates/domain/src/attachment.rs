@@ -12,6 +12,9 @@ use std::io::Read;
 
 /// Attachments: photos and scanned documents, at most this many bytes each.
 pub const ATTACHMENT_MAX_BYTES: usize = 5 * 1024 * 1024;
+/// A spreadsheet's media type (evidence of a progress report may be one,
+/// once the spreadsheet reader has read it whole).
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /// The largest picture accepted, in pixels (a 48-megapixel phone camera fits).
 pub const MAX_PIXELS: u64 = 60_000_000;
 
@@ -51,6 +54,7 @@ pub fn extensions(media_type: &str) -> &'static [&'static str] {
         "image/png" => &["png"],
         "image/webp" => &["webp"],
         "application/pdf" => &["pdf"],
+        XLSX => &["xlsx"],
         _ => &[],
     }
 }

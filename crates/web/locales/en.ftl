@@ -1564,3 +1564,6 @@ err-correction-open = A correction of this report is already under way.
 err-plan-too-long = A plan's table has at most 10,000 rows.
 err-plan-missing-columns = The table needs at least these columns: policy area, objective number, action number, the action's text and the responsible institution.
 institution-kind-ministry = Ministry or national agency
+evidence-none = No file attached.
+evidence-add = A file as evidence (PDF, picture or XLSX, at most 5 MB)
+evidence-upload = Attach

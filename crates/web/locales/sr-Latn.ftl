@@ -1572,3 +1572,6 @@ err-correction-open = Ispravka ovog izveštaja je već u toku.
 err-plan-too-long = Tabela plana ima najviše 10.000 redova.
 err-plan-missing-columns = Tabela mora imati bar ove kolone: oblast politike, broj cilja, broj mere, tekst mere i odgovornu instituciju.
 institution-kind-ministry = Ministarstvo ili nacionalna agencija
+evidence-none = Nema priložene datoteke.
+evidence-add = Datoteka kao dokaz (PDF, slika ili XLSX, najviše 5 MB)
+evidence-upload = Priloži

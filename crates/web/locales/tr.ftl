@@ -1546,3 +1546,6 @@ err-correction-open = Bu raporun bir düzeltmesi zaten sürüyor.
 err-plan-too-long = Bir plan tablosu en fazla 10.000 satırdır.
 err-plan-missing-columns = Tabloda en az şu sütunlar olmalı: politika alanı, hedef no, eylem no, eylemin metni ve sorumlu kurum.
 institution-kind-ministry = Bakanlık ya da ulusal kurum
+evidence-none = Ekli dosya yok.
+evidence-add = Kanıt olarak bir dosya (PDF, resim ya da XLSX, en fazla 5 MB)
+evidence-upload = Ekle

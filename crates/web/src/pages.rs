@@ -217,3 +217,33 @@ pub struct Input {
     pub min: String,
     pub max: String,
 }
+
+/// A stored file sent back: always as a download, never rendered inline
+/// from our origin (a PDF could carry script), the name (cleaned when it
+/// was stored) reduced to ASCII for the header.
+pub fn download(file_name: &str, media_type: &str, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, media_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

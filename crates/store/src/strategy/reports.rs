@@ -82,6 +82,22 @@ pub struct ReportValueRow {
     pub value: String,
 }
 
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct EvidenceRow {
+    pub id: String,
+    pub report_id: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+const EVIDENCE_SELECT: &str = "SELECT id, report_id, file_name, media_type, size_bytes, uploaded_by, uploaded_at FROM report_evidence";
+
+/// At most this many files per report.
+pub const MAX_EVIDENCE: i64 = 20;
+
 /// A report with what it is about.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportFile {
@@ -90,6 +106,8 @@ pub struct ReportFile {
     /// The action's indicators whose values the institution reports.
     pub indicators: Vec<PlanIndicatorRow>,
     pub values: Vec<ReportValueRow>,
+    /// Files attached as evidence (sealed; read through the report).
+    pub evidence: Vec<EvidenceRow>,
     /// May the caller fill and submit it (its institution's, not locked)?
     pub can_edit: bool,
     /// May the caller approve or return it (submitted, reviewer)?
@@ -388,11 +406,17 @@ impl Store {
                 Action::ReviewProgress,
                 &action_country(&mut conn, &action.id).await?,
             );
+        let evidence: Vec<EvidenceRow> = Sql::new(&format!("{EVIDENCE_SELECT} WHERE report_id = "))
+            .bind(report.id.clone())
+            .push(" ORDER BY uploaded_at, id")
+            .fetch_all(&mut *conn)
+            .await?;
         Ok(ReportFile {
             report,
             action,
             indicators,
             values,
+            evidence,
             can_edit,
             can_review,
         })
@@ -645,6 +669,115 @@ impl Store {
         let row = report_for(tx.conn(), by, Action::ViewStrategy, &new).await?;
         tx.commit().await?;
         Ok(row)
+    }
+}
+
+impl Store {
+    /// Attaches a file to a report the caller's institution is filling
+    /// (`media_type` read from the content by the caller), sealed with the
+    /// keyring (`evidence/<id>`).
+    pub async fn add_evidence(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        report_id: &str,
+        file_name: &str,
+        media_type: &'static str,
+        bytes: &[u8],
+    ) -> Result<EvidenceRow> {
+        let keys = self
+            .keyring()
+            .map_err(|_| ValidationErrors::single("file", "err-no-encryption-key"))?;
+        let mut tx = self.begin_write().await?;
+        let cur = report_for(tx.conn(), by, Action::ViewStrategy, report_id).await?;
+        if !reports_for(by, &cur.responsible_code) {
+            return Err(StoreError::Forbidden);
+        }
+        if !matches!(cur.status.as_str(), "draft" | "returned") {
+            return Err(ValidationErrors::single("file", "err-report-locked").into());
+        }
+        let (n,): (i64,) = Sql::new("SELECT COUNT(*) FROM report_evidence WHERE report_id = ")
+            .bind(report_id.to_owned())
+            .fetch_one(tx.conn())
+            .await?;
+        if n >= MAX_EVIDENCE {
+            return Err(ValidationErrors::single("file", "err-too-many").into());
+        }
+        let id = new_id();
+        let sealed = keys
+            .encrypt_bytes(&format!("evidence/{id}"), bytes)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        Sql::insert(
+            "report_evidence",
+            &[
+                ("id", id.clone().into()),
+                ("report_id", report_id.into()),
+                (
+                    "file_name",
+                    kopru_domain::attachment::attachment_name(file_name, media_type).into(),
+                ),
+                ("media_type", media_type.into()),
+                ("size_bytes", (bytes.len() as i64).into()),
+                ("ciphertext", sealed.into()),
+                ("key_id", keys.active_id().into()),
+                ("uploaded_by", actor.username.clone().into()),
+                ("uploaded_at", clock::now().into()),
+            ],
+        )
+        .execute(tx.conn())
+        .await?;
+        append(
+            tx.conn(),
+            &actor
+                .event("progress_report.evidence_add")
+                .record("progress_report", report_id)
+                .details(serde_json::json!({ "evidence": id, "media_type": media_type })),
+        )
+        .await?;
+        let row: EvidenceRow = Sql::new(&format!("{EVIDENCE_SELECT} WHERE id = "))
+            .bind(id)
+            .fetch_one(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// An evidence file's bytes, for whoever may see its report; audited.
+    pub async fn evidence_file(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        report_id: &str,
+        id: &str,
+    ) -> Result<(EvidenceRow, Vec<u8>)> {
+        let mut conn = self.acquire().await?;
+        report_for(&mut conn, by, Action::ViewStrategy, report_id).await?;
+        let row: EvidenceRow = Sql::new(&format!("{EVIDENCE_SELECT} WHERE id = "))
+            .bind(id.to_owned())
+            .push(" AND report_id = ")
+            .bind(report_id.to_owned())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let (sealed,): (String,) = Sql::new("SELECT ciphertext FROM report_evidence WHERE id = ")
+            .bind(id.to_owned())
+            .fetch_one(&mut *conn)
+            .await?;
+        drop(conn);
+        let keys = self
+            .keyring()
+            .map_err(|_| StoreError::Other("no encryption key".into()))?;
+        let bytes = keys
+            .decrypt_bytes(&format!("evidence/{id}"), &sealed)
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        self.audit(
+            &actor
+                .event("progress_report.evidence_view")
+                .record("progress_report", report_id)
+                .details(serde_json::json!({ "evidence": id })),
+        )
+        .await?;
+        Ok((row, bytes))
     }
 }
 

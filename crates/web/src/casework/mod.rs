@@ -10,8 +10,7 @@ pub mod pages;
 pub mod referral_pages;
 pub mod submission_pages;
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use kopru_store::casework::AttachmentRow;
 
 /// The largest attachment body accepted (the store refuses above 5 MiB with
@@ -19,29 +18,5 @@ use kopru_store::casework::AttachmentRow;
 pub const MAX_ATTACHMENT_BODY: usize = kopru_domain::casework::ATTACHMENT_MAX_BYTES + 64 * 1024;
 
 pub fn attachment_response(row: &AttachmentRow, bytes: Vec<u8>) -> Response {
-    // Served as a download, never rendered inline from our origin (a PDF
-    // could carry script); the name was cleaned when it was stored.
-    let ascii: String = row
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, row.media_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::pages::download(&row.file_name, &row.media_type, bytes)
 }

@@ -47,6 +47,59 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_progress_report))
         .routes(routes!(return_progress_report))
         .routes(routes!(correct_progress_report))
+        .routes(
+            routes!(add_report_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                kopru_domain::attachment::ATTACHMENT_MAX_BYTES + 1024,
+            )),
+        )
+        .routes(routes!(get_report_evidence))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct EvidenceParams {
+    /// The file's name (its extension follows what the content is).
+    pub name: String,
+}
+
+/// Attaches evidence to a report the caller's institution is filling: a
+/// PDF, JPEG, PNG, WebP or XLSX of at most 5 MB, stored encrypted.
+#[utoipa::path(post, path = "/api/v1/progress-reports/{id}/evidence", tag = "strategy", params(("id" = String, Path), EvidenceParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = kopru_store::strategy::reports::EvidenceRow), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_report_evidence(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    QueryArgs(p): QueryArgs<EvidenceParams>,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let media = super::evidence_type(&body)?;
+    let row = state
+        .store
+        .add_evidence(&ctx.actor(), &user.principal, &id, &p.name, media, &body)
+        .await?;
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/progress-reports/{id}/evidence/{evidence_id}", tag = "strategy",
+    params(("id" = String, Path), ("evidence_id" = String, Path)),
+    responses((status = 200, description = "The file, as a download"), (status = 404, body = Problem)))]
+pub async fn get_report_evidence(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, evidence_id)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let (row, bytes) = state
+        .store
+        .evidence_file(&ctx.actor(), &user.principal, &id, &evidence_id)
+        .await?;
+    Ok(crate::pages::download(
+        &row.file_name,
+        &row.media_type,
+        bytes,
+    ))
 }
 
 fn year(field: &str, v: i64) -> Result<i64, ValidationErrors> {

@@ -291,3 +291,15 @@ pub(crate) fn may_view(user: &crate::context::SignedIn) -> AppResult<()> {
         Err(AppError::Forbidden)
     }
 }
+
+/// What an evidence file is, read from its content: a picture or a PDF (as
+/// case attachments), or a spreadsheet the reader reads whole; at most 5 MB.
+pub fn evidence_type(bytes: &[u8]) -> Result<&'static str, ValidationErrors> {
+    use kopru_domain::attachment::{attachment_type, ATTACHMENT_MAX_BYTES, XLSX};
+    if bytes.starts_with(b"PK\x03\x04") && bytes.len() <= ATTACHMENT_MAX_BYTES {
+        return crate::tabular::read(bytes)
+            .map(|_| XLSX)
+            .map_err(|_| ValidationErrors::single("file", "err-attachment-damaged"));
+    }
+    attachment_type(bytes).map_err(|c| ValidationErrors::single("file", c))
+}

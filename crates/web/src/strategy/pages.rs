@@ -38,6 +38,16 @@ pub fn routes() -> Router<AppState> {
         .route("/progress-reports/{id}", get(report_page).post(save_report))
         .route("/progress-reports/{id}/review", post(review_report))
         .route("/progress-reports/{id}/corrections", post(correct_report))
+        .route(
+            "/progress-reports/{id}/evidence",
+            post(add_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                kopru_domain::attachment::ATTACHMENT_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
+            "/progress-reports/{id}/evidence/{evidence_id}",
+            get(evidence),
+        )
 }
 
 #[derive(Template)]
@@ -586,4 +596,52 @@ pub async fn correct_report(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
+}
+
+/// Evidence from the report's page (a multipart form with `file`).
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+    form: FileForm,
+) -> AppResult<Response> {
+    let result = match super::evidence_type(form.bytes()) {
+        Ok(media) => state
+            .store
+            .add_evidence(
+                &ctx.actor(),
+                &user.principal,
+                &id,
+                form.file_name(),
+                media,
+                form.bytes(),
+            )
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/progress-reports/{id}#evidence")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = report_view(&state, ctx, &user, &id, errors, None).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn evidence(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, evidence_id)): Param<(String, String)>,
+) -> AppResult<Response> {
+    let (row, bytes) = state
+        .store
+        .evidence_file(&ctx.actor(), &user.principal, &id, &evidence_id)
+        .await?;
+    Ok(crate::pages::download(
+        &row.file_name,
+        &row.media_type,
+        bytes,
+    ))
 }

@@ -338,6 +338,52 @@ async fn a_report_is_filled_returned_resubmitted_approved_and_corrected() {
         .await;
     assert_eq!(r.json()["status"], "returned", "{}", r.body);
     assert_eq!(r.json()["review_comments"]["done_text"], "Hangi illerde?");
+    // Evidence: a PDF attached while returned, sealed at rest, read back by
+    // the reviewer; a file that is neither picture, PDF nor spreadsheet is refused.
+    let pdf = kopru_domain::attachment::samples::pdf();
+    let r = meb
+        .raw(
+            Method::POST,
+            &format!("{url}/evidence?name=tutanak.pdf"),
+            "application/octet-stream",
+            pdf.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let eid = r.json()["id"].as_str().unwrap().to_owned();
+    let r = meb
+        .raw(
+            Method::POST,
+            &format!("{url}/evidence?name=x.exe"),
+            "application/octet-stream",
+            b"MZ\x90\x00".to_vec(),
+        )
+        .await;
+    assert_eq!(r.json()["errors"][0]["code"], "err-attachment-type");
+    assert_eq!(
+        ashb.raw(
+            Method::POST,
+            &format!("{url}/evidence?name=a.pdf"),
+            "application/octet-stream",
+            pdf.clone()
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let got = me.get(&format!("{url}/evidence/{eid}")).await;
+    assert_eq!(got.bytes, pdf);
+    let (sealed,): (String,) =
+        kopru_store::Sql::new("SELECT ciphertext FROM report_evidence WHERE id = ")
+            .bind(eid.clone())
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+    assert!(!sealed.contains("%PDF"));
+    assert_eq!(
+        me.get(&url).await.json()["evidence"][0]["file_name"],
+        "tutanak.pdf"
+    );
     // The focal point sees the comment, reworks and resubmits; it is approved.
     assert_eq!(
         meb.get("/api/v1/progress-reports?due=true").await.json()[0]["status"],
