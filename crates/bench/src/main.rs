@@ -1,4 +1,4 @@
-//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--database-url URL]`
+//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--strategy N] [--database-url URL]`
 //!
 //! Builds an installation with the demo world plus N synthetic institutions spread
 //! over every district of Türkiye and Serbia, then measures requests through the
@@ -20,6 +20,7 @@ use tower::ServiceExt;
 
 mod activities;
 mod outcomes;
+mod strategy;
 
 struct Row {
     name: String,
@@ -225,6 +226,7 @@ async fn main() -> Result<()> {
     let admin_t = token_of("admin").await?;
     let manager_t = token_of("manager").await?;
     let coord_t = token_of("coordinator").await?;
+    let analyst_t = token_of("analyst").await?;
     let auditor_t = token_of("auditor").await?;
 
     let state = kopru_web::AppState {
@@ -378,6 +380,14 @@ async fn main() -> Result<()> {
             .transpose()?
             .unwrap_or(1_000_000);
         outcomes::outcomes_bench(&store, &router, placements, people, &coord_t, &mut rows).await?;
+    }
+
+    let plan_actions: usize = arg("--strategy")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(0);
+    if plan_actions > 0 {
+        strategy::strategy_bench(&store, &router, plan_actions, &analyst_t, &mut rows).await?;
     }
 
     rows.push(pdf_bench()?);
