@@ -136,12 +136,19 @@ pub async fn strategy_bench(
             "2026: 100; 2027: 200; 2028: 300".into(),
             "sex".into(),
         ];
-        lines.push((i + 2, plan_line(&cells, &mapping).map_err(|e| anyhow::anyhow!("{e:?}"))?));
+        lines.push((
+            i + 2,
+            plan_line(&cells, &mapping).map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        ));
     }
     let out = store
         .import_action_plan(&actor, &me, &plan.id, lines, 0, false)
         .await?;
-    anyhow::ensure!(out.rejected.is_empty(), "rows refused: {:?}", out.rejected.first());
+    anyhow::ensure!(
+        out.rejected.is_empty(),
+        "rows refused: {:?}",
+        out.rejected.first()
+    );
     let import_secs = t0.elapsed().as_secs_f64();
     let added = out.actions_added;
 
@@ -161,7 +168,13 @@ pub async fn strategy_bench(
     .fetch_all(store.pool())
     .await?;
     let mut tx = store.begin_write().await?;
-    let statuses = ["on_track", "on_track", "delayed", "completed", "not_started"];
+    let statuses = [
+        "on_track",
+        "on_track",
+        "delayed",
+        "completed",
+        "not_started",
+    ];
     Sql::new("UPDATE progress_reports SET status = 'approved', done_text = 'Yapıldı', action_status = 'on_track'")
         .execute(tx.conn())
         .await?;
@@ -236,7 +249,12 @@ pub async fn strategy_bench(
             router,
             "GET /api/v1/progress-reports?responsible=…: an institution's reports over 12 cycles",
             n,
-            |_| get("/api/v1/progress-reports?responsible=BENCH-MIN-01", analyst_t),
+            |_| {
+                get(
+                    "/api/v1/progress-reports?responsible=BENCH-MIN-01",
+                    analyst_t,
+                )
+            },
         )
         .await?,
     );

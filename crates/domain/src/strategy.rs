@@ -204,6 +204,43 @@ pub fn texts(
     Ok(out)
 }
 
+/// A strategy's or an action plan's head: its code, titles and years.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub code: Code,
+    pub titles: BTreeMap<String, String>,
+    pub starts_year: i64,
+    pub ends_year: i64,
+}
+
+/// Checks a strategy's or a plan's head: every problem at once.
+pub fn head(
+    code: &str,
+    title_tr: &str,
+    title_en: &str,
+    title_sr: &str,
+    starts_year: i64,
+    ends_year: i64,
+) -> Result<Head, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let code = e.take("code", Code::parse(code));
+    let titles = e.take("title_tr", texts(title_tr, title_en, title_sr, 300));
+    let starts_year = e.take("starts_year", year(&starts_year.to_string()));
+    let ends_year = e.take("ends_year", year(&ends_year.to_string()));
+    if let (Some(s), Some(t)) = (starts_year, ends_year) {
+        if t < s {
+            e.push("ends_year", "err-ends-before-start");
+        }
+    }
+    crate::checked!(e; code, titles, starts_year, ends_year);
+    Ok(Head {
+        code,
+        titles,
+        starts_year,
+        ends_year,
+    })
+}
+
 /// An action as a plan's row or a form gives it.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]

@@ -101,10 +101,6 @@ pub struct PlanProgress {
     pub not_reported: Vec<NotReported>,
 }
 
-fn number(v: &str) -> f64 {
-    v.parse().unwrap_or(0.0)
-}
-
 fn shown(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{v:.0}")
@@ -112,8 +108,6 @@ fn shown(v: f64) -> String {
         format!("{v:.2}").trim_end_matches('0').to_owned()
     }
 }
-
-type ValueRow = (String, String, String, String, String, String, String);
 
 impl Store {
     pub async fn plan_progress(&self, by: &Principal, plan_id: &str) -> Result<PlanProgress> {
@@ -193,48 +187,36 @@ impl Store {
             String,
         );
         let found: Vec<IndicatorWithNumber> = q.fetch_all(&mut *conn).await?;
+        // Each approved report's value of an indicator (its total row, else
+        // the sum of its cells), summed per cycle: one row per indicator and
+        // cycle, counted by the database (rows, not values, cost a request).
         let mut q = Sql::new(
-            "SELECT v.indicator_id, r.id, c.title, c.due_on, v.sex, v.province, v.value FROM report_values v \
-             JOIN progress_reports r ON r.id = v.report_id JOIN reporting_cycles c ON c.id = r.cycle_id \
+            "SELECT x.indicator_id, c.title, c.due_on, SUM(x.v) FROM (\
+             SELECT r.id, r.cycle_id, v.indicator_id, COALESCE(\
+             MAX(CASE WHEN v.sex = '' AND v.province = '' THEN CAST(v.value AS DOUBLE PRECISION) END), \
+             SUM(CASE WHEN v.sex <> '' OR v.province <> '' THEN CAST(v.value AS DOUBLE PRECISION) END)) AS v \
+             FROM report_values v JOIN progress_reports r ON r.id = v.report_id \
              JOIN plan_actions a ON a.id = r.action_id \
-             WHERE r.status = 'approved' AND c.plan_id = ",
+             WHERE r.status = 'approved' AND r.cycle_id IN (SELECT id FROM reporting_cycles WHERE plan_id = ",
         );
-        q.bind(plan.id.clone()).push(" AND ");
+        q.bind(plan.id.clone()).push(") AND ");
         push_visible(&mut q, Entity::PlanAction, "a", &grants);
-        let values: Vec<ValueRow> = q.fetch_all(&mut *conn).await?;
-        // indicator → cycle (due, title) → report → (total row, sum of cells)
-        type PerReport = BTreeMap<String, (Option<f64>, f64)>;
-        let mut by_indicator: BTreeMap<String, BTreeMap<(String, String), PerReport>> =
-            BTreeMap::new();
-        for (indicator, report, cycle, due, sex, province, value) in &values {
-            let cell = by_indicator
-                .entry(indicator.clone())
-                .or_default()
-                .entry((due.clone(), cycle.clone()))
-                .or_default()
-                .entry(report.clone())
-                .or_default();
-            if sex.is_empty() && province.is_empty() {
-                cell.0 = Some(number(value));
-            } else {
-                cell.1 += number(value);
-            }
+        q.push(
+            " GROUP BY r.id, r.cycle_id, v.indicator_id) x JOIN reporting_cycles c ON c.id = x.cycle_id \
+             GROUP BY x.indicator_id, c.title, c.due_on ORDER BY x.indicator_id, c.due_on",
+        );
+        let values: Vec<(String, String, String, Option<f64>)> = q.fetch_all(&mut *conn).await?;
+        let mut by_indicator: BTreeMap<String, Vec<CycleValue>> = BTreeMap::new();
+        for (indicator, cycle, due_on, value) in values {
+            by_indicator.entry(indicator).or_default().push(CycleValue {
+                cycle,
+                due_on,
+                value: shown(value.unwrap_or(0.0)),
+            });
         }
         let mut indicators = Vec::new();
         for f in found {
-            let series: Vec<CycleValue> = by_indicator
-                .get(&f.0)
-                .map(|cycles| {
-                    cycles
-                        .iter()
-                        .map(|((due, title), reports)| CycleValue {
-                            cycle: title.clone(),
-                            due_on: due.clone(),
-                            value: shown(reports.values().map(|(t, s)| t.unwrap_or(*s)).sum()),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+            let series: Vec<CycleValue> = by_indicator.remove(&f.0).unwrap_or_default();
             let targets: BTreeMap<String, String> = serde_json::from_str(&f.7).unwrap_or_default();
             let year = series
                 .last()

@@ -158,6 +158,29 @@ async fn report_for(
     q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
 }
 
+/// Ends a report's write: the audit entry (the action and the cycle named),
+/// the report as it now stands, the commit.
+async fn finish(
+    mut tx: crate::WriteTx,
+    actor: &Actor,
+    by: &Principal,
+    event: &str,
+    cur: &ProgressReportRow,
+    id: &str,
+) -> Result<ProgressReportRow> {
+    append(
+        tx.conn(),
+        &actor
+            .event(event)
+            .record("progress_report", id)
+            .details(serde_json::json!({ "action": cur.action_number, "cycle": cur.cycle_title })),
+    )
+    .await?;
+    let row = report_for(tx.conn(), by, Action::ViewStrategy, id).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
 /// Whether `by` reports for the institution `code` (its own focal point).
 fn reports_for(by: &Principal, code: &str) -> bool {
     by.grants(Action::ReportProgress)
@@ -500,23 +523,12 @@ impl Store {
             .execute(tx.conn())
             .await?;
         }
-        append(
-            tx.conn(),
-            &actor
-                .event(if submit {
-                    "progress_report.submit"
-                } else {
-                    "progress_report.save"
-                })
-                .record("progress_report", id)
-                .details(
-                    serde_json::json!({ "action": cur.action_number, "cycle": cur.cycle_title }),
-                ),
-        )
-        .await?;
-        let row = report_for(tx.conn(), by, Action::ViewStrategy, id).await?;
-        tx.commit().await?;
-        Ok(row)
+        let event = if submit {
+            "progress_report.submit"
+        } else {
+            "progress_report.save"
+        };
+        finish(tx, actor, by, event, &cur, id).await
     }
 
     /// Approves a submitted report (locked; the action takes its status; a
@@ -585,22 +597,11 @@ impl Store {
                     .await?;
             }
         }
-        append(
-            tx.conn(),
-            &actor
-                .event(match d {
-                    Decision::Approve => "progress_report.approve",
-                    Decision::Return(_) => "progress_report.return",
-                })
-                .record("progress_report", id)
-                .details(
-                    serde_json::json!({ "action": cur.action_number, "cycle": cur.cycle_title }),
-                ),
-        )
-        .await?;
-        let row = report_for(tx.conn(), by, Action::ViewStrategy, id).await?;
-        tx.commit().await?;
-        Ok(row)
+        let event = match d {
+            Decision::Approve => "progress_report.approve",
+            Decision::Return(_) => "progress_report.return",
+        };
+        finish(tx, actor, by, event, &cur, id).await
     }
 
     /// Starts a correction of an approved report: a new draft with the same

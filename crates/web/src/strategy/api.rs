@@ -10,8 +10,8 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kopru_domain::strategy::{review_comments, texts};
-use kopru_domain::{Action, ValidationErrors};
+use kopru_domain::strategy::{head, review_comments};
+use kopru_domain::Action;
 use kopru_store::strategy::plans::{PlanInput, StrategyInput};
 use kopru_store::strategy::progress::PlanProgress;
 use kopru_store::strategy::reports::{
@@ -102,14 +102,6 @@ pub async fn get_report_evidence(
     ))
 }
 
-fn year(field: &str, v: i64) -> Result<i64, ValidationErrors> {
-    if (2000..=2100).contains(&v) {
-        Ok(v)
-    } else {
-        Err(ValidationErrors::single(field, "err-year"))
-    }
-}
-
 #[derive(Deserialize, Serialize, ToSchema, Default)]
 #[serde(default)]
 pub struct StrategyCreate {
@@ -142,37 +134,25 @@ pub async fn create_strategy(
     if !user.principal.may(Action::ManageStrategy) {
         return Err(AppError::Forbidden);
     }
-    let mut e = ValidationErrors::new();
-    let code = e.take("code", kopru_domain::codes::Code::parse(&i.code));
-    let titles = e.take(
-        "title_tr",
-        texts(&i.title_tr, &i.title_en, &i.title_sr, 300),
-    );
-    let starts = e.take(
-        "starts_year",
-        year("starts_year", i.starts_year).map_err(|_| "err-year"),
-    );
-    let ends = e.take(
-        "ends_year",
-        year("ends_year", i.ends_year).map_err(|_| "err-year"),
-    );
-    e.into_result()?;
-    let (Some(code), Some(titles), Some(starts_year), Some(ends_year)) =
-        (code, titles, starts, ends)
-    else {
-        return Err(ValidationErrors::single("input", "err-required").into());
-    };
+    let h = head(
+        &i.code,
+        &i.title_tr,
+        &i.title_en,
+        &i.title_sr,
+        i.starts_year,
+        i.ends_year,
+    )?;
     let row = state
         .store
         .create_strategy(
             &ctx.actor(),
             &user.principal,
             &StrategyInput {
-                code,
-                titles,
+                code: h.code,
+                titles: h.titles,
                 country: i.country.trim().to_ascii_uppercase(),
-                starts_year,
-                ends_year,
+                starts_year: h.starts_year,
+                ends_year: h.ends_year,
             },
         )
         .await?;
@@ -225,26 +205,14 @@ pub async fn create_action_plan(
     if !user.principal.may(Action::ManageStrategy) {
         return Err(AppError::Forbidden);
     }
-    let mut e = ValidationErrors::new();
-    let code = e.take("code", kopru_domain::codes::Code::parse(&i.code));
-    let titles = e.take(
-        "title_tr",
-        texts(&i.title_tr, &i.title_en, &i.title_sr, 300),
-    );
-    let starts = e.take(
-        "starts_year",
-        year("starts_year", i.starts_year).map_err(|_| "err-year"),
-    );
-    let ends = e.take(
-        "ends_year",
-        year("ends_year", i.ends_year).map_err(|_| "err-year"),
-    );
-    e.into_result()?;
-    let (Some(code), Some(titles), Some(starts_year), Some(ends_year)) =
-        (code, titles, starts, ends)
-    else {
-        return Err(ValidationErrors::single("input", "err-required").into());
-    };
+    let h = head(
+        &i.code,
+        &i.title_tr,
+        &i.title_en,
+        &i.title_sr,
+        i.starts_year,
+        i.ends_year,
+    )?;
     let row = state
         .store
         .create_action_plan(
@@ -252,10 +220,10 @@ pub async fn create_action_plan(
             &user.principal,
             &i.strategy_id,
             &PlanInput {
-                code,
-                titles,
-                starts_year,
-                ends_year,
+                code: h.code,
+                titles: h.titles,
+                starts_year: h.starts_year,
+                ends_year: h.ends_year,
                 cycle_months: i.cycle_months.unwrap_or(3),
             },
         )
