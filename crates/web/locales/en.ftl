@@ -1567,3 +1567,7 @@ institution-kind-ministry = Ministry or national agency
 evidence-none = No file attached.
 evidence-add = A file as evidence (PDF, picture or XLSX, at most 5 MB)
 evidence-upload = Attach
+plan-new = New action plan
+strategy-new = New strategy
+field-title-en = Title (English)
+field-country = Country

@@ -1575,3 +1575,7 @@ institution-kind-ministry = Министарство или национална
 evidence-none = Нема приложене датотеке.
 evidence-add = Датотека као доказ (PDF, слика или XLSX, највише 5 MB)
 evidence-upload = Приложи
+plan-new = Нови акциони план
+strategy-new = Нова стратегија
+field-title-en = Наслов (енглески)
+field-country = Држава

@@ -1575,3 +1575,7 @@ institution-kind-ministry = Ministarstvo ili nacionalna agencija
 evidence-none = Nema priložene datoteke.
 evidence-add = Datoteka kao dokaz (PDF, slika ili XLSX, najviše 5 MB)
 evidence-upload = Priloži
+plan-new = Novi akcioni plan
+strategy-new = Nova strategija
+field-title-en = Naslov (engleski)
+field-country = Država

@@ -1549,3 +1549,7 @@ institution-kind-ministry = Bakanlık ya da ulusal kurum
 evidence-none = Ekli dosya yok.
 evidence-add = Kanıt olarak bir dosya (PDF, resim ya da XLSX, en fazla 5 MB)
 evidence-upload = Ekle
+plan-new = Yeni eylem planı
+strategy-new = Yeni strateji
+field-title-en = Başlık (İngilizce)
+field-country = Ülke

@@ -28,6 +28,8 @@ use std::collections::BTreeMap;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/strategy", get(strategy_page))
+        .route("/strategies", post(create_strategy))
+        .route("/action-plans", post(create_plan))
         .route("/action-plans/{id}", get(plan_page))
         .route(
             "/action-plans/{id}/import",
@@ -55,19 +57,70 @@ pub fn routes() -> Router<AppState> {
 pub struct StrategyPage {
     pub ctx: Ctx,
     pub strategies: Vec<(StrategyRow, Vec<ActionPlanRow>)>,
+    pub can_manage: bool,
+    pub errors: FormErrors,
+    /// Which form came back with errors (strategy or plan), and what was typed.
+    pub sent: Option<(String, HeadForm)>,
 }
 
 impl StrategyPage {
     pub fn title(&self, texts: &str) -> String {
         text_in(texts, self.ctx.tr.tag())
     }
+    /// What was typed in `form`'s `field`, when it came back.
+    pub fn typed(&self, form: &str, field: &str) -> String {
+        match &self.sent {
+            Some((f, h)) if f == form => match field {
+                "code" => h.code.clone(),
+                "title_tr" => h.title_tr.clone(),
+                "title_en" => h.title_en.clone(),
+                "starts_year" => h.starts_year.clone(),
+                "ends_year" => h.ends_year.clone(),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        }
+    }
+    pub fn open(&self, form: &str) -> bool {
+        matches!(&self.sent, Some((f, _)) if f == form)
+    }
 }
 
-pub async fn strategy_page(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-) -> AppResult<Response> {
-    may_view(&user)?;
+/// A new strategy or action plan from the page.
+#[derive(serde::Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct HeadForm {
+    pub strategy_id: String,
+    pub code: String,
+    pub title_tr: String,
+    pub title_en: String,
+    pub country: String,
+    pub starts_year: String,
+    pub ends_year: String,
+}
+
+impl HeadForm {
+    fn head(&self) -> Result<kopru_domain::strategy::Head, kopru_domain::ValidationErrors> {
+        let year = |v: &str| v.trim().parse::<i64>().unwrap_or(0);
+        kopru_domain::strategy::head(
+            &self.code,
+            &self.title_tr,
+            &self.title_en,
+            "",
+            year(&self.starts_year),
+            year(&self.ends_year),
+        )
+    }
+}
+
+async fn strategy_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &SignedIn,
+    errors: FormErrors,
+    sent: Option<(String, HeadForm)>,
+) -> AppResult<StrategyPage> {
+    may_view(user)?;
     let mut strategies = Vec::new();
     for s in state.store.strategies(&user.principal).await? {
         let plans = state
@@ -76,7 +129,90 @@ pub async fn strategy_page(
             .await?;
         strategies.push((s, plans));
     }
-    Ok(render(&StrategyPage { ctx, strategies })?.into_response())
+    Ok(StrategyPage {
+        can_manage: user.principal.may(Action::ManageStrategy),
+        ctx,
+        strategies,
+        errors,
+        sent,
+    })
+}
+
+pub async fn create_strategy(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(f): FormBody<HeadForm>,
+) -> AppResult<Response> {
+    let result = match f.head() {
+        Ok(h) => state
+            .store
+            .create_strategy(
+                &ctx.actor(),
+                &user.principal,
+                &kopru_store::strategy::plans::StrategyInput {
+                    code: h.code,
+                    titles: h.titles,
+                    country: f.country.trim().to_ascii_uppercase(),
+                    starts_year: h.starts_year,
+                    ends_year: h.ends_year,
+                },
+            )
+            .await
+            .map(|_| ())
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/strategy").into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page =
+                strategy_view(&state, ctx, &user, errors, Some(("strategy".into(), f))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn create_plan(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(f): FormBody<HeadForm>,
+) -> AppResult<Response> {
+    let result = match f.head() {
+        Ok(h) => state
+            .store
+            .create_action_plan(
+                &ctx.actor(),
+                &user.principal,
+                &f.strategy_id,
+                &kopru_store::strategy::plans::PlanInput {
+                    code: h.code,
+                    titles: h.titles,
+                    starts_year: h.starts_year,
+                    ends_year: h.ends_year,
+                    cycle_months: 3,
+                },
+            )
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(plan) => Ok(Redirect::to(&format!("/action-plans/{}", plan.id)).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = strategy_view(&state, ctx, &user, errors, Some(("plan".into(), f))).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn strategy_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+) -> AppResult<Response> {
+    let page = strategy_view(&state, ctx, &user, FormErrors::default(), None).await?;
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Template)]
