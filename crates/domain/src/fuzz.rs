@@ -148,6 +148,19 @@ fn every_text_parser(s: &str) {
     let _ = crate::outcome::exit(s, &[s.to_owned()], today);
     let _ = crate::outcome::school_year(s);
     let _ = crate::outcome::school_year_of(s);
+    // Strategy monitoring: numbers, periods, figures, targets, policy areas.
+    if let Ok(n) = crate::strategy::action_number(s) {
+        assert!(n.len() <= 29, "{s:?} → {n}");
+        let _ = crate::strategy::number_sort_key(&n);
+    }
+    if let Ok(p) = crate::strategy::period(s) {
+        let (a, b) = crate::strategy::period_months(&p);
+        assert!(a <= b, "{s:?} → {p}");
+    }
+    let _ = crate::strategy::figure(s);
+    let _ = crate::strategy::targets(s);
+    let _ = crate::strategy::policy_area(s);
+    let _ = crate::strategy::head(s, s, s, s, 2026, 2030);
     let _ = crate::school_list::level_code(s);
     let _ = crate::school_list::status_code(s);
     outcome_drafts(&Map::from_iter(
@@ -382,6 +395,55 @@ proptest! {
                 prop_assert!(r.enrolment.status_on.as_str() <= "2026-12-02");
             }
         }
+    }
+
+    #[test]
+    fn plan_sheets_any_table(
+        headers in proptest::collection::vec(".{0,24}", 0..20),
+        rows in proptest::collection::vec(proptest::collection::vec(".{0,30}", 0..20), 0..20),
+    ) {
+        let mut headers = headers;
+        // Half the time, the real header row, so that rows reach every check.
+        if headers.len() % 2 == 0 {
+            headers = crate::strategy::PLAN_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+        }
+        let mapping = crate::strategy::guess_plan_mapping(&headers);
+        prop_assert_eq!(mapping.len(), headers.len());
+        for cells in &rows {
+            if let Ok(l) = crate::strategy::plan_line(cells, &mapping) {
+                let prefix = format!("{}.", l.objective_number);
+                prop_assert!(l.action.number.starts_with(&prefix), "{} {}", l.action.number, prefix);
+            }
+        }
+    }
+
+    #[test]
+    fn progress_reports_any_values(
+        status in ".{0,20}",
+        text in ".{0,50}",
+        values in proptest::collection::vec((".{0,8}", ".{0,8}", ".{0,8}", ".{0,12}"), 0..30),
+        comments in proptest::collection::btree_map(".{0,12}", ".{0,40}", 0..8),
+    ) {
+        let breakdowns = std::collections::BTreeMap::from([
+            ("A".to_owned(), crate::strategy::Breakdown::SexProvince),
+            ("B".to_owned(), crate::strategy::Breakdown::Total),
+        ]);
+        let d = crate::strategy::ReportDraft {
+            action_status: status,
+            done_text: text.clone(),
+            spending: text,
+            obstacles: String::new(),
+            values: values
+                .into_iter()
+                .map(|(indicator, sex, province, value)| crate::strategy::ReportValueDraft { indicator, sex, province, value })
+                .collect(),
+        };
+        for submitting in [false, true] {
+            if let Ok(r) = d.validate(submitting, &breakdowns) {
+                prop_assert!(r.values.iter().all(|v| breakdowns.contains_key(&v.0)));
+            }
+        }
+        let _ = crate::strategy::review_comments(&comments);
     }
 
     #[test]
