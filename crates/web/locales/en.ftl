@@ -1571,3 +1571,4 @@ plan-new = New action plan
 strategy-new = New strategy
 field-title-en = Title (English)
 field-country = Country
+value-add-province = Add a province's values

@@ -1579,3 +1579,4 @@ plan-new = Нови акциони план
 strategy-new = Нова стратегија
 field-title-en = Наслов (енглески)
 field-country = Држава
+value-add-province = Додај вредности за округ

@@ -1579,3 +1579,4 @@ plan-new = Novi akcioni plan
 strategy-new = Nova strategija
 field-title-en = Naslov (engleski)
 field-country = Država
+value-add-province = Dodaj vrednosti za okrug

@@ -1553,3 +1553,4 @@ plan-new = Yeni eylem planı
 strategy-new = Yeni strateji
 field-title-en = Başlık (İngilizce)
 field-country = Ülke
+value-add-province = Bir ilin değerlerini ekle

@@ -465,6 +465,18 @@ pub struct IndicatorCells {
     pub unit: String,
     pub breakdown: String,
     pub cells: Vec<ValueCell>,
+    /// Broken down by province: a province may be added (its cells: total,
+    /// or by sex), one at a time.
+    pub new_province: Option<NewProvince>,
+}
+
+/// The inputs that add a province's values to an indicator.
+pub struct NewProvince {
+    /// `np.<code>`: the province chosen.
+    pub select: String,
+    pub chosen: String,
+    /// (`npv.<code>.<sex>`, sex or "" for the total, what was typed)
+    pub cells: Vec<(String, String, String)>,
 }
 
 #[derive(Template)]
@@ -480,6 +492,8 @@ pub struct ReportPage {
     pub sent: Option<BTreeMap<String, String>>,
     /// The institution's focal point may correct an approved report.
     pub can_correct: bool,
+    /// The plan's country's provinces, when an indicator is broken down by province.
+    pub provinces: Vec<(String, String)>,
 }
 
 impl ReportPage {
@@ -554,7 +568,29 @@ fn cells(
                     keys.push(k);
                 }
             }
+            let typed = |k: &str| sent.and_then(|s| s.get(k)).cloned().unwrap_or_default();
+            let new_province =
+                matches!(i.breakdown.as_str(), "province" | "sex_province").then(|| {
+                    let sexes: &[&str] = if i.breakdown == "sex_province" {
+                        &["female", "male"]
+                    } else {
+                        &[""]
+                    };
+                    NewProvince {
+                        select: format!("np.{}", i.code),
+                        chosen: typed(&format!("np.{}", i.code)),
+                        cells: sexes
+                            .iter()
+                            .map(|sex| {
+                                let name = format!("npv.{}.{sex}", i.code);
+                                let value = typed(&name);
+                                (name, (*sex).to_owned(), value)
+                            })
+                            .collect(),
+                    }
+                });
             IndicatorCells {
+                new_province,
                 code: i.code.clone(),
                 definition: text_in(&i.definitions, lang),
                 unit: i.unit.clone(),
@@ -606,7 +642,23 @@ async fn report_view(
             .grants(Action::ReportProgress)
             .iter()
             .any(|g| g.code() == Some(f.report.responsible_code.as_str()));
+    let provinces = if indicators.iter().any(|i| i.new_province.is_some()) {
+        let plan = state
+            .store
+            .action_plan(&user.principal, &f.action.plan_id)
+            .await?;
+        state
+            .store
+            .areas(Some(&plan.country), None, 200)
+            .await?
+            .into_iter()
+            .map(|a| (a.code, a.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(ReportPage {
+        provinces,
         can_correct,
         statuses: crate::choices!(ctx, ActionStatus),
         ctx,
@@ -650,6 +702,26 @@ pub async fn save_report(
             })
         })
         .collect();
+    // A province added on the form: its values as cells of that province.
+    let mut values: Vec<ReportValueDraft> = values;
+    for (k, province) in sent
+        .iter()
+        .filter(|(k, v)| k.starts_with("np.") && !v.is_empty())
+    {
+        let code = &k[3..];
+        let prefix = format!("npv.{code}.");
+        for (name, value) in sent
+            .iter()
+            .filter(|(n, v)| n.starts_with(&prefix) && !v.is_empty())
+        {
+            values.push(ReportValueDraft {
+                indicator: code.to_owned(),
+                sex: name[prefix.len()..].to_owned(),
+                province: province.clone(),
+                value: value.clone(),
+            });
+        }
+    }
     let input = ReportInput {
         action_status: get("action_status"),
         done_text: get("done_text"),

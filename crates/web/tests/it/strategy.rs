@@ -510,3 +510,73 @@ async fn a_report_is_filled_returned_resubmitted_approved_and_corrected() {
         page.body
     );
 }
+
+/// Values by province: the report's form adds a province's cells; they come
+/// back as cells of their own and are summed into the cycle's total.
+#[tokio::test]
+async fn a_province_is_added_to_a_report_on_its_form() {
+    let app = spawn_app().await;
+    let (mut me, pid) = plan(&app).await;
+    let by_province = "Eğitim;1.1;Okul öncesi;1.1.5;İl bazlı kampanya;;MIN-MEB;;2026;2027;;IND-P;Kayıt;çocuk;;;province";
+    let rep = import(&mut me, &pid, &[by_province], false).await.json();
+    assert_eq!(rep["actions_added"], 1, "{rep}");
+    let today = kopru_store::clock::today();
+    me.json(
+        Method::POST,
+        "/api/v1/reporting-cycles",
+        json!({"plan_id": pid, "title": "Q", "opens_on": today, "due_on": today}),
+    )
+    .await;
+    let mut meb = app.api_as("ministry").await;
+    let id = meb.get("/api/v1/progress-reports?due=true").await.json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut web = app.signed_in("ministry").await;
+    let page = web.get(&format!("/progress-reports/{id}")).await;
+    assert!(page.body.contains("name=\"np.IND-P\""), "{}", page.body);
+    assert!(
+        page.body.contains("value=\"TR-06\""),
+        "the provinces are offered"
+    );
+    let r = web
+        .post_form(
+            &format!("/progress-reports/{id}"),
+            &[
+                ("version", "1"),
+                ("submit", "0"),
+                ("np.IND-P", "TR-06"),
+                ("npv.IND-P.", "12"),
+                ("v.IND-P..", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let values = meb
+        .get(&format!("/api/v1/progress-reports/{id}"))
+        .await
+        .json()["values"]
+        .clone();
+    assert_eq!(values[0]["province"], "TR-06");
+    assert_eq!(values[0]["value"], "12");
+    // A second province on the next save; the first stays as a cell of its own.
+    let r = web
+        .post_form(
+            &format!("/progress-reports/{id}"),
+            &[
+                ("version", "2"),
+                ("submit", "0"),
+                ("v.IND-P..TR-06", "12"),
+                ("np.IND-P", "TR-35"),
+                ("npv.IND-P.", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let values = meb
+        .get(&format!("/api/v1/progress-reports/{id}"))
+        .await
+        .json()["values"]
+        .clone();
+    assert_eq!(values.as_array().unwrap().len(), 2, "{values}");
+}
