@@ -79,9 +79,10 @@ const ROLES = {
   analyst: async (page) => {
     const plan = await firstLink(page, '/strategy', /^\/action-plans\/[0-9a-f-]{36}$/);
     const report = await firstLink(page, '/progress-reports', /^\/progress-reports\/[0-9a-f-]{36}$/);
+    const action = await firstLink(page, plan, /^\/actions\/[0-9a-f-]{36}$/);
     return {
       dashboard: '/dashboard', 'response-times': '/response-times', 'unit-employment': '/employment?unit=SHKB-ANK-01',
-      strategy: '/strategy', 'action-plan': plan, 'progress-reports': '/progress-reports', 'progress-report': report,
+      strategy: '/strategy', 'action-plan': plan, 'plan-action': action, 'progress-reports': '/progress-reports', 'progress-report': report,
     };
   },
   ministry: async (page) => ({

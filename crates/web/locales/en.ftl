@@ -1572,3 +1572,5 @@ strategy-new = New strategy
 field-title-en = Title (English)
 field-country = Country
 value-add-province = Add a province's values
+action-earlier = Earlier versions of the action
+action-never-changed = The plan has not changed this action since it was added.

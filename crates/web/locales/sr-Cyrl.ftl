@@ -1580,3 +1580,5 @@ strategy-new = Нова стратегија
 field-title-en = Наслов (енглески)
 field-country = Држава
 value-add-province = Додај вредности за округ
+action-earlier = Раније верзије мере
+action-never-changed = План није мењао ову меру откако је додата.

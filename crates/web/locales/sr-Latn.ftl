@@ -1580,3 +1580,5 @@ strategy-new = Nova strategija
 field-title-en = Naslov (engleski)
 field-country = Država
 value-add-province = Dodaj vrednosti za okrug
+action-earlier = Ranije verzije mere
+action-never-changed = Plan nije menjao ovu meru otkako je dodata.

@@ -1554,3 +1554,5 @@ strategy-new = Yeni strateji
 field-title-en = Başlık (İngilizce)
 field-country = Ülke
 value-add-province = Bir ilin değerlerini ekle
+action-earlier = Eylemin önceki hâlleri
+action-never-changed = Plan bu eylemi eklendiğinden beri değiştirmedi.

@@ -132,6 +132,17 @@ pub(crate) const ACTION_SELECT: &str = "SELECT a.id, a.plan_id, a.number, a.text
      JOIN policy_areas pa ON pa.id = o.policy_area_id \
      JOIN institutions i ON i.code = a.responsible_code";
 
+/// What an action was in an earlier revision of its plan.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ActionRevisionRow {
+    /// The plan's revision this state belonged to (reports made against it say so).
+    pub revision: i64,
+    /// The action then: number, texts, responsible, partners, period, budget, indicators.
+    #[serde(serialize_with = "crate::columns::json_value")]
+    #[schema(value_type = Object)]
+    pub snapshot: String,
+}
+
 /// Which actions a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct ActionFilter {
@@ -240,6 +251,23 @@ impl Store {
         let mut conn = self.acquire().await?;
         let rows = q.fetch_all(&mut *conn).await?;
         with_partners(&mut conn, rows).await
+    }
+
+    /// What an action the caller may see was in earlier revisions, the latest first.
+    pub async fn action_revisions(
+        &self,
+        by: &Principal,
+        id: &str,
+    ) -> Result<Vec<ActionRevisionRow>> {
+        let mut conn = self.acquire().await?;
+        let row = action_for(&mut conn, by, Action::ViewStrategy, id).await?;
+        Ok(
+            Sql::new("SELECT revision, snapshot FROM action_revisions WHERE action_id = ")
+                .bind(row.id)
+                .push(" ORDER BY revision DESC")
+                .fetch_all(&mut *conn)
+                .await?,
+        )
     }
 
     /// One action the caller may see, with its indicators.

@@ -134,6 +134,7 @@ fn report_query() -> Sql {
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
     pub cycle_id: Option<String>,
+    pub action_id: Option<String>,
     pub status: Option<String>,
     pub responsible: Option<String>,
     pub late: bool,
@@ -359,6 +360,9 @@ impl Store {
         );
         if let Some(c) = &f.cycle_id {
             q.push(" AND r.cycle_id = ").bind(c.clone());
+        }
+        if let Some(a) = &f.action_id {
+            q.push(" AND r.action_id = ").bind(a.clone());
         }
         if let Some(s) = &f.status {
             q.push(" AND r.status = ").bind(s.clone());

@@ -352,6 +352,10 @@ pub async fn list_plan_actions(
 pub struct ActionOut {
     pub action: PlanActionRow,
     pub indicators: Vec<PlanIndicatorRow>,
+    /// What it was in earlier revisions of the plan, the latest first.
+    pub revisions: Vec<kopru_store::strategy::ActionRevisionRow>,
+    /// Its reports in every cycle, each with the plan revision it was made against.
+    pub reports: Vec<ProgressReportRow>,
 }
 
 #[utoipa::path(get, path = "/api/v1/actions/{id}", tag = "strategy", params(("id" = String, Path)),
@@ -362,7 +366,23 @@ pub async fn get_plan_action(
     Param(id): Param<String>,
 ) -> AppResult<Json<ActionOut>> {
     let (action, indicators) = state.store.plan_action(&user.principal, &id).await?;
-    Ok(Json(ActionOut { action, indicators }))
+    let revisions = state.store.action_revisions(&user.principal, &id).await?;
+    let reports = state
+        .store
+        .progress_reports(
+            &user.principal,
+            &ReportFilter {
+                action_id: Some(action.id.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(Json(ActionOut {
+        action,
+        indicators,
+        revisions,
+        reports,
+    }))
 }
 
 #[derive(Deserialize, IntoParams, Default)]
@@ -434,6 +454,7 @@ pub async fn close_cycle(
 #[serde(default)]
 pub struct ReportParams {
     pub cycle_id: Option<String>,
+    pub action_id: Option<String>,
     /// draft, submitted, returned, approved, superseded
     pub status: Option<String>,
     /// The responsible institution's code.
@@ -461,6 +482,7 @@ pub async fn list_progress_reports(
                 &user.principal,
                 &ReportFilter {
                     cycle_id: p.cycle_id,
+                    action_id: p.action_id,
                     status: p.status,
                     responsible: p.responsible,
                     late: p.late,

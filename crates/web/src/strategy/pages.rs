@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
             post(import).layer(axum::extract::DefaultBodyLimit::max(super::MAX_PLAN_BYTES)),
         )
         .route("/action-plans/{id}/cycles", post(open_cycle))
+        .route("/actions/{id}", get(action_page))
         .route("/progress-reports", get(reports_page))
         .route("/progress-reports/{id}", get(report_page).post(save_report))
         .route("/progress-reports/{id}/review", post(review_report))
@@ -852,4 +853,102 @@ pub async fn evidence(
         &row.media_type,
         bytes,
     ))
+}
+
+/// An earlier state of an action, for the page.
+pub struct Earlier {
+    pub revision: i64,
+    pub text: String,
+    pub responsible: String,
+    pub period: String,
+}
+
+#[derive(Template)]
+#[template(path = "plan_action.html")]
+pub struct ActionPage {
+    pub ctx: Ctx,
+    pub a: PlanActionRow,
+    pub indicators: Vec<kopru_store::strategy::PlanIndicatorRow>,
+    pub reports: Vec<ProgressReportRow>,
+    pub earlier: Vec<Earlier>,
+}
+
+impl ActionPage {
+    pub fn title(&self, texts: &str) -> String {
+        text_in(texts, self.ctx.tr.tag())
+    }
+    pub fn facts(&self) -> Vec<(String, String)> {
+        let a = &self.a;
+        let mut out = vec![
+            (self.ctx.t("field-responsible"), a.responsible_name.clone()),
+            (
+                self.ctx.t("field-period"),
+                format!("{}–{}", a.starts, a.ends),
+            ),
+            (
+                self.ctx.t("field-status"),
+                self.ctx.l("action-status", &a.status),
+            ),
+        ];
+        if !a.partners.is_empty() {
+            out.push((self.ctx.t("field-partners"), a.partners.replace(',', ", ")));
+        }
+        if let Some(b) = a.budget_minor {
+            out.push((
+                self.ctx.t("field-budget"),
+                format!(
+                    "{} {}",
+                    self.ctx.tr.num(b / 100),
+                    a.currency.clone().unwrap_or_default()
+                ),
+            ));
+        }
+        out
+    }
+}
+
+/// An action: what it is, its indicators, its reports in every cycle, and
+/// what it was in earlier revisions of the plan.
+pub async fn action_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(id): Param<String>,
+) -> AppResult<Response> {
+    may_view(&user)?;
+    let (a, indicators) = state.store.plan_action(&user.principal, &id).await?;
+    let reports = state
+        .store
+        .progress_reports(
+            &user.principal,
+            &ReportFilter {
+                action_id: Some(a.id.clone()),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let lang = ctx.tr.tag();
+    let earlier = state
+        .store
+        .action_revisions(&user.principal, &id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let v: serde_json::Value = serde_json::from_str(&r.snapshot).unwrap_or_default();
+            let s = |k: &str| v[k].as_str().unwrap_or_default().to_owned();
+            Earlier {
+                revision: r.revision,
+                text: text_in(&v["texts"].to_string(), lang),
+                responsible: s("responsible"),
+                period: format!("{}–{}", s("starts"), s("ends")),
+            }
+        })
+        .collect();
+    Ok(render(&ActionPage {
+        ctx,
+        a,
+        indicators,
+        reports,
+        earlier,
+    })?
+    .into_response())
 }

@@ -164,6 +164,22 @@ async fn a_plan_is_imported_revised_and_exported_without_duplicates() {
     .await
     .unwrap();
     assert!(kept.contains("Kayıt kampanyası"), "{kept}");
+    // The API and the action's page show it, the latest revision first.
+    let first = all[0]["id"].as_str().unwrap().to_owned();
+    let out = me.get(&format!("/api/v1/actions/{first}")).await.json();
+    assert_eq!(out["revisions"][0]["revision"], 1, "{out}");
+    assert_eq!(
+        out["revisions"][0]["snapshot"]["texts"]["tr"],
+        "Kayıt kampanyası"
+    );
+    assert_eq!(out["action"]["number"], "1.1.1");
+    let mut web = app.signed_in("analyst").await;
+    let page = web.get(&format!("/actions/{first}")).await;
+    assert!(
+        page.body.contains("Kayıt kampanyası") && page.body.contains("Kayıt ve devam kampanyası"),
+        "{}",
+        page.body
+    );
 
     // The export imports back unchanged.
     let r = me.get(&format!("/api/v1/action-plans/{pid}/export")).await;
