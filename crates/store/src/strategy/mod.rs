@@ -124,6 +124,9 @@ pub struct PlanIndicatorRow {
     pub removed_in: Option<i64>,
 }
 
+const PLAN_SELECT: &str = "SELECT p.id, p.strategy_id, p.code, p.titles, p.starts_year, p.ends_year, p.cycle_months, \
+     p.revision, p.version, s.country FROM action_plans p JOIN strategies s ON s.id = p.strategy_id WHERE 1 = 1";
+
 pub(crate) const ACTION_SELECT: &str = "SELECT a.id, a.plan_id, a.number, a.texts, pa.code AS policy_area, \
      o.number AS objective_number, o.texts AS objective_texts, a.responsible_code, i.name AS responsible_name, \
      '' AS partners, \
@@ -200,10 +203,7 @@ impl Store {
         if !by.may(Action::ViewStrategy) {
             return Err(StoreError::Forbidden);
         }
-        let mut q = Sql::new(
-            "SELECT p.id, p.strategy_id, p.code, p.titles, p.starts_year, p.ends_year, p.cycle_months, p.revision, p.version, s.country \
-             FROM action_plans p JOIN strategies s ON s.id = p.strategy_id WHERE 1 = 1",
-        );
+        let mut q = Sql::new(PLAN_SELECT);
         if let Some(s) = strategy_id {
             q.push(" AND p.strategy_id = ").bind(s.to_owned());
         }
@@ -211,11 +211,18 @@ impl Store {
         Ok(q.fetch_all(self.pool()).await?)
     }
 
+    /// One action plan, by its id or its code.
     pub async fn action_plan(&self, by: &Principal, id: &str) -> Result<ActionPlanRow> {
-        self.action_plans(by, None)
+        if !by.may(Action::ViewStrategy) {
+            return Err(StoreError::Forbidden);
+        }
+        Sql::new(&format!("{PLAN_SELECT} AND (p.id = "))
+            .bind(id.to_owned())
+            .push(" OR p.code = ")
+            .bind(id.to_owned())
+            .push(")")
+            .fetch_optional(self.pool())
             .await?
-            .into_iter()
-            .find(|p| p.id == id || p.code == id)
             .ok_or(StoreError::NotFound)
     }
 
