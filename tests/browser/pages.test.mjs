@@ -80,9 +80,14 @@ const ROLES = {
     const plan = await firstLink(page, '/strategy', /^\/action-plans\/[0-9a-f-]{36}$/);
     const report = await firstLink(page, '/progress-reports', /^\/progress-reports\/[0-9a-f-]{36}$/);
     const action = await firstLink(page, plan, /^\/actions\/[0-9a-f-]{36}$/);
+    const annual = await firstLink(page, plan, /^\/action-plans\/[0-9a-f-]{36}\/annual-reports\/\d{4}$/);
+    const visit = await firstLink(page, '/monitoring-visits', /^\/monitoring-visits\/[0-9a-f-]{36}$/);
+    const recommendation = await firstLink(page, visit, /^\/recommendations\/[0-9a-f-]{36}$/);
     return {
       dashboard: '/dashboard', 'response-times': '/response-times', 'unit-employment': '/employment?unit=SHKB-ANK-01',
       strategy: '/strategy', 'action-plan': plan, 'plan-action': action, 'progress-reports': '/progress-reports', 'progress-report': report,
+      'annual-report': annual, 'monitoring-visits': '/monitoring-visits', 'monitoring-visit': visit,
+      recommendations: '/recommendations?state=all', recommendation,
     };
   },
   ministry: async (page) => ({

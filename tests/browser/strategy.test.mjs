@@ -3,7 +3,8 @@
 // named), opens a cycle; the ministry's focal point, on a 360 px phone,
 // fills and submits its report; the officer returns it with a comment; the
 // focal point sees the comment, reworks and resubmits; the officer approves,
-// and the plan's progress counts it.
+// and the plan's progress counts it; the year's annual report is written
+// and downloads as PDF and DOCX.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, chooseLanguage } from './harness.mjs';
@@ -109,6 +110,24 @@ test('a plan imported, a cycle opened, a report returned, resubmitted and approv
   await me.waitForSelector('text=approved');
   await me.goto(planUrl);
   assert.match(await me.textContent('#indicators ~ div'), /65/);
+
+  // The year's annual report: a narrative written, then downloaded as PDF and as DOCX.
+  const year = today.slice(0, 4);
+  await me.click(`#annual-reports a:has-text("${year}")`);
+  await me.waitForURL(new RegExp(`/annual-reports/${year}`));
+  await me.fill('textarea[name="s.summary"]', 'Literacy courses reached 65 adults.');
+  await me.click('#narrative ~ form button');
+  await me.waitForURL(/#narrative$/);
+  assert.equal(await me.inputValue('textarea[name="s.summary"]'), 'Literacy courses reached 65 adults.');
+  for (const [id, magic] of [['#download-pdf', '%PDF-'], ['#download-docx', 'PK']]) {
+    const [download] = await Promise.all([me.waitForEvent('download'), me.click(id)]);
+    const chunks = [];
+    for await (const c of await download.createReadStream()) chunks.push(c);
+    const bytes = Buffer.concat(chunks);
+    assert.ok(bytes.length > 1000, `${id}: a whole file`);
+    assert.equal(bytes.subarray(0, magic.length).toString('latin1'), magic, `${id}: the right kind of file`);
+    assert.match(download.suggestedFilename(), new RegExp(`AP-BROWSER-${year}-en\\.(pdf|docx)$`));
+  }
   assert.deepEqual(me.errors, []);
   assert.deepEqual(fp.errors, []);
   await me.close();

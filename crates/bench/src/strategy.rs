@@ -258,5 +258,23 @@ pub async fn strategy_bench(
         )
         .await?,
     );
+    // The annual report of this year, generated whole each time (500
+    // actions in tables with what was done, every indicator, the charts).
+    let year = &kopru_store::clock::today()[..4];
+    for (what, format) in [("PDF", "pdf"), ("DOCX", "docx")] {
+        let url = format!(
+            "/api/v1/action-plans/{}/annual-reports/{year}/{format}?language=tr",
+            plan.id
+        );
+        rows.push(
+            time_requests(
+                router,
+                &format!("GET …/annual-reports/{{year}}/{format}: the annual report as {what} (500 actions)"),
+                10,
+                |_| get(&url, analyst_t),
+            )
+            .await?,
+        );
+    }
     Ok(())
 }

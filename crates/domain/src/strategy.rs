@@ -928,9 +928,401 @@ pub fn review_comments(
     Ok(out)
 }
 
+/// The narrative sections of an annual monitoring report, in the order the
+/// report prints them; each policy area has one more, `area.<code>`.
+pub const ANNUAL_SECTIONS: &[&str] = &["summary", "context", "conclusions", "recommendations"];
+
+/// The languages an annual report is written in: Turkish and English, and
+/// Serbian (either script) for a Serbian plan.
+pub fn annual_language(raw: &str, serbian_plan: bool) -> Result<&'static str, &'static str> {
+    match raw.trim() {
+        "tr" if !serbian_plan => Ok("tr"),
+        "en" => Ok("en"),
+        "sr-Cyrl" | "sr" if serbian_plan => Ok("sr-Cyrl"),
+        "sr-Latn" if serbian_plan => Ok("sr-Latn"),
+        _ => Err("err-choice"),
+    }
+}
+
+/// An annual report's narrative as written: known sections only, each at
+/// most 20,000 characters; empty sections are dropped.
+pub fn annual_narrative(
+    raw: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, ValidationErrors> {
+    let mut e = ValidationErrors::new();
+    let mut out = BTreeMap::new();
+    for (key, text) in raw {
+        let known = ANNUAL_SECTIONS.contains(&key.as_str())
+            || key
+                .strip_prefix("area.")
+                .is_some_and(|a| POLICY_AREAS.iter().any(|(code, _)| *code == a));
+        if !known {
+            e.push(
+                format!("sections.{}", key.chars().take(40).collect::<String>()),
+                "err-choice",
+            );
+            continue;
+        }
+        match long_text(text, 20_000) {
+            Ok(Some(t)) => {
+                out.insert(key.clone(), t);
+            }
+            Ok(None) => {}
+            Err(c) => e.push(format!("sections.{key}"), c),
+        }
+    }
+    e.into_result()?;
+    Ok(out)
+}
+
+closed_list!(
+    /// Where a monitoring visit's recommendation stands.
+    RecommendationStatus, "recommendation-status" {
+        Open = "open",
+        InProgress = "in_progress",
+        Implemented = "implemented",
+        Dropped = "dropped",
+    }
+);
+
+impl RecommendationStatus {
+    /// Implemented and dropped recommendations are closed.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Self::Implemented | Self::Dropped)
+    }
+}
+
+fn required_label(raw: &str) -> Result<String, &'static str> {
+    crate::codes::optional_label(raw).and_then(|l| l.map(|l| l.to_string()).ok_or("err-required"))
+}
+
+fn required_date(raw: &str) -> Result<String, &'static str> {
+    crate::codes::optional_date(raw).and_then(|d| d.ok_or("err-required"))
+}
+
+/// A monitoring visit as planned (a province, its days, the team).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct VisitDraft {
+    /// The province's area code (TR-35).
+    pub province: String,
+    pub title: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    /// The team's members, one per line or separated by commas.
+    pub team: String,
+    pub purpose: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visit {
+    pub province: String,
+    pub title: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub team: Vec<String>,
+    pub purpose: Option<String>,
+}
+
+impl VisitDraft {
+    /// A visit lasts at most a month and has a team of one to twenty.
+    pub fn validate(&self) -> Result<Visit, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let province = self.province.trim().to_owned();
+        if province.is_empty() || province.len() > 40 {
+            e.push("province", "err-required");
+        }
+        let title = e.take("title", required_label(&self.title));
+        let starts_on = e.take("starts_on", required_date(&self.starts_on));
+        let ends_on = e.take("ends_on", required_date(&self.ends_on));
+        if let (Some(a), Some(b)) = (&starts_on, &ends_on) {
+            if b < a {
+                e.push("ends_on", "err-ends-before-start");
+            } else if matches!((crate::case::day_number(a), crate::case::day_number(b)), (Some(x), Some(y)) if y - x > 31)
+            {
+                e.push("ends_on", "err-visit-too-long");
+            }
+        }
+        let team: Vec<String> = self
+            .team
+            .split(['\n', ','])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if team.is_empty() {
+            e.push("team", "err-required");
+        } else if team.len() > 20 || team.iter().any(|t| t.chars().count() > 100) {
+            e.push("team", "err-too-long");
+        } else if team.iter().any(|t| t.chars().any(char::is_control)) {
+            e.push("team", "err-control-chars");
+        }
+        let purpose = e.take("purpose", long_text(&self.purpose, 5000));
+        e.into_result()?;
+        let (Some(title), Some(starts_on), Some(ends_on), Some(purpose)) =
+            (title, starts_on, ends_on, purpose)
+        else {
+            return Err(ValidationErrors::single("visit", "err-required"));
+        };
+        Ok(Visit {
+            province,
+            title,
+            starts_on,
+            ends_on,
+            team,
+            purpose,
+        })
+    }
+}
+
+/// A meeting on a visit's agenda: an institution of the directory (a
+/// directorate, a muhtarlık, an NGO), its participants and the notes.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct MeetingDraft {
+    pub held_on: String,
+    /// The institution's code in the directory.
+    pub institution: String,
+    /// Who took part (names and roles), free text.
+    pub participants: String,
+    pub notes: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    pub held_on: String,
+    pub institution: String,
+    pub participants: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl MeetingDraft {
+    /// `days`: the visit's first and last day; the meeting falls between.
+    pub fn validate(&self, days: (&str, &str)) -> Result<Meeting, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let held_on = e.take("held_on", required_date(&self.held_on));
+        if let Some(d) = &held_on {
+            if d.as_str() < days.0 || d.as_str() > days.1 {
+                e.push("held_on", "err-meeting-outside-visit");
+            }
+        }
+        let institution = self.institution.trim().to_owned();
+        if institution.is_empty() || institution.len() > 40 {
+            e.push("institution", "err-required");
+        }
+        let participants = e.take("participants", long_text(&self.participants, 2000));
+        let notes = e.take("notes", long_text(&self.notes, 10_000));
+        e.into_result()?;
+        let (Some(held_on), Some(participants), Some(notes)) = (held_on, participants, notes)
+        else {
+            return Err(ValidationErrors::single("meeting", "err-required"));
+        };
+        Ok(Meeting {
+            held_on,
+            institution,
+            participants,
+            notes,
+        })
+    }
+}
+
+/// A finding of a visit, linked to a policy area or an action of a plan.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct FindingDraft {
+    /// The meeting it came from (optional).
+    pub meeting_id: String,
+    pub text: String,
+    /// education, employment, health, housing, social_assistance, cross_cutting
+    pub policy_area: String,
+    /// An action of a plan (its id); its policy area is the finding's.
+    pub action_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub meeting_id: Option<String>,
+    pub text: String,
+    pub policy_area: Option<&'static str>,
+    pub action_id: Option<String>,
+}
+
+fn optional_id(raw: &str) -> Option<String> {
+    Some(raw.trim().to_owned()).filter(|s| !s.is_empty() && s.len() <= 64)
+}
+
+impl FindingDraft {
+    pub fn validate(&self) -> Result<Finding, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let text = e.take(
+            "text",
+            long_text(&self.text, 5000).and_then(|t| t.ok_or("err-required")),
+        );
+        let policy_area = match self.policy_area.trim() {
+            "" => None,
+            raw => e.take("policy_area", policy_area(raw)),
+        };
+        let action_id = optional_id(&self.action_id);
+        if policy_area.is_none() && action_id.is_none() && self.policy_area.trim().is_empty() {
+            e.push("policy_area", "err-finding-link");
+        }
+        e.into_result()?;
+        let Some(text) = text else {
+            return Err(ValidationErrors::single("text", "err-required"));
+        };
+        Ok(Finding {
+            meeting_id: optional_id(&self.meeting_id),
+            text,
+            policy_area,
+            action_id,
+        })
+    }
+}
+
+/// A recommendation: what an institution should do, by when.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct RecommendationDraft {
+    /// The finding it answers (optional).
+    pub finding_id: String,
+    pub text: String,
+    /// The responsible institution's code.
+    pub responsible: String,
+    pub due_on: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recommendation {
+    pub finding_id: Option<String>,
+    pub text: String,
+    pub responsible: String,
+    pub due_on: String,
+}
+
+impl RecommendationDraft {
+    pub fn validate(&self) -> Result<Recommendation, ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let text = e.take(
+            "text",
+            long_text(&self.text, 5000).and_then(|t| t.ok_or("err-required")),
+        );
+        let responsible = self.responsible.trim().to_owned();
+        if responsible.is_empty() || responsible.len() > 40 {
+            e.push("responsible", "err-required");
+        }
+        let due_on = e.take("due_on", required_date(&self.due_on));
+        e.into_result()?;
+        let (Some(text), Some(due_on)) = (text, due_on) else {
+            return Err(ValidationErrors::single("recommendation", "err-required"));
+        };
+        Ok(Recommendation {
+            finding_id: optional_id(&self.finding_id),
+            text,
+            responsible,
+            due_on,
+        })
+    }
+}
+
+/// A follow-up of a recommendation by its owner: where it stands and what was done.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct FollowUpDraft {
+    /// open, in_progress, implemented, dropped
+    pub status: String,
+    pub note: String,
+    /// The recommendation's version as read.
+    pub version: i64,
+}
+
+impl FollowUpDraft {
+    pub fn validate(&self) -> Result<(RecommendationStatus, String), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        let status = e.take("status", RecommendationStatus::parse(self.status.trim()));
+        let note = e.take(
+            "note",
+            long_text(&self.note, 5000).and_then(|t| t.ok_or("err-required")),
+        );
+        e.into_result()?;
+        match (status, note) {
+            (Some(s), Some(n)) => Ok((s, n)),
+            _ => Err(ValidationErrors::single("note", "err-required")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_visit_its_meetings_findings_and_recommendations_are_checked() {
+        let v = VisitDraft {
+            province: "TR-35".into(),
+            title: "1. İzleme Ziyareti".into(),
+            starts_on: "2022-02-23".into(),
+            ends_on: "2022-02-25".into(),
+            team: "Ayşe Kaya\nMehmet Demir, Zeynep Ak".into(),
+            purpose: String::new(),
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(v.team.len(), 3);
+        let bad = VisitDraft {
+            ends_on: "2022-04-25".into(),
+            team: " ".into(),
+            ..Default::default()
+        };
+        let e = bad.validate().unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["province", "title", "starts_on", "team"]);
+        let m = MeetingDraft {
+            held_on: "2022-02-26".into(),
+            institution: "MUH-EGE".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            m.validate(("2022-02-23", "2022-02-25")).unwrap_err().0[0].code,
+            "err-meeting-outside-visit"
+        );
+        let f = FindingDraft {
+            text: "Okul servisi yok".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.validate().unwrap_err().0[0].code, "err-finding-link");
+        let f = FindingDraft {
+            text: "Okul servisi yok".into(),
+            policy_area: "Eğitim".into(),
+            ..Default::default()
+        };
+        assert_eq!(f.validate().unwrap().policy_area, Some("education"));
+        let r = FollowUpDraft {
+            status: "implemented".into(),
+            note: "Servis başladı".into(),
+            version: 1,
+        };
+        assert!(r.validate().unwrap().0.is_closed());
+        assert!(FollowUpDraft::default().validate().is_err());
+    }
+
+    #[test]
+    fn an_annual_narrative_keeps_known_sections_only() {
+        let mut raw = BTreeMap::new();
+        raw.insert("summary".to_owned(), "  Özet  ".to_owned());
+        raw.insert("area.education".to_owned(), "Eğitim".to_owned());
+        raw.insert("context".to_owned(), "   ".to_owned());
+        let ok = annual_narrative(&raw).unwrap();
+        assert_eq!(ok.get("summary").map(String::as_str), Some("Özet"));
+        assert_eq!(ok.len(), 2, "the blank section is dropped");
+        raw.insert("area.space".to_owned(), "x".to_owned());
+        raw.insert("conclusions".to_owned(), "y".repeat(20_001));
+        let e = annual_narrative(&raw).unwrap_err();
+        let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["sections.area.space", "sections.conclusions"]);
+        assert_eq!(annual_language("sr", true), Ok("sr-Cyrl"));
+        assert!(annual_language("sr", false).is_err());
+        assert!(annual_language("tr", true).is_err());
+    }
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| (*x).to_owned()).collect()

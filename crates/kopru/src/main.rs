@@ -342,6 +342,12 @@ async fn load_demo_people(store: &kopru_store::Store) -> Result<()> {
     if s > 0 {
         eprintln!("demo: loaded a strategy's action plan of {s} actions");
     }
+    let v = kopru_store::demo::load_visits(store)
+        .await
+        .context("loading the demo monitoring visit")?;
+    if v > 0 {
+        eprintln!("demo: loaded a monitoring visit with {v} recommendations");
+    }
     eprintln!("demo: ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

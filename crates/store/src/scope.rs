@@ -41,6 +41,11 @@ pub enum Entity {
     /// `progress_reports` rows: as their action (`country`,
     /// `responsible_code`, partners by `action_id`).
     ProgressReport,
+    /// `monitoring_visits` rows: `province`; an institution sees the visits
+    /// that met it or addressed it a recommendation.
+    MonitoringVisit,
+    /// `recommendations` rows: `province` (the visit's), `responsible_code`.
+    Recommendation,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -155,8 +160,28 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
                 .bind(c.as_str().to_owned())
                 .push("))");
         }
-        (PlanAction | ProgressReport, Scope::Unit(_)) => {
+        (PlanAction | ProgressReport | MonitoringVisit | Recommendation, Scope::Unit(_)) => {
             q.push("1 = 0");
+        }
+        (MonitoringVisit | Recommendation, Scope::Country(c) | Scope::Area(c)) => {
+            q.push(&format!("{a}.province IN {SUBTREE}"))
+                .bind(c.as_str().to_owned())
+                .push(")");
+        }
+        (Recommendation, Scope::Institution(c)) => {
+            q.push(&format!("{a}.responsible_code = "))
+                .bind(c.as_str().to_owned());
+        }
+        (MonitoringVisit, Scope::Institution(c)) => {
+            q.push(&format!(
+                "(EXISTS (SELECT 1 FROM recommendations sr WHERE sr.visit_id = {a}.id AND sr.responsible_code = "
+            ))
+            .bind(c.as_str().to_owned())
+            .push(&format!(
+                ") OR EXISTS (SELECT 1 FROM visit_meetings sm WHERE sm.visit_id = {a}.id AND sm.institution_code = "
+            ))
+            .bind(c.as_str().to_owned())
+            .push("))");
         }
     }
 }

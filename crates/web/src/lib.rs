@@ -7,6 +7,7 @@
 pub mod api;
 pub mod charts;
 pub mod context;
+pub mod docx;
 pub mod error;
 pub mod export;
 pub mod extract;
@@ -179,6 +180,7 @@ fn page_routes() -> Router<AppState> {
         .merge(outcomes::employment_pages::routes())
         .merge(outcomes::school_list::page_routes())
         .merge(strategy::pages::routes())
+        .merge(strategy::visit_pages::routes())
         .merge(activities::pages::routes())
         .merge(activities::document_pages::routes())
         .merge(activities::volunteer_pages::routes())
@@ -202,6 +204,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(outcomes::employment_api::routes())
         .merge(outcomes::school_list::api_routes())
         .merge(strategy::api::routes())
+        .merge(strategy::visit_api::routes())
         .merge(activities::api::routes())
         .merge(activities::volunteer_api::routes())
         .merge(work::api::routes())

@@ -45,6 +45,8 @@ enum Section {
     EnrolmentLists,
     Strategy,
     ProgressReports,
+    MonitoringVisits,
+    Recommendations,
     Forms,
     Areas,
     Programmes,
@@ -65,7 +67,7 @@ const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 22] = [
+    const ALL: [Section; 24] = [
         MyWork,
         Persons,
         Cases,
@@ -80,6 +82,8 @@ impl Section {
         EnrolmentLists,
         Strategy,
         ProgressReports,
+        MonitoringVisits,
+        Recommendations,
         Forms,
         Areas,
         Programmes,
@@ -106,6 +110,8 @@ impl Section {
             EnrolmentLists => "/enrolment-lists",
             Strategy => "/strategy",
             ProgressReports => "/progress-reports",
+            MonitoringVisits => "/monitoring-visits",
+            Recommendations => "/recommendations",
             Forms => "/forms",
             Areas => "/areas",
             Programmes => "/programmes",
@@ -160,6 +166,8 @@ impl Section {
             EnrolmentLists => "nav-enrolment-lists",
             Strategy => "nav-strategy",
             ProgressReports => "nav-progress-reports",
+            MonitoringVisits => "nav-monitoring-visits",
+            Recommendations => "nav-recommendations",
             Forms => "nav-forms",
             Areas => "nav-areas",
             Programmes => "nav-programmes",
@@ -185,7 +193,7 @@ impl Section {
             Dashboard | Employment => ctx.allows(Action::ViewCaseStatistics),
             Imports => ctx.allows(Action::ImportPersons),
             EnrolmentLists => ctx.allows(Action::EditPersons),
-            Strategy => ctx.allows(Action::ViewStrategy),
+            Strategy | MonitoringVisits | Recommendations => ctx.allows(Action::ViewStrategy),
             ProgressReports => {
                 ctx.allows(Action::ReportProgress) || ctx.allows(Action::ReviewProgress)
             }

@@ -51,6 +51,13 @@ pub enum Block {
         bold: bool,
         min_height: f32,
     },
+    /// One bar of a bar chart: the label on the left, a bar `share` (0–1)
+    /// of the remaining width long, the value written after it.
+    Bar {
+        label: String,
+        share: f32,
+        value: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +160,8 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
     let column = PAGE_W - 2.0 * MARGIN;
     let mut lines: Vec<Line> = Vec::new();
     let mut rules: Vec<(usize, f32)> = Vec::new();
+    // Filled bars: page, x, y (top), width.
+    let mut bars: Vec<(usize, f32, f32, f32)> = Vec::new();
     let (mut page, mut y) = (0usize, MARGIN);
     let mut advance = |needed: f32, page: &mut usize, y: &mut f32| {
         if *y + needed > PAGE_H - MARGIN {
@@ -259,6 +268,40 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
                     }
                 }
             }
+            Block::Bar {
+                label,
+                share,
+                value,
+            } => {
+                let label_w = column * 0.34;
+                let bar_room = column - label_w - 60.0;
+                let step = BODY * 1.6;
+                advance(step, &mut page, &mut y);
+                let text = wrap(&f.regular_face, label, BODY, label_w - 8.0)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                lines.push(Line {
+                    page,
+                    x: MARGIN,
+                    y,
+                    bold: false,
+                    size: BODY,
+                    grey: false,
+                    text,
+                });
+                let w = (bar_room * share.clamp(0.0, 1.0)).max(0.5);
+                bars.push((page, MARGIN + label_w, y - BODY * 0.8, w));
+                lines.push(Line {
+                    page,
+                    x: MARGIN + label_w + w + 4.0,
+                    y,
+                    bold: true,
+                    size: BODY,
+                    grey: false,
+                    text: value.clone(),
+                });
+            }
             Block::Space(points) => {
                 advance(*points, &mut page, &mut y);
             }
@@ -322,6 +365,11 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
         opacity: NormalizedF32::ONE,
         rule: Default::default(),
     };
+    let bar = Fill {
+        paint: krilla::color::rgb::Color::new(47, 102, 144).into(),
+        opacity: NormalizedF32::ONE,
+        rule: Default::default(),
+    };
     for p in 0..=page {
         let settings = PageSettings::from_wh(PAGE_W, PAGE_H)
             .ok_or_else(|| PdfError::Write("page size".into()))?;
@@ -334,6 +382,16 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
             }
             if let Some(path) = path.finish() {
                 surface.set_fill(Some(grey.clone()));
+                surface.draw_path(&path);
+            }
+        }
+        for (_, x, top, w) in bars.iter().filter(|(bp, ..)| *bp == p) {
+            let mut path = PathBuilder::new();
+            if let Some(rect) = Rect::from_xywh(*x, *top, *w, BODY * 0.9) {
+                path.push_rect(rect);
+            }
+            if let Some(path) = path.finish() {
+                surface.set_fill(Some(bar.clone()));
                 surface.draw_path(&path);
             }
         }

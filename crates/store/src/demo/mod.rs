@@ -7,7 +7,7 @@ mod outcomes;
 mod strategy;
 pub use activities::load_activities;
 pub use outcomes::load_outcomes;
-pub use strategy::load_strategy;
+pub use strategy::{load_strategy, load_visits};
 
 use crate::accounts::NewUser;
 use crate::audit::Actor;
@@ -349,7 +349,73 @@ const UNITS: [(&str, &str, &str, &str, &str); 28] = [
 ];
 
 /// (code, name, kind, area, services, phone)
-const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 27] = [
+const INSTITUTIONS: [(&str, &str, &str, &str, &str, &str); 36] = [
+    // Met on the İzmir monitoring visit of February 2022 (seed 002).
+    ("IZM-VALILIK", "İzmir Valiliği", "ministry", "TR-35", "", ""),
+    (
+        "IZM-ASHB",
+        "Aile ve Sosyal Hizmetler İzmir İl Müdürlüğü",
+        "ministry",
+        "TR-35",
+        "social_services",
+        "",
+    ),
+    (
+        "IZM-MEB",
+        "İzmir İl Millî Eğitim Müdürlüğü",
+        "ministry",
+        "TR-35",
+        "school_enrolment",
+        "",
+    ),
+    (
+        "IZM-ISKUR",
+        "İŞKUR İzmir Çalışma ve İş Kurumu İl Müdürlüğü",
+        "employment_agency",
+        "TR-35-KONAK",
+        "job_placement,vocational_course",
+        "",
+    ),
+    (
+        "KONAK-SHM",
+        "Konak Sosyal Hizmet Merkezi",
+        "social_service_centre",
+        "TR-35-KONAK",
+        "social_services",
+        "",
+    ),
+    (
+        "KONAK-KAYMAKAM",
+        "Konak Kaymakamlığı",
+        "ministry",
+        "TR-35-KONAK",
+        "",
+        "",
+    ),
+    (
+        "MUH-EGE",
+        "Ege Mahallesi Muhtarlığı",
+        "neighbourhood_head",
+        "TR-35-KONAK",
+        "civil_documents",
+        "",
+    ),
+    (
+        "MUH-HILAL",
+        "Hilal Mahallesi Muhtarlığı",
+        "neighbourhood_head",
+        "TR-35-KONAK",
+        "civil_documents",
+        "",
+    ),
+    (
+        "IZM-ROMAN-DER",
+        "İzmir Roman Dernekleri Federasyonu",
+        "ngo",
+        "TR-35-KONAK",
+        "",
+        "",
+    ),
     // Responsible institutions of the Roma strategy's action plan (issue 20).
     (
         "MIN-ASHB",

@@ -12,7 +12,10 @@ use crate::{Result, Sql, Store};
 use kopru_domain::case::{date_of, day_number};
 use kopru_domain::codes::Code;
 use kopru_domain::policy::{Assignment, Principal};
-use kopru_domain::strategy::{plan_line, ReportDraft, ReportValueDraft, PLAN_FIELDS};
+use kopru_domain::strategy::{
+    plan_line, FindingDraft, MeetingDraft, RecommendationDraft, RecommendationStatus, ReportDraft,
+    ReportValueDraft, VisitDraft, PLAN_FIELDS,
+};
 use kopru_domain::{Role, Scope};
 use std::collections::BTreeMap;
 
@@ -516,6 +519,107 @@ pub async fn load_strategy(store: &Store) -> Result<usize> {
                 _ => {}
             }
         }
+    }
+    Ok(n)
+}
+
+/// The first ROMSİD monitoring visit (İzmir, 23–25 February 2022, seed
+/// 002): its three days of meetings, what was noted, and recommendations,
+/// one of them already followed up. Loaded once.
+pub async fn load_visits(store: &Store) -> Result<usize> {
+    let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM monitoring_visits")
+        .fetch_one(store.pool())
+        .await?;
+    if existing.0 > 0 {
+        return Ok(0);
+    }
+    let actor = Actor::system("demo");
+    let me = principal(Role::MeOfficer, Scope::Installation);
+    let visit = VisitDraft {
+        province: "TR-35".into(),
+        title: "1. İzleme Ziyareti — İzmir".into(),
+        starts_on: "2022-02-23".into(),
+        ends_on: "2022-02-25".into(),
+        team: "ROMSİD İzleme ve Değerlendirme Birimi\nAile ve Sosyal Hizmetler Bakanlığı SHGM".into(),
+        purpose: "ROMSİD Projesi'nin sahadaki izleme ve değerlendirme dinamiklerine uyarlanması; bilgi işlem altyapısı için öneriler; Strateji Belgesi ve Eylem Planı hakkında görüş alışverişi.".into(),
+    }
+    .validate()?;
+    let v = store.create_visit(&actor, &me, &visit).await?;
+    let meetings = [
+        ("2022-02-23", "IZM-ASHB", "İl Müdürü, Sosyal Hizmetler Şube Müdürü", "Sahadaki izleme ve değerlendirme dinamikleri ile bilgi işlem altyapısı konusundaki öneriler görüşüldü."),
+        ("2022-02-23", "IZM-MEB", "İl Millî Eğitim Müdür Yardımcısı", "Roman çocukların okul öncesine kaydı ve devamsızlık verileri üzerine görüş alındı."),
+        ("2022-02-23", "IZM-ISKUR", "İl Müdürü, İş ve Meslek Danışmanı", "Meslek kurslarına katılım ve işe yerleştirme verilerinin paylaşımı konuşuldu."),
+        ("2022-02-24", "MUH-EGE", "Ege Mahallesi Muhtarı", "Vatandaşlarımızın ROMSİD Projesi özelinde ve genel konularda dile getirdiği hususlar not edildi."),
+        ("2022-02-24", "MUH-HILAL", "Hilal Mahallesi Muhtarı", "Okul servisinin olmaması ve nüfus kaydı eksik çocuklar dile getirildi."),
+        ("2022-02-24", "IZM-ROMAN-DER", "Sivil toplum kuruluşlarının temsilcileri", "Konak Sosyal Hizmet Merkezi'nde STK'lara ROMSİD Projesi özelinde bilgilendirme yapıldı ve destek talep edildi."),
+        ("2022-02-25", "KONAK-SHM", "Merkez Müdürü, sosyal çalışmacılar", "Uygulamada sıkça karşılaşılan sorunlar ve çözüm önerileri üzerine istişare yapıldı."),
+        ("2022-02-25", "IZM-VALILIK", "Vali Yardımcısı", "Programa ve toplantılarda edinilen çıktılara ilişkin bilgi verildi."),
+        ("2022-02-25", "KONAK-KAYMAKAM", "Kaymakam", "Roman vatandaşlara yönelik çalışmalara dair görüş ve öneriler not edildi."),
+    ];
+    let mut ids = Vec::new();
+    for (held_on, institution, participants, notes) in meetings {
+        let m = store
+            .add_meeting(
+                &actor,
+                &me,
+                &v.id,
+                &MeetingDraft {
+                    held_on: held_on.into(),
+                    institution: institution.into(),
+                    participants: participants.into(),
+                    notes: notes.into(),
+                },
+            )
+            .await?;
+        ids.push(m.id);
+    }
+    let findings = [
+        (4, "Hilal Mahallesi'nde okul servisi olmadığı için çocukların devamsızlığı artıyor.", "education"),
+        (4, "Nüfusa kaydı olmayan çocuklar okul ve sağlık hizmetlerine erişemiyor.", "social_assistance"),
+        (6, "Sosyal hizmet merkezinde Roman vatandaşlarla çalışan personelin iş yükü yüksek; vakalar kâğıt üzerinde izleniyor.", "cross_cutting"),
+        (2, "Meslek kursu bitirenlerin işe yerleşip yerleşmediği izlenmiyor.", "employment"),
+    ];
+    let mut finding_ids = Vec::new();
+    for (meeting, text, area) in findings {
+        let f = FindingDraft {
+            meeting_id: ids[meeting].clone(),
+            text: text.into(),
+            policy_area: area.into(),
+            action_id: String::new(),
+        }
+        .validate()?;
+        finding_ids.push(store.add_finding(&actor, &me, &v.id, &f).await?);
+    }
+    let recommendations = [
+        (0, "Hilal ve Ege mahalleleri için taşımalı eğitim kapsamında okul servisi planlanması.", "IZM-MEB", "2022-09-01"),
+        (1, "Nüfus kaydı eksik çocukların muhtarlıklarla birlikte tespit edilip kayıt için yönlendirilmesi.", "KONAK-SHM", "2022-06-30"),
+        (2, "Vaka takibinin Köprü üzerinden yapılması ve personelin eğitilmesi.", "IZM-ASHB", "2022-12-31"),
+        (3, "Kurs bitirenlerin altı ay sonra istihdam durumunun izlenmesi.", "IZM-ISKUR", "2023-03-31"),
+    ];
+    let mut n = 0;
+    for (finding, text, responsible, due_on) in recommendations {
+        let r = RecommendationDraft {
+            finding_id: finding_ids[finding].clone(),
+            text: text.into(),
+            responsible: responsible.into(),
+            due_on: due_on.into(),
+        }
+        .validate()?;
+        let row = store.add_recommendation(&actor, &me, &v.id, &r).await?;
+        if responsible == "KONAK-SHM" {
+            let owner = institution("KONAK-SHM");
+            store
+                .follow_up_recommendation(
+                    &actor,
+                    &owner,
+                    &row.id,
+                    row.version,
+                    RecommendationStatus::Implemented,
+                    "Ege ve Hilal muhtarlıklarıyla 38 çocuk tespit edildi; 31'i nüfus müdürlüğüne yönlendirildi ve kaydedildi.",
+                )
+                .await?;
+        }
+        n += 1;
     }
     Ok(n)
 }

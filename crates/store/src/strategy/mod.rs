@@ -6,9 +6,11 @@
 //! strategy's monitors see it by country, a focal point the actions of its
 //! institution and those it cooperates on.
 
+pub mod annual;
 pub mod plans;
 pub mod progress;
 pub mod reports;
+pub mod visits;
 
 use crate::error::{Result, StoreError};
 use crate::scope::{push_visible, Entity};

@@ -29,7 +29,7 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
-    fn add(&mut self, status: &str, n: i64) {
+    pub(crate) fn add(&mut self, status: &str, n: i64) {
         self.total += n;
         match ActionStatus::parse(status) {
             Ok(ActionStatus::OnTrack) => self.on_track += n,

@@ -53,6 +53,8 @@ pub struct MyWork {
     pub outcome_checks: crate::outcomes::checks::ChecksDue,
     /// Progress reports the caller's institution has to fill or rework (focal points).
     pub progress_reports: Vec<crate::strategy::reports::ProgressReportRow>,
+    /// Monitoring visits' recommendations still open for the caller's institution.
+    pub recommendations: Vec<crate::strategy::visits::RecommendationRow>,
 }
 
 pub use crate::records::Count;
@@ -252,7 +254,9 @@ impl Store {
         };
         let outcome_checks = self.checks_due(by, unit).await?;
         let progress_reports = self.reports_due(by).await?;
+        let recommendations = self.recommendations_due(by).await?;
         Ok(MyWork {
+            recommendations,
             outcome_checks,
             progress_reports,
             todays_sessions,

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kopru_domain::strategy::{head, review_comments};
 use kopru_domain::Action;
+use kopru_store::strategy::annual::AnnualReport;
 use kopru_store::strategy::plans::{PlanInput, StrategyInput};
 use kopru_store::strategy::progress::PlanProgress;
 use kopru_store::strategy::reports::{
@@ -37,6 +38,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         )
         .routes(routes!(export_action_plan))
         .routes(routes!(plan_progress))
+        .routes(routes!(get_annual_report, save_annual_report))
+        .routes(routes!(annual_report_pdf))
+        .routes(routes!(annual_report_docx))
         .routes(routes!(list_plan_actions))
         .routes(routes!(get_plan_action))
         .routes(routes!(list_cycles, open_cycle))
@@ -308,6 +312,116 @@ pub async fn plan_progress(
     Param(id): Param<String>,
 ) -> AppResult<Json<PlanProgress>> {
     Ok(Json(state.store.plan_progress(&user.principal, &id).await?))
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+#[serde(default)]
+pub struct AnnualParams {
+    /// tr or en (sr-Cyrl, sr-Latn or en for a Serbian plan); the reader's language by default.
+    pub language: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(default)]
+pub struct AnnualInput {
+    /// tr or en (sr-Cyrl, sr-Latn or en for a Serbian plan).
+    pub language: Option<String>,
+    /// The version read (0 before the first writing).
+    pub version: i64,
+    /// The narrative by section: summary, context, conclusions,
+    /// recommendations, area.<policy area>; a blank section is removed.
+    pub sections: BTreeMap<String, String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/action-plans/{id}/annual-reports/{year}", tag = "strategy",
+    params(("id" = String, Path), ("year" = i64, Path), AnnualParams),
+    responses((status = 200, description = "The year's report: every action's status at the year's end and what was done, status counts, indicator values against the year's targets, and the narrative", body = AnnualReport),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn get_annual_report(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, year)): Param<(String, i64)>,
+    QueryArgs(p): QueryArgs<AnnualParams>,
+) -> AppResult<Json<AnnualReport>> {
+    Ok(Json(
+        super::annual::load(
+            &state.store,
+            &user.principal,
+            &id,
+            year,
+            p.language.as_deref(),
+            ctx.locale(),
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/action-plans/{id}/annual-reports/{year}", tag = "strategy",
+    params(("id" = String, Path), ("year" = i64, Path)), request_body = AnnualInput,
+    responses((status = 200, body = AnnualReport), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn save_annual_report(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, year)): Param<(String, i64)>,
+    JsonBody(i): JsonBody<AnnualInput>,
+) -> AppResult<Json<AnnualReport>> {
+    Ok(Json(
+        super::annual::save(
+            &state.store,
+            &ctx.actor(),
+            &user.principal,
+            &id,
+            year,
+            i.language.as_deref(),
+            ctx.locale(),
+            &i.sections,
+            i.version,
+        )
+        .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/action-plans/{id}/annual-reports/{year}/pdf", tag = "strategy",
+    params(("id" = String, Path), ("year" = i64, Path), AnnualParams),
+    responses((status = 200, description = "The report as PDF", content_type = "application/pdf"), (status = 404, body = Problem)))]
+pub async fn annual_report_pdf(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, year)): Param<(String, i64)>,
+    QueryArgs(p): QueryArgs<AnnualParams>,
+) -> AppResult<Response> {
+    let r = super::annual::load(
+        &state.store,
+        &user.principal,
+        &id,
+        year,
+        p.language.as_deref(),
+        ctx.locale(),
+    )
+    .await?;
+    super::annual::pdf(&r)
+}
+
+#[utoipa::path(get, path = "/api/v1/action-plans/{id}/annual-reports/{year}/docx", tag = "strategy",
+    params(("id" = String, Path), ("year" = i64, Path), AnnualParams),
+    responses((status = 200, description = "The report as an editable DOCX", content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (status = 404, body = Problem)))]
+pub async fn annual_report_docx(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, year)): Param<(String, i64)>,
+    QueryArgs(p): QueryArgs<AnnualParams>,
+) -> AppResult<Response> {
+    let r = super::annual::load(
+        &state.store,
+        &user.principal,
+        &id,
+        year,
+        p.language.as_deref(),
+        ctx.locale(),
+    )
+    .await?;
+    super::annual::docx(&r)
 }
 
 #[derive(Deserialize, IntoParams, Default)]

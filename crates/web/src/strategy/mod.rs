@@ -3,8 +3,11 @@
 //! reports with their review. `api` and `pages` are the ways in; the plan's
 //! file is read and written here, shared by both.
 
+pub mod annual;
 pub mod api;
 pub mod pages;
+pub mod visit_api;
+pub mod visit_pages;
 
 use crate::error::{field_messages, AppError, AppResult, ProblemField};
 use crate::i18n::Tr;

@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
             post(import).layer(axum::extract::DefaultBodyLimit::max(super::MAX_PLAN_BYTES)),
         )
         .route("/action-plans/{id}/cycles", post(open_cycle))
+        .route(
+            "/action-plans/{id}/annual-reports/{year}",
+            get(annual_page).post(save_annual),
+        )
         .route("/actions/{id}", get(action_page))
         .route("/progress-reports", get(reports_page))
         .route("/progress-reports/{id}", get(report_page).post(save_report))
@@ -246,11 +250,22 @@ impl PlanPage {
             ("indicators", "plan-indicators"),
             ("actions", "plan-actions"),
             ("cycles", "plan-cycles"),
+            ("annual", "plan-annual-reports"),
             ("sheet", "plan-sheet"),
         ]
         .iter()
         .map(|(id, m)| (*id, self.ctx.t(m)))
         .collect()
+    }
+    /// The years an annual report can be made for: the plan's, up to this one.
+    pub fn report_years(&self) -> Vec<i64> {
+        let this_year = kopru_store::clock::today()
+            .get(..4)
+            .and_then(|y| y.parse::<i64>().ok())
+            .unwrap_or(self.p.plan.ends_year);
+        (self.p.plan.starts_year..=self.p.plan.ends_year.min(this_year))
+            .rev()
+            .collect()
     }
     /// The status tables: (caption, rows, rows are policy areas).
     pub fn tables(&self) -> Vec<(String, &Vec<StatusCounts>, bool)> {
@@ -951,4 +966,162 @@ pub async fn action_page(
         earlier,
     })?
     .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "annual_report.html")]
+pub struct AnnualPage {
+    pub ctx: Ctx,
+    pub r: kopru_store::strategy::annual::AnnualReport,
+    pub can_manage: bool,
+    pub errors: FormErrors,
+    /// What was typed, when the form came back.
+    pub sent: Option<BTreeMap<String, String>>,
+}
+
+impl AnnualPage {
+    pub fn title(&self, texts: &str) -> String {
+        text_in(texts, self.ctx.tr.tag())
+    }
+    pub fn share(&self) -> String {
+        match self.r.on_track_share {
+            Some(s) => format!("{} %", self.ctx.tr.num(s.round() as i64)),
+            None => "—".to_owned(),
+        }
+    }
+    /// (language tag, its name in itself) offered for the plan.
+    pub fn languages(&self) -> Vec<(&'static str, &'static str)> {
+        super::annual::languages(&self.r.plan.country)
+            .iter()
+            .filter_map(|t| kopru_domain::Locale::parse(t).map(|l| (*t, l.native_name())))
+            .collect()
+    }
+    /// (key, label) of the narrative sections, in the order the report prints them.
+    pub fn sections(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = ["summary", "context"]
+            .iter()
+            .map(|k| ((*k).to_owned(), self.ctx.t(&format!("annual-section-{k}"))))
+            .collect();
+        for c in &self.r.by_policy_area {
+            out.push((format!("area.{}", c.key), self.ctx.l("policy-area", &c.key)));
+        }
+        for k in ["conclusions", "recommendations"] {
+            out.push((k.to_owned(), self.ctx.t(&format!("annual-section-{k}"))));
+        }
+        out
+    }
+    pub fn text(&self, key: &str) -> String {
+        match &self.sent {
+            Some(sent) => sent.get(key).cloned().unwrap_or_default(),
+            None => self.r.sections.get(key).cloned().unwrap_or_default(),
+        }
+    }
+    pub fn field(&self, key: &str) -> String {
+        format!("sections.{key}")
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct LanguageQuery {
+    pub language: Option<String>,
+}
+
+async fn annual_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &SignedIn,
+    (id, year, language): (&str, i64, Option<&str>),
+    errors: FormErrors,
+    sent: Option<BTreeMap<String, String>>,
+) -> AppResult<AnnualPage> {
+    may_view(user)?;
+    let r = super::annual::load(
+        &state.store,
+        &user.principal,
+        id,
+        year,
+        language,
+        ctx.locale(),
+    )
+    .await?;
+    Ok(AnnualPage {
+        can_manage: user.principal.may(Action::ManageStrategy),
+        ctx,
+        r,
+        errors,
+        sent,
+    })
+}
+
+pub async fn annual_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, year)): Param<(String, i64)>,
+    crate::extract::QueryArgs(q): crate::extract::QueryArgs<LanguageQuery>,
+) -> AppResult<Response> {
+    let page = annual_view(
+        &state,
+        ctx,
+        &user,
+        (&id, year, q.language.as_deref()),
+        FormErrors::default(),
+        None,
+    )
+    .await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// Saves the narrative (`s.<section>` fields) of the report in its language.
+pub async fn save_annual(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param((id, year)): Param<(String, i64)>,
+    crate::extract::QueryArgs(q): crate::extract::QueryArgs<LanguageQuery>,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let version = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .map(|(_, v)| crate::pages::version_of(v))
+        .transpose()?
+        .unwrap_or(0);
+    let sections: BTreeMap<String, String> = pairs
+        .into_iter()
+        .take(100)
+        .filter_map(|(k, v)| Some((k.strip_prefix("s.")?.to_owned(), v)))
+        .collect();
+    let language = q.language.as_deref();
+    match super::annual::save(
+        &state.store,
+        &ctx.actor(),
+        &user.principal,
+        &id,
+        year,
+        language,
+        ctx.locale(),
+        &sections,
+        version,
+    )
+    .await
+    {
+        Ok(r) => Ok(Redirect::to(&format!(
+            "/action-plans/{}/annual-reports/{year}?language={}#narrative",
+            r.plan.id, r.language
+        ))
+        .into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = annual_view(
+                &state,
+                ctx,
+                &user,
+                (&id, year, language),
+                errors,
+                Some(sections),
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
 }

@@ -189,10 +189,18 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
     assert!(kopru_store::demo::load_outcomes(app.store()).await.unwrap() > 0);
     // The demo strategy: an action plan of six ministries, reports in every state.
     assert!(kopru_store::demo::load_strategy(app.store()).await.unwrap() > 0);
+    // The demo monitoring visit to İzmir, its meetings and recommendations.
+    assert!(kopru_store::demo::load_visits(app.store()).await.unwrap() > 0);
     add_user(
         &app,
         "ashbfocal",
         vec![(Role::InstitutionFocalPoint, "institution:MIN-ASHB")],
+    )
+    .await;
+    add_user(
+        &app,
+        "shmfocal",
+        vec![(Role::InstitutionFocalPoint, "institution:KONAK-SHM")],
     )
     .await;
     let initial = World::load(&app).await;
@@ -322,6 +330,7 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
         "twohats",
         "nisfocal",
         "ashbfocal",
+        "shmfocal",
     ]);
     for username in users {
         // Earlier iterations create institutions: look at the world as it is now.
@@ -988,6 +997,109 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                 kopru_store::Sql::new("UPDATE progress_reports SET version = ")
                     .bind(*version)
                     .push(", done_text = NULL WHERE id = ")
+                    .bind(id.clone())
+                    .execute(app.store().pool())
+                    .await
+                    .unwrap();
+            }
+        }
+
+        // ---- monitoring visits and recommendations ----
+        let visits: Vec<(String, String)> =
+            kopru_store::Sql::new("SELECT id, province FROM monitoring_visits")
+                .fetch_all(app.store().pool())
+                .await
+                .unwrap();
+        let met: Vec<(String, String)> = kopru_store::Sql::new(
+            "SELECT visit_id, institution_code FROM visit_meetings UNION SELECT visit_id, responsible_code FROM recommendations",
+        )
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+        let want: BTreeSet<String> = visits
+            .iter()
+            .filter(|(id, province)| {
+                expected(&asg, Action::ViewStrategy, |s| match s {
+                    Scope::Installation => true,
+                    Scope::Country(c) | Scope::Area(c) => world.under(province, c.as_str()),
+                    Scope::Institution(c) => met.iter().any(|(v, i)| v == id && i == c.as_str()),
+                    Scope::Unit(_) => false,
+                })
+            })
+            .map(|v| v.0.clone())
+            .collect();
+        let r = api.get("/api/v1/monitoring-visits").await;
+        let got: BTreeSet<String> = if r.status == StatusCode::OK {
+            r.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["id"].as_str().unwrap().to_owned())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(got, want, "{username}: monitoring visits");
+        let recs: Vec<(String, String, String, i64)> = kopru_store::Sql::new(
+            "SELECT id, province, responsible_code, version FROM recommendations",
+        )
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+        let rec_visible = |s: &Scope, province: &str, responsible: &str| match s {
+            Scope::Installation => true,
+            Scope::Country(c) | Scope::Area(c) => world.under(province, c.as_str()),
+            Scope::Institution(c) => responsible == c.as_str(),
+            Scope::Unit(_) => false,
+        };
+        let want: BTreeSet<String> = recs
+            .iter()
+            .filter(|(_, province, responsible, _)| {
+                expected(&asg, Action::ViewStrategy, |s| {
+                    rec_visible(s, province, responsible)
+                })
+            })
+            .map(|r| r.0.clone())
+            .collect();
+        let r = api.get("/api/v1/recommendations?state=all").await;
+        let got: BTreeSet<String> = if r.status == StatusCode::OK {
+            r.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["id"].as_str().unwrap().to_owned())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(got, want, "{username}: recommendations");
+        // A follow-up: by the owner's focal point or by whoever plans visits there.
+        for (id, province, responsible, version) in &recs {
+            let writes = expected(
+                &asg,
+                Action::ReportProgress,
+                |s| matches!(s, Scope::Institution(c) if c.as_str() == responsible),
+            ) || expected(&asg, Action::ManageStrategy, |s| {
+                !matches!(s, Scope::Institution(_) | Scope::Unit(_))
+                    && rec_visible(s, province, responsible)
+            });
+            let r = api
+                .json(
+                    Method::POST,
+                    &format!("/api/v1/recommendations/{id}/follow-ups"),
+                    serde_json::json!({"version": version, "status": "in_progress", "note": "x"}),
+                )
+                .await;
+            assert_eq!(
+                r.status == StatusCode::OK,
+                writes,
+                "{username}: follow up {id}: {}",
+                r.body
+            );
+            if writes {
+                kopru_store::Sql::new("UPDATE recommendations SET version = ")
+                    .bind(*version)
+                    .push(" WHERE id = ")
                     .bind(id.clone())
                     .execute(app.store().pool())
                     .await

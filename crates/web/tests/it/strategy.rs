@@ -596,3 +596,484 @@ async fn a_province_is_added_to_a_report_on_its_form() {
         .clone();
     assert_eq!(values.as_array().unwrap().len(), 2, "{values}");
 }
+
+fn docx_text(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a DOCX is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("the document part")
+        .read_to_string(&mut xml)
+        .unwrap();
+    xml
+}
+
+#[tokio::test]
+async fn the_annual_report_comes_from_approved_reports_with_its_narrative_as_pdf_and_docx() {
+    let app = spawn_app().await;
+    let (mut me, pid) = plan(&app).await;
+    import(&mut me, &pid, &[A1, A2, A3], false).await;
+    let today = kopru_store::clock::today();
+    let year: i64 = today[..4].parse().unwrap();
+    let r = me
+        .json(
+            Method::POST,
+            "/api/v1/reporting-cycles",
+            json!({"plan_id": pid, "title": format!("{year}-Q4"), "opens_on": today, "due_on": today}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // The ministry reports both its actions; only 1.1.1's report is approved.
+    let mut meb = app.api_as("ministry").await;
+    let due = meb.get("/api/v1/progress-reports?due=true").await.json();
+    let report = |done: &str| {
+        json!({"action_status": "on_track", "done_text": done, "version": 1,
+            "values": [{"indicator": "IND-1", "sex": "female", "value": "40"}, {"indicator": "IND-1", "sex": "male", "value": "35"}]})
+    };
+    let first = due[0]["id"].as_str().unwrap().to_owned();
+    let r = meb
+        .json(
+            Method::POST,
+            &format!("/api/v1/progress-reports/{first}/submit"),
+            report("Kampanya 12 ilde yapıldı."),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let version = r.json()["version"].as_i64().unwrap();
+    let r = me
+        .json(
+            Method::POST,
+            &format!("/api/v1/progress-reports/{first}/approve"),
+            json!({"version": version}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "approved", "{}", r.body);
+    let second = due[1]["id"].as_str().unwrap().to_owned();
+    let body = json!({"action_status": "delayed", "done_text": "Henüz onaylanmadı.", "version": 1});
+    let r = meb
+        .json(
+            Method::POST,
+            &format!("/api/v1/progress-reports/{second}/submit"),
+            body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let url = format!("/api/v1/action-plans/{pid}/annual-reports/{year}");
+    let a = me.get(&format!("{url}?language=en")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = a.json();
+    assert_eq!(
+        (
+            a["reports_approved"].as_i64(),
+            a["reports_expected"].as_i64()
+        ),
+        (Some(1), Some(3))
+    );
+    let actions = a["actions"].as_array().unwrap();
+    assert_eq!(numbers(&a["actions"]), ["1.1.1", "1.1.2", "2.1.1"]);
+    assert_eq!(actions[0]["status"], "on_track");
+    assert_eq!(actions[0]["done_text"], "Kampanya 12 ilde yapıldı.");
+    // A submitted, unapproved report counts for nothing.
+    assert_eq!(actions[1]["status"], "not_started");
+    assert!(actions[1]["done_text"].is_null());
+    let education = a["by_policy_area"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == "education")
+        .unwrap();
+    assert_eq!(
+        (education["total"].as_i64(), education["on_track"].as_i64()),
+        (Some(2), Some(1))
+    );
+    let ind = a["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["indicator"]["code"] == "IND-1")
+        .unwrap();
+    assert_eq!(ind["values"][0]["value"], "75", "the two sexes summed");
+    let expected_target = match year {
+        2026 => "1500",
+        _ => "1800",
+    };
+    assert_eq!(ind["target"], expected_target);
+
+    // The narrative: known sections only; two writers never overwrite each other unseen.
+    let r = me
+        .json(Method::PUT, &url, json!({"language": "en", "version": 0, "sections": {"summary": "A year of campaigns.", "area.space": "x"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["errors"][0]["field"], "sections.area.space");
+    let narrative = json!({"language": "en", "version": 0, "sections": {"summary": "A year of campaigns.", "area.education": "Pre-school enrolment rose in twelve provinces."}});
+    let r = me.json(Method::PUT, &url, narrative.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["version"], 1);
+    assert_eq!(
+        me.json(Method::PUT, &url, narrative.clone()).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        meb.json(Method::PUT, &url, narrative).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Each language has its own narrative; a Turkish plan is not written in Serbian.
+    assert_eq!(
+        me.get(&format!("{url}?language=tr")).await.json()["sections"],
+        json!({})
+    );
+    let r = me.get(&format!("{url}?language=sr-Cyrl")).await;
+    assert_eq!(r.json()["errors"][0]["field"], "language", "{}", r.body);
+    let r = me
+        .get(&format!("/api/v1/action-plans/{pid}/annual-reports/2040"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Both files, whole: the DOCX's text holds the tables, the narrative and the charts.
+    let docx = me.get(&format!("{url}/docx?language=en")).await;
+    assert_eq!(docx.status, StatusCode::OK);
+    assert!(docx
+        .header("content-disposition")
+        .unwrap()
+        .contains("AP2-TEST"));
+    let xml = docx_text(&docx.bytes);
+    for expected in [
+        "Annual monitoring report",
+        "A year of campaigns.",
+        "Pre-school enrolment rose in twelve provinces.",
+        "Enrolment campaign",
+        "Kampanya 12 ilde yapıldı.",
+        "No approved report this year.",
+        "Heading1",
+        "█",
+    ] {
+        assert!(xml.contains(expected), "the DOCX lacks {expected}");
+    }
+    let pdf = me.get(&format!("{url}/pdf?language=tr")).await;
+    assert_eq!(
+        pdf.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    assert!(String::from_utf8_lossy(&pdf.bytes).contains("/Lang(tr)"));
+
+    // A focal point's report covers its institution's actions and those it cooperates on.
+    let mine = meb.get(&format!("{url}?language=en")).await.json();
+    assert_eq!(numbers(&mine["actions"]), ["1.1.1", "1.1.2", "2.1.1"]);
+    let mut school = app.api_as("school").await;
+    let theirs = school.get(&url).await.json();
+    assert_eq!(
+        theirs["actions"],
+        json!([]),
+        "a school has no action of the plan"
+    );
+    assert_eq!(theirs["reports_expected"], 0);
+
+    // Through the page: the narrative saved from the form, a stale form refused.
+    let page = format!("/action-plans/{pid}/annual-reports/{year}");
+    let mut web = app.signed_in("analyst").await;
+    let r = web.get(&format!("{page}?language=en")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("A year of campaigns.") && r.body.contains("id=\"download-docx\""));
+    let r = web
+        .post_form(
+            &format!("{page}?language=en"),
+            &[
+                ("version", "1"),
+                ("s.conclusions", "More classes are needed."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = me.get(&format!("{url}?language=en")).await.json();
+    assert_eq!(a["sections"]["conclusions"], "More classes are needed.");
+    assert!(
+        a["sections"].get("summary").is_none(),
+        "a section sent empty is cleared"
+    );
+    let r = web
+        .post_form(
+            &format!("{page}?language=en"),
+            &[("version", "1"), ("s.summary", "Stale.")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn a_monitoring_visit_records_meetings_findings_and_recommendations_followed_up_to_closure() {
+    let app = spawn_app().await;
+    let mut me = app.api_as("analyst").await;
+    // Institutions of İzmir met on the visit: a directorate, a muhtarlık, an NGO.
+    let mut admin = app.api_as("admin").await;
+    for (code, name, kind) in [
+        ("IZM-MEB-T", "İzmir İl Millî Eğitim Müdürlüğü", "ministry"),
+        (
+            "MUH-EGE-T",
+            "Ege Mahallesi Muhtarlığı",
+            "neighbourhood_head",
+        ),
+        ("IZM-DER-T", "İzmir Roman Dernekleri Federasyonu", "ngo"),
+    ] {
+        let r = admin
+            .json(
+                Method::POST,
+                "/api/v1/institutions",
+                json!({"code": code, "name": name, "kind": kind, "area_code": "TR-35-KONAK"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let r = me
+        .json(Method::POST, "/api/v1/monitoring-visits", json!({"province": "TR-35-KONAK", "title": "", "starts_on": "2022-02-25", "ends_on": "2022-02-23", "team": ""}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["title", "ends_on", "team"]);
+    let r = me
+        .json(Method::POST, "/api/v1/monitoring-visits", json!({"province": "TR-35-KONAK", "title": "İzmir", "starts_on": "2022-02-23", "ends_on": "2022-02-25", "team": "Ayşe"}))
+        .await;
+    assert_eq!(
+        r.json()["errors"][0]["field"],
+        "province",
+        "a district is not a province"
+    );
+    let r = me
+        .json(Method::POST, "/api/v1/monitoring-visits", json!({"province": "TR-35", "title": "1. İzleme Ziyareti", "starts_on": "2022-02-23", "ends_on": "2022-02-25", "team": "Ayşe Kaya\nMehmet Demir"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let visit = r.json();
+    let vid = visit["id"].as_str().unwrap().to_owned();
+    assert_eq!(visit["team"], json!(["Ayşe Kaya", "Mehmet Demir"]));
+    // The mediator does not plan visits; a focal point does not either.
+    let mut ministry = app.api_as("ministry").await;
+    assert_eq!(
+        ministry
+            .json(
+                Method::POST,
+                &format!("/api/v1/monitoring-visits/{vid}/meetings"),
+                json!({"held_on": "2022-02-24", "institution": "MUH-EGE-T"})
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "a focal point the visit never met does not see it"
+    );
+
+    let url = format!("/api/v1/monitoring-visits/{vid}");
+    let r = me
+        .json(
+            Method::POST,
+            &format!("{url}/meetings"),
+            json!({"held_on": "2022-03-01", "institution": "NOPE"}),
+        )
+        .await;
+    let codes: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes, ["err-meeting-outside-visit"]);
+    let r = me
+        .json(
+            Method::POST,
+            &format!("{url}/meetings"),
+            json!({"held_on": "2022-02-24", "institution": "NOPE"}),
+        )
+        .await;
+    assert_eq!(r.json()["errors"][0]["code"], "err-institution-unknown");
+    let r = me
+        .json(Method::POST, &format!("{url}/meetings"), json!({"held_on": "2022-02-24", "institution": "MUH-EGE-T", "participants": "Muhtar", "notes": "Okul servisi yok."}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.json()["institution_kind"], "neighbourhood_head");
+    let meeting = r.json()["id"].as_str().unwrap().to_owned();
+    let r = me
+        .json(
+            Method::POST,
+            &format!("{url}/findings"),
+            json!({"meeting_id": meeting, "text": "Servis yok"}),
+        )
+        .await;
+    assert_eq!(r.json()["errors"][0]["code"], "err-finding-link");
+    let r = me
+        .json(Method::POST, &format!("{url}/findings"), json!({"meeting_id": meeting, "text": "Çocuklar okula yürüyerek 4 km gidiyor.", "policy_area": "Eğitim"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let finding = r.json()["id"].as_str().unwrap().to_owned();
+    let r = me
+        .json(Method::POST, &format!("{url}/recommendations"), json!({"finding_id": finding, "text": "Taşımalı eğitim planlansın.", "responsible": "IZM-MEB-T", "due_on": "2022-01-01"}))
+        .await;
+    assert_eq!(r.json()["errors"][0]["code"], "err-due-before-visit");
+    let r = me
+        .json(Method::POST, &format!("{url}/recommendations"), json!({"finding_id": finding, "text": "Taşımalı eğitim planlansın.", "responsible": "IZM-MEB-T", "due_on": "2022-09-01"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let rec = r.json();
+    let rid = rec["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (rec["status"].as_str(), rec["overdue"].as_i64()),
+        (Some("open"), Some(1))
+    );
+
+    // The owner's focal point sees the visit and its recommendation, follows it up; a stale version is refused.
+    crate::cases::add_user(
+        &app,
+        "izmmeb",
+        Role::InstitutionFocalPoint,
+        "institution:IZM-MEB-T",
+    )
+    .await;
+    let mut owner = app.api_as("izmmeb").await;
+    let mine = owner.get("/api/v1/recommendations").await.json();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(owner.get(&url).await.status, StatusCode::OK);
+    let work = owner.get("/api/v1/my-work").await;
+    assert!(
+        work.body.contains(&rid),
+        "the owner's work lists it: {}",
+        work.body
+    );
+    let follow = format!("/api/v1/recommendations/{rid}/follow-ups");
+    let r = owner
+        .json(
+            Method::POST,
+            &follow,
+            json!({"version": 1, "status": "in_progress", "note": ""}),
+        )
+        .await;
+    assert_eq!(r.json()["errors"][0]["field"], "note");
+    let r = owner
+        .json(
+            Method::POST,
+            &follow,
+            json!({"version": 1, "status": "in_progress", "note": "Güzergâh belirlendi."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        owner
+            .json(
+                Method::POST,
+                &follow,
+                json!({"version": 1, "status": "implemented", "note": "x"})
+            )
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let r = owner
+        .json(
+            Method::POST,
+            &follow,
+            json!({"version": 2, "status": "implemented", "note": "Servis Eylül'de başladı."}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "implemented");
+    assert_eq!(r.json()["closed_on"], json!(kopru_store::clock::today()));
+    // Closed: off the open list, on the closed one, with its history.
+    assert_eq!(me.get("/api/v1/recommendations").await.json(), json!([]));
+    assert_eq!(
+        me.get("/api/v1/recommendations?state=closed")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let file = me
+        .get(&format!("/api/v1/recommendations/{rid}"))
+        .await
+        .json();
+    assert_eq!(file["follow_ups"].as_array().unwrap().len(), 2);
+    // Another institution neither sees nor follows it up.
+    assert_eq!(
+        ministry
+            .get(&format!("/api/v1/recommendations/{rid}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The visit report.
+    let pdf = me.get(&format!("{url}/pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    let officer = kopru_domain::Principal {
+        user_id: String::new(),
+        username: "analyst".into(),
+        assignments: vec![kopru_domain::policy::Assignment {
+            role: Role::MeOfficer,
+            scope: kopru_domain::Scope::Installation,
+        }],
+    };
+    let f = app.store().monitoring_visit(&officer, &vid).await.unwrap();
+    let blocks = kopru_web::strategy::visit_api::visit_blocks(
+        kopru_web::i18n::Tr::new(kopru_domain::Locale::En),
+        &f,
+    );
+    let text: Vec<String> = blocks
+        .iter()
+        .map(|b| match b {
+            kopru_web::pdf::Block::Text(t) | kopru_web::pdf::Block::Heading(t) => t.clone(),
+            kopru_web::pdf::Block::Row { cells, .. } => cells
+                .iter()
+                .map(|c| c.0.clone())
+                .collect::<Vec<_>>()
+                .join("|"),
+            _ => String::new(),
+        })
+        .collect();
+    assert!(text.iter().any(|t| t.contains("Ege Mahallesi Muhtarlığı")));
+    assert!(text
+        .iter()
+        .any(|t| t.contains("Çocuklar okula yürüyerek 4 km gidiyor. (Education)")));
+    assert!(text.iter().any(|t| t
+        .starts_with("Taşımalı eğitim planlansın.|İzmir İl Millî Eğitim Müdürlüğü|")
+        && t.ends_with("implemented")));
+
+    // Through the pages: a meeting added from the form; a bad one comes back with its error.
+    let mut web = app.signed_in("analyst").await;
+    let page = format!("/monitoring-visits/{vid}");
+    let r = web
+        .post_form(
+            &format!("{page}/meetings"),
+            &[
+                ("held_on", "2022-02-25"),
+                ("institution", "IZM-DER-T"),
+                ("notes", "STK'lara bilgilendirme."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = web
+        .post_form(
+            &format!("{page}/meetings"),
+            &[("held_on", "2022-03-25"), ("institution", "IZM-DER-T")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("outside the visit") || r.body.contains("ziyaret günlerinin dışında"),
+        "the meeting form comes back with its error"
+    );
+    let r = web.get(&page).await;
+    assert!(
+        r.body.contains("İzmir Roman Dernekleri Federasyonu"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("bilgilendirme."));
+    assert_eq!(
+        web.get("/recommendations?state=closed").await.status,
+        StatusCode::OK
+    );
+}
