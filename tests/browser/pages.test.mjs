@@ -95,6 +95,11 @@ const ROLES = {
     'report-to-fill': await firstLink(page, '/progress-reports', /^\/progress-reports\/[0-9a-f-]{36}$/),
   }),
   school: async () => ({ inbox: '/referrals', 'host-volunteers': '/volunteers' }),
+  healthmediator: async (page) => ({
+    'local-plans': '/local-action-plans',
+    'local-plan': await firstLink(page, '/local-action-plans', /^\/local-action-plans\/[0-9a-f-]{36}$/),
+    'local-group': await firstLink(page, '/local-action-plans', /^\/local-groups\/[0-9a-f-]{36}$/),
+  }),
   admin: async (page) => ({
     users: '/users', user: await firstLink(page, '/users', /^\/users\/(?!new$)[^/]+$/),
     units: '/units', institutions: '/institutions', programmes: '/programmes', areas: '/areas',

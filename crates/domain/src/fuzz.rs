@@ -447,6 +447,73 @@ proptest! {
     }
 
     #[test]
+    fn visits_annual_reports_any_fields(
+        f in proptest::collection::vec(".{0,40}", 8),
+        sections in proptest::collection::btree_map(".{0,16}", ".{0,60}", 0..10),
+    ) {
+        let d = crate::strategy::VisitDraft {
+            province: f[0].clone(),
+            title: f[1].clone(),
+            starts_on: f[2].clone(),
+            ends_on: f[3].clone(),
+            team: f[4].clone(),
+            purpose: f[5].clone(),
+        };
+        if let Ok(v) = d.validate() {
+            prop_assert!(v.starts_on <= v.ends_on && !v.team.is_empty() && v.team.len() <= 20);
+            let m = crate::strategy::MeetingDraft {
+                held_on: f[6].clone(),
+                institution: f[7].clone(),
+                participants: f[5].clone(),
+                notes: f[4].clone(),
+            };
+            if let Ok(m) = m.validate((&v.starts_on, &v.ends_on)) {
+                prop_assert!(m.held_on >= v.starts_on && m.held_on <= v.ends_on);
+            }
+        }
+        let finding = crate::strategy::FindingDraft {
+            meeting_id: f[0].clone(),
+            text: f[1].clone(),
+            policy_area: f[2].clone(),
+            action_id: f[3].clone(),
+        };
+        if let Ok(x) = finding.validate() {
+            prop_assert!(x.policy_area.is_some() || x.action_id.is_some());
+        }
+        let _ = crate::strategy::RecommendationDraft {
+            finding_id: f[4].clone(),
+            text: f[5].clone(),
+            responsible: f[6].clone(),
+            due_on: f[7].clone(),
+        }
+        .validate();
+        let _ = crate::strategy::FollowUpDraft { status: f[0].clone(), note: f[1].clone(), version: 1 }.validate();
+        if let Ok(kept) = crate::strategy::annual_narrative(&sections) {
+            prop_assert!(kept.len() <= sections.len());
+        }
+        let _ = crate::strategy::annual_language(&f[0], f[1].len() % 2 == 0);
+        // ROMACTED's drafts.
+        if let Ok(n) = (crate::local_plan::NeedDraft { sector: f[0].clone(), problem: f[1].clone(), votes: f[2].clone(), raised_on: f[3].clone() }).validate() {
+            prop_assert!((0..=100_000).contains(&n.votes));
+        }
+        let years = (f[4].len() as i64 * 7 + 1990, f[5].len() as i64 * 5 + 1995);
+        if let Ok(p) = (crate::local_plan::LocalPlanDraft {
+            municipality: f[0].clone(), title: f[1].clone(), starts_year: years.0, ends_year: years.1,
+            adopted_on: f[2].clone(), decision_number: f[3].clone(),
+        }).validate() {
+            prop_assert!(p.starts_year <= p.ends_year);
+        }
+        if let Ok(m) = (crate::local_plan::MeasureDraft {
+            number: f[0].clone(), text: f[1].clone(), need_id: f[2].clone(), responsible: f[3].clone(),
+            starts: f[4].clone(), ends: f[5].clone(), budget: f[6].clone(), funding: f[7].clone(), budget_line: f[2].clone(),
+        }).validate() {
+            prop_assert!(m.starts <= m.ends);
+        }
+        let _ = (crate::local_plan::MeasureProgressDraft { reported_on: f[0].clone(), status: f[1].clone(), note: f[2].clone(), spending: f[3].clone(), version: 1 }).validate();
+        let _ = crate::local_plan::vote_count(&f[6]);
+    }
+
+    #[test]
     fn text_inputs(s in ".{0,300}") {
         every_text_parser(&s);
     }

@@ -348,6 +348,12 @@ async fn load_demo_people(store: &kopru_store::Store) -> Result<()> {
     if v > 0 {
         eprintln!("demo: loaded a monitoring visit with {v} recommendations");
     }
+    let l = kopru_store::demo::load_local_plans(store)
+        .await
+        .context("loading the demo ROMACTED group and plan")?;
+    if l > 0 {
+        eprintln!("demo: loaded a joint local action plan of {l} measures in Niš");
+    }
     eprintln!("demo: ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -246,6 +246,7 @@ const STORE_LEVELS: &[(&str, u8)] = &[
     ("strategy", 1),
     ("activities", 2),
     ("outcomes", 3),
+    ("local_plans", 3),
     ("work", 4),
     ("demo", 4),
     ("testing", 5),

@@ -27,6 +27,7 @@ pub mod dedup;
 pub mod demo;
 pub mod directory;
 pub mod imports;
+pub mod local_plans;
 pub mod outcomes;
 pub mod registry;
 pub mod strategy;

@@ -46,6 +46,10 @@ pub enum Entity {
     MonitoringVisit,
     /// `recommendations` rows: `province` (the visit's), `responsible_code`.
     Recommendation,
+    /// ROMACTED's rows (`local_groups`, `community_needs`, `group_minutes`,
+    /// `local_action_plans`, `local_measures`): `municipality`, seen within
+    /// an area grant's area or a unit's area; institutions see none.
+    LocalPlan,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -161,6 +165,19 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
                 .push("))");
         }
         (PlanAction | ProgressReport | MonitoringVisit | Recommendation, Scope::Unit(_)) => {
+            q.push("1 = 0");
+        }
+        (LocalPlan, Scope::Country(c) | Scope::Area(c)) => {
+            q.push(&format!("{a}.municipality IN {SUBTREE}"))
+                .bind(c.as_str().to_owned())
+                .push(")");
+        }
+        (LocalPlan, Scope::Unit(c)) => {
+            q.push(&format!("{a}.municipality IN {UNIT_SUBTREE}"))
+                .bind(c.as_str().to_owned())
+                .push(")");
+        }
+        (LocalPlan, Scope::Institution(_)) => {
             q.push("1 = 0");
         }
         (MonitoringVisit | Recommendation, Scope::Country(c) | Scope::Area(c)) => {

@@ -158,32 +158,11 @@ pub fn render(title: &str, blocks: &[Block]) -> Result<Vec<u8>, DocxError> {
 
 /// A DOCX as a download named `stem.docx` (ASCII letters, digits and dashes).
 pub fn download(stem: &str, bytes: Vec<u8>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let file: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-                    .to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}.docx\""),
-            ),
-        ],
+    crate::pages::download(
+        &format!("{}.docx", crate::pages::file_stem(stem)),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         bytes,
     )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod dedup;
 pub mod directory;
 pub mod home;
 pub mod imports;
+pub mod local_plans;
 pub mod outcomes;
 pub mod registry;
 pub mod strategy;
@@ -181,6 +182,7 @@ fn page_routes() -> Router<AppState> {
         .merge(outcomes::school_list::page_routes())
         .merge(strategy::pages::routes())
         .merge(strategy::visit_pages::routes())
+        .merge(local_plans::pages::routes())
         .merge(activities::pages::routes())
         .merge(activities::document_pages::routes())
         .merge(activities::volunteer_pages::routes())
@@ -205,6 +207,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(outcomes::school_list::api_routes())
         .merge(strategy::api::routes())
         .merge(strategy::visit_api::routes())
+        .merge(local_plans::api::routes())
         .merge(activities::api::routes())
         .merge(activities::volunteer_api::routes())
         .merge(work::api::routes())

@@ -47,6 +47,7 @@ enum Section {
     ProgressReports,
     MonitoringVisits,
     Recommendations,
+    LocalPlans,
     Forms,
     Areas,
     Programmes,
@@ -67,7 +68,7 @@ const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 24] = [
+    const ALL: [Section; 25] = [
         MyWork,
         Persons,
         Cases,
@@ -84,6 +85,7 @@ impl Section {
         ProgressReports,
         MonitoringVisits,
         Recommendations,
+        LocalPlans,
         Forms,
         Areas,
         Programmes,
@@ -112,6 +114,7 @@ impl Section {
             ProgressReports => "/progress-reports",
             MonitoringVisits => "/monitoring-visits",
             Recommendations => "/recommendations",
+            LocalPlans => "/local-action-plans",
             Forms => "/forms",
             Areas => "/areas",
             Programmes => "/programmes",
@@ -130,6 +133,7 @@ impl Section {
             Duplicates => &["/merges"],
             Employment => &["/outcome-checks"],
             Strategy => &["/action-plans"],
+            LocalPlans => &["/local-groups"],
             _ => &[],
         }
     }
@@ -168,6 +172,7 @@ impl Section {
             ProgressReports => "nav-progress-reports",
             MonitoringVisits => "nav-monitoring-visits",
             Recommendations => "nav-recommendations",
+            LocalPlans => "nav-local-plans",
             Forms => "nav-forms",
             Areas => "nav-areas",
             Programmes => "nav-programmes",
@@ -186,7 +191,7 @@ impl Section {
             Persons | Duplicates => ctx.allows(Action::ViewPersons),
             Cases => ctx.allows(Action::ViewCases),
             Referrals => ctx.allows(Action::ViewCases) || ctx.allows(Action::AnswerReferrals),
-            Activities => ctx.allows(Action::ViewActivities),
+            Activities | LocalPlans => ctx.allows(Action::ViewActivities),
             Volunteers => {
                 ctx.allows(Action::ManageActivities) || ctx.allows(Action::ConfirmVolunteerHours)
             }

@@ -221,6 +221,20 @@ pub struct Input {
 /// A stored file sent back: always as a download, never rendered inline
 /// from our origin (a PDF could carry script), the name (cleaned when it
 /// was stored) reduced to ASCII for the header.
+/// A file name's stem kept to ASCII letters, digits and dashes (a plan's
+/// code, a reference number), for documents we name ourselves.
+pub fn file_stem(stem: &str) -> String {
+    stem.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 pub fn download(file_name: &str, media_type: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;

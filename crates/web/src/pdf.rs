@@ -422,31 +422,11 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
 /// A PDF as a download named `stem.pdf` (the stem kept to ASCII letters,
 /// digits and dashes).
 pub fn download(stem: &str, pdf: Vec<u8>) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let file: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_owned(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}.pdf\""),
-            ),
-        ],
+    crate::pages::download(
+        &format!("{}.pdf", crate::pages::file_stem(stem)),
+        "application/pdf",
         pdf,
     )
-        .into_response()
 }
 
 #[cfg(test)]

@@ -130,8 +130,9 @@ const PLANS: [Plan; 5] = [
             ("en", "Community action group meeting — Niš"),
         ],
         venue: "Месна заједница Ћеле Кула",
-        days: (-10, -10),
-        sessions: &[(-10, "")],
+        // The group meets monthly through the year (issue 20 §5's demo group).
+        days: (-40, 120),
+        sessions: &[(-40, ""), (-10, "")],
         people: 0,
         min_share: "",
         all_modules: false,

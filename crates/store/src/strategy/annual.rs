@@ -145,11 +145,13 @@ impl Store {
             latest.insert(action, (status, done, cycle, due_on));
         }
 
+        // Counted per action and cycle: a corrected report and its correction are one.
         let mut q = Sql::new(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.status = 'approved' THEN 1 ELSE 0 END), 0) \
+            "SELECT COUNT(DISTINCT r.cycle_id || ':' || r.action_id), \
+             COUNT(DISTINCT CASE WHEN r.status = 'approved' THEN r.cycle_id || ':' || r.action_id END) \
              FROM progress_reports r JOIN reporting_cycles c ON c.id = r.cycle_id \
              JOIN plan_actions a ON a.id = r.action_id \
-             WHERE r.status <> 'superseded' AND r.corrects IS NULL AND c.plan_id = ",
+             WHERE c.plan_id = ",
         );
         q.bind(plan.id.clone())
             .push(" AND c.due_on >= ")

@@ -182,11 +182,20 @@ async fn finish(
     Ok(row)
 }
 
-/// Whether `by` reports for the institution `code` (its own focal point).
-fn reports_for(by: &Principal, code: &str) -> bool {
+/// The institutions `by` reports for (as their focal point).
+pub(crate) fn reporting_institutions(by: &Principal) -> Vec<String> {
     by.grants(Action::ReportProgress)
         .iter()
-        .any(|g| matches!(g, Scope::Institution(c) if c.as_str() == code))
+        .filter_map(|g| match g {
+            Scope::Institution(c) => Some(c.as_str().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `by` reports for the institution `code` (its own focal point).
+pub(crate) fn reports_for(by: &Principal, code: &str) -> bool {
+    reporting_institutions(by).iter().any(|c| c == code)
 }
 
 fn manages_country(by: &Principal, action: Action, country: &str) -> bool {
@@ -381,14 +390,7 @@ impl Store {
     /// The reports the caller's institution has to fill or rework: drafts
     /// and returned reports of open cycles, the earliest due first.
     pub async fn reports_due(&self, by: &Principal) -> Result<Vec<ProgressReportRow>> {
-        let codes: Vec<String> = by
-            .grants(Action::ReportProgress)
-            .iter()
-            .filter_map(|g| match g {
-                Scope::Institution(c) => Some(c.as_str().to_owned()),
-                _ => None,
-            })
-            .collect();
+        let codes = reporting_institutions(by);
         if codes.is_empty() {
             return Ok(Vec::new());
         }

@@ -100,6 +100,15 @@ pub struct VisitFile {
     pub can_edit: bool,
 }
 
+/// A recommendation, its follow-ups (the latest first), and whether the
+/// caller may add one (its owner's focal point, or who plans visits there).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RecommendationFile {
+    pub recommendation: RecommendationRow,
+    pub follow_ups: Vec<RecommendationFollowUpRow>,
+    pub can_follow_up: bool,
+}
+
 /// Which recommendations a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct RecommendationFilter {
@@ -570,14 +579,7 @@ impl Store {
 
     /// Open recommendations addressed to the caller's institution (focal points).
     pub async fn recommendations_due(&self, by: &Principal) -> Result<Vec<RecommendationRow>> {
-        let codes: Vec<String> = by
-            .grants(Action::ReportProgress)
-            .iter()
-            .filter_map(|g| match g {
-                Scope::Institution(c) => Some(c.as_str().to_owned()),
-                _ => None,
-            })
-            .collect();
+        let codes = super::reports::reporting_institutions(by);
         if codes.is_empty() {
             return Ok(Vec::new());
         }
@@ -589,13 +591,11 @@ impl Store {
     }
 
     /// One recommendation and its follow-ups, the latest first.
-    pub async fn recommendation(
-        &self,
-        by: &Principal,
-        id: &str,
-    ) -> Result<(RecommendationRow, Vec<RecommendationFollowUpRow>)> {
+    pub async fn recommendation(&self, by: &Principal, id: &str) -> Result<RecommendationFile> {
         let mut conn = self.acquire().await?;
         let row = recommendation_for(&mut conn, by, id).await?;
+        let can_follow_up = super::reports::reports_for(by, &row.responsible_code)
+            || manages(&mut conn, by, &row.province).await?;
         let follow_ups = Sql::new(
             "SELECT status, note, written_by, written_at FROM recommendation_follow_ups WHERE recommendation_id = ",
         )
@@ -603,7 +603,11 @@ impl Store {
         .push(" ORDER BY written_at DESC")
         .fetch_all(&mut *conn)
         .await?;
-        Ok((row, follow_ups))
+        Ok(RecommendationFile {
+            recommendation: row,
+            follow_ups,
+            can_follow_up,
+        })
     }
 
     /// A follow-up by the recommendation's owner (its institution's focal
@@ -621,11 +625,9 @@ impl Store {
     ) -> Result<RecommendationRow> {
         let mut tx = self.begin_write().await?;
         let cur = recommendation_for(tx.conn(), by, id).await?;
-        let owner = by
-            .grants(Action::ReportProgress)
-            .iter()
-            .any(|g| matches!(g, Scope::Institution(c) if c.as_str() == cur.responsible_code));
-        if !owner && !manages(tx.conn(), by, &cur.province).await? {
+        if !super::reports::reports_for(by, &cur.responsible_code)
+            && !manages(tx.conn(), by, &cur.province).await?
+        {
             return Err(StoreError::Forbidden);
         }
         let now = clock::now();

@@ -744,7 +744,7 @@ pub async fn save_report(
         spending: get("spending"),
         obstacles: get("obstacles"),
         values,
-        version: get("version").parse().unwrap_or(-1),
+        version: crate::pages::version_of(&get("version"))?,
     };
     let submit = get("submit") == "1";
     match super::save_report(&state, &ctx, &user, &id, input, submit).await {
@@ -765,10 +765,7 @@ pub async fn review_report(
     FormBody(pairs): FormBody<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     let sent: BTreeMap<String, String> = pairs.into_iter().take(100).collect();
-    let version: i64 = sent
-        .get("version")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1);
+    let version = crate::pages::version_of(sent.get("version").map_or("", String::as_str))?;
     let decision = if sent.get("decision").map(String::as_str) == Some("approve") {
         Ok(Decision::Approve)
     } else {

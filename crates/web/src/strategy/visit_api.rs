@@ -14,8 +14,7 @@ use kopru_domain::strategy::{
     FindingDraft, FollowUpDraft, MeetingDraft, RecommendationDraft, VisitDraft,
 };
 use kopru_store::strategy::visits::{
-    MeetingRow, RecommendationFilter, RecommendationFollowUpRow, RecommendationRow, VisitFile,
-    VisitRow,
+    MeetingRow, RecommendationFile, RecommendationFilter, RecommendationRow, VisitFile, VisitRow,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -301,13 +300,6 @@ pub async fn list_recommendations(
     ))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct RecommendationFile {
-    pub recommendation: RecommendationRow,
-    /// The latest first.
-    pub follow_ups: Vec<RecommendationFollowUpRow>,
-}
-
 #[utoipa::path(get, path = "/api/v1/recommendations/{id}", tag = "strategy", params(("id" = String, Path)),
     responses((status = 200, body = RecommendationFile), (status = 404, body = Problem)))]
 pub async fn get_recommendation(
@@ -315,11 +307,9 @@ pub async fn get_recommendation(
     Auth(_, user): Auth,
     Param(id): Param<String>,
 ) -> AppResult<Json<RecommendationFile>> {
-    let (recommendation, follow_ups) = state.store.recommendation(&user.principal, &id).await?;
-    Ok(Json(RecommendationFile {
-        recommendation,
-        follow_ups,
-    }))
+    Ok(Json(
+        state.store.recommendation(&user.principal, &id).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/recommendations/{id}/follow-ups", tag = "strategy", params(("id" = String, Path)), request_body = FollowUpDraft,

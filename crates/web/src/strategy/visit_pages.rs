@@ -402,11 +402,8 @@ async fn recommendation_view(
     sent: Option<FollowUpDraft>,
 ) -> AppResult<RecommendationPage> {
     may_view(user)?;
-    let (r, follow_ups) = state.store.recommendation(&user.principal, id).await?;
-    let may_follow_up = user.principal.may(Action::ManageStrategy)
-        || user.principal.grants(Action::ReportProgress).iter().any(
-            |g| matches!(g, kopru_domain::Scope::Institution(c) if c.as_str() == r.responsible_code),
-        );
+    let file = state.store.recommendation(&user.principal, id).await?;
+    let (r, follow_ups, may_follow_up) = (file.recommendation, file.follow_ups, file.can_follow_up);
     let sent = sent.unwrap_or_else(|| FollowUpDraft {
         status: r.status.clone(),
         ..Default::default()

@@ -289,6 +289,26 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
             .unwrap();
         activities.push((a.id, unit, institution, area));
     }
+    // ROMACTED joint plans in a Serbian and a Turkish municipality: (id, municipality).
+    let mut local_plans: Vec<(String, String)> = Vec::new();
+    for m in ["RS-20-NIS", "TR-06-ALTINDAG"] {
+        let p = kopru_domain::local_plan::LocalPlanDraft {
+            municipality: m.into(),
+            title: format!("Plan {m}"),
+            starts_year: 2026,
+            ends_year: 2027,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        let row = app
+            .store()
+            .create_local_plan(&actor, &hub, &p)
+            .await
+            .unwrap();
+        local_plans.push((row.id, m.to_owned()));
+    }
+    let mut measure_no = 0;
 
     // Volunteer placements of every seventh person, hosted in their country:
     // (id, placing unit, host institution, host's area).
@@ -1105,6 +1125,50 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
                     .await
                     .unwrap();
             }
+        }
+
+        // ---- ROMACTED: joint local plans, read and written by municipality ----
+        let local_visible = |s: &Scope, m: &str| match s {
+            Scope::Installation => true,
+            Scope::Country(c) | Scope::Area(c) => world.under(m, c.as_str()),
+            Scope::Unit(c) => world
+                .unit_area(c.as_str())
+                .is_some_and(|a| world.under(m, a)),
+            Scope::Institution(_) => false,
+        };
+        let want: BTreeSet<String> = local_plans
+            .iter()
+            .filter(|(_, m)| expected(&asg, Action::ViewActivities, |s| local_visible(s, m)))
+            .map(|p| p.0.clone())
+            .collect();
+        let r = api.get("/api/v1/local-action-plans").await;
+        let got: BTreeSet<String> = if r.status == StatusCode::OK {
+            r.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["id"].as_str().unwrap().to_owned())
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+        assert_eq!(got, want, "{username}: local action plans");
+        for (id, m) in &local_plans {
+            measure_no += 1;
+            let writes = expected(&asg, Action::ManageActivities, |s| local_visible(s, m));
+            let r = api
+                .json(
+                    Method::POST,
+                    &format!("/api/v1/local-action-plans/{id}/measures"),
+                    serde_json::json!({"number": measure_no.to_string(), "text": "x", "responsible": "Grad", "starts": "2026", "ends": "2027"}),
+                )
+                .await;
+            assert_eq!(
+                r.status == StatusCode::CREATED,
+                writes,
+                "{username}: measure on {m}: {}",
+                r.body
+            );
         }
 
         // ---- activities: list, page, record, write ----

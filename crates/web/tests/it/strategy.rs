@@ -758,6 +758,47 @@ async fn the_annual_report_comes_from_approved_reports_with_its_narrative_as_pdf
     assert!(pdf.bytes.starts_with(b"%PDF-"));
     assert!(String::from_utf8_lossy(&pdf.bytes).contains("/Lang(tr)"));
 
+    // A corrected report counts once, with what the correction says.
+    let r = meb
+        .json(
+            Method::POST,
+            &format!("/api/v1/progress-reports/{first}/corrections"),
+            json!({"reason": "12 değil 14 il"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cid = r.json()["id"].as_str().unwrap().to_owned();
+    let r = meb
+        .json(
+            Method::POST,
+            &format!("/api/v1/progress-reports/{cid}/submit"),
+            report("Kampanya 14 ilde yapıldı."),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let version = r.json()["version"].as_i64().unwrap();
+    let r = me
+        .json(
+            Method::POST,
+            &format!("/api/v1/progress-reports/{cid}/approve"),
+            json!({"version": version}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "approved", "{}", r.body);
+    let a = me.get(&format!("{url}?language=en")).await.json();
+    assert_eq!(
+        (
+            a["reports_approved"].as_i64(),
+            a["reports_expected"].as_i64()
+        ),
+        (Some(1), Some(3))
+    );
+    assert_eq!(a["actions"][0]["done_text"], "Kampanya 14 ilde yapıldı.");
+    assert_eq!(
+        a["indicators"][0]["values"][0]["value"], "75",
+        "the correction's values, once"
+    );
+
     // A focal point's report covers its institution's actions and those it cooperates on.
     let mine = meb.get(&format!("{url}?language=en")).await.json();
     assert_eq!(numbers(&mine["actions"]), ["1.1.1", "1.1.2", "2.1.1"]);
