@@ -225,6 +225,45 @@ pub async fn place_allowed(
     Ok(row.is_some())
 }
 
+/// Would a row of `entity` whose `column` holds `value` (a visit's
+/// `province`, a plan's `municipality`) be visible under `grants`? The write
+/// check of rows placed by one column, with the predicate that filters reads.
+pub async fn placed_at(
+    conn: &mut AnyConnection,
+    entity: Entity,
+    grants: &[Scope],
+    column: &'static str,
+    value: &str,
+) -> Result<bool> {
+    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
+    q.bind(value.to_owned())
+        .push(&format!(" AS {column}, '' AS id) x WHERE "));
+    push_visible(&mut q, entity, "x", grants);
+    let row: Option<(i64,)> = q.fetch_optional(conn).await?;
+    Ok(row.is_some())
+}
+
+/// The row of `select` (a `SELECT … FROM table alias …` with no `WHERE`)
+/// whose `alias.id` is `id`, when visible under `grants`; else not found.
+pub async fn visible_row<T>(
+    conn: &mut AnyConnection,
+    select: &str,
+    alias: &str,
+    id: &str,
+    entity: Entity,
+    grants: &[Scope],
+) -> crate::error::Result<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut q = Sql::new(&format!("{select} WHERE {alias}.id = "));
+    q.bind(id.to_owned()).push(" AND ");
+    push_visible(&mut q, entity, alias, grants);
+    q.fetch_optional(conn)
+        .await?
+        .ok_or(crate::error::StoreError::NotFound)
+}
+
 /// Would a row of `entity` placed at `area_code`, run by `unit` or
 /// `institution`, be visible under `grants`? For rows with both organiser
 /// columns (activities, volunteer placements): checked before inserts and

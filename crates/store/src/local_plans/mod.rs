@@ -10,7 +10,7 @@
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
 use crate::records::update_versioned;
-use crate::scope::{push_visible, Entity};
+use crate::scope::{placed_at, push_visible, visible_row, Entity};
 use crate::sql::Sql;
 use crate::{clock, new_id, Store};
 use kopru_domain::local_plan::{GroupKind, LocalPlan, Measure, MeasureProgress, Need};
@@ -155,41 +155,25 @@ const NEED_SELECT: &str =
 
 /// Whether `by` manages activities where `municipality` is.
 async fn may_write(conn: &mut AnyConnection, by: &Principal, municipality: &str) -> Result<bool> {
-    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-    q.bind(municipality.to_owned())
-        .push(" AS municipality) x WHERE ");
-    push_visible(
-        &mut q,
+    let grants = by.grants(Action::ManageActivities);
+    placed_at(
+        conn,
         Entity::LocalPlan,
-        "x",
-        &by.grants(Action::ManageActivities),
-    );
-    let found: Option<(i32,)> = q.fetch_optional(conn).await?;
-    Ok(found.is_some())
+        &grants,
+        "municipality",
+        municipality,
+    )
+    .await
 }
 
 async fn group_for(conn: &mut AnyConnection, by: &Principal, id: &str) -> Result<GroupRow> {
-    let mut q = Sql::new(&format!("{GROUP_SELECT} WHERE g.id = "));
-    q.bind(id.to_owned()).push(" AND ");
-    push_visible(
-        &mut q,
-        Entity::LocalPlan,
-        "g",
-        &by.grants(Action::ViewActivities),
-    );
-    q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
+    let grants = by.grants(Action::ViewActivities);
+    visible_row(conn, GROUP_SELECT, "g", id, Entity::LocalPlan, &grants).await
 }
 
 async fn plan_for(conn: &mut AnyConnection, by: &Principal, id: &str) -> Result<LocalPlanRow> {
-    let mut q = Sql::new(&format!("{PLAN_SELECT} WHERE p.id = "));
-    q.bind(id.to_owned()).push(" AND ");
-    push_visible(
-        &mut q,
-        Entity::LocalPlan,
-        "p",
-        &by.grants(Action::ViewActivities),
-    );
-    q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
+    let grants = by.grants(Action::ViewActivities);
+    visible_row(conn, PLAN_SELECT, "p", id, Entity::LocalPlan, &grants).await
 }
 
 /// A row the caller may change: found where it sees, and in its write scope.

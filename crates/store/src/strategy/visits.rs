@@ -10,7 +10,7 @@
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
 use crate::records::update_versioned;
-use crate::scope::{push_visible, Entity};
+use crate::scope::{placed_at, push_visible, visible_row, Entity};
 use crate::sql::Sql;
 use crate::{clock, new_id, Store};
 use kopru_domain::strategy::{Finding, Meeting, Recommendation, RecommendationStatus, Visit};
@@ -148,23 +148,20 @@ async fn manages(conn: &mut AnyConnection, by: &Principal, province: &str) -> Re
         .into_iter()
         .filter(|g| !matches!(g, Scope::Institution(_) | Scope::Unit(_)))
         .collect();
-    let mut q = Sql::new("SELECT 1 FROM (SELECT ");
-    q.bind(province.to_owned()).push(" AS province) p WHERE ");
-    push_visible(&mut q, Entity::Recommendation, "p", &grants);
-    let found: Option<(i32,)> = q.fetch_optional(conn).await?;
-    Ok(found.is_some())
+    placed_at(conn, Entity::Recommendation, &grants, "province", province).await
 }
 
 async fn visit_for(conn: &mut AnyConnection, by: &Principal, id: &str) -> Result<VisitRow> {
-    let mut q = Sql::new(&format!("{VISIT_SELECT} WHERE v.id = "));
-    q.bind(id.to_owned()).push(" AND ");
-    push_visible(
-        &mut q,
-        Entity::MonitoringVisit,
+    let grants = by.grants(Action::ViewStrategy);
+    visible_row(
+        conn,
+        VISIT_SELECT,
         "v",
-        &by.grants(Action::ViewStrategy),
-    );
-    q.fetch_optional(conn).await?.ok_or(StoreError::NotFound)
+        id,
+        Entity::MonitoringVisit,
+        &grants,
+    )
+    .await
 }
 
 /// A visit the caller may change (else forbidden, or not found when unseen).
