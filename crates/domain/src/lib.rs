@@ -17,6 +17,7 @@ pub mod form;
 #[cfg(test)]
 mod fuzz;
 pub mod import;
+pub mod indicator;
 pub mod local_plan;
 pub mod locale;
 pub mod merge;

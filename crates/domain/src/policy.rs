@@ -64,10 +64,18 @@ pub enum Action {
     ReportProgress,
     /// Approve progress reports or return them with comments.
     ReviewProgress,
+    /// Indicators, their values and dashboards, within the grant's scope
+    /// (an institution's focal point: installation-wide, small cells hidden).
+    ViewIndicators,
+    /// Read indicator cells below the small-cell threshold: those who see
+    /// the people behind them anyway, in their own scope.
+    ViewSmallCells,
+    /// Publish indicator definitions, set targets, compose dashboards.
+    ManageIndicators,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 33] = [
         Action::ViewDirectory,
         Action::ManageProgrammes,
         Action::ManageUnits,
@@ -98,6 +106,9 @@ impl Action {
         Action::ManageStrategy,
         Action::ReportProgress,
         Action::ReviewProgress,
+        Action::ViewIndicators,
+        Action::ViewSmallCells,
+        Action::ManageIndicators,
     ];
 
     /// The action that reads (and, with `EditPersons`, writes) a special category.
@@ -179,6 +190,14 @@ pub fn role_permits(role: Role, action: Action) -> bool {
         ManageStrategy => matches!(role, Administrator | MeOfficer),
         ReportProgress => matches!(role, InstitutionFocalPoint),
         ReviewProgress => matches!(role, MeOfficer),
+        // Indicators are for everyone who runs or watches a programme; young
+        // volunteers help at sessions and read none.
+        ViewIndicators => !matches!(role, Volunteer),
+        // Aggregates reach programme managers, administrators, auditors and
+        // institutions with small cells hidden; those who work with the people
+        // (and M&E officers, in their own scope) read every cell.
+        ViewSmallCells => role.is_field_worker() || matches!(role, UnitCoordinator | MeOfficer),
+        ManageIndicators => matches!(role, Administrator | MeOfficer),
     }
 }
 

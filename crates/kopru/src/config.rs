@@ -26,6 +26,8 @@ struct FileConfig {
     key_file: Option<PathBuf>,
     /// How long committing an import waits before showing its progress instead.
     import_wait_ms: Option<u64>,
+    /// Indicator cells below this are hidden from aggregate-only readers (5).
+    small_cell_threshold: Option<i64>,
 }
 
 /// Where the encryption keys come from. Never the database.
@@ -126,6 +128,19 @@ impl Settings {
                 {
                     Some(ms) => std::time::Duration::from_millis(ms),
                     None => kopru_web::WebConfig::default().import_wait,
+                },
+                small_cell_threshold: match std::env::var("KOPRU_SMALL_CELL_THRESHOLD")
+                    .ok()
+                    .map(|v| v.trim().parse::<i64>())
+                    .transpose()
+                    .context("KOPRU_SMALL_CELL_THRESHOLD must be a whole number")?
+                    .or(file.small_cell_threshold)
+                {
+                    Some(n) if (2..=100).contains(&n) => n,
+                    Some(n) => {
+                        anyhow::bail!("the small-cell threshold must be between 2 and 100, not {n}")
+                    }
+                    None => kopru_domain::indicator::DEFAULT_THRESHOLD,
                 },
                 ..Default::default()
             },

@@ -27,6 +27,7 @@ pub mod dedup;
 pub mod demo;
 pub mod directory;
 pub mod imports;
+pub mod indicators;
 pub mod local_plans;
 pub mod outcomes;
 pub mod registry;
@@ -284,7 +285,8 @@ impl Store {
         drop(_gate);
         reference_data::load(self).await?;
         self.fill_user_search_keys().await?;
-        self.install_shipped_forms().await
+        self.install_shipped_forms().await?;
+        self.install_shipped_indicators().await
     }
 
     async fn gate(&self) -> Option<OwnedMutexGuard<()>> {

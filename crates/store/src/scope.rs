@@ -50,6 +50,10 @@ pub enum Entity {
     /// `local_action_plans`, `local_measures`): `municipality`, seen within
     /// an area grant's area or a unit's area; institutions see none.
     LocalPlan,
+    /// The rows the indicator engine counts (its sources): `area_code` (where
+    /// it happened, or where the person lives), `unit_code`. An institution's
+    /// grant reads them all: it is shown aggregates with small cells hidden.
+    IndicatorRow,
 }
 
 const SUBTREE: &str = "(SELECT descendant_code FROM area_closure WHERE ancestor_code = ";
@@ -88,7 +92,7 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         }
         (
             Unit | Institution | AuditEntry | Person | Household | Case | Referral | Activity
-            | VolunteerPlacement,
+            | VolunteerPlacement | IndicatorRow,
             Scope::Country(c) | Scope::Area(c),
         ) => {
             q.push(&format!("{a}.area_code IN {SUBTREE}"))
@@ -108,7 +112,8 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
             q.push(&format!("{a}.code = ")).bind(c.as_str().to_owned());
         }
         (
-            AuditEntry | Person | Household | Case | Referral | Activity | VolunteerPlacement,
+            AuditEntry | Person | Household | Case | Referral | Activity | VolunteerPlacement
+            | IndicatorRow,
             Scope::Unit(c),
         ) => {
             q.push(&format!("{a}.unit_code = "))
@@ -179,6 +184,10 @@ fn push_one(q: &mut Sql, entity: Entity, a: &str, grant: &Scope) {
         }
         (LocalPlan, Scope::Institution(_)) => {
             q.push("1 = 0");
+        }
+        // Aggregates only: the engine hides small cells from institutions.
+        (IndicatorRow, Scope::Institution(_)) => {
+            q.push("1 = 1");
         }
         (MonitoringVisit | Recommendation, Scope::Country(c) | Scope::Area(c)) => {
             q.push(&format!("{a}.province IN {SUBTREE}"))

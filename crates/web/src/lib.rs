@@ -31,6 +31,7 @@ pub mod dedup;
 pub mod directory;
 pub mod home;
 pub mod imports;
+pub mod indicators;
 pub mod local_plans;
 pub mod outcomes;
 pub mod registry;
@@ -62,6 +63,9 @@ pub struct WebConfig {
     /// How long a request that commits an import waits for it to end before
     /// answering with the job to follow (the page shows its progress).
     pub import_wait: Duration,
+    /// Indicator cells from 1 to this minus one are hidden from readers of
+    /// aggregates only (`KOPRU_SMALL_CELL_THRESHOLD`, 5 by default).
+    pub small_cell_threshold: i64,
 }
 
 impl Default for WebConfig {
@@ -71,6 +75,7 @@ impl Default for WebConfig {
             trust_proxy: false,
             max_body: MAX_BODY,
             import_wait: Duration::from_secs(2),
+            small_cell_threshold: kopru_domain::indicator::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -183,6 +188,7 @@ fn page_routes() -> Router<AppState> {
         .merge(strategy::pages::routes())
         .merge(strategy::visit_pages::routes())
         .merge(local_plans::pages::routes())
+        .merge(indicators::pages::routes())
         .merge(activities::pages::routes())
         .merge(activities::document_pages::routes())
         .merge(activities::volunteer_pages::routes())
@@ -208,6 +214,7 @@ fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(strategy::api::routes())
         .merge(strategy::visit_api::routes())
         .merge(local_plans::api::routes())
+        .merge(indicators::api::routes())
         .merge(activities::api::routes())
         .merge(activities::volunteer_api::routes())
         .merge(work::api::routes())

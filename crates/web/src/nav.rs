@@ -48,6 +48,7 @@ enum Section {
     MonitoringVisits,
     Recommendations,
     LocalPlans,
+    Indicators,
     Forms,
     Areas,
     Programmes,
@@ -68,7 +69,7 @@ const ADMINISTRATION: [Section; 4] = [Users, Units, Institutions, Audit];
 const PRIMARY_MAX: usize = 4;
 
 impl Section {
-    const ALL: [Section; 25] = [
+    const ALL: [Section; 26] = [
         MyWork,
         Persons,
         Cases,
@@ -86,6 +87,7 @@ impl Section {
         MonitoringVisits,
         Recommendations,
         LocalPlans,
+        Indicators,
         Forms,
         Areas,
         Programmes,
@@ -115,6 +117,7 @@ impl Section {
             MonitoringVisits => "/monitoring-visits",
             Recommendations => "/recommendations",
             LocalPlans => "/local-action-plans",
+            Indicators => "/indicators",
             Forms => "/forms",
             Areas => "/areas",
             Programmes => "/programmes",
@@ -173,6 +176,7 @@ impl Section {
             MonitoringVisits => "nav-monitoring-visits",
             Recommendations => "nav-recommendations",
             LocalPlans => "nav-local-plans",
+            Indicators => "nav-indicators",
             Forms => "nav-forms",
             Areas => "nav-areas",
             Programmes => "nav-programmes",
@@ -192,6 +196,7 @@ impl Section {
             Cases => ctx.allows(Action::ViewCases),
             Referrals => ctx.allows(Action::ViewCases) || ctx.allows(Action::AnswerReferrals),
             Activities | LocalPlans => ctx.allows(Action::ViewActivities),
+            Indicators => ctx.allows(Action::ViewIndicators),
             Volunteers => {
                 ctx.allows(Action::ManageActivities) || ctx.allows(Action::ConfirmVolunteerHours)
             }

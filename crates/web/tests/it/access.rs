@@ -1341,6 +1341,106 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}: audit");
             assert_eq!(web.get("/audit").await.status, StatusCode::FORBIDDEN);
         }
+
+        // ---- indicators: list, values, export, page, targets, publishing ----
+        let may = principal.may(Action::ViewIndicators);
+        let r = api.get("/api/v1/indicators").await;
+        assert_eq!(
+            r.status == StatusCode::OK,
+            may,
+            "{username}: indicator list"
+        );
+        assert_eq!(
+            web.get("/indicators").await.status == StatusCode::OK,
+            may,
+            "{username}: indicators page"
+        );
+        // Documents obtained (events) count the rows of the reader's scope:
+        // an institution reads every row, as aggregates.
+        let docs: Vec<(String, String)> = sqlx::query_as(
+            "SELECT p.unit_code, p.area_code FROM person_documents d JOIN persons p ON p.id = d.person_id \
+             WHERE d.status = 'obtained' AND d.obtained_on BETWEEN '2000-01-01' AND '2099-12-31' AND p.merged_into IS NULL",
+        )
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+        let want = docs
+            .iter()
+            .filter(|(unit, area)| {
+                expected(&asg, Action::ViewIndicators, |g| match g {
+                    Scope::Institution(_) => true,
+                    g => world.person_visible(g, unit, area),
+                })
+            })
+            .count();
+        let r = api
+            .get("/api/v1/indicators/HL08/values?period=2000-01-01..2019-12-31")
+            .await;
+        let r2 = api
+            .get("/api/v1/indicators/HL08/values?period=2020-01-01..2039-12-31")
+            .await;
+        let r3 = api
+            .get("/api/v1/indicators/HL08/values?period=2040-01-01..2059-12-31")
+            .await;
+        if may {
+            let hidden_small = |v: &serde_json::Value| v["total"]["hidden"] == true;
+            let sum: f64 = [&r, &r2, &r3]
+                .iter()
+                .map(|r| r.json()["total"]["value"].as_f64().unwrap_or(0.0))
+                .sum();
+            if ![&r, &r2, &r3].iter().any(|r| hidden_small(&r.json())) {
+                assert_eq!(
+                    sum as usize, want,
+                    "{username}: documents obtained in scope"
+                );
+            }
+            let full = principal
+                .acting_as(Action::ViewSmallCells)
+                .assignments
+                .len()
+                == principal
+                    .acting_as(Action::ViewIndicators)
+                    .assignments
+                    .len();
+            assert_eq!(
+                r2.json()["small_cells_hidden"] == false,
+                full,
+                "{username}: small cells"
+            );
+            let csv = api.get("/api/v1/indicators/HL08/export?by=sex").await;
+            assert_eq!(csv.status, StatusCode::OK, "{username}: indicator export");
+            assert_eq!(
+                web.get("/indicators/HL08?by1=sex").await.status,
+                StatusCode::OK
+            );
+        } else {
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{username}: indicator values"
+            );
+            assert_eq!(
+                api.get("/api/v1/indicators/HL08/export").await.status,
+                StatusCode::FORBIDDEN
+            );
+        }
+        let r = api
+            .json(
+                axum::http::Method::PUT,
+                "/api/v1/indicators/HL08/targets",
+                serde_json::json!({"period": "2030", "target": 100}),
+            )
+            .await;
+        let manage = principal.may(Action::ManageIndicators);
+        assert_eq!(
+            r.status == StatusCode::OK || r.status == StatusCode::CONFLICT,
+            manage,
+            "{username}: set a target: {}",
+            r.body
+        );
+        if !manage {
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use axum::http::{Method, StatusCode};
 use kopru_domain::case::{date_of, day_number};
 use serde_json::{json, Value};
 
-fn day(n: i64) -> String {
+pub(crate) fn day(n: i64) -> String {
     date_of(day_number(&kopru_store::clock::today()).unwrap() + n)
 }
 
@@ -28,7 +28,7 @@ fn field_codes(r: &TestResponse) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-async fn person(c: &mut Client<'_>, given: &str, family: &str) -> String {
+pub(crate) async fn person(c: &mut Client<'_>, given: &str, family: &str) -> String {
     let r = c
         .json(
             Method::POST,
@@ -54,13 +54,13 @@ fn course(capacity: i64) -> Value {
     })
 }
 
-async fn create(c: &mut Client<'_>, body: Value) -> Value {
+pub(crate) async fn create(c: &mut Client<'_>, body: Value) -> Value {
     let r = c.json(Method::POST, "/api/v1/activities", body).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.json()
 }
 
-async fn session(c: &mut Client<'_>, activity: &str, on: &str, module: &str) -> String {
+pub(crate) async fn session(c: &mut Client<'_>, activity: &str, on: &str, module: &str) -> String {
     let r = c
         .json(
             Method::POST,
@@ -72,7 +72,7 @@ async fn session(c: &mut Client<'_>, activity: &str, on: &str, module: &str) -> 
     r.json()["id"].as_str().unwrap().to_owned()
 }
 
-async fn sheet(c: &mut Client<'_>, a: &str, s: &str, marks: Value) -> TestResponse {
+pub(crate) async fn sheet(c: &mut Client<'_>, a: &str, s: &str, marks: Value) -> TestResponse {
     c.json(
         Method::PUT,
         &format!("/api/v1/activities/{a}/sessions/{s}/attendance"),

@@ -17,6 +17,7 @@ mod exports;
 mod forms;
 mod i18n;
 mod imports;
+mod indicators;
 mod local_plans;
 mod outcomes;
 mod registry;

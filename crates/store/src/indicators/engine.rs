@@ -1,0 +1,840 @@
+//! The indicator engine: a definition, a period and up to two breakdowns
+//! become one SQL aggregate per "run" over the definition's source, read
+//! afresh on every call — so every value is as current as the records.
+//!
+//! Sex, age band, area, unit, programme and institution are grouped in SQL;
+//! a person is attributed to the first row that qualifies them in the period
+//! (by day, then row id), so each person is in exactly one cell and cells add
+//! up to their totals. Period, cohort window and group are *series*: each
+//! value is its own run (a person in March and in May counts once in each
+//! month and once in the quarter).
+
+use super::sources;
+use crate::error::{Result, StoreError};
+use crate::scope::{push_in_area, push_visible, Entity};
+use crate::sql::Sql;
+use crate::Store;
+use kopru_domain::indicator::{
+    suppress, Band, Dimension, Every, Grid, IndicatorDefinition, IndicatorKind, Period,
+};
+use kopru_domain::{Action, Principal, Scope, ValidationErrors};
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a caller asks of an indicator.
+#[derive(Debug, Clone)]
+pub struct ValuesQuery {
+    pub period: Period,
+    /// At most two breakdowns (checked by `IndicatorDefinition::breakdown`).
+    pub by: Vec<Dimension>,
+    /// Only rows in this area (and below it); an `area` breakdown then
+    /// splits by its children.
+    pub area: Option<String>,
+    pub bands: Vec<Band>,
+    pub every: Every,
+    /// Cells from 1 to `threshold - 1` are hidden from aggregate-only viewers.
+    pub threshold: i64,
+}
+
+/// One value of a breakdown: its key (a code) and what to show for it
+/// (an area's, unit's, programme's or institution's name; otherwise the key,
+/// which pages translate).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Key {
+    pub key: String,
+    pub label: String,
+}
+
+/// A value, or its absence: `hidden` when small-cell suppression took it
+/// (shown as "<5"); `value` none and `hidden` false when there is nothing to
+/// divide by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Cell {
+    pub value: Option<f64>,
+    pub hidden: bool,
+    /// A ratio's parts (hidden with it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numerator: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denominator: Option<i64>,
+}
+
+/// An indicator's values: a total, a one-way table (`rows`), or a cross-table
+/// (`rows` × `columns`), with their margins.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IndicatorTable {
+    pub code: String,
+    pub version: u32,
+    pub kind: IndicatorKind,
+    pub period: Period,
+    pub area: Option<String>,
+    pub by: Vec<Dimension>,
+    pub rows: Vec<Key>,
+    pub columns: Vec<Key>,
+    /// `cells[row][column]`; empty rows for a one-way table.
+    pub cells: Vec<Vec<Cell>>,
+    pub row_totals: Vec<Cell>,
+    pub column_totals: Vec<Cell>,
+    pub total: Cell,
+    /// Small cells were hidden for this reader (and the cells that would
+    /// give them away).
+    pub small_cells_hidden: bool,
+    pub threshold: i64,
+}
+
+impl IndicatorTable {
+    /// The one-way table's value of `key` (tests and dashboards).
+    pub fn row(&self, key: &str) -> Option<&Cell> {
+        let i = self.rows.iter().position(|k| k.key == key)?;
+        self.row_totals.get(i)
+    }
+}
+
+/// A group's count and the sum of its numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Agg {
+    n: i64,
+    s: f64,
+}
+
+impl Agg {
+    fn add(&mut self, o: Agg) {
+        self.n += o.n;
+        self.s += o.s;
+    }
+}
+
+/// A breakdown's values, and whether each is its own run.
+struct Axis {
+    dim: Dimension,
+    keys: Vec<String>,
+    series: bool,
+}
+
+type Run = BTreeMap<Vec<String>, Agg>;
+
+/// What one run asks: the range, and the series values it is fixed to.
+struct Ask<'a> {
+    range: &'a Period,
+    fixed: Vec<(Dimension, &'a str)>,
+}
+
+/// The persons' groups (not special categories) a `group` breakdown lists.
+const GROUPS: [&str; 5] = [
+    "informal_settlement",
+    "migrant",
+    "internally_displaced",
+    "returnee",
+    "stateless",
+];
+
+fn age_expr() -> &'static str {
+    "CASE WHEN z.birth IS NULL OR length(z.birth) < 4 THEN NULL ELSE \
+     CAST(substr(z.at, 1, 4) AS INTEGER) - CAST(substr(z.birth, 1, 4) AS INTEGER) - \
+     CASE WHEN substr(z.at, 6, 5) < CASE length(z.birth) WHEN 4 THEN '07-01' \
+     WHEN 7 THEN substr(z.birth, 6, 2) || '-01' ELSE substr(z.birth, 6, 5) END \
+     THEN 1 ELSE 0 END END"
+}
+
+fn band_expr(bands: &[Band]) -> String {
+    let mut s = String::from("CASE WHEN f.age IS NULL THEN 'unknown'");
+    for (i, b) in bands.iter().enumerate() {
+        match b.max {
+            Some(m) => s.push_str(&format!(
+                " WHEN f.age BETWEEN {} AND {} THEN '{i}'",
+                b.min, m
+            )),
+            None => s.push_str(&format!(" WHEN f.age >= {} THEN '{i}'", b.min)),
+        }
+    }
+    s.push_str(" ELSE 'other' END");
+    s
+}
+
+fn push_dimension(q: &mut Sql, d: Dimension, query: &ValuesQuery) {
+    match d {
+        Dimension::Sex => {
+            q.push("COALESCE(f.sex, 'unknown')");
+        }
+        Dimension::Age => {
+            q.push(&band_expr(&query.bands));
+        }
+        Dimension::Area => {
+            q.push(
+                "COALESCE((SELECT MIN(ac.ancestor_code) FROM area_closure ac \
+                 JOIN areas aa ON aa.code = ac.ancestor_code WHERE ac.descendant_code = f.area_code AND ",
+            );
+            match &query.area {
+                Some(a) => {
+                    q.push("aa.parent_code = ").bind(a.to_ascii_uppercase());
+                }
+                None => {
+                    q.push(
+                        "((aa.country = 'TR' AND aa.kind = 'province') \
+                         OR (aa.country = 'RS' AND aa.kind IN ('district', 'city')))",
+                    );
+                }
+            }
+            q.push("), '')");
+        }
+        Dimension::Unit => {
+            q.push("COALESCE(f.unit_code, '')");
+        }
+        Dimension::Programme => {
+            q.push("COALESCE(f.programme, '')");
+        }
+        Dimension::Institution => {
+            q.push("COALESCE(f.responsible, '')");
+        }
+        // Series are runs, never grouped; ethnicity is refused before here.
+        Dimension::Period | Dimension::Window | Dimension::Group | Dimension::Ethnicity => {
+            q.push("''");
+        }
+    }
+}
+
+/// One aggregate over the definition's source.
+async fn run(
+    conn: &mut AnyConnection,
+    def: &IndicatorDefinition,
+    query: &ValuesQuery,
+    grants: &[Scope],
+    ask: &Ask<'_>,
+    grouped: &[Dimension],
+) -> Result<Run> {
+    let name = def.source.as_deref().unwrap_or_default();
+    let source = sources::select(name)
+        .ok_or_else(|| StoreError::Other(format!("indicator {}: no source {name}", def.code)))?;
+    let distinct = matches!(def.kind, IndicatorKind::People | IndicatorKind::Cohort);
+    let mut q = Sql::new("SELECT ");
+    for d in grouped {
+        push_dimension(&mut q, *d, query);
+        q.push(", ");
+    }
+    q.push("COUNT(*) AS n, SUM(f.number) AS s FROM (");
+    if distinct {
+        q.push(
+            "SELECT y.*, ROW_NUMBER() OVER (PARTITION BY y.subject ORDER BY y.at, y.row_id) AS rn FROM (",
+        );
+    }
+    q.push("SELECT z.*, ")
+        .push(age_expr())
+        .push(" AS age FROM (SELECT x.*, CASE WHEN x.at0 < ")
+        .bind(ask.range.start.clone())
+        .push(" THEN ")
+        .bind(ask.range.start.clone())
+        .push(" ELSE x.at0 END AS at FROM (")
+        .push(&source)
+        .push(") x WHERE x.at0 <= ")
+        .bind(ask.range.end.clone())
+        .push(" AND COALESCE(x.until, '9999-12-31') >= ")
+        .bind(ask.range.start.clone())
+        .push(" AND ");
+    push_visible(&mut q, Entity::IndicatorRow, "x", grants);
+    if let Some(a) = &query.area {
+        q.push(" AND ");
+        push_in_area(&mut q, "x.area_code", a);
+    }
+    for c in &def.conditions {
+        let column = format!("x.{}", c.field);
+        if let Some(v) = &c.has {
+            // Lists are comma-joined; `groups` of a person are JSON.
+            q.push(&format!(
+                " AND (',' || COALESCE({column}, '') || ',') LIKE "
+            ))
+            .bind(format!("%,{},%", crate::sql::like_escape(v)))
+            .push(" ESCAPE '\\'");
+        }
+        if !c.is_in.is_empty() {
+            q.push(&format!(" AND {column} IN ("))
+                .bind_list(c.is_in.iter().cloned())
+                .push(")");
+        }
+        if !c.not_in.is_empty() {
+            q.push(&format!(" AND ({column} IS NULL OR {column} NOT IN ("))
+                .bind_list(c.not_in.iter().cloned())
+                .push("))");
+        }
+    }
+    if def.kind == IndicatorKind::Cohort {
+        let fixed = ask.fixed.iter().find(|(d, _)| *d == Dimension::Window);
+        match fixed {
+            Some((_, w)) => {
+                q.push(" AND x.months = ")
+                    .bind(w.parse::<i64>().unwrap_or(-1));
+            }
+            None => {
+                q.push(" AND x.months IN (")
+                    .bind_list(def.windows.iter().map(|w| i64::from(*w)))
+                    .push(")");
+            }
+        }
+    }
+    if let Some((_, g)) = ask.fixed.iter().find(|(d, _)| *d == Dimension::Group) {
+        if *g == "none" {
+            q.push(" AND (x.pgroups IS NULL OR x.pgroups NOT LIKE '%\"%')");
+        } else {
+            q.push(" AND x.pgroups LIKE ")
+                .bind(format!("%\"{}\"%", crate::sql::like_escape(g)))
+                .push(" ESCAPE '\\'");
+        }
+    }
+    q.push(") z) ");
+    if distinct {
+        q.push("y");
+    } else {
+        q.push("f");
+    }
+    let age_column = if distinct { "y.age" } else { "f.age" };
+    q.push(" WHERE 1 = 1");
+    if let Some(a) = def.age {
+        q.push(&format!(" AND {age_column} >= "))
+            .bind(i64::from(a.min));
+        if let Some(m) = a.max {
+            q.push(&format!(" AND {age_column} <= ")).bind(i64::from(m));
+        }
+    }
+    if distinct {
+        q.push(") f WHERE f.rn = 1");
+    }
+    if !grouped.is_empty() {
+        q.push(" GROUP BY ");
+        let positions: Vec<String> = (1..=grouped.len()).map(|i| i.to_string()).collect();
+        q.push(&positions.join(", "));
+    }
+    let rows = q.fetch_rows(&mut *conn).await?;
+    let mut out = Run::new();
+    for r in rows {
+        let mut key = Vec::with_capacity(grouped.len());
+        for i in 0..grouped.len() {
+            key.push(r.try_get::<Option<String>, _>(i)?.unwrap_or_default());
+        }
+        let n: i64 = r.try_get(grouped.len())?;
+        let s: Option<f64> = r.try_get(grouped.len() + 1)?;
+        if n > 0 {
+            out.entry(key).or_default().add(Agg {
+                n,
+                s: s.unwrap_or(0.0),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every run a table needs, keyed by the series values it is fixed to
+/// (`None`: all of them).
+struct Cube {
+    axes: Vec<Axis>,
+    runs: BTreeMap<Vec<Option<String>>, Run>,
+}
+
+impl Cube {
+    /// The aggregate where each axis is fixed to a key or left open.
+    fn get(&self, at: &[Option<&str>]) -> Agg {
+        let fixed: Vec<Option<String>> = self
+            .axes
+            .iter()
+            .zip(at)
+            .filter(|(a, _)| a.series)
+            .map(|(_, v)| v.map(str::to_owned))
+            .collect();
+        let Some(run) = self.runs.get(&fixed) else {
+            return Agg::default();
+        };
+        let wanted: Vec<Option<&str>> = self
+            .axes
+            .iter()
+            .zip(at)
+            .filter(|(a, _)| !a.series)
+            .map(|(_, v)| *v)
+            .collect();
+        let mut out = Agg::default();
+        for (k, v) in run {
+            if wanted
+                .iter()
+                .zip(k)
+                .all(|(w, have)| w.is_none_or(|w| w == have))
+            {
+                out.add(*v);
+            }
+        }
+        out
+    }
+}
+
+fn series_keys(def: &IndicatorDefinition, query: &ValuesQuery, d: Dimension) -> Vec<String> {
+    match d {
+        Dimension::Period => query
+            .period
+            .split(query.every)
+            .into_iter()
+            .map(|p| p.label)
+            .collect(),
+        Dimension::Window => def.windows.iter().map(u32::to_string).collect(),
+        _ => GROUPS
+            .iter()
+            .map(|g| (*g).to_owned())
+            .chain(std::iter::once("none".to_owned()))
+            .collect(),
+    }
+}
+
+async fn cube(
+    conn: &mut AnyConnection,
+    def: &IndicatorDefinition,
+    query: &ValuesQuery,
+    grants: &[Scope],
+) -> Result<Cube> {
+    let mut axes: Vec<Axis> = query
+        .by
+        .iter()
+        .map(|d| {
+            let series = matches!(d, Dimension::Period | Dimension::Window | Dimension::Group);
+            Axis {
+                dim: *d,
+                keys: if series {
+                    series_keys(def, query, *d)
+                } else {
+                    Vec::new()
+                },
+                series,
+            }
+        })
+        .collect();
+    let grouped: Vec<Dimension> = axes.iter().filter(|a| !a.series).map(|a| a.dim).collect();
+    let periods = query.period.split(query.every);
+    // Every assignment of the series axes, `None` (all) included.
+    let mut assignments: Vec<Vec<Option<String>>> = vec![vec![]];
+    for a in axes.iter().filter(|a| a.series) {
+        let mut next = Vec::new();
+        for prefix in &assignments {
+            for v in std::iter::once(None).chain(a.keys.iter().cloned().map(Some)) {
+                let mut p = prefix.clone();
+                p.push(v);
+                next.push(p);
+            }
+        }
+        assignments = next;
+    }
+    let series_dims: Vec<Dimension> = axes.iter().filter(|a| a.series).map(|a| a.dim).collect();
+    let mut runs = BTreeMap::new();
+    for assignment in assignments {
+        let mut range = &query.period;
+        let mut fixed = Vec::new();
+        for (d, v) in series_dims.iter().zip(&assignment) {
+            if let Some(v) = v {
+                if *d == Dimension::Period {
+                    if let Some(p) = periods.iter().find(|p| &p.label == v) {
+                        range = p;
+                    }
+                } else {
+                    fixed.push((*d, v.as_str()));
+                }
+            }
+        }
+        let r = run(conn, def, query, grants, &Ask { range, fixed }, &grouped).await?;
+        runs.insert(assignment, r);
+    }
+    // The grouped axes' keys: what the data holds, and the whole list where
+    // it is closed (sexes, age bands).
+    for (gi, a) in axes.iter_mut().filter(|a| !a.series).enumerate() {
+        let mut seen: BTreeSet<String> = runs
+            .values()
+            .flat_map(|r| r.keys().map(|k| k[gi].clone()))
+            .collect();
+        let mut keys: Vec<String> = match a.dim {
+            Dimension::Sex => ["female", "male", "unknown"].map(str::to_owned).to_vec(),
+            Dimension::Age => (0..query.bands.len())
+                .map(|i| i.to_string())
+                .chain(["unknown".to_owned()])
+                .collect(),
+            _ => Vec::new(),
+        };
+        for k in &keys {
+            seen.remove(k);
+        }
+        keys.extend(seen);
+        a.keys = keys;
+    }
+    Ok(Cube { axes, runs })
+}
+
+/// The value of an aggregate for a kind.
+fn value_of(kind: IndicatorKind, a: Agg) -> Option<f64> {
+    match kind {
+        IndicatorKind::Sum => Some(a.s),
+        IndicatorKind::Average => (a.n > 0).then(|| a.s / a.n as f64),
+        _ => Some(a.n as f64),
+    }
+}
+
+/// A grid of counts in the table's shape (one-way: one column).
+fn grid_of(cube: &Cube) -> Grid {
+    let rows = cube.axes.first().map_or(0, |a| a.keys.len());
+    let two = cube.axes.len() == 2;
+    let cols = if two { cube.axes[1].keys.len() } else { 1 };
+    let key = |i: usize, j: usize| -> Vec<Option<&str>> {
+        if two {
+            vec![
+                Some(cube.axes[0].keys[i].as_str()),
+                Some(cube.axes[1].keys[j].as_str()),
+            ]
+        } else {
+            vec![Some(cube.axes[0].keys[i].as_str())]
+        }
+    };
+    let open = |i: Option<usize>, j: Option<usize>| -> Vec<Option<&str>> {
+        let mut v = vec![i.map(|i| cube.axes[0].keys[i].as_str())];
+        if two {
+            v.push(j.map(|j| cube.axes[1].keys[j].as_str()));
+        }
+        v
+    };
+    if cube.axes.is_empty() {
+        let t = cube.get(&[]).n;
+        return Grid {
+            cells: vec![],
+            row_totals: vec![],
+            col_totals: vec![],
+            total: t,
+        };
+    }
+    Grid {
+        cells: (0..rows)
+            .map(|i| (0..cols).map(|j| cube.get(&key(i, j)).n).collect())
+            .collect(),
+        row_totals: (0..rows)
+            .map(|i| cube.get(&open(Some(i), None)).n)
+            .collect(),
+        col_totals: (0..cols)
+            .map(|j| {
+                if two {
+                    cube.get(&open(None, Some(j))).n
+                } else {
+                    cube.get(&open(None, None)).n
+                }
+            })
+            .collect(),
+        total: cube.get(&open(None, None)).n,
+    }
+}
+
+impl Store {
+    /// Does this reader see small cells hidden? Not when every cell they can
+    /// read lies where they may read every cell (their `ViewSmallCells`
+    /// grants cover their `ViewIndicators` grants, or the area asked for).
+    pub async fn small_cells_hidden(&self, by: &Principal, area: Option<&str>) -> Result<bool> {
+        let full = by.grants(Action::ViewSmallCells);
+        if full.contains(&Scope::Installation) {
+            return Ok(false);
+        }
+        let seen = by.grants(Action::ViewIndicators);
+        if !seen.is_empty() && seen.iter().all(|g| full.contains(g)) {
+            return Ok(false);
+        }
+        if let Some(a) = area {
+            for g in &full {
+                if let Scope::Area(c) | Scope::Country(c) = g {
+                    let inside: Option<(String,)> =
+                        Sql::new("SELECT descendant_code FROM area_closure WHERE ancestor_code = ")
+                            .bind(c.as_str().to_owned())
+                            .push(" AND descendant_code = ")
+                            .bind(a.to_ascii_uppercase())
+                            .fetch_optional(self.pool())
+                            .await?;
+                    if inside.is_some() {
+                        return Ok(false);
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// An indicator's values for a reader: scoped to their `ViewIndicators`
+    /// grants, small cells hidden where they read aggregates only.
+    pub async fn indicator_values(
+        &self,
+        by: &Principal,
+        def: &IndicatorDefinition,
+        query: &ValuesQuery,
+    ) -> Result<IndicatorTable> {
+        if !by.may(Action::ViewIndicators) {
+            return Err(StoreError::Forbidden);
+        }
+        if query.by.contains(&Dimension::Ethnicity) {
+            // Ethnicity is sealed per person; the engine does not open it.
+            return Err(StoreError::Invalid(ValidationErrors::single(
+                "by",
+                if by.may(Action::ReadEthnicity) {
+                    "err-indicator-ethnicity-unavailable"
+                } else {
+                    "err-indicator-ethnicity-refused"
+                },
+            )));
+        }
+        let grants = by.grants(Action::ViewIndicators);
+        let hide = self.small_cells_hidden(by, query.area.as_deref()).await?;
+        let mut conn = self.acquire().await?;
+        let mut table = if def.kind == IndicatorKind::Ratio {
+            let part = |c: &Option<String>| c.clone().unwrap_or_default();
+            let num = self.indicator(&part(&def.numerator), None).await?;
+            let den = self.indicator(&part(&def.denominator), None).await?;
+            let a = cube(&mut conn, &num, query, &grants).await?;
+            let b = cube(&mut conn, &den, query, &grants).await?;
+            ratio_table(def, query, &a, &b, hide)
+        } else {
+            let c = cube(&mut conn, def, query, &grants).await?;
+            count_table(def, query, &c, hide)
+        };
+        drop(conn);
+        self.label_keys(&mut table).await?;
+        Ok(table)
+    }
+
+    /// Names for area, unit, programme and institution keys; band labels.
+    async fn label_keys(&self, t: &mut IndicatorTable) -> Result<()> {
+        let by = t.by.clone();
+        for (i, d) in by.iter().enumerate() {
+            let keys = if i == 0 { &mut t.rows } else { &mut t.columns };
+            let table = match d {
+                Dimension::Area => "SELECT code, name FROM areas WHERE code IN (",
+                Dimension::Unit => "SELECT code, name FROM units WHERE code IN (",
+                Dimension::Programme => "SELECT code, name FROM programmes WHERE code IN (",
+                Dimension::Institution => "SELECT code, name FROM institutions WHERE code IN (",
+                _ => continue,
+            };
+            let codes: Vec<String> = keys
+                .iter()
+                .map(|k| k.key.clone())
+                .filter(|k| !k.is_empty())
+                .collect();
+            if codes.is_empty() {
+                continue;
+            }
+            let names: Vec<(String, String)> = Sql::new(table)
+                .bind_list(codes)
+                .push(")")
+                .fetch_all(self.pool())
+                .await?;
+            let names: BTreeMap<String, String> = names.into_iter().collect();
+            for k in keys.iter_mut() {
+                if let Some(n) = names.get(&k.key) {
+                    k.label = n.clone();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn keys_of(cube: &Cube, i: usize, query: &ValuesQuery) -> Vec<Key> {
+    let Some(a) = cube.axes.get(i) else {
+        return Vec::new();
+    };
+    a.keys
+        .iter()
+        .map(|k| Key {
+            key: k.clone(),
+            label: match (a.dim, k.parse::<usize>()) {
+                (Dimension::Age, Ok(b)) => query.bands.get(b).map(Band::label).unwrap_or_default(),
+                _ => k.clone(),
+            },
+        })
+        .collect()
+}
+
+fn shape(
+    def: &IndicatorDefinition,
+    query: &ValuesQuery,
+    cube: &Cube,
+    hide: bool,
+) -> IndicatorTable {
+    IndicatorTable {
+        code: def.code.clone(),
+        version: def.version,
+        kind: def.kind,
+        period: query.period.clone(),
+        area: query.area.clone(),
+        by: query.by.clone(),
+        rows: keys_of(cube, 0, query),
+        columns: if cube.axes.len() == 2 {
+            keys_of(cube, 1, query)
+        } else {
+            Vec::new()
+        },
+        cells: Vec::new(),
+        row_totals: Vec::new(),
+        column_totals: Vec::new(),
+        total: Cell::default(),
+        small_cells_hidden: hide,
+        threshold: query.threshold,
+    }
+}
+
+/// The table's entries in grid order, hidden where suppression says.
+struct Filled {
+    cells: Vec<Vec<Cell>>,
+    rows: Vec<Cell>,
+    cols: Vec<Cell>,
+    total: Cell,
+}
+
+fn fill(
+    cube: &Cube,
+    make: &dyn Fn(&[Option<&str>]) -> Cell,
+    hidden: Option<&kopru_domain::indicator::Hidden>,
+) -> Filled {
+    let two = cube.axes.len() == 2;
+    let nrows = cube.axes.first().map_or(0, |a| a.keys.len());
+    let ncols = if two { cube.axes[1].keys.len() } else { 0 };
+    let k = |a: usize, i: usize| Some(cube.axes[a].keys[i].as_str());
+    let hide = |mut c: Cell, h: bool| {
+        if h {
+            c.value = None;
+            c.numerator = None;
+            c.denominator = None;
+            c.hidden = true;
+        }
+        c
+    };
+    let h = hidden.cloned().unwrap_or_default();
+    let cells = if two {
+        (0..nrows)
+            .map(|i| {
+                (0..ncols)
+                    .map(|j| {
+                        hide(
+                            make(&[k(0, i), k(1, j)]),
+                            h.cells
+                                .get(i)
+                                .and_then(|r| r.get(j))
+                                .copied()
+                                .unwrap_or(false),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let rows = (0..nrows)
+        .map(|i| {
+            let at: Vec<Option<&str>> = if two {
+                vec![k(0, i), None]
+            } else {
+                vec![k(0, i)]
+            };
+            let hidden_row = h.row_totals.get(i).copied().unwrap_or(false)
+                || (!two
+                    && h.cells
+                        .get(i)
+                        .and_then(|r| r.first())
+                        .copied()
+                        .unwrap_or(false));
+            hide(make(&at), hidden_row)
+        })
+        .collect();
+    let cols = (0..ncols)
+        .map(|j| {
+            hide(
+                make(&[None, k(1, j)]),
+                h.col_totals.get(j).copied().unwrap_or(false),
+            )
+        })
+        .collect();
+    let open: Vec<Option<&str>> = vec![None; cube.axes.len()];
+    let total_hidden = h.total || (!two && h.col_totals.first().copied().unwrap_or(false));
+    Filled {
+        cells,
+        rows,
+        cols,
+        total: hide(make(&open), total_hidden),
+    }
+}
+
+fn count_table(
+    def: &IndicatorDefinition,
+    query: &ValuesQuery,
+    cube: &Cube,
+    hide: bool,
+) -> IndicatorTable {
+    let mut t = shape(def, query, cube, hide);
+    // Counts (and the counts behind a sum or an average) are protected alike.
+    let hidden = hide.then(|| suppress(&grid_of(cube), query.threshold));
+    let make = |at: &[Option<&str>]| Cell {
+        value: value_of(def.kind, cube.get(at)),
+        ..Cell::default()
+    };
+    let f = fill(cube, &make, hidden.as_ref());
+    t.cells = f.cells;
+    t.row_totals = f.rows;
+    t.column_totals = f.cols;
+    t.total = f.total;
+    t
+}
+
+fn ratio_table(
+    def: &IndicatorDefinition,
+    query: &ValuesQuery,
+    num: &Cube,
+    den: &Cube,
+    hide: bool,
+) -> IndicatorTable {
+    // The denominator's keys frame the table; the numerator's are within them.
+    let mut t = shape(def, query, den, hide);
+    let hn = hide.then(|| suppress(&grid_of_keys(num, den), query.threshold));
+    let hd = hide.then(|| suppress(&grid_of(den), query.threshold));
+    let make = |at: &[Option<&str>]| {
+        let n = num.get(at).n;
+        let d = den.get(at).n;
+        Cell {
+            value: (d > 0).then(|| (n as f64) * 100.0 / d as f64),
+            hidden: false,
+            numerator: Some(n),
+            denominator: Some(d),
+        }
+    };
+    let a = fill(den, &make, hn.as_ref());
+    let b = fill(den, &make, hd.as_ref());
+    let or = |x: Cell, y: &Cell| if y.hidden { y.clone() } else { x };
+    t.cells = a
+        .cells
+        .into_iter()
+        .zip(&b.cells)
+        .map(|(r, s)| r.into_iter().zip(s).map(|(x, y)| or(x, y)).collect())
+        .collect();
+    t.row_totals = a
+        .rows
+        .into_iter()
+        .zip(&b.rows)
+        .map(|(x, y)| or(x, y))
+        .collect();
+    t.column_totals = a
+        .cols
+        .into_iter()
+        .zip(&b.cols)
+        .map(|(x, y)| or(x, y))
+        .collect();
+    t.total = or(a.total, &b.total);
+    t
+}
+
+/// The numerator's counts laid on the denominator's keys.
+fn grid_of_keys(num: &Cube, den: &Cube) -> Grid {
+    let framed = Cube {
+        axes: den
+            .axes
+            .iter()
+            .map(|a| Axis {
+                dim: a.dim,
+                keys: a.keys.clone(),
+                series: a.series,
+            })
+            .collect(),
+        runs: num.runs.clone(),
+    };
+    grid_of(&framed)
+}

@@ -1,0 +1,193 @@
+//! Indicators through the API: definitions (`/api/v1/indicators`), values
+//! with breakdowns, targets and progress (`/{code}/values`), the same table
+//! as CSV or XLSX (`/{code}/export`), baselines and targets (`/{code}/targets`).
+
+use super::service::{self, IndicatorValues, ValuesParams};
+use crate::context::Auth;
+use crate::error::{AppResult, Problem};
+use crate::extract::{JsonBody, Param, QueryArgs};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kopru_domain::indicator::{IndicatorDefinition, TargetDraft};
+use kopru_domain::ValidationErrors;
+use kopru_store::indicators::{IndicatorSummary, TargetRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_indicators, publish_indicator))
+        .routes(routes!(get_indicator))
+        .routes(routes!(get_indicator_values))
+        .routes(routes!(export_indicator_values))
+        .routes(routes!(list_indicator_targets, set_indicator_target))
+}
+
+/// Every indicator's newest definition.
+#[utoipa::path(get, path = "/api/v1/indicators", tag = "indicators",
+    responses((status = 200, body = Vec<IndicatorSummary>), (status = 403, body = Problem)))]
+pub async fn list_indicators(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+) -> AppResult<Json<Vec<IndicatorSummary>>> {
+    Ok(Json(state.store.indicators(&user.principal).await?))
+}
+
+/// Publishes a definition (the body is its JSON): a new indicator or a newer
+/// version. Every problem is named at once, each with where it is.
+/// M&E officers and administrators.
+#[utoipa::path(post, path = "/api/v1/indicators", tag = "indicators",
+    request_body(content = IndicatorDefinition, content_type = "application/json"),
+    responses((status = 201, body = IndicatorSummary), (status = 403, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn publish_indicator(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    body: Bytes,
+) -> AppResult<Response> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ValidationErrors::single("definition", "indicator-def-syntax"))?;
+    let summary = state
+        .store
+        .publish_indicator(&ctx.actor(), &user.principal, text)
+        .await?;
+    Ok((StatusCode::CREATED, Json(summary)).into_response())
+}
+
+/// An indicator: its newest definition and every version kept.
+#[derive(Serialize, ToSchema)]
+pub struct IndicatorDetail {
+    pub definition: IndicatorDefinition,
+    pub versions: Vec<IndicatorSummary>,
+}
+
+#[utoipa::path(get, path = "/api/v1/indicators/{code}", tag = "indicators",
+    params(("code" = String, Path)),
+    responses((status = 200, body = IndicatorDetail), (status = 404, body = Problem)))]
+pub async fn get_indicator(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param(code): Param<String>,
+) -> AppResult<Json<IndicatorDetail>> {
+    user.need(kopru_domain::Action::ViewIndicators)?;
+    let versions = state.store.indicator_versions(&code).await?;
+    let definition = state.store.indicator(&code, None).await?;
+    Ok(Json(IndicatorDetail {
+        definition,
+        versions,
+    }))
+}
+
+/// An indicator's values, computed from the records now: the total, or a
+/// table by one or two breakdowns with its margins; the target set for the
+/// area and period and the progress towards it. Cells below the small-cell
+/// threshold are hidden (`hidden: true`, no value) from readers of
+/// aggregates only, with the cells that would give them away.
+#[utoipa::path(get, path = "/api/v1/indicators/{code}/values", tag = "indicators",
+    params(("code" = String, Path), ValuesParams),
+    responses((status = 200, body = IndicatorValues), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn get_indicator_values(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param(code): Param<String>,
+    QueryArgs(p): QueryArgs<ValuesParams>,
+) -> AppResult<Json<IndicatorValues>> {
+    let (_, v) = service::values(
+        &state.store,
+        &user.principal,
+        &code,
+        &p,
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    Ok(Json(v))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct ExportFormat {
+    /// `csv` (default) or `xlsx`.
+    pub format: String,
+}
+
+/// The values' table as CSV or XLSX, in the reader's language, hidden cells
+/// as "<5" exactly as on the page.
+#[utoipa::path(get, path = "/api/v1/indicators/{code}/export", tag = "indicators",
+    params(("code" = String, Path), ValuesParams, ExportFormat),
+    responses((status = 200, description = "CSV or XLSX"), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn export_indicator_values(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(code): Param<String>,
+    QueryArgs(p): QueryArgs<ValuesParams>,
+    QueryArgs(f): QueryArgs<ExportFormat>,
+) -> AppResult<Response> {
+    let (_, v) = service::values(
+        &state.store,
+        &user.principal,
+        &code,
+        &p,
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    let tr = |id: &str| ctx.t(id);
+    let (header, rows) = service::table_rows(&v.table, &tr);
+    let name = format!("{}-{}", code, v.table.period.label.replace(['/', '.'], "-"));
+    let format = if f.format == "xlsx" { "xlsx" } else { "csv" };
+    crate::export::table_response(format, &name, &header, &rows, b',')
+}
+
+#[utoipa::path(get, path = "/api/v1/indicators/{code}/targets", tag = "indicators",
+    params(("code" = String, Path)),
+    responses((status = 200, body = Vec<TargetRow>), (status = 403, body = Problem)))]
+pub async fn list_indicator_targets(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param(code): Param<String>,
+) -> AppResult<Json<Vec<TargetRow>>> {
+    Ok(Json(
+        state
+            .store
+            .indicator_targets(&user.principal, &code)
+            .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct TargetInput {
+    #[serde(flatten)]
+    pub target: TargetDraft,
+    /// The version read when replacing a target (none for a new one).
+    pub version: Option<i64>,
+}
+
+/// Sets the baseline and target for an area (empty: the installation) and a
+/// period: absolute, or relative to a reference value (`gap_closed` 0.5
+/// halves the gap). Replacing one needs the version read.
+#[utoipa::path(put, path = "/api/v1/indicators/{code}/targets", tag = "indicators",
+    params(("code" = String, Path)), request_body = TargetInput,
+    responses((status = 200, body = TargetRow), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_indicator_target(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(code): Param<String>,
+    JsonBody(i): JsonBody<TargetInput>,
+) -> AppResult<Json<TargetRow>> {
+    Ok(Json(
+        state
+            .store
+            .set_indicator_target(&ctx.actor(), &user.principal, &code, &i.target, i.version)
+            .await?,
+    ))
+}

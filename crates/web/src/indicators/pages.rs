@@ -1,0 +1,442 @@
+//! Indicator pages: the list by set (`/indicators`), and an indicator with
+//! its value, target and progress, a trend, a breakdown table exported to
+//! CSV and XLSX, and its targets (`/indicators/{code}`).
+
+use super::service::{self, cell_text, key_label, ValuesParams};
+use crate::context::{Auth, Ctx};
+use crate::error::{AppError, AppResult};
+use crate::extract::{FormBody, Param, QueryArgs};
+use crate::pages::{form_errors, render, FormErrors};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use kopru_domain::indicator::{Dimension, IndicatorDefinition, IndicatorKind, TargetDraft};
+use kopru_domain::{Action, ValidationErrors};
+use kopru_store::indicators::engine::{Cell, IndicatorTable};
+use kopru_store::indicators::{IndicatorSummary, TargetRow};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/indicators", get(index))
+        .route("/indicators/{code}", get(indicator_page).post(target_post))
+}
+
+/// The sets the list shows, in order; others follow under their own name.
+const SETS: [&str; 4] = ["headline", "esf_output", "esf_result", "siroma"];
+
+#[derive(Template)]
+#[template(path = "indicators.html")]
+pub struct IndexPage {
+    pub ctx: Ctx,
+    pub sets: Vec<(String, Vec<IndicatorSummary>)>,
+}
+
+impl IndexPage {
+    pub fn name(&self, d: &IndicatorDefinition) -> String {
+        d.name(self.ctx.tr.tag()).to_owned()
+    }
+    pub fn set_title(&self, set: &str) -> String {
+        if SETS.contains(&set) {
+            self.ctx.l("indicator-set", set)
+        } else {
+            set.to_owned()
+        }
+    }
+}
+
+pub async fn index(State(state): State<AppState>, Auth(ctx, user): Auth) -> AppResult<Response> {
+    let all = state.store.indicators(&user.principal).await?;
+    let mut sets: Vec<(String, Vec<IndicatorSummary>)> =
+        SETS.iter().map(|s| ((*s).to_owned(), Vec::new())).collect();
+    for i in all {
+        // Parts of ratios (`headline_parts`) are reached from their ratio.
+        let set = i
+            .definition
+            .sets
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "other".to_owned());
+        if set.ends_with("_parts") {
+            continue;
+        }
+        match sets.iter_mut().find(|(s, _)| *s == set) {
+            Some((_, v)) => v.push(i),
+            None => sets.push((set, vec![i])),
+        }
+    }
+    sets.retain(|(_, v)| !v.is_empty());
+    Ok(render(&IndexPage { ctx, sets })?.into_response())
+}
+
+/// A cross-table's row: its label, its cells as (text, hidden), its total.
+pub type CrossRow = (String, Vec<(String, bool)>, String);
+
+#[derive(Template)]
+#[template(path = "indicator.html")]
+pub struct IndicatorPage {
+    pub ctx: Ctx,
+    pub def: IndicatorDefinition,
+    pub params: ValuesParams,
+    pub table: IndicatorTable,
+    pub trend: Option<IndicatorTable>,
+    pub target: Option<TargetRow>,
+    pub goal: Option<f64>,
+    pub progress: Option<f64>,
+    pub targets: Vec<TargetRow>,
+    pub can_manage: bool,
+    pub errors: FormErrors,
+    /// What the target form sent, when it is shown again.
+    pub sent: Vec<(String, String)>,
+    pub query_string: String,
+}
+
+impl IndicatorPage {
+    pub fn name(&self) -> String {
+        self.def.name(self.ctx.tr.tag()).to_owned()
+    }
+    pub fn description(&self) -> String {
+        self.def
+            .descriptions
+            .get(self.ctx.tr.tag())
+            .cloned()
+            .unwrap_or_default()
+    }
+    fn percent(&self) -> bool {
+        self.def.kind == IndicatorKind::Ratio
+    }
+    pub fn text(&self, c: &Cell) -> String {
+        cell_text(c, self.table.threshold, self.percent())
+    }
+    pub fn fmt(&self, v: &f64) -> String {
+        if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.2}")
+        }
+    }
+    pub fn maybe(&self, v: &Option<f64>) -> String {
+        v.as_ref().map_or_else(|| "–".to_owned(), |v| self.fmt(v))
+    }
+    pub fn progress_text(&self) -> String {
+        self.progress
+            .map(|p| format!("{p:.0}%"))
+            .unwrap_or_default()
+    }
+    /// Width of the progress bar, 0–100.
+    pub fn progress_width(&self) -> i64 {
+        self.progress.map_or(0, |p| p.clamp(0.0, 100.0) as i64)
+    }
+    pub fn dims(&self) -> Vec<(&'static str, String)> {
+        self.def
+            .disaggregations
+            .iter()
+            .chain(std::iter::once(&Dimension::Period))
+            .map(|d| {
+                (
+                    d.as_str(),
+                    self.ctx.t(&format!("indicator-by-{}", d.as_str())),
+                )
+            })
+            .collect()
+    }
+    pub fn by_at(&self, i: usize) -> &'static str {
+        self.table.by.get(i).map_or("", |d| d.as_str())
+    }
+    fn label(&self, axis: usize, i: usize) -> String {
+        let tr = |id: &str| self.ctx.t(id);
+        let keys = if axis == 0 {
+            &self.table.rows
+        } else {
+            &self.table.columns
+        };
+        match (self.table.by.get(axis), keys.get(i)) {
+            (Some(d), Some(k)) => key_label(&tr, *d, k),
+            _ => String::new(),
+        }
+    }
+    /// A one-way table: (label, value, hidden) per row.
+    pub fn one_way(&self) -> Vec<(String, String, bool)> {
+        self.table
+            .row_totals
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (self.label(0, i), self.text(c), c.hidden))
+            .collect()
+    }
+    pub fn column_heads(&self) -> Vec<String> {
+        (0..self.table.columns.len())
+            .map(|j| self.label(1, j))
+            .collect()
+    }
+    /// A cross-table: (label, cells as (value, hidden), row total) per row.
+    pub fn cross(&self) -> Vec<CrossRow> {
+        self.table
+            .cells
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                (
+                    self.label(0, i),
+                    row.iter().map(|c| (self.text(c), c.hidden)).collect(),
+                    self.table
+                        .row_totals
+                        .get(i)
+                        .map(|c| self.text(c))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+    pub fn column_totals(&self) -> Vec<String> {
+        self.table
+            .column_totals
+            .iter()
+            .map(|c| self.text(c))
+            .collect()
+    }
+    pub fn by_label(&self, i: usize) -> String {
+        self.table
+            .by
+            .get(i)
+            .map(|d| self.ctx.t(&format!("indicator-by-{}", d.as_str())))
+            .unwrap_or_default()
+    }
+    /// The trend as bars: each period's value (hidden ones as nought, named).
+    pub fn trend_bars(&self) -> String {
+        let Some(t) = &self.trend else {
+            return String::new();
+        };
+        let rows: Vec<(String, i64)> = t
+            .rows
+            .iter()
+            .zip(&t.row_totals)
+            .map(|(k, c)| {
+                let label = if c.hidden {
+                    format!("{} ({})", k.label, self.text(c))
+                } else {
+                    k.label.clone()
+                };
+                (label, c.value.map_or(0, |v| v.round() as i64))
+            })
+            .collect();
+        crate::charts::bars(&self.ctx.t("indicator-trend"), &rows)
+    }
+    pub fn sent(&self, k: &str) -> String {
+        self.sent
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+    pub fn goal_of(&self, t: &TargetRow) -> String {
+        self.maybe(&t.goal())
+    }
+    pub fn everies(&self) -> [&'static str; 4] {
+        ["month", "quarter", "year", "school_year"]
+    }
+    pub fn band_choices(&self) -> [&'static str; 3] {
+        ["own", "esf", "five"]
+    }
+}
+
+async fn page(
+    state: &AppState,
+    ctx: Ctx,
+    user: &crate::context::SignedIn,
+    code: &str,
+    params: ValuesParams,
+    errors: FormErrors,
+    sent: Vec<(String, String)>,
+) -> AppResult<IndicatorPage> {
+    let threshold = state.config.small_cell_threshold;
+    let (def, v) = service::values(&state.store, &user.principal, code, &params, threshold).await?;
+    // The trend: the same period by month (or as asked), no other breakdown.
+    let trend = if v.table.by.is_empty() || v.table.by == [Dimension::Period] {
+        let p = ValuesParams {
+            by: "period".into(),
+            every: if params.every.is_empty() {
+                "month".into()
+            } else {
+                params.every.clone()
+            },
+            ..params.clone()
+        };
+        Some(
+            service::values(&state.store, &user.principal, code, &p, threshold)
+                .await?
+                .1
+                .table,
+        )
+    } else {
+        None
+    };
+    let query_string = serde_html_form::to_string(&params).unwrap_or_default();
+    Ok(IndicatorPage {
+        targets: state.store.indicator_targets(&user.principal, code).await?,
+        can_manage: user.principal.may(Action::ManageIndicators),
+        ctx,
+        def,
+        params,
+        table: v.table,
+        trend,
+        target: v.target,
+        goal: v.goal,
+        progress: v.progress,
+        errors,
+        sent,
+        query_string,
+    })
+}
+
+/// The page takes `period`, `by1`/`by2` (the form's two selects) or `by`,
+/// `area`, `bands`, `every`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PageParams {
+    pub by1: String,
+    pub by2: String,
+    #[serde(flatten)]
+    pub values: ValuesParams,
+}
+
+impl PageParams {
+    fn values(mut self) -> ValuesParams {
+        let picked: Vec<&str> = [self.by1.trim(), self.by2.trim()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        if !picked.is_empty() {
+            let mut uniq: Vec<&str> = Vec::new();
+            for p in picked {
+                if !uniq.contains(&p) {
+                    uniq.push(p);
+                }
+            }
+            self.values.by = uniq.join(",");
+        }
+        self.values
+    }
+}
+
+pub async fn indicator_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(code): Param<String>,
+    QueryArgs(p): QueryArgs<PageParams>,
+) -> AppResult<Response> {
+    let params = p.values();
+    match page(
+        &state,
+        ctx.clone(),
+        &user,
+        &code,
+        params.clone(),
+        FormErrors::default(),
+        vec![],
+    )
+    .await
+    {
+        Ok(page) => Ok(render(&page)?.into_response()),
+        // A query the indicator cannot answer: the page with its default
+        // values and the problems named beside the form.
+        Err(AppError::Invalid(v)) => {
+            let errors = FormErrors::new(ctx.tr, &v);
+            let page = page_default(&state, ctx, &user, &code, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn page_default(
+    state: &AppState,
+    ctx: Ctx,
+    user: &crate::context::SignedIn,
+    code: &str,
+    errors: FormErrors,
+) -> AppResult<IndicatorPage> {
+    page(
+        state,
+        ctx,
+        user,
+        code,
+        ValuesParams::default(),
+        errors,
+        vec![],
+    )
+    .await
+}
+
+fn number(e: &mut ValidationErrors, field: &str, raw: &str) -> Option<f64> {
+    let s = raw.trim().replace(',', ".");
+    if s.is_empty() {
+        return None;
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => {
+            e.push(field, "err-number");
+            None
+        }
+    }
+}
+
+/// Sets a baseline and target from the page's form.
+pub async fn target_post(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(code): Param<String>,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let pairs: Vec<(String, String)> = pairs.into_iter().take(20).collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut e = ValidationErrors::new();
+    let draft = TargetDraft {
+        area: get("area"),
+        period: get("period"),
+        baseline: number(&mut e, "baseline", &get("baseline")),
+        baseline_year: get("baseline_year").trim().parse().ok(),
+        target: number(&mut e, "target", &get("target")),
+        reference_value: number(&mut e, "reference_value", &get("reference_value")),
+        gap_closed: number(&mut e, "gap_closed", &get("gap_closed")),
+        note: get("note"),
+    };
+    let version = get("version").trim().parse::<i64>().ok();
+    let done: Result<(), AppError> = if e.is_empty() {
+        state
+            .store
+            .set_indicator_target(&ctx.actor(), &user.principal, &code, &draft, version)
+            .await
+            .map(|_| ())
+            .map_err(Into::into)
+    } else {
+        Err(e.into())
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/indicators/{code}#targets")).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e)?;
+            let page = page(
+                &state,
+                ctx,
+                &user,
+                &code,
+                ValuesParams::default(),
+                errors,
+                pairs,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}

@@ -1,0 +1,1421 @@
+//! The indicator engine (issue 21): every shipped indicator answers by every
+//! breakdown it allows, on both engines; values follow the records at once;
+//! small cells are hidden from aggregate-only readers and cannot be
+//! recovered from the totals; targets and exports.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+fn codes(r: &TestResponse) -> Vec<String> {
+    r.json()["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["code"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn this_year() -> String {
+    kopru_store::clock::today()[..4].to_owned()
+}
+
+#[tokio::test]
+async fn every_shipped_indicator_answers_by_every_breakdown_it_allows() {
+    let app = spawn_app().await;
+    let mut me = app.api_as("analyst").await;
+    let r = me.get("/api/v1/indicators").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let list = r.json();
+    let list = list.as_array().unwrap();
+    assert!(list.len() >= 40, "{}", list.len());
+    let year = this_year();
+    for i in list {
+        let code = i["code"].as_str().unwrap();
+        let dims: Vec<String> = i["definition"]["disaggregations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap().to_owned())
+            .collect();
+        for by in std::iter::once(String::new())
+            .chain(dims.iter().cloned())
+            .chain(std::iter::once("period".to_owned()))
+        {
+            let url = format!("/api/v1/indicators/{code}/values?period={year}&by={by}");
+            let r = me.get(&url).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+            let v = r.json();
+            assert_eq!(
+                v["small_cells_hidden"], false,
+                "the analyst reads every cell"
+            );
+        }
+        if dims.len() >= 2 {
+            let url = format!(
+                "/api/v1/indicators/{code}/values?period={year}&by={},{}",
+                dims[0], dims[1]
+            );
+            let r = me.get(&url).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+        }
+    }
+}
+
+// ------------------------------------------------------------ brute force
+
+type Rec = std::collections::HashMap<String, Option<String>>;
+
+async fn table(app: &TestApp, sql: &str) -> Vec<Rec> {
+    use sqlx::{Column, Row};
+    let rows = sqlx::query(sql)
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.iter()
+        .map(|r| {
+            r.columns()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        c.name().to_owned(),
+                        r.try_get::<Option<String>, _>(i).unwrap(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn s(r: &Rec, k: &str) -> String {
+    r.get(k).cloned().flatten().unwrap_or_default()
+}
+fn o(r: &Rec, k: &str) -> Option<String> {
+    r.get(k).cloned().flatten().filter(|v| !v.is_empty())
+}
+
+/// A source row as the slow way builds it: by hand, from the tables.
+#[derive(Clone, Debug)]
+struct B {
+    subject: String,
+    row_id: String,
+    at0: String,
+    until: Option<String>,
+    area: String,
+    unit: String,
+    programme: String,
+    sex: String,
+    birth: String,
+    months: Option<i64>,
+    fields: std::collections::HashMap<String, String>,
+}
+
+struct World {
+    tables: std::collections::HashMap<&'static str, Vec<Rec>>,
+}
+
+impl World {
+    async fn load(app: &TestApp) -> World {
+        let mut tables = std::collections::HashMap::new();
+        for (name, sql) in [
+            ("persons", "SELECT id, sex, birth_date, area_code, unit_code, merged_into FROM persons"),
+            ("consents", "SELECT person_id, purpose, withdrawn_on FROM consents"),
+            ("units", "SELECT code, programme_id FROM units"),
+            ("programmes", "SELECT id, code FROM programmes"),
+            ("areas", "SELECT code, parent_code, country, kind FROM areas"),
+            ("activities", "SELECT id, area_code, unit_code, programme_id, kind, result_area, status, starts_on, ends_on FROM activities"),
+            ("participants", "SELECT id, activity_id, person_id, kind, sex, withdrawn_on FROM activity_participants"),
+            ("attendance", "SELECT session_id, participant_id, activity_id, held_on, mark FROM attendance"),
+            ("certificates", "SELECT participant_id FROM certificates"),
+            ("cases", "SELECT id, person_id, area_code, unit_code, programme_id FROM cases"),
+            ("contacts", "SELECT id, case_id, contact_on FROM case_contacts"),
+            ("services", "SELECT id, case_id, service_on FROM case_services"),
+            ("referrals", "SELECT id, case_id, person_id, area_code, unit_code, sent_on, institution_kind FROM referrals"),
+            ("enrolments", "SELECT id, person_id, school_year, level, status FROM enrolments"),
+            ("documents", "SELECT id, person_id, obtained_on, refused_on, requested_on, created_at, status FROM person_documents"),
+            ("coverage", "SELECT id, person_id, started_on, ended_on FROM health_coverage"),
+            ("placements", "SELECT id, person_id, started_on, ended_on, unit_code, programme_code FROM placements"),
+            ("participations", "SELECT id, person_id, entered_on, left_on, unit_code, programme_code, labour_status, education, groups, results FROM participations"),
+            ("checks", "SELECT id, person_id, subject_id, kind, CAST(months AS TEXT) AS months, answered_on, still_working, CAST(insured AS TEXT) AS insured, labour_status, CAST(improved AS TEXT) AS improved, unit_code FROM outcome_checks"),
+            ("actions", "SELECT id, country, responsible_code, status, CAST(removed_in AS TEXT) AS removed_in FROM plan_actions"),
+        ] {
+            tables.insert(name, table(app, sql).await);
+        }
+        World { tables }
+    }
+
+    fn t(&self, n: &str) -> &Vec<Rec> {
+        &self.tables[n]
+    }
+
+    fn find<'a>(&'a self, t: &str, k: &str, v: &str) -> Option<&'a Rec> {
+        self.t(t).iter().find(|r| s(r, k) == v)
+    }
+
+    /// Open records whose statistics consent is not withdrawn.
+    fn counted(&self, person: &str) -> Option<&Rec> {
+        let p = self.find("persons", "id", person)?;
+        if o(p, "merged_into").is_some() {
+            return None;
+        }
+        let stats: Vec<&Rec> = self
+            .t("consents")
+            .iter()
+            .filter(|c| s(c, "person_id") == person && s(c, "purpose") == "statistics")
+            .collect();
+        let withdrawn = stats.iter().any(|c| o(c, "withdrawn_on").is_some());
+        let active = stats.iter().any(|c| o(c, "withdrawn_on").is_none());
+        if withdrawn && !active {
+            return None;
+        }
+        Some(p)
+    }
+
+    fn programme_of_id(&self, id: &str) -> String {
+        self.find("programmes", "id", id)
+            .map(|p| s(p, "code"))
+            .unwrap_or_default()
+    }
+
+    fn unit_programme(&self, unit: &str) -> String {
+        self.find("units", "code", unit)
+            .map(|u| self.programme_of_id(&s(u, "programme_id")))
+            .unwrap_or_default()
+    }
+
+    fn person_row(&self, p: &Rec, id: String, at0: String, until: Option<String>) -> B {
+        B {
+            subject: s(p, "id"),
+            row_id: id,
+            at0,
+            until,
+            area: s(p, "area_code"),
+            unit: s(p, "unit_code"),
+            programme: self.unit_programme(&s(p, "unit_code")),
+            sex: s(p, "sex"),
+            birth: s(p, "birth_date"),
+            months: None,
+            fields: Default::default(),
+        }
+    }
+
+    fn rows(&self, source: &str) -> Vec<B> {
+        let mut out = Vec::new();
+        let f = |pairs: &[(&str, String)]| -> std::collections::HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        };
+        match source {
+            "attendance" | "reached" => {
+                for a in self.t("attendance") {
+                    let Some(ap) = self.find("participants", "id", &s(a, "participant_id")) else {
+                        continue;
+                    };
+                    let act = self.find("activities", "id", &s(a, "activity_id")).unwrap();
+                    let person = o(ap, "person_id");
+                    let p = match &person {
+                        Some(id) => match self.counted(id) {
+                            Some(p) => Some(p),
+                            None => continue,
+                        },
+                        None => None,
+                    };
+                    if source == "reached" && (p.is_none() || s(a, "mark") != "present") {
+                        continue;
+                    }
+                    out.push(B {
+                        subject: person
+                            .clone()
+                            .unwrap_or(format!("professional:{}", s(ap, "id"))),
+                        row_id: format!("{}/{}", s(a, "session_id"), s(a, "participant_id")),
+                        at0: s(a, "held_on"),
+                        until: Some(s(a, "held_on")),
+                        area: s(act, "area_code"),
+                        unit: s(act, "unit_code"),
+                        programme: self.programme_of_id(&s(act, "programme_id")),
+                        sex: p
+                            .map(|p| s(p, "sex"))
+                            .or(o(ap, "sex"))
+                            .unwrap_or("unknown".into()),
+                        birth: p.map(|p| s(p, "birth_date")).unwrap_or_default(),
+                        months: None,
+                        fields: f(&[
+                            ("mark", s(a, "mark")),
+                            ("activity_kind", s(act, "kind")),
+                            ("result_area", s(act, "result_area")),
+                            ("participant_kind", s(ap, "kind")),
+                        ]),
+                    });
+                }
+                if source == "reached" {
+                    for (t, date) in [("contacts", "contact_on"), ("services", "service_on")] {
+                        for c in self.t(t) {
+                            let case = self.find("cases", "id", &s(c, "case_id")).unwrap();
+                            let Some(p) = o(case, "person_id").and_then(|id| self.counted(&id))
+                            else {
+                                continue;
+                            };
+                            out.push(B {
+                                area: s(case, "area_code"),
+                                unit: s(case, "unit_code"),
+                                programme: self.programme_of_id(&s(case, "programme_id")),
+                                ..self.person_row(p, s(c, "id"), s(c, date), Some(s(c, date)))
+                            });
+                        }
+                    }
+                    for r in self.t("referrals") {
+                        let case = self.find("cases", "id", &s(r, "case_id")).unwrap();
+                        let Some(p) = o(r, "person_id").and_then(|id| self.counted(&id)) else {
+                            continue;
+                        };
+                        out.push(B {
+                            area: s(r, "area_code"),
+                            unit: s(r, "unit_code"),
+                            programme: self.programme_of_id(&s(case, "programme_id")),
+                            ..self.person_row(p, s(r, "id"), s(r, "sent_on"), Some(s(r, "sent_on")))
+                        });
+                    }
+                }
+            }
+            "participants" => {
+                for ap in self.t("participants") {
+                    let act = self
+                        .find("activities", "id", &s(ap, "activity_id"))
+                        .unwrap();
+                    let person = o(ap, "person_id");
+                    let p = match &person {
+                        Some(id) => match self.counted(id) {
+                            Some(p) => Some(p),
+                            None => continue,
+                        },
+                        None => None,
+                    };
+                    let day = o(act, "ends_on").unwrap_or(s(act, "starts_on"));
+                    let completed = self
+                        .find("certificates", "participant_id", &s(ap, "id"))
+                        .is_some();
+                    out.push(B {
+                        subject: person
+                            .clone()
+                            .unwrap_or(format!("professional:{}", s(ap, "id"))),
+                        row_id: s(ap, "id"),
+                        at0: day.clone(),
+                        until: Some(day),
+                        area: s(act, "area_code"),
+                        unit: s(act, "unit_code"),
+                        programme: self.programme_of_id(&s(act, "programme_id")),
+                        sex: p
+                            .map(|p| s(p, "sex"))
+                            .or(o(ap, "sex"))
+                            .unwrap_or("unknown".into()),
+                        birth: p.map(|p| s(p, "birth_date")).unwrap_or_default(),
+                        months: None,
+                        fields: f(&[
+                            ("activity_kind", s(act, "kind")),
+                            ("activity_status", s(act, "status")),
+                            ("participant_kind", s(ap, "kind")),
+                            ("completed", if completed { "yes" } else { "no" }.into()),
+                        ]),
+                    });
+                }
+            }
+            "enrolments" => {
+                for e in self.t("enrolments") {
+                    let Some(p) = self.counted(&s(e, "person_id")) else {
+                        continue;
+                    };
+                    let y = s(e, "school_year");
+                    let mut b = self.person_row(
+                        p,
+                        s(e, "id"),
+                        format!("{}-09-01", &y[..4]),
+                        Some(format!("{}-08-31", &y[5..9])),
+                    );
+                    b.fields = f(&[("level", s(e, "level")), ("status", s(e, "status"))]);
+                    out.push(b);
+                }
+            }
+            "documents" => {
+                for d in self.t("documents") {
+                    let Some(p) = self.counted(&s(d, "person_id")) else {
+                        continue;
+                    };
+                    let day = o(d, "obtained_on")
+                        .or(o(d, "refused_on"))
+                        .or(o(d, "requested_on"))
+                        .unwrap_or(s(d, "created_at")[..10].to_owned());
+                    let mut b = self.person_row(p, s(d, "id"), day.clone(), Some(day));
+                    b.fields = f(&[("status", s(d, "status"))]);
+                    out.push(b);
+                }
+            }
+            "coverage" => {
+                for h in self.t("coverage") {
+                    let Some(p) = self.counted(&s(h, "person_id")) else {
+                        continue;
+                    };
+                    out.push(self.person_row(p, s(h, "id"), s(h, "started_on"), o(h, "ended_on")));
+                }
+            }
+            "placements" => {
+                for x in self.t("placements") {
+                    let Some(p) = self.counted(&s(x, "person_id")) else {
+                        continue;
+                    };
+                    out.push(B {
+                        unit: s(x, "unit_code"),
+                        programme: s(x, "programme_code"),
+                        ..self.person_row(p, s(x, "id"), s(x, "started_on"), o(x, "ended_on"))
+                    });
+                }
+            }
+            "entries" | "leavers" => {
+                for x in self.t("participations") {
+                    let Some(p) = self.counted(&s(x, "person_id")) else {
+                        continue;
+                    };
+                    let day = if source == "entries" {
+                        s(x, "entered_on")
+                    } else {
+                        match o(x, "left_on") {
+                            Some(d) => d,
+                            None => continue,
+                        }
+                    };
+                    let mut b = B {
+                        unit: s(x, "unit_code"),
+                        programme: s(x, "programme_code"),
+                        ..self.person_row(p, s(x, "id"), day.clone(), Some(day))
+                    };
+                    b.fields = f(&[
+                        ("labour_status", s(x, "labour_status")),
+                        ("education", s(x, "education")),
+                        ("groups", s(x, "groups")),
+                        ("results", s(x, "results")),
+                    ]);
+                    out.push(b);
+                }
+            }
+            "checks" => {
+                for c in self.t("checks") {
+                    if o(c, "answered_on").is_none() {
+                        continue;
+                    }
+                    let Some(p) = self.counted(&s(c, "person_id")) else {
+                        continue;
+                    };
+                    let (entry, programme) = if s(c, "kind") == "retention" {
+                        match self.find("placements", "id", &s(c, "subject_id")) {
+                            Some(pl) => (o(pl, "started_on"), s(pl, "programme_code")),
+                            None => (None, String::new()),
+                        }
+                    } else {
+                        match self.find("participations", "id", &s(c, "subject_id")) {
+                            Some(pa) => (o(pa, "left_on"), s(pa, "programme_code")),
+                            None => (None, String::new()),
+                        }
+                    };
+                    let Some(entry) = entry else { continue };
+                    let working =
+                        matches!(
+                            s(c, "still_working").as_str(),
+                            "same_employer" | "other_employer"
+                        ) || matches!(s(c, "labour_status").as_str(), "employed" | "self_employed");
+                    let yes = |k: &str| {
+                        match s(c, k).as_str() {
+                            "1" => "yes",
+                            "0" => "no",
+                            _ => "",
+                        }
+                        .to_owned()
+                    };
+                    let mut b = B {
+                        unit: s(c, "unit_code"),
+                        programme,
+                        months: s(c, "months").parse().ok(),
+                        ..self.person_row(p, s(c, "id"), entry.clone(), Some(entry))
+                    };
+                    b.fields = f(&[
+                        ("check_kind", s(c, "kind")),
+                        ("working", if working { "yes" } else { "no" }.into()),
+                        ("insured", yes("insured")),
+                        ("improved", yes("improved")),
+                        ("labour_status", s(c, "labour_status")),
+                    ]);
+                    out.push(b);
+                }
+            }
+            "referrals" => {
+                for r in self.t("referrals") {
+                    let Some(p) = o(r, "person_id").and_then(|id| self.counted(&id)) else {
+                        continue;
+                    };
+                    let case = self.find("cases", "id", &s(r, "case_id")).unwrap();
+                    let mut b = B {
+                        area: s(r, "area_code"),
+                        unit: s(r, "unit_code"),
+                        programme: self.programme_of_id(&s(case, "programme_id")),
+                        ..self.person_row(p, s(r, "id"), s(r, "sent_on"), Some(s(r, "sent_on")))
+                    };
+                    b.fields = f(&[("institution_kind", s(r, "institution_kind"))]);
+                    out.push(b);
+                }
+            }
+            "actions" => {
+                for a in self.t("actions") {
+                    if o(a, "removed_in").is_some() {
+                        continue;
+                    }
+                    out.push(B {
+                        subject: s(a, "id"),
+                        row_id: s(a, "id"),
+                        at0: "0001-01-01".into(),
+                        until: None,
+                        area: s(a, "country"),
+                        unit: String::new(),
+                        programme: String::new(),
+                        sex: String::new(),
+                        birth: String::new(),
+                        months: None,
+                        fields: f(&[
+                            ("status", s(a, "status")),
+                            ("responsible", s(a, "responsible_code")),
+                        ]),
+                    });
+                }
+            }
+            other => panic!("no brute force for source {other}"),
+        }
+        out
+    }
+
+    fn region(&self, area: &str) -> String {
+        let mut at = area.to_owned();
+        for _ in 0..10 {
+            let Some(a) = self.find("areas", "code", &at) else {
+                return String::new();
+            };
+            let (c, k) = (s(a, "country"), s(a, "kind"));
+            if (c == "TR" && k == "province") || (c == "RS" && (k == "district" || k == "city")) {
+                return at;
+            }
+            match o(a, "parent_code") {
+                Some(p) => at = p,
+                None => return String::new(),
+            }
+        }
+        String::new()
+    }
+}
+
+fn age(birth: &str, at: &str) -> Option<i64> {
+    if birth.len() < 4 {
+        return None;
+    }
+    let b = match birth.len() {
+        4 => format!("{birth}-07-01"),
+        7 => format!("{birth}-01"),
+        _ => birth.to_owned(),
+    };
+    let years: i64 = at[..4].parse::<i64>().ok()? - b[..4].parse::<i64>().ok()?;
+    Some(years - i64::from(at[5..10] < b[5..10]))
+}
+
+/// The slow, obvious count of one indicator in one period by one breakdown.
+fn brute(
+    w: &World,
+    def: &Value,
+    start: &str,
+    end: &str,
+    by: &str,
+) -> std::collections::BTreeMap<String, i64> {
+    let kind = def["kind"].as_str().unwrap();
+    let mut rows: Vec<(B, Option<i64>, String)> = Vec::new();
+    for b in w.rows(def["source"].as_str().unwrap()) {
+        if b.at0.as_str() > end || b.until.clone().unwrap_or("9999-12-31".into()).as_str() < start {
+            continue;
+        }
+        let ok = def["where"].as_array().is_none_or(|cs| {
+            cs.iter().all(|c| {
+                let v = b
+                    .fields
+                    .get(c["field"].as_str().unwrap())
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(list) = c["in"].as_array() {
+                    return list.iter().any(|x| x.as_str() == Some(&v));
+                }
+                if let Some(list) = c["not_in"].as_array() {
+                    return !list.iter().any(|x| x.as_str() == Some(&v));
+                }
+                if let Some(h) = c["has"].as_str() {
+                    return v.split(',').any(|x| x == h);
+                }
+                false
+            })
+        });
+        if !ok {
+            continue;
+        }
+        if kind == "cohort" {
+            let windows: Vec<i64> = def["windows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_i64().unwrap())
+                .collect();
+            if !b.months.is_some_and(|m| windows.contains(&m)) {
+                continue;
+            }
+        }
+        let at = if b.at0.as_str() < start {
+            start.to_owned()
+        } else {
+            b.at0.clone()
+        };
+        let a = age(&b.birth, &at);
+        if let Some(lim) = def.get("age").filter(|x| !x.is_null()) {
+            let min = lim["min"].as_i64().unwrap();
+            let max = lim["max"].as_i64();
+            if !a.is_some_and(|a| a >= min && max.is_none_or(|m| a <= m)) {
+                continue;
+            }
+        }
+        rows.push((b, a, at));
+    }
+    if kind != "events" {
+        rows.sort_by(|x, y| {
+            (&x.0.subject, &x.2, &x.0.row_id).cmp(&(&y.0.subject, &y.2, &y.0.row_id))
+        });
+        rows.dedup_by(|later, first| later.0.subject == first.0.subject);
+    }
+    let bands: Vec<(i64, Option<i64>)> = match def["age_bands"].as_array().filter(|a| !a.is_empty())
+    {
+        Some(a) => a
+            .iter()
+            .map(|b| (b["min"].as_i64().unwrap(), b["max"].as_i64()))
+            .collect(),
+        None => vec![(0, Some(17)), (18, Some(29)), (30, Some(54)), (55, None)],
+    };
+    let mut out = std::collections::BTreeMap::new();
+    for (b, a, _) in rows {
+        let key = match by {
+            "" => String::new(),
+            "sex" => {
+                if b.sex.is_empty() {
+                    "unknown".into()
+                } else {
+                    b.sex.clone()
+                }
+            }
+            "age" => match a {
+                None => "unknown".into(),
+                Some(a) => bands
+                    .iter()
+                    .position(|(lo, hi)| a >= *lo && hi.is_none_or(|h| a <= h))
+                    .map_or("other".into(), |i| i.to_string()),
+            },
+            "area" => w.region(&b.area),
+            "unit" => b.unit.clone(),
+            "programme" => b.programme.clone(),
+            "institution" => b.fields.get("responsible").cloned().unwrap_or_default(),
+            _ => unreachable!(),
+        };
+        *out.entry(key).or_insert(0) += 1;
+    }
+    out
+}
+
+/// Edge cases the demo lacks: birthdays on the period's first and last day,
+/// approximate birth dates, a person seen in two provinces, a re-entry, a
+/// merged record and a withdrawn consent, each with attendance.
+async fn add_edge_cases(app: &TestApp, year: i32) {
+    let pool = app.store().pool();
+    let activities = table(app, "SELECT a.id, a.area_code, a.unit_code FROM activities a WHERE a.unit_code IS NOT NULL ORDER BY a.id").await;
+    let session = |act: &str, day: &str| format!("edge-s-{act}-{day}");
+    let people = [
+        ("edge-1", format!("{}-01-01", year - 6), "female", None),
+        ("edge-2", format!("{}-12-31", year - 18), "male", None),
+        ("edge-3", format!("{}", year - 30), "female", None),
+        ("edge-4", format!("{}-06", year - 55), "male", None),
+        (
+            "edge-5",
+            format!("{}-03-15", year - 10),
+            "female",
+            Some("merged"),
+        ),
+        (
+            "edge-6",
+            format!("{}-03-15", year - 12),
+            "male",
+            Some("withdrawn"),
+        ),
+    ];
+    for (id, birth, sex, state) in &people {
+        let act = &activities[0];
+        let sql = format!(
+            "INSERT INTO persons (id, unit_code, area_code, given_names, family_name, aliases, sex, birth_date, \
+             languages, education, birth_registered, id_card, statelessness, legally_invisible, groups_list, \
+             sort_key, version, created_at, updated_at, merged_into) VALUES ('{id}', '{}', '{}', 'Edge', '{id}', '[]', \
+             '{sex}', '{birth}', '[]', 'unknown', 'yes', 'held', 'no', 0, '[]', '{id}', 1, '{year}-01-01T00:00:00Z', \
+             '{year}-01-01T00:00:00Z', {})",
+            s(act, "unit_code"), s(act, "area_code"),
+            if *state == Some("merged") { "'edge-1'" } else { "NULL" }
+        );
+        sqlx::query(&sql)
+            .execute(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        if *state == Some("withdrawn") {
+            sqlx::query(&format!(
+                "INSERT INTO consents (id, person_id, purpose, legal_basis, text_version, language, given_on, \
+                 recorded_by, recorded_at, withdrawn_on, withdrawn_by, withdrawn_at) VALUES ('c-{id}', '{id}', \
+                 'statistics', 'consent', 'v1', 'tr', '{year}-01-01', 'test', '{year}-01-01T00:00:00Z', \
+                 '{year}-02-01', 'test', '{year}-02-01T00:00:00Z')"
+            ))
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+        // Seen at the first activity on the first and last day of the year,
+        // and the first person also at another activity elsewhere.
+        let mut visits = vec![
+            (0usize, format!("{year}-01-01")),
+            (0, format!("{year}-12-31")),
+        ];
+        if *id == "edge-1" && activities.len() > 1 {
+            visits.insert(0, (activities.len() - 1, format!("{}-12-31", year - 1)));
+            visits.push((activities.len() - 1, format!("{year}-06-30")));
+        }
+        for (i, day) in visits {
+            let act = s(&activities[i], "id");
+            let sid = session(&act, &day);
+            let _ = sqlx::query(&format!(
+                "INSERT INTO activity_sessions (id, activity_id, held_on, version, created_at) VALUES \
+                 ('{sid}', '{act}', '{day}', 1, '{year}-01-01T00:00:00Z')"
+            ))
+            .execute(pool)
+            .await;
+            let pid = format!("edge-p-{id}-{i}");
+            let _ = sqlx::query(&format!(
+                "INSERT INTO activity_participants (id, activity_id, kind, person_id, enrolled_via, enrolled_on, \
+                 version, created_by, created_at) VALUES ('{pid}', '{act}', 'person', '{id}', 'search', '{day}', 1, \
+                 'test', '{year}-01-01T00:00:00Z')"
+            ))
+            .execute(pool)
+            .await;
+            sqlx::query(&format!(
+                "INSERT INTO attendance (session_id, participant_id, activity_id, held_on, mark, marked_by, marked_at) \
+                 VALUES ('{sid}', '{pid}', '{act}', '{day}', 'present', 'test', '{year}-01-01T00:00:00Z')"
+            ))
+            .execute(pool)
+            .await
+            .unwrap();
+        }
+    }
+}
+
+async fn exec(app: &TestApp, sql: String) {
+    sqlx::query(&sql)
+        .execute(app.store().pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Generated people across units and provinces with what the demo has
+/// little of: ESF+ entries (every labour status, education level and group,
+/// re-entries), leavers with results and six-month checks, pre-school
+/// enrolments, a finished vocational course with some completing, health
+/// literacy and community meetings, referrals to the employment agency.
+async fn add_generated(app: &TestApp, year: i32) {
+    let places = table(app, "SELECT u.code, u.area_code, p.code AS programme, p.id AS programme_id FROM units u JOIN programmes p ON p.id = u.programme_id ORDER BY u.code").await;
+    let user = table(app, "SELECT id FROM users ORDER BY username").await;
+    let user = s(&user[0], "id");
+    let now = format!("{year}-01-01T00:00:00Z");
+    let place0 = &places[0];
+    for (id, kind, status, ends) in [
+        (
+            "gen-voc",
+            "vocational_course",
+            "completed",
+            format!("{year}-05-31"),
+        ),
+        (
+            "gen-hl",
+            "health_literacy",
+            "running",
+            format!("{year}-12-31"),
+        ),
+        (
+            "gen-cm",
+            "community_meeting",
+            "running",
+            format!("{year}-12-31"),
+        ),
+    ] {
+        exec(app, format!(
+            "INSERT INTO activities (id, programme_id, unit_code, area_code, kind, titles, search_key, starts_on, \
+             ends_on, status, all_modules, version, created_by, created_at, updated_at) VALUES ('{id}', '{}', '{}', '{}', \
+             '{kind}', '{{}}', '{id}', '{year}-01-10', '{ends}', '{status}', 0, 1, 'test', '{now}', '{now}')",
+            s(place0, "programme_id"), s(place0, "code"), s(place0, "area_code"))).await;
+        exec(
+            app,
+            format!(
+            "INSERT INTO activity_sessions (id, activity_id, held_on, version, created_at) VALUES \
+             ('{id}-s', '{id}', '{year}-03-03', 1, '{now}')"),
+        )
+        .await;
+    }
+    let labour = [
+        "employed",
+        "self_employed",
+        "unemployed",
+        "long_term_unemployed",
+        "inactive",
+        "in_education",
+    ];
+    let groups = [
+        "housing_exclusion",
+        "rural",
+        "third_country_national",
+        "foreign_background",
+    ];
+    let results = [
+        "job_searching",
+        "in_education_or_training",
+        "gained_qualification",
+        "in_employment",
+    ];
+    for i in 0..72usize {
+        let id = format!("gen-{i:03}");
+        let place = &places[i % places.len()];
+        let born = year - 1 - ((i * 37) % 70) as i32;
+        let birth = match i % 4 {
+            0 => format!("{born}"),
+            1 => format!("{born}-{:02}", i % 12 + 1),
+            2 => format!("{born}-01-01"),
+            _ => format!("{born}-{:02}-{:02}", i % 12 + 1, i % 28 + 1),
+        };
+        exec(app, format!(
+            "INSERT INTO persons (id, unit_code, area_code, given_names, family_name, aliases, sex, birth_date, \
+             languages, education, birth_registered, id_card, statelessness, legally_invisible, groups_list, \
+             sort_key, version, created_at, updated_at) VALUES ('{id}', '{}', '{}', 'Gen', '{id}', '[]', '{}', '{birth}', \
+             '[]', 'unknown', 'yes', 'held', 'no', 0, '[]', '{id}', 1, '{now}', '{now}')",
+            s(place, "code"), s(place, "area_code"), ["female", "male", "unknown"][i % 3])).await;
+        let g: Vec<&str> = groups
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| i >> b & 1 == 1)
+            .map(|(_, g)| *g)
+            .collect();
+        let r: Vec<&str> = results
+            .iter()
+            .enumerate()
+            .filter(|(b, _)| (i / 2) >> b & 1 == 1)
+            .map(|(_, r)| *r)
+            .collect();
+        let entries = if i % 5 == 0 { 2 } else { 1 };
+        for e in 0..entries {
+            let entered = format!("{year}-{:02}-{:02}", (i + e * 5) % 12 + 1, i % 28 + 1);
+            let left =
+                (i % 2 == 0).then(|| format!("{year}-{:02}-28", ((i + e * 5) % 12 + 1).max(2)));
+            let left = left.filter(|l| *l >= entered);
+            let pid = format!("{id}-x{e}");
+            exec(app, format!(
+                "INSERT INTO participations (id, person_id, programme_code, entered_on, labour_status, education, groups, \
+                 left_on, results, version, created_by, created_at, updated_at, unit_code) VALUES ('{pid}', '{id}', '{}', \
+                 '{entered}', '{}', 'isced_{}', '{}', {}, '{}', 1, 'test', '{now}', '{now}', '{}')",
+                s(place, "programme"), labour[(i + e) % 6], i % 9, g.join(","),
+                left.as_ref().map_or("NULL".to_owned(), |l| format!("'{l}'")), r.join(","), s(place, "code"))).await;
+            if left.is_some() && i % 4 == 0 {
+                exec(app, format!(
+                    "INSERT INTO outcome_checks (id, kind, subject_id, person_id, months, assignee_id, due_on, answered_on, \
+                     labour_status, improved, version, unit_code) VALUES ('{pid}-c', 'six_month', '{pid}', '{id}', 6, '{user}', \
+                     '{year}-12-31', '{year}-12-31', '{}', {}, 1, '{}')",
+                    labour[i % 3], i % 8 / 4, s(place, "code"))).await;
+            }
+        }
+        if i % 3 == 0 {
+            exec(app, format!(
+                "INSERT INTO enrolments (id, person_id, school_year, level, status, status_on, supports, version, created_by, \
+                 created_at, updated_at) VALUES ('{id}-e', '{id}', '{}-{year}', 'pre_school', 'enrolled', '{}-09-15', '[]', 1, \
+                 'test', '{now}', '{now}')", year - 1, year - 1)).await;
+        }
+        for (act, every) in [("gen-voc", 2), ("gen-hl", 3), ("gen-cm", 4)] {
+            if i % every != 1 {
+                continue;
+            }
+            let pid = format!("{id}-{act}");
+            exec(app, format!(
+                "INSERT INTO activity_participants (id, activity_id, kind, person_id, enrolled_via, enrolled_on, version, \
+                 created_by, created_at) VALUES ('{pid}', '{act}', 'person', '{id}', 'search', '{year}-01-10', 1, 'test', '{now}')")).await;
+            exec(app, format!(
+                "INSERT INTO attendance (session_id, participant_id, activity_id, held_on, mark, marked_by, marked_at) VALUES \
+                 ('{act}-s', '{pid}', '{act}', '{year}-03-03', '{}', 'test', '{now}')",
+                if i % 7 == 0 { "absent" } else { "present" })).await;
+            if act == "gen-voc" && i % 4 == 1 {
+                exec(app, format!(
+                    "INSERT INTO certificates (code, participant_id, activity_id, language, completed_on, issued_by, issued_at) \
+                     VALUES ('C-{id}', '{pid}', '{act}', 'tr', '{year}-05-31', 'test', '{now}')")).await;
+            }
+        }
+    }
+    exec(
+        app,
+        "UPDATE referrals SET institution_kind = 'employment_agency' WHERE id IN \
+         (SELECT id FROM referrals ORDER BY id LIMIT 5)"
+            .to_owned(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell() {
+    let app = spawn_app().await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 120).await.unwrap();
+    kopru_store::demo::load_casework(store).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    kopru_store::demo::load_outcomes(store).await.unwrap();
+    kopru_store::demo::load_strategy(store).await.unwrap();
+    let year: i32 = this_year().parse().unwrap();
+    add_edge_cases(&app, year).await;
+    add_generated(&app, year).await;
+    let w = World::load(&app).await;
+    let mut me = app.api_as("analyst").await;
+    let list = me.get("/api/v1/indicators").await.json();
+    let periods = [
+        (
+            format!("{year}"),
+            format!("{year}-01-01"),
+            format!("{year}-12-31"),
+        ),
+        (
+            format!("{}", year - 1),
+            format!("{}-01-01", year - 1),
+            format!("{}-12-31", year - 1),
+        ),
+        (
+            format!("{year}-Q1"),
+            format!("{year}-01-01"),
+            format!("{year}-03-31"),
+        ),
+        (
+            format!("{year}-01"),
+            format!("{year}-01-01"),
+            format!("{year}-01-31"),
+        ),
+        (
+            format!("{}/{year}", year - 1),
+            format!("{}-09-01", year - 1),
+            format!("{year}-08-31"),
+        ),
+    ];
+    let mut compared = 0;
+    let mut nonzero = 0;
+    let mut empty_indicators = Vec::new();
+    for i in list.as_array().unwrap() {
+        let def = &i["definition"];
+        if def["kind"] == "ratio" {
+            continue;
+        }
+        let code = i["code"].as_str().unwrap();
+        let before = nonzero;
+        let dims: Vec<&str> = def["disaggregations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d.as_str().unwrap())
+            .filter(|d| !matches!(*d, "window" | "group"))
+            .collect();
+        for (label, start, end) in &periods {
+            for by in std::iter::once("").chain(dims.iter().copied()) {
+                let want = brute(&w, def, start, end, by);
+                let url = format!("/api/v1/indicators/{code}/values?period={label}&by={by}");
+                let got = me.get(&url).await.json();
+                let mut have = std::collections::BTreeMap::new();
+                if by.is_empty() {
+                    let v = got["total"]["value"].as_f64().unwrap() as i64;
+                    if v > 0 {
+                        have.insert(String::new(), v);
+                    }
+                } else {
+                    for (k, c) in got["rows"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .zip(got["row_totals"].as_array().unwrap())
+                    {
+                        let v = c["value"].as_f64().unwrap() as i64;
+                        if v > 0 {
+                            have.insert(k["key"].as_str().unwrap().to_owned(), v);
+                        }
+                    }
+                    let total: i64 = want.values().sum();
+                    assert_eq!(
+                        got["total"]["value"].as_f64().unwrap() as i64,
+                        total,
+                        "{url}: total"
+                    );
+                }
+                assert_eq!(have, want, "{url}");
+                compared += 1;
+                nonzero += usize::from(!want.is_empty());
+            }
+        }
+        if nonzero == before {
+            empty_indicators.push(code.to_owned());
+        }
+    }
+    assert!(compared > 300, "{compared}");
+    // The comparison is not vacuous: most indicators count someone.
+    assert!(
+        empty_indicators.len() * 4 < list.as_array().unwrap().len(),
+        "counted no one: {empty_indicators:?}"
+    );
+}
+
+// ------------------------------------------------------------ behaviour
+
+async fn total(c: &mut Client<'_>, code: &str, query: &str) -> Value {
+    let r = c
+        .get(&format!("/api/v1/indicators/{code}/values?{query}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["total"].clone()
+}
+
+async fn version_of(c: &mut Client<'_>, person: &str) -> i64 {
+    c.get(&format!("/api/v1/persons/{person}")).await.json()["version"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_mark_a_merge_and_a_withdrawn_consent_show_in_the_values_at_once() {
+    use crate::activities::{create, day, person, session, sheet};
+    let app = spawn_app().await;
+    let mut me = app.api_as("coordinator").await;
+    let q = format!("period={}", &day(0)[..4]);
+    let base = total(&mut me, "SR-HLT-1", &q).await["value"]
+        .as_f64()
+        .unwrap();
+    let a = person(&mut me, "Ayten", "Gündüz").await;
+    let b = person(&mut me, "Ayten", "Gunduz").await;
+    let act = create(
+        &mut me,
+        json!({
+            "programme_code": "SIROMA", "result_area": "Access to health",
+            "unit_code": "SHKB-ANK-01", "kind": "health_literacy",
+            "titles": {"tr": "Sağlık okuryazarlığı", "en": "Health literacy"},
+            "area_code": "TR-06-ALTINDAG", "starts_on": day(0), "ends_on": day(0),
+        }),
+    )
+    .await;
+    let act = act["id"].as_str().unwrap().to_owned();
+    let r = me
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{act}/participants"),
+            json!({"person_ids": [a, b]}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let s = session(&mut me, &act, &day(0), "").await;
+    let list = me
+        .get(&format!("/api/v1/activities/{act}/participants"))
+        .await
+        .json();
+    let pid = |who: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["person_id"] == who)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (pa, pb) = (pid(&a), pid(&b));
+    // Nobody counted before attendance; each mark shows at once.
+    assert_eq!(
+        (total(&mut me, "SR-HLT-1", &q).await["value"]
+            .as_f64()
+            .unwrap()
+            - base),
+        0.0
+    );
+    let r = sheet(&mut me, &act, &s, json!([{"participant_id": pa, "mark": "present"}, {"participant_id": pb, "mark": "present"}])).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    assert_eq!(
+        (total(&mut me, "SR-HLT-1", &q).await["value"]
+            .as_f64()
+            .unwrap()
+            - base),
+        2.0
+    );
+    sheet(
+        &mut me,
+        &act,
+        &s,
+        json!([{"participant_id": pb, "mark": "absent"}]),
+    )
+    .await;
+    assert_eq!(
+        (total(&mut me, "SR-HLT-1", &q).await["value"]
+            .as_f64()
+            .unwrap()
+            - base),
+        1.0
+    );
+    sheet(
+        &mut me,
+        &act,
+        &s,
+        json!([{"participant_id": pb, "mark": "present"}]),
+    )
+    .await;
+    assert_eq!(
+        (total(&mut me, "SR-HLT-1", &q).await["value"]
+            .as_f64()
+            .unwrap()
+            - base),
+        2.0
+    );
+    // The two records are one woman: merged, she is counted once.
+    let (va, vb) = (version_of(&mut me, &a).await, version_of(&mut me, &b).await);
+    let r = me
+        .json(
+            Method::POST,
+            "/api/v1/merges",
+            json!({"survivor_id": a, "merged_id": b,
+            "survivor_version": va, "merged_version": vb, "take_from_merged": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        (total(&mut me, "SR-HLT-1", &q).await["value"]
+            .as_f64()
+            .unwrap()
+            - base),
+        1.0
+    );
+    // She withdraws her consent to statistics: no longer counted at all.
+    let r = me
+        .json(Method::POST, &format!("/api/v1/persons/{a}/consents"),
+            json!({"purpose": "statistics", "legal_basis": "explicit_consent", "text_version": "2026-01",
+                   "language": "tr", "given_by": "Ayten Gündüz"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cid = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purpose"] == "statistics")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        (total(&mut me, "SR-HLT-1", &q).await["value"]
+            .as_f64()
+            .unwrap()
+            - base),
+        1.0,
+        "a consent given changes nothing"
+    );
+    let r = me
+        .json(
+            Method::POST,
+            &format!("/api/v1/persons/{a}/consents/{cid}/withdraw"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        (total(&mut me, "SR-HLT-1", &q).await["value"]
+            .as_f64()
+            .unwrap()
+            - base),
+        0.0
+    );
+}
+
+/// Lines of a cross-table (each row and column with its total, the margins
+/// with the grand total): solve every line with one unknown until nothing
+/// moves, as someone would with a pencil. Returns the cells recovered.
+fn recover(t: &Value) -> Vec<(String, i64)> {
+    let num = |c: &Value| -> Option<i64> {
+        (!c["hidden"].as_bool().unwrap()).then(|| c["value"].as_f64().unwrap() as i64)
+    };
+    let cells: Vec<Vec<Option<i64>>> = t["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(num).collect())
+        .collect();
+    let mut grid: Vec<Vec<Option<i64>>> = cells.clone();
+    let rows: Vec<Option<i64>> = t["row_totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(num)
+        .collect();
+    let cols: Vec<Option<i64>> = t["column_totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(num)
+        .collect();
+    let mut out = Vec::new();
+    loop {
+        let mut moved = false;
+        for (i, row) in grid.iter_mut().enumerate() {
+            let unknown: Vec<usize> = (0..row.len()).filter(|j| row[*j].is_none()).collect();
+            if let (1, Some(total)) = (unknown.len(), rows[i]) {
+                let known: i64 = row.iter().flatten().sum();
+                row[unknown[0]] = Some(total - known);
+                out.push((format!("{i},{}", unknown[0]), total - known));
+                moved = true;
+            }
+        }
+        for j in 0..cols.len() {
+            let unknown: Vec<usize> = (0..grid.len()).filter(|i| grid[*i][j].is_none()).collect();
+            if let (1, Some(total)) = (unknown.len(), cols[j]) {
+                let known: i64 = grid.iter().filter_map(|r| r[j]).sum();
+                grid[unknown[0]][j] = Some(total - known);
+                out.push((format!("{},{j}", unknown[0]), total - known));
+                moved = true;
+            }
+        }
+        if !moved {
+            return out;
+        }
+    }
+}
+
+#[tokio::test]
+async fn small_cells_are_hidden_from_readers_of_aggregates_and_cannot_be_recovered() {
+    let app = spawn_app().await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 120).await.unwrap();
+    kopru_store::demo::load_casework(store).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    let year: i32 = this_year().parse().unwrap();
+    add_generated(&app, year).await;
+    // An M&E officer of Türkiye reads every cell of what the manager of
+    // Türkiye reads as aggregates.
+    crate::cases::add_user(&app, "trme", kopru_domain::Role::MeOfficer, "country:TR").await;
+    let mut analyst = app.api_as("trme").await;
+    let mut manager = app.api_as("manager").await;
+    let mut checked = 0;
+    for (code, by) in [
+        ("HL01", "sex,area"),
+        ("ESF-O-ALL", "age,sex"),
+        ("ESF-O-ALL", "programme,sex"),
+        ("HL01", "unit,sex"),
+    ] {
+        let url = format!("/api/v1/indicators/{code}/values?period={year}&by={by}");
+        let full = analyst.get(&url).await.json();
+        let seen = manager.get(&url).await.json();
+        assert_eq!(full["small_cells_hidden"], false);
+        assert_eq!(seen["small_cells_hidden"], true, "{url}");
+        let small = |c: &Value| c["value"].as_f64().is_some_and(|v| v > 0.0 && v < 5.0);
+        for (fr, sr) in full["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(seen["cells"].as_array().unwrap())
+        {
+            for (f, s) in fr.as_array().unwrap().iter().zip(sr.as_array().unwrap()) {
+                if small(f) {
+                    assert_eq!(s["hidden"], true, "{url}: a small cell is shown");
+                    checked += 1;
+                }
+                if s["hidden"] == true {
+                    assert!(
+                        s["value"].is_null(),
+                        "{url}: a hidden cell carries its value"
+                    );
+                } else {
+                    assert_eq!(s["value"], f["value"], "{url}: a shown cell differs");
+                }
+            }
+        }
+        assert!(
+            recover(&seen).is_empty(),
+            "{url}: recovered {:?}",
+            recover(&seen)
+        );
+        // The export hides exactly what the page and the API hide.
+        let r = manager
+            .get(&format!(
+                "/api/v1/indicators/{code}/export?format=csv&period={year}&by={by}"
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let hidden = seen["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r.as_array().unwrap().clone())
+            .chain(seen["row_totals"].as_array().unwrap().iter().cloned())
+            .chain(seen["column_totals"].as_array().unwrap().iter().cloned())
+            .filter(|c| c["hidden"] == true)
+            .count();
+        assert_eq!(r.body.matches("<5").count(), hidden, "{url}: {}", r.body);
+    }
+    assert!(checked > 0, "the data holds small cells");
+    // A threshold of the installation's choosing.
+    let app10 = spawn_app_with(|c| c.small_cell_threshold = 10).await;
+    let mut m = app10.api_as("manager").await;
+    let v = m
+        .get(&format!(
+            "/api/v1/indicators/HL01/values?period={year}&by=sex"
+        ))
+        .await
+        .json();
+    assert_eq!(v["threshold"], 10);
+}
+
+#[tokio::test]
+async fn ethnicity_breakdowns_are_refused_by_name_and_bad_queries_named() {
+    let app = spawn_app().await;
+    let mut manager = app.api_as("manager").await;
+    let r = manager
+        .get("/api/v1/indicators/HL01/values?by=ethnicity")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(codes(&r), ["err-indicator-ethnicity-refused"]);
+    let mut mediator = app.api_as("mediator").await;
+    let r = mediator
+        .get("/api/v1/indicators/HL01/values?by=ethnicity")
+        .await;
+    assert_eq!(codes(&r), ["err-indicator-ethnicity-unavailable"]);
+    let r = manager
+        .get("/api/v1/indicators/HL01/values?period=2026-13&by=sex,area,unit&bands=ten&every=week")
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut got = codes(&r);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "err-indicator-bands",
+            "err-indicator-every",
+            "err-indicator-period",
+            "err-indicator-two-dimensions"
+        ]
+    );
+    let r = manager.get("/api/v1/indicators/HL10/values?by=sex").await;
+    assert_eq!(codes(&r), ["err-indicator-dimension-not-allowed"]);
+    assert_eq!(
+        manager.get("/api/v1/indicators/NOPE/values").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mut volunteer = app.api_as("volunteer").await;
+    assert_eq!(
+        volunteer.get("/api/v1/indicators").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        volunteer.get("/api/v1/indicators/HL01/values").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn definitions_are_published_with_every_problem_named_and_targets_halve_a_gap() {
+    let app = spawn_app().await;
+    let mut analyst = app.api_as("analyst").await;
+    let bad = json!({"code": "MY 1", "version": 1, "names": {"en": "Mine"}, "kind": "people",
+        "source": "attendance", "where": [{"field": "colour", "in": ["red"]}]});
+    let r = analyst.json(Method::POST, "/api/v1/indicators", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let got = codes(&r);
+    for c in [
+        "indicator-def-code",
+        "indicator-def-name",
+        "indicator-def-field",
+    ] {
+        assert!(got.contains(&c.to_owned()), "{c} in {got:?}");
+    }
+    let names = json!({"tr": "Kurs katılımcıları", "en": "Course participants", "sr-Cyrl": "Полазници", "sr-Latn": "Polaznici"});
+    let good = json!({"code": "MY-1", "version": 1, "names": names, "kind": "people", "source": "attendance",
+        "where": [{"field": "mark", "in": ["present"]}], "disaggregations": ["sex", "area"], "sets": ["mine"]});
+    let mut manager = app.api_as("manager").await;
+    assert_eq!(
+        manager
+            .json(Method::POST, "/api/v1/indicators", good.clone())
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = analyst
+        .json(Method::POST, "/api/v1/indicators", good.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = analyst.json(Method::POST, "/api/v1/indicators", good).await;
+    assert_eq!(codes(&r), ["indicator-def-version-not-newer"]);
+    let ratio = json!({"code": "MY-R", "version": 1, "names": names, "kind": "ratio", "numerator": "MY-1", "denominator": "NOPE"});
+    let r = analyst
+        .json(Method::POST, "/api/v1/indicators", ratio)
+        .await;
+    assert_eq!(codes(&r), ["indicator-def-unknown-indicator"]);
+    assert_eq!(
+        analyst
+            .get("/api/v1/indicators/MY-1/values?by=sex")
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // Halve the gap: baseline 20, the majority's 80 → target 50.
+    let t = json!({"area": "", "period": "2030", "baseline": 20.0, "baseline_year": 2024,
+        "reference_value": 80.0, "gap_closed": 0.5, "note": "EU framework"});
+    let r = analyst
+        .json(Method::PUT, "/api/v1/indicators/HL07/targets", t.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let version = r.json()["version"].as_i64().unwrap();
+    let v = analyst
+        .get("/api/v1/indicators/HL07/values?period=2030")
+        .await
+        .json();
+    assert_eq!(v["goal"], 50.0);
+    assert_eq!(v["target"]["reference_value"], 80.0);
+    // Replacing it needs the version read: two editors never overwrite unseen.
+    let r = analyst
+        .json(Method::PUT, "/api/v1/indicators/HL07/targets", t.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let mut t2 = t.clone();
+    t2["version"] = json!(version);
+    t2["gap_closed"] = json!(1.5);
+    let r = analyst
+        .json(Method::PUT, "/api/v1/indicators/HL07/targets", t2.clone())
+        .await;
+    assert_eq!(codes(&r), ["err-gap-closed"]);
+    let r = analyst
+        .json(Method::PUT, "/api/v1/indicators/HL07/targets", json!({"period": "2030", "target": 60, "gap_closed": 0.5, "reference_value": 1, "version": version}))
+        .await;
+    assert!(
+        codes(&r).contains(&"err-target-absolute-or-relative".to_owned()),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        manager
+            .json(Method::PUT, "/api/v1/indicators/HL07/targets", t)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
