@@ -107,6 +107,8 @@ fn definition_with_formula(formula: &str) -> String {
 
 /// Whatever a text input is, every parser of it answers.
 fn every_text_parser(s: &str) {
+    let _ = crate::indicator::Period::parse(s);
+    let _ = crate::indicator::Every::parse(s);
     let today = "2026-12-02";
     let _ = crate::person::validate_tckn(s);
     let _ = crate::person::validate_jmbg(s);
@@ -287,6 +289,14 @@ fn corpus_regressions() {
             Err(_) => {}
         }
     }
+    for (name, bytes) in corpus("indicator_definition") {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            crate::indicator::IndicatorDefinition::parse(&text).is_err()
+                && crate::indicator::IndicatorDefinition::parse_set(&text).is_err(),
+            "{name}"
+        );
+    }
     let (_, inputs) = corpus("text").remove(0);
     for line in String::from_utf8_lossy(&inputs).lines() {
         every_text_parser(line);
@@ -447,6 +457,58 @@ proptest! {
     }
 
     #[test]
+    fn indicator_definitions_mutated(pick in any::<usize>(), edits in mutations(), by in ".{0,30}") {
+        let mut seeds: Vec<Vec<u8>> = crate::indicator::SHIPPED.iter().map(|(_, t)| t.as_bytes().to_vec()).collect();
+        seeds.extend(corpus("indicator_definition").into_iter().map(|(_, b)| b));
+        let seed = &seeds[pick % seeds.len()];
+        let text = String::from_utf8_lossy(&mutate(seed, &edits)).into_owned();
+        if let Ok(defs) = crate::indicator::IndicatorDefinition::parse_set(&text) {
+            for d in defs {
+                if let Ok(dims) = d.breakdown(&by) {
+                    prop_assert!(dims.len() <= 2);
+                }
+                let _ = crate::indicator::bands_for(&d, &by);
+            }
+        }
+        let _ = crate::indicator::IndicatorDefinition::parse(&text);
+    }
+
+    #[test]
+    fn indicator_periods_and_targets_any_text(
+        f in proptest::collection::vec(".{0,30}", 3),
+        n in proptest::collection::vec(proptest::option::of(any::<f64>()), 4),
+        year in proptest::option::of(any::<i64>()),
+    ) {
+        use crate::indicator::{Every, Period, TargetDraft};
+        if let Ok(p) = Period::parse(&f[0]) {
+            prop_assert!(p.start <= p.end);
+            for every in [Every::Month, Every::Quarter, Every::Year, Every::SchoolYear] {
+                let parts = p.split(every);
+                prop_assert!(parts.len() <= 240);
+                for q in parts {
+                    prop_assert!(q.start >= p.start && q.end <= p.end && q.start <= q.end);
+                }
+            }
+            let _ = (p.iso8601(), p.dhis2());
+        }
+        let _ = Every::parse(&f[1]);
+        let d = TargetDraft {
+            area: f[1].clone(),
+            period: f[0].clone(),
+            baseline: n[0],
+            baseline_year: year,
+            target: n[1],
+            reference_value: n[2],
+            gap_closed: n[3],
+            note: f[2].clone(),
+        };
+        if let Ok(t) = d.validate() {
+            let goal = crate::indicator::effective_target(t.target, t.baseline, t.reference_value, t.gap_closed);
+            prop_assert!(goal.is_some_and(f64::is_finite));
+        }
+    }
+
+    #[test]
     fn visits_annual_reports_any_fields(
         f in proptest::collection::vec(".{0,40}", 8),
         sections in proptest::collection::btree_map(".{0,16}", ".{0,60}", 0..10),
@@ -520,7 +582,15 @@ proptest! {
 
     #[test]
     fn text_inputs_mutated(pick in any::<usize>(), edits in mutations()) {
-        let (_, inputs) = corpus("text").remove(0);
+        for (name, bytes) in corpus("indicator_definition") {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            crate::indicator::IndicatorDefinition::parse(&text).is_err()
+                && crate::indicator::IndicatorDefinition::parse_set(&text).is_err(),
+            "{name}"
+        );
+    }
+    let (_, inputs) = corpus("text").remove(0);
         let text = String::from_utf8_lossy(&inputs).into_owned();
         let lines: Vec<&str> = text.lines().collect();
         let line = lines[pick % lines.len()].as_bytes();

@@ -751,7 +751,7 @@ fn year(s: &str) -> Option<i32> {
 
 fn valid_day(s: &str) -> bool {
     let b = s.as_bytes();
-    if s.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if s.len() != 10 || !s.is_ascii() || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
     let (Some(y), Ok(m), Ok(d)) = (year(&s[..4]), s[5..7].parse::<u32>(), s[8..].parse::<u32>())
@@ -812,7 +812,8 @@ impl Period {
     /// (at most 20 years long).
     pub fn parse(raw: &str) -> Result<Period, &'static str> {
         let s = raw.trim();
-        if s.len() > 40 {
+        // Every form is ASCII: slicing by byte below is then by character.
+        if s.len() > 40 || !s.is_ascii() {
             return Err("err-indicator-period");
         }
         if let Some((a, b)) = s.split_once("..") {
@@ -897,7 +898,11 @@ impl Period {
         } else if whole(Period::month(y, m)) {
             format!("{}/P1M", self.start)
         } else {
-            format!("{}/{}", self.start, self.end)
+            // SDMX's time range: the first day and a number of days.
+            let days = crate::case::day_number(&self.end)
+                .zip(crate::case::day_number(&self.start))
+                .map_or(1, |(e, s)| e - s + 1);
+            format!("{}/P{days}D", self.start)
         }
     }
 

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod case;
 pub mod casework;
 pub mod codes;
+pub mod dhis2;
 pub mod employment;
 pub mod error;
 pub mod export;

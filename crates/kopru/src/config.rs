@@ -28,6 +28,8 @@ struct FileConfig {
     import_wait_ms: Option<u64>,
     /// Indicator cells below this are hidden from aggregate-only readers (5).
     small_cell_threshold: Option<i64>,
+    /// The DHIS2 mapping file (data set, data elements, combos, org units).
+    dhis2_mapping: Option<PathBuf>,
 }
 
 /// Where the encryption keys come from. Never the database.
@@ -142,6 +144,14 @@ impl Settings {
                     }
                     None => kopru_domain::indicator::DEFAULT_THRESHOLD,
                 },
+                dhis2_mapping: match std::env::var("KOPRU_DHIS2_MAPPING")
+                    .ok()
+                    .map(PathBuf::from)
+                    .or(file.dhis2_mapping)
+                {
+                    Some(path) => Some(std::sync::Arc::new(read_mapping(&path)?)),
+                    None => None,
+                },
                 ..Default::default()
             },
             time_zone,
@@ -199,4 +209,21 @@ pub fn write_private(path: &Path, text: &str) -> Result<()> {
     f.write_all(text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+/// The DHIS2 mapping file, checked whole at start: every problem named.
+fn read_mapping(path: &std::path::Path) -> Result<kopru_domain::dhis2::Mapping> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the DHIS2 mapping {}", path.display()))?;
+    kopru_domain::dhis2::Mapping::parse(&text).map_err(|e| {
+        let problems: Vec<String> =
+            e.0.iter()
+                .map(|p| format!("{} {} {}", p.code, p.at, p.detail))
+                .collect();
+        anyhow::anyhow!(
+            "the DHIS2 mapping {} is not valid: {}",
+            path.display(),
+            problems.join("; ")
+        )
+    })
 }

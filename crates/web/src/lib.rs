@@ -66,6 +66,8 @@ pub struct WebConfig {
     /// Indicator cells from 1 to this minus one are hidden from readers of
     /// aggregates only (`KOPRU_SMALL_CELL_THRESHOLD`, 5 by default).
     pub small_cell_threshold: i64,
+    /// The DHIS2 mapping (`KOPRU_DHIS2_MAPPING`); the shipped example when none is set.
+    pub dhis2_mapping: Option<std::sync::Arc<kopru_domain::dhis2::Mapping>>,
 }
 
 impl Default for WebConfig {
@@ -76,6 +78,7 @@ impl Default for WebConfig {
             max_body: MAX_BODY,
             import_wait: Duration::from_secs(2),
             small_cell_threshold: kopru_domain::indicator::DEFAULT_THRESHOLD,
+            dhis2_mapping: None,
         }
     }
 }

@@ -27,6 +27,118 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_indicator_values))
         .routes(routes!(export_indicator_values))
         .routes(routes!(list_indicator_targets, set_indicator_target))
+        .routes(routes!(export_adx))
+        .routes(routes!(export_data_value_sets))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct ExchangeParams {
+    /// One period: `2026`, `2026-Q1`, `2026-03`, `2025/2026`, or a range; this year when empty.
+    pub period: String,
+    /// Indicator codes, comma-separated; every mapped indicator when empty.
+    pub indicators: String,
+}
+
+impl ExchangeParams {
+    fn codes(&self) -> Vec<String> {
+        self.indicators
+            .split(',')
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .take(100)
+            .collect()
+    }
+}
+
+fn mapping(state: &AppState) -> AppResult<std::sync::Arc<kopru_domain::dhis2::Mapping>> {
+    match &state.config.dhis2_mapping {
+        Some(m) => Ok(m.clone()),
+        None => kopru_domain::dhis2::Mapping::parse(kopru_domain::dhis2::EXAMPLE_MAPPING)
+            .map(std::sync::Arc::new)
+            .map_err(|e| crate::error::AppError::Internal(format!("the example mapping: {e}"))),
+    }
+}
+
+/// Small cells hidden from the reader are left out; how many is said here.
+const SUPPRESSED_HEADER: &str = "x-kopru-suppressed-values";
+
+/// The mapped indicators for a period as IHE ADX XML (`urn:ihe:qrph:adx:2015`):
+/// one group per mapped organisation unit, periods in ISO 8601, a mapped
+/// breakdown's category as an attribute. A file to import into DHIS2.
+#[utoipa::path(get, path = "/api/v1/exports/adx", tag = "indicators", params(ExchangeParams),
+    responses((status = 200, description = "ADX XML", content_type = "application/adx+xml"),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn export_adx(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<ExchangeParams>,
+) -> AppResult<Response> {
+    let m = mapping(&state)?;
+    let (values, hidden) = service::export_values(
+        &state.store,
+        &user.principal,
+        &m,
+        &p.period,
+        &p.codes(),
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    let xml = kopru_domain::dhis2::adx(&m, &values, &kopru_store::clock::now());
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/adx+xml; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"kopru-adx.xml\"".to_owned(),
+            ),
+            (
+                axum::http::HeaderName::from_static(SUPPRESSED_HEADER),
+                hidden.to_string(),
+            ),
+        ],
+        xml,
+    )
+        .into_response())
+}
+
+/// The same values as DHIS2's `dataValueSets` JSON (periods as DHIS2 names
+/// them; a custom range has none and is refused).
+#[utoipa::path(get, path = "/api/v1/exports/data-value-sets", tag = "indicators", params(ExchangeParams),
+    responses((status = 200, description = "dataValueSets JSON", body = Object),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn export_data_value_sets(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    QueryArgs(p): QueryArgs<ExchangeParams>,
+) -> AppResult<Response> {
+    let m = mapping(&state)?;
+    let period = service::period_or_this_year(&p.period)
+        .map_err(|c| ValidationErrors::single("period", c))?;
+    if period.dhis2().is_none() {
+        return Err(ValidationErrors::single("period", "err-dhis2-period").into());
+    }
+    let (values, hidden) = service::export_values(
+        &state.store,
+        &user.principal,
+        &m,
+        &p.period,
+        &p.codes(),
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    Ok((
+        [(
+            axum::http::HeaderName::from_static(SUPPRESSED_HEADER),
+            hidden.to_string(),
+        )],
+        Json(kopru_domain::dhis2::data_value_sets(&m, &values)),
+    )
+        .into_response())
 }
 
 /// Every indicator's newest definition.

@@ -65,6 +65,16 @@ impl ValuesParams {
     }
 }
 
+/// A period as written, or this year (in the installation's calendar) when blank.
+pub fn period_or_this_year(raw: &str) -> Result<Period, &'static str> {
+    if raw.trim().is_empty() {
+        let today = kopru_store::clock::today();
+        Period::parse(today.get(..4).unwrap_or("2026"))
+    } else {
+        Period::parse(raw)
+    }
+}
+
 /// An indicator's values with the target set for the area and period, and
 /// how far the total has come towards it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -190,4 +200,72 @@ pub fn table_rows(
         }
         _ => (vec![], vec![]),
     }
+}
+
+/// The values a DHIS2 export sends: every mapped indicator (or those asked)
+/// in every mapped area, for one period, as the reader may read them. Hidden
+/// small cells are left out and counted.
+pub async fn export_values(
+    store: &Store,
+    by: &Principal,
+    mapping: &kopru_domain::dhis2::Mapping,
+    period: &str,
+    only: &[String],
+    threshold: i64,
+) -> Result<(Vec<kopru_domain::dhis2::ExportValue>, usize), ServiceError> {
+    use kopru_domain::dhis2::ExportValue;
+    let period = period_or_this_year(period).map_err(|c| ValidationErrors::single("period", c))?;
+    let mut out = Vec::new();
+    let mut hidden = 0;
+    for code in only {
+        if !mapping.data_elements.contains_key(code) {
+            return Err(ValidationErrors::single("indicators", "err-dhis2-unmapped").into());
+        }
+    }
+    for (code, e) in &mapping.data_elements {
+        if !only.is_empty() && !only.contains(code) {
+            continue;
+        }
+        let def = match store.indicator(code, None).await {
+            Ok(d) => d,
+            // A mapping may name indicators this installation does not have.
+            Err(kopru_store::StoreError::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        for area in mapping.org_units.keys() {
+            let params = ValuesParams {
+                period: period.label.clone(),
+                by: e.by.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+                area: area.clone(),
+                ..Default::default()
+            };
+            let query = params.query(&def, &kopru_store::clock::today(), threshold)?;
+            let t = store.indicator_values(by, &def, &query).await?;
+            let cells: Vec<(Option<String>, &Cell)> = if e.by.is_some() {
+                t.rows
+                    .iter()
+                    .zip(&t.row_totals)
+                    .map(|(k, c)| (Some(k.key.clone()), c))
+                    .collect()
+            } else {
+                vec![(None, &t.total)]
+            };
+            for (option, c) in cells {
+                if c.hidden {
+                    hidden += 1;
+                    continue;
+                }
+                if let Some(value) = c.value {
+                    out.push(ExportValue {
+                        indicator: code.clone(),
+                        area: area.clone(),
+                        period: period.clone(),
+                        option,
+                        value,
+                    });
+                }
+            }
+        }
+    }
+    Ok((out, hidden))
 }

@@ -1419,3 +1419,113 @@ async fn definitions_are_published_with_every_problem_named_and_targets_halve_a_
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn adx_exports_validate_against_the_schema_and_data_value_sets_follow_the_mapping() {
+    let app = spawn_app().await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 60).await.unwrap();
+    kopru_store::demo::load_casework(store).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    kopru_store::demo::load_outcomes(store).await.unwrap();
+    let year = this_year();
+    // The schema as IHE publishes it (dhis2/adx, IHE2015/schema), kept in the repository.
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/standards/adx/adx_loose.xsd"
+    );
+    let dir = std::env::temp_dir().join(format!("kopru-adx-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (who, period) in [
+        ("analyst", year.clone()),
+        ("analyst", format!("{year}-Q1")),
+        ("manager", format!("{year}-02")),
+        ("analyst", format!("{year}-01-10..{year}-02-20")),
+        (
+            "coordinator",
+            format!("{}/{year}", year.parse::<i32>().unwrap() - 1),
+        ),
+    ] {
+        let mut c = app.api_as(who).await;
+        let r = c.get(&format!("/api/v1/exports/adx?period={period}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("<dataValue"), "{who} {period}: {}", r.body);
+        let file = dir.join(format!("{who}-{}.xml", period.replace(['/', '.'], "_")));
+        std::fs::write(&file, &r.bytes).unwrap();
+        let out = std::process::Command::new("xmllint")
+            .args(["--noout", "--schema", schema])
+            .arg(&file)
+            .output()
+            .expect("xmllint (Debian's libxml2-utils) validates ADX exports: apt-get install libxml2-utils");
+        assert!(
+            out.status.success(),
+            "{who} {period}: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            r.body
+        );
+        if who == "manager" {
+            assert!(
+                r.header("x-kopru-suppressed-values")
+                    .unwrap()
+                    .parse::<usize>()
+                    .unwrap()
+                    > 0
+            );
+        }
+    }
+    let mut c = app.api_as("analyst").await;
+    let r = c
+        .get(&format!(
+            "/api/v1/exports/data-value-sets?period={year}&indicators=HL01,HL08"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["dataSet"], "KpRomaSet01");
+    let values = v["dataValues"].as_array().unwrap();
+    assert!(!values.is_empty());
+    for d in values {
+        assert_eq!(d["period"], year.as_str());
+        assert!(
+            ["HL01", "HL08"]
+                .iter()
+                .any(|_| d["dataElement"] == "KpHl01Reach" || d["dataElement"] == "KpHl08Docum"),
+            "{d}"
+        );
+        assert!(
+            d["categoryOptionCombo"] == "KpCocFemale" || d["categoryOptionCombo"] == "KpCocMale01",
+            "{d}"
+        );
+    }
+    // The ADX and dataValueSets values agree: the female reach of Ankara.
+    let adx = c
+        .get(&format!(
+            "/api/v1/exports/adx?period={year}&indicators=HL01"
+        ))
+        .await
+        .body;
+    let ankara = values
+        .iter()
+        .find(|d| {
+            d["dataElement"] == "KpHl01Reach"
+                && d["categoryOptionCombo"] == "KpCocFemale"
+                && d["orgUnit"] == "KpOu6658b37"
+        })
+        .map(|d| d["value"].as_str().unwrap().to_owned());
+    if let Some(n) = ankara {
+        assert!(adx.contains(&format!("SEX=\"F\" value=\"{n}\"")), "{adx}");
+    }
+    let r = c
+        .get(&format!(
+            "/api/v1/exports/data-value-sets?period={year}-01-10..{year}-02-20"
+        ))
+        .await;
+    assert_eq!(codes(&r), ["err-dhis2-period"]);
+    let r = c.get("/api/v1/exports/adx?indicators=ESF-O-ALL").await;
+    assert_eq!(codes(&r), ["err-dhis2-unmapped"]);
+    let mut v = app.api_as("volunteer").await;
+    assert_eq!(
+        v.get("/api/v1/exports/adx").await.status,
+        StatusCode::FORBIDDEN
+    );
+}
