@@ -88,8 +88,11 @@ const ROLES = {
       strategy: '/strategy', 'action-plan': plan, 'plan-action': action, 'progress-reports': '/progress-reports', 'progress-report': report,
       'annual-report': annual, 'monitoring-visits': '/monitoring-visits', 'monitoring-visit': visit,
       recommendations: '/recommendations?state=all', recommendation,
+      indicators: '/indicators', 'indicator-cross': '/indicators/HL01?by1=sex&by2=area',
+      'indicator-trend': '/indicators/HL08', 'indicator-dashboard': '/dashboards/SIROMA',
     };
   },
+  manager: async () => ({ 'indicator-suppressed': '/indicators/HL01?by1=area&by2=sex' }),
   ministry: async (page) => ({
     'reports-due': '/progress-reports',
     'report-to-fill': await firstLink(page, '/progress-reports', /^\/progress-reports\/[0-9a-f-]{36}$/),

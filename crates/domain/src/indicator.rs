@@ -1379,3 +1379,86 @@ mod target_tests {
         );
     }
 }
+
+// ---------------------------------------------------------------- dashboards
+
+/// One indicator on a dashboard, with the breakdown it is shown by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DashboardItem {
+    pub indicator: String,
+    /// One breakdown (`sex`, `age`, `area`, …) or none.
+    pub by: String,
+}
+
+/// A dashboard as composed: the indicators an M&E officer chose for a
+/// programme (or one of its result areas).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct DashboardDraft {
+    pub code: String,
+    /// The title in the languages given (`tr`, `en`, `sr-Cyrl`, `sr-Latn`); one at least.
+    pub titles: BTreeMap<String, String>,
+    pub programme_code: String,
+    pub result_area: String,
+    pub items: Vec<DashboardItem>,
+}
+
+/// The most indicators a dashboard holds.
+pub const MAX_DASHBOARD_ITEMS: usize = 24;
+
+impl DashboardDraft {
+    /// Checks the shape; that each indicator exists and allows its breakdown
+    /// is the store's to check.
+    pub fn validate(&self) -> Result<DashboardDraft, crate::ValidationErrors> {
+        let mut e = crate::ValidationErrors::new();
+        let code = self.code.trim().to_ascii_uppercase();
+        if !valid_code(&code) {
+            e.push("code", "err-code");
+        }
+        let titles: BTreeMap<String, String> = self
+            .titles
+            .iter()
+            .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        if titles.is_empty() {
+            e.push("titles", "err-required");
+        }
+        if titles
+            .iter()
+            .any(|(k, v)| !LANGUAGES.contains(&k.as_str()) || v.chars().count() > 200)
+        {
+            e.push("titles", "err-too-long");
+        }
+        if self.programme_code.len() > 40 || self.result_area.chars().count() > 100 {
+            e.push("programme_code", "err-too-long");
+        }
+        if self.items.is_empty() || self.items.len() > MAX_DASHBOARD_ITEMS {
+            e.push("items", "err-dashboard-items");
+        }
+        for (i, it) in self.items.iter().enumerate() {
+            if !valid_code(it.indicator.trim()) {
+                e.push(format!("items[{i}].indicator"), "err-code");
+            }
+            if !it.by.trim().is_empty() && Dimension::parse(&it.by).is_none() {
+                e.push(format!("items[{i}].by"), "err-indicator-dimension");
+            }
+        }
+        e.into_result()?;
+        Ok(DashboardDraft {
+            code,
+            titles,
+            programme_code: self.programme_code.trim().to_owned(),
+            result_area: self.result_area.trim().to_owned(),
+            items: self
+                .items
+                .iter()
+                .map(|i| DashboardItem {
+                    indicator: i.indicator.trim().to_owned(),
+                    by: i.by.trim().to_owned(),
+                })
+                .collect(),
+        })
+    }
+}

@@ -354,6 +354,12 @@ async fn load_demo_people(store: &kopru_store::Store) -> Result<()> {
     if l > 0 {
         eprintln!("demo: loaded a joint local action plan of {l} measures in Niš");
     }
+    let d = kopru_store::demo::load_indicators(store)
+        .await
+        .context("loading the demo dashboards and targets")?;
+    if d > 0 {
+        eprintln!("demo: composed {d} indicator dashboards");
+    }
     eprintln!("demo: ready in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
 }

@@ -3,10 +3,12 @@
 //! institutions of every kind, and one user per role.
 
 mod activities;
+mod indicators;
 mod local_plans;
 mod outcomes;
 mod strategy;
 pub use activities::load_activities;
+pub use indicators::load_indicators;
 pub use local_plans::load_local_plans;
 pub use outcomes::load_outcomes;
 pub use strategy::{load_strategy, load_visits};

@@ -424,3 +424,176 @@ fn insert_version(def: &IndicatorDefinition, published_by: Option<&str>) -> Sql 
         .push(")");
     q
 }
+
+/// A dashboard as kept.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DashboardRow {
+    pub id: String,
+    pub code: String,
+    #[schema(value_type = Object)]
+    pub titles: std::collections::BTreeMap<String, String>,
+    pub programme_code: Option<String>,
+    pub result_area: Option<String>,
+    pub items: Vec<kopru_domain::indicator::DashboardItem>,
+    pub version: i64,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DashboardText {
+    id: String,
+    code: String,
+    titles: String,
+    programme_code: Option<String>,
+    result_area: Option<String>,
+    items: String,
+    version: i64,
+    updated_by: String,
+    updated_at: String,
+}
+
+impl From<DashboardText> for DashboardRow {
+    fn from(r: DashboardText) -> Self {
+        DashboardRow {
+            id: r.id,
+            code: r.code,
+            titles: serde_json::from_str(&r.titles).unwrap_or_default(),
+            programme_code: r.programme_code,
+            result_area: r.result_area,
+            items: serde_json::from_str(&r.items).unwrap_or_default(),
+            version: r.version,
+            updated_by: r.updated_by,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const DASHBOARDS: &str = "SELECT id, code, titles, programme_code, result_area, items, version, \
+     updated_by, updated_at FROM dashboards";
+
+impl Store {
+    /// Every dashboard, by programme and code.
+    pub async fn indicator_dashboards(&self, by: &Principal) -> Result<Vec<DashboardRow>> {
+        if !by.may(Action::ViewIndicators) {
+            return Err(StoreError::Forbidden);
+        }
+        let rows: Vec<DashboardText> = Sql::new(DASHBOARDS)
+            .push(" ORDER BY programme_code, code")
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(DashboardRow::from).collect())
+    }
+
+    pub async fn indicator_dashboard(&self, by: &Principal, code: &str) -> Result<DashboardRow> {
+        if !by.may(Action::ViewIndicators) {
+            return Err(StoreError::Forbidden);
+        }
+        let row: Option<DashboardText> = Sql::new(DASHBOARDS)
+            .push(" WHERE code = ")
+            .bind(code.to_ascii_uppercase())
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(DashboardRow::from).ok_or(StoreError::NotFound)
+    }
+
+    /// Adds a dashboard (`version` none) or replaces one (the version read:
+    /// 409 when someone changed it since). Every item must be an indicator
+    /// that allows its breakdown; the programme must exist.
+    pub async fn save_dashboard(
+        &self,
+        actor: &Actor,
+        by: &Principal,
+        draft: &kopru_domain::indicator::DashboardDraft,
+        version: Option<i64>,
+    ) -> Result<DashboardRow> {
+        if !by.may(Action::ManageIndicators) {
+            return Err(StoreError::Forbidden);
+        }
+        let d = draft.validate().map_err(StoreError::Invalid)?;
+        let mut errors = ValidationErrors::new();
+        for (i, it) in d.items.iter().enumerate() {
+            match self.indicator(&it.indicator, None).await {
+                Ok(def) => {
+                    if let Err(c) = def.breakdown(&it.by) {
+                        errors.push(format!("items[{i}].by"), c);
+                    }
+                }
+                Err(StoreError::NotFound) => errors.push(
+                    format!("items[{i}].indicator"),
+                    "indicator-def-unknown-indicator",
+                ),
+                Err(e) => return Err(e),
+            }
+        }
+        if !d.programme_code.is_empty() {
+            let known: Option<(String,)> = Sql::new("SELECT code FROM programmes WHERE code = ")
+                .bind(d.programme_code.clone())
+                .fetch_optional(self.pool())
+                .await?;
+            if known.is_none() {
+                errors.push("programme_code", "err-programme-unknown");
+            }
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::Invalid(errors));
+        }
+        let text = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+        let cols = vec![
+            (
+                "titles",
+                serde_json::to_string(&d.titles).unwrap_or_default().into(),
+            ),
+            ("programme_code", text(&d.programme_code).into()),
+            ("result_area", text(&d.result_area).into()),
+            (
+                "items",
+                serde_json::to_string(&d.items).unwrap_or_default().into(),
+            ),
+            ("updated_by", actor.username.clone().into()),
+            ("updated_at", clock::now().into()),
+        ];
+        let mut tx = self.begin_write().await?;
+        let current: Option<(String, i64)> =
+            Sql::new("SELECT id, version FROM dashboards WHERE code = ")
+                .bind(d.code.clone())
+                .fetch_optional(tx.conn())
+                .await?;
+        let id = match (current, version) {
+            (Some((id, have)), Some(v)) => {
+                crate::records::update_versioned(tx.conn(), "dashboards", &cols, &id, v, have)
+                    .await?;
+                id
+            }
+            (Some((_, have)), None) => return Err(StoreError::Conflict { current: have }),
+            (None, Some(_)) => return Err(StoreError::NotFound),
+            (None, None) => {
+                let id = new_id();
+                let mut c = cols.clone();
+                c.push(("id", id.clone().into()));
+                c.push(("code", d.code.clone().into()));
+                c.push(("version", 1i64.into()));
+                Sql::insert("dashboards", &c)
+                    .execute(tx.conn())
+                    .await
+                    .map_err(|e| StoreError::unique_to_field(e, "code"))?;
+                id
+            }
+        };
+        append(
+            tx.conn(),
+            &actor
+                .event("dashboard.save")
+                .record("dashboard", &id)
+                .details(serde_json::json!({ "code": d.code, "items": d.items.len() })),
+        )
+        .await?;
+        let row: DashboardText = Sql::new(DASHBOARDS)
+            .push(" WHERE id = ")
+            .bind(id)
+            .fetch_one(tx.conn())
+            .await?;
+        tx.commit().await?;
+        Ok(row.into())
+    }
+}

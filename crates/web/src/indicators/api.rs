@@ -12,9 +12,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use kopru_domain::indicator::DashboardDraft;
 use kopru_domain::indicator::{IndicatorDefinition, TargetDraft};
 use kopru_domain::ValidationErrors;
-use kopru_store::indicators::{IndicatorSummary, TargetRow};
+use kopru_store::indicators::{DashboardRow, IndicatorSummary, TargetRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -27,6 +28,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_indicator_values))
         .routes(routes!(export_indicator_values))
         .routes(routes!(list_indicator_targets, set_indicator_target))
+        .routes(routes!(list_dashboards, create_dashboard))
+        .routes(routes!(get_dashboard, update_dashboard))
         .routes(routes!(export_adx))
         .routes(routes!(export_data_value_sets))
 }
@@ -300,6 +303,97 @@ pub async fn set_indicator_target(
         state
             .store
             .set_indicator_target(&ctx.actor(), &user.principal, &code, &i.target, i.version)
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/dashboards", tag = "indicators",
+    responses((status = 200, body = Vec<DashboardRow>), (status = 403, body = Problem)))]
+pub async fn list_dashboards(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+) -> AppResult<Json<Vec<DashboardRow>>> {
+    Ok(Json(
+        state.store.indicator_dashboards(&user.principal).await?,
+    ))
+}
+
+/// Composes a dashboard: a programme's (or result area's) indicators, each
+/// with one breakdown. M&E officers and administrators.
+#[utoipa::path(post, path = "/api/v1/dashboards", tag = "indicators", request_body = DashboardDraft,
+    responses((status = 201, body = DashboardRow), (status = 403, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_dashboard(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    JsonBody(d): JsonBody<DashboardDraft>,
+) -> AppResult<Response> {
+    let row = state
+        .store
+        .save_dashboard(&ctx.actor(), &user.principal, &d, None)
+        .await?;
+    Ok((StatusCode::CREATED, Json(row)).into_response())
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(default)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardParams {
+    /// The period of every value; this year when empty.
+    pub period: String,
+    /// Only this area (and below).
+    pub area: String,
+}
+
+/// A dashboard with every indicator's values, targets and progress for the
+/// period, small cells hidden as on every page.
+#[utoipa::path(get, path = "/api/v1/dashboards/{code}", tag = "indicators",
+    params(("code" = String, Path), DashboardParams),
+    responses((status = 200, body = service::DashboardView), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn get_dashboard(
+    State(state): State<AppState>,
+    Auth(_, user): Auth,
+    Param(code): Param<String>,
+    QueryArgs(p): QueryArgs<DashboardParams>,
+) -> AppResult<Json<service::DashboardView>> {
+    Ok(Json(
+        service::dashboard_view(
+            &state.store,
+            &user.principal,
+            &code,
+            &p.period,
+            &p.area,
+            state.config.small_cell_threshold,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default)]
+pub struct DashboardInput {
+    #[serde(flatten)]
+    pub dashboard: DashboardDraft,
+    /// The version read.
+    pub version: i64,
+}
+
+#[utoipa::path(put, path = "/api/v1/dashboards/{code}", tag = "indicators",
+    params(("code" = String, Path)), request_body = DashboardInput,
+    responses((status = 200, body = DashboardRow), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_dashboard(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(code): Param<String>,
+    JsonBody(mut i): JsonBody<DashboardInput>,
+) -> AppResult<Json<DashboardRow>> {
+    i.dashboard.code = code;
+    Ok(Json(
+        state
+            .store
+            .save_dashboard(&ctx.actor(), &user.principal, &i.dashboard, Some(i.version))
             .await?,
     ))
 }

@@ -2,7 +2,7 @@
 //! its value, target and progress, a trend, a breakdown table exported to
 //! CSV and XLSX, and its targets (`/indicators/{code}`).
 
-use super::service::{self, cell_text, key_label, ValuesParams};
+use super::service::{self, cell_text, key_label, DashboardEntry, DashboardView, ValuesParams};
 use crate::context::{Auth, Ctx};
 use crate::error::{AppError, AppResult};
 use crate::extract::{FormBody, Param, QueryArgs};
@@ -14,15 +14,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use kopru_domain::indicator::{Dimension, IndicatorDefinition, IndicatorKind, TargetDraft};
+use kopru_domain::indicator::{
+    DashboardDraft, DashboardItem, Dimension, IndicatorDefinition, IndicatorKind, TargetDraft,
+};
 use kopru_domain::{Action, ValidationErrors};
 use kopru_store::indicators::engine::{Cell, IndicatorTable};
-use kopru_store::indicators::{IndicatorSummary, TargetRow};
+use kopru_store::indicators::{DashboardRow, IndicatorSummary, TargetRow};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/indicators", get(index))
         .route("/indicators/{code}", get(indicator_page).post(target_post))
+        .route("/dashboards", axum::routing::post(dashboard_post))
+        .route("/dashboards/{code}", get(dashboard_page))
 }
 
 /// The sets the list shows, in order; others follow under their own name.
@@ -33,9 +37,19 @@ const SETS: [&str; 4] = ["headline", "esf_output", "esf_result", "siroma"];
 pub struct IndexPage {
     pub ctx: Ctx,
     pub sets: Vec<(String, Vec<IndicatorSummary>)>,
+    pub dashboards: Vec<DashboardRow>,
+    pub can_manage: bool,
+    pub errors: FormErrors,
+    pub sent: Vec<(String, String)>,
 }
 
 impl IndexPage {
+    pub fn title(&self, d: &DashboardRow) -> String {
+        pick_title(&d.titles, self.ctx.tr.tag())
+    }
+    pub fn sent(&self, k: &str) -> String {
+        sent_value(&self.sent, k)
+    }
     pub fn name(&self, d: &IndicatorDefinition) -> String {
         d.name(self.ctx.tr.tag()).to_owned()
     }
@@ -48,7 +62,36 @@ impl IndexPage {
     }
 }
 
+/// A title in the reader's language, else Turkish, English, any.
+fn pick_title(titles: &std::collections::BTreeMap<String, String>, lang: &str) -> String {
+    titles
+        .get(lang)
+        .or_else(|| titles.get("tr"))
+        .or_else(|| titles.get("en"))
+        .or_else(|| titles.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn sent_value(sent: &[(String, String)], k: &str) -> String {
+    sent.iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
 pub async fn index(State(state): State<AppState>, Auth(ctx, user): Auth) -> AppResult<Response> {
+    let page = index_view(&state, ctx, &user, FormErrors::default(), vec![]).await?;
+    Ok(render(&page)?.into_response())
+}
+
+async fn index_view(
+    state: &AppState,
+    ctx: Ctx,
+    user: &crate::context::SignedIn,
+    errors: FormErrors,
+    sent: Vec<(String, String)>,
+) -> AppResult<IndexPage> {
     let all = state.store.indicators(&user.principal).await?;
     let mut sets: Vec<(String, Vec<IndicatorSummary>)> =
         SETS.iter().map(|s| ((*s).to_owned(), Vec::new())).collect();
@@ -69,7 +112,163 @@ pub async fn index(State(state): State<AppState>, Auth(ctx, user): Auth) -> AppR
         }
     }
     sets.retain(|(_, v)| !v.is_empty());
-    Ok(render(&IndexPage { ctx, sets })?.into_response())
+    Ok(IndexPage {
+        dashboards: state.store.indicator_dashboards(&user.principal).await?,
+        can_manage: user.principal.may(Action::ManageIndicators),
+        ctx,
+        sets,
+        errors,
+        sent,
+    })
+}
+
+/// Composes a dashboard from the list page's form: the items one a line,
+/// `CODE` or `CODE breakdown`.
+pub async fn dashboard_post(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let pairs: Vec<(String, String)> = pairs.into_iter().take(20).collect();
+    let get = |k: &str| sent_value(&pairs, k);
+    let mut titles = std::collections::BTreeMap::new();
+    for l in ["tr", "en"] {
+        titles.insert(l.to_owned(), get(&format!("title_{l}")));
+    }
+    let items = get("items")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(kopru_domain::indicator::MAX_DASHBOARD_ITEMS + 1)
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            DashboardItem {
+                indicator: parts.next().unwrap_or_default().to_owned(),
+                by: parts.next().unwrap_or_default().to_owned(),
+            }
+        })
+        .collect();
+    let draft = DashboardDraft {
+        code: get("code"),
+        titles,
+        programme_code: get("programme_code"),
+        result_area: get("result_area"),
+        items,
+    };
+    match state
+        .store
+        .save_dashboard(&ctx.actor(), &user.principal, &draft, None)
+        .await
+    {
+        Ok(d) => Ok(Redirect::to(&format!("/dashboards/{}", d.code)).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e.into())?;
+            let page = index_view(&state, ctx, &user, errors, pairs).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "indicator_dashboard.html")]
+pub struct DashboardPage {
+    pub ctx: Ctx,
+    pub view: DashboardView,
+    pub area: String,
+    pub threshold: i64,
+}
+
+impl DashboardPage {
+    pub fn title(&self) -> String {
+        pick_title(&self.view.dashboard.titles, self.ctx.tr.tag())
+    }
+    pub fn name(&self, e: &DashboardEntry) -> String {
+        pick_title(&e.names, self.ctx.tr.tag())
+    }
+    pub fn text(&self, e: &DashboardEntry, c: &Cell) -> String {
+        cell_text(
+            c,
+            self.threshold,
+            e.values.table.kind == IndicatorKind::Ratio,
+        )
+    }
+    pub fn by_label(&self, e: &DashboardEntry) -> String {
+        e.values
+            .table
+            .by
+            .first()
+            .map(|d| self.ctx.t(&format!("indicator-by-{}", d.as_str())))
+            .unwrap_or_default()
+    }
+    /// (label, value, hidden) per row of an item's one-way table.
+    pub fn rows(&self, e: &DashboardEntry) -> Vec<(String, String, bool)> {
+        let tr = |id: &str| self.ctx.t(id);
+        let t = &e.values.table;
+        match t.by.first() {
+            Some(d) => t
+                .rows
+                .iter()
+                .zip(&t.row_totals)
+                .map(|(k, c)| (key_label(&tr, *d, k), self.text(e, c), c.hidden))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+    pub fn progress(&self, e: &DashboardEntry) -> String {
+        e.values
+            .progress
+            .map(|p| format!("{p:.0}%"))
+            .unwrap_or_default()
+    }
+    pub fn goal(&self, e: &DashboardEntry) -> String {
+        e.values
+            .goal
+            .map(|g| {
+                if g.fract() == 0.0 {
+                    format!("{g:.0}")
+                } else {
+                    format!("{g:.2}")
+                }
+            })
+            .unwrap_or_default()
+    }
+    pub fn any_hidden(&self) -> bool {
+        self.view
+            .items
+            .iter()
+            .any(|i| i.values.table.small_cells_hidden)
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DashboardQuery {
+    pub period: String,
+    pub area: String,
+}
+
+pub async fn dashboard_page(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(code): Param<String>,
+    QueryArgs(q): QueryArgs<DashboardQuery>,
+) -> AppResult<Response> {
+    let view = service::dashboard_view(
+        &state.store,
+        &user.principal,
+        &code,
+        &q.period,
+        &q.area,
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    Ok(render(&DashboardPage {
+        ctx,
+        view,
+        area: q.area,
+        threshold: state.config.small_cell_threshold,
+    })?
+    .into_response())
 }
 
 /// A cross-table's row: its label, its cells as (text, hidden), its total.

@@ -269,3 +269,52 @@ pub async fn export_values(
     }
     Ok((out, hidden))
 }
+
+/// One indicator of a dashboard with its values.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DashboardEntry {
+    pub indicator: String,
+    #[schema(value_type = Object)]
+    pub names: std::collections::BTreeMap<String, String>,
+    pub values: IndicatorValues,
+}
+
+/// A dashboard with every indicator's values for a period (and an area).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DashboardView {
+    pub dashboard: kopru_store::indicators::DashboardRow,
+    pub period: Period,
+    pub items: Vec<DashboardEntry>,
+}
+
+pub async fn dashboard_view(
+    store: &Store,
+    by: &Principal,
+    code: &str,
+    period: &str,
+    area: &str,
+    threshold: i64,
+) -> Result<DashboardView, ServiceError> {
+    let dashboard = store.indicator_dashboard(by, code).await?;
+    let period = period_or_this_year(period).map_err(|c| ValidationErrors::single("period", c))?;
+    let mut items = Vec::new();
+    for it in &dashboard.items {
+        let params = ValuesParams {
+            period: period.label.clone(),
+            by: it.by.clone(),
+            area: area.to_owned(),
+            ..Default::default()
+        };
+        let (def, values) = values(store, by, &it.indicator, &params, threshold).await?;
+        items.push(DashboardEntry {
+            indicator: it.indicator.clone(),
+            names: def.names,
+            values,
+        });
+    }
+    Ok(DashboardView {
+        dashboard,
+        period,
+        items,
+    })
+}

@@ -1529,3 +1529,127 @@ async fn adx_exports_validate_against_the_schema_and_data_value_sets_follow_the_
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn dashboards_are_composed_read_and_printed_by_programme() {
+    let app = spawn_app().await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 60).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    kopru_store::demo::load_outcomes(store).await.unwrap();
+    kopru_store::demo::load_strategy(store).await.unwrap();
+    assert_eq!(kopru_store::demo::load_indicators(store).await.unwrap(), 3);
+    let year = this_year();
+    let mut analyst = app.api_as("analyst").await;
+    let list = analyst.get("/api/v1/dashboards").await.json();
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    let v = analyst
+        .get(&format!("/api/v1/dashboards/SIROMA?period={year}"))
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.body);
+    let v = v.json();
+    let items = v["items"].as_array().unwrap();
+    assert_eq!(items.len(), 12);
+    // Each item is the indicator's own values (same total as asked alone).
+    let alone = total(&mut analyst, "HL08", &format!("period={year}&by=area")).await;
+    let hl08 = items.iter().find(|i| i["indicator"] == "HL08").unwrap();
+    assert_eq!(hl08["values"]["total"], alone);
+    assert_eq!(hl08["values"]["by"][0], "area");
+    assert_eq!(hl08["values"]["goal"], 120.0);
+    // Readers of aggregates get the same dashboard with small cells hidden.
+    let mut manager = app.api_as("manager").await;
+    let m = manager
+        .get(&format!("/api/v1/dashboards/SIROMA?period={year}"))
+        .await
+        .json();
+    assert!(m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["values"]["small_cells_hidden"] == true));
+    // The page, in the reader's language, with every item.
+    let mut web = app.signed_in("analyst").await;
+    let page = web.get(&format!("/dashboards/SIROMA?period={year}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("class=\"card dashboard-item\"").count(),
+        12
+    );
+    // Composing: every bad item named by its place; a stale version refused.
+    let r = analyst
+        .json(
+            Method::POST,
+            "/api/v1/dashboards",
+            json!({"code": "MINE", "titles": {"en": "Mine"},
+            "items": [{"indicator": "HL10", "by": "sex"}, {"indicator": "NOPE", "by": ""}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["items[0].by", "items[1].indicator"]);
+    let body = json!({"code": "MINE", "titles": {"en": "Mine"}, "programme_code": "SIROMA",
+        "items": [{"indicator": "HL01", "by": "sex"}]});
+    let r = analyst
+        .json(Method::POST, "/api/v1/dashboards", body.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        analyst
+            .json(Method::POST, "/api/v1/dashboards", body.clone())
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let mut upd = body.clone();
+    upd["version"] = json!(1);
+    assert_eq!(
+        analyst
+            .json(Method::PUT, "/api/v1/dashboards/MINE", upd.clone())
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        analyst
+            .json(Method::PUT, "/api/v1/dashboards/MINE", upd)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        manager
+            .json(Method::POST, "/api/v1/dashboards", body)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Composed on the page: items one a line.
+    let r = web
+        .post_form(
+            "/dashboards",
+            &[
+                ("code", "PAGE"),
+                ("title_en", "From the page"),
+                ("items", "HL01 sex\nHL08 colour"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = web
+        .post_form(
+            "/dashboards",
+            &[
+                ("code", "PAGE"),
+                ("title_en", "From the page"),
+                ("items", "HL01 sex\nHL08 area"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), "/dashboards/PAGE");
+}
