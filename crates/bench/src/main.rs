@@ -1,4 +1,4 @@
-//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--strategy N] [--database-url URL]`
+//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--strategy N] [--indicators] [--database-url URL]`
 //!
 //! Builds an installation with the demo world plus N synthetic institutions spread
 //! over every district of Türkiye and Serbia, then measures requests through the
@@ -19,6 +19,7 @@ use std::time::Instant;
 use tower::ServiceExt;
 
 mod activities;
+mod indicators;
 mod outcomes;
 mod strategy;
 
@@ -388,6 +389,10 @@ async fn main() -> Result<()> {
         .unwrap_or(0);
     if plan_actions > 0 {
         strategy::strategy_bench(&store, &router, plan_actions, &analyst_t, &mut rows).await?;
+    }
+
+    if std::env::args().any(|a| a == "--indicators") {
+        indicators::indicators_bench(&store, &router, &analyst_t, &manager_t, &mut rows).await?;
     }
 
     rows.push(pdf_bench()?);

@@ -248,7 +248,7 @@ const STORE_LEVELS: &[(&str, u8)] = &[
     ("outcomes", 3),
     ("local_plans", 3),
     ("work", 4),
-    ("indicators", 4),
+    ("indicators", 3),
     ("demo", 4),
     ("testing", 5),
 ];
