@@ -49,6 +49,31 @@ pub fn date_in(t: OffsetDateTime, tz: &jiff::tz::TimeZone) -> String {
     }
 }
 
+/// What sorts a timestamp among dates: the instant in the installation's
+/// calendar (`YYYY-MM-DDTHH:MM:SS.ffffff`, local), so that a UTC timestamp
+/// late in the evening falls on the local day after; a date (or anything
+/// else) as it is.
+pub fn local_key(at: &str) -> String {
+    let Some(t) = parse(at) else {
+        return at.to_owned();
+    };
+    let local = jiff::Timestamp::new(t.unix_timestamp(), t.nanosecond() as i32)
+        .map(|ts| zone().to_datetime(ts));
+    match local {
+        Ok(d) => format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
+            d.year(),
+            d.month(),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second(),
+            d.subsec_nanosecond() / 1000
+        ),
+        Err(_) => at.to_owned(),
+    }
+}
+
 static OFFSET_DAYS: OnceLock<i64> = OnceLock::new();
 
 /// Moves the clock `days` ahead (or back), once per process, at start: how a
@@ -120,6 +145,19 @@ mod tests {
         assert_eq!(date_in(at("2027-12-31T21:00:00Z"), &ist), "2028-01-01");
         assert_eq!(date_in(at("2028-02-28T21:30:00Z"), &ist), "2028-02-29");
         assert!(set_time_zone("Europe/Nowhere").is_err());
+    }
+
+    /// A timeline mixes UTC timestamps with local dates: at 00:10 in
+    /// Istanbul (21:10 UTC) a timed entry is on the new local day, before
+    /// that day's dated entries, after the previous day's.
+    #[test]
+    fn timestamps_sort_among_dates_on_the_local_day() {
+        // No test in this crate sets another zone: the default is Istanbul.
+        let late = local_key("2026-12-03T21:10:00.000000Z");
+        assert_eq!(late, "2026-12-04T00:10:00.000000");
+        assert!(late.as_str() > "2026-12-04" && late.as_str() > "2026-12-03");
+        assert!(local_key("2026-12-03T20:59:00Z").as_str() < "2026-12-04");
+        assert_eq!(local_key("2026-12-04"), "2026-12-04");
     }
 
     #[test]

@@ -31,6 +31,23 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A definition's problems (a form's, an indicator's) as field errors: the
+/// field names where it is and what was found, the code what is wrong.
+impl From<kopru_domain::form::DefinitionErrors> for StoreError {
+    fn from(e: kopru_domain::form::DefinitionErrors) -> Self {
+        let mut errors = ValidationErrors::new();
+        for p in e.0 {
+            let field = if p.detail.is_empty() {
+                p.at
+            } else {
+                format!("{}: {}", p.at, p.detail)
+            };
+            errors.push(field, p.code);
+        }
+        StoreError::Invalid(errors)
+    }
+}
+
 impl StoreError {
     /// Turns a unique-constraint violation into a field error on `field`; any
     /// other database error passes through. Each table has one user-facing

@@ -1783,3 +1783,6 @@ indicator-dashboard-new = Compose a dashboard
 indicator-dashboard-items = Indicators, one a line: the code and a breakdown (HL01 sex)
 err-code = A code of letters, digits, _, - and . (at most 40).
 err-dashboard-items = A dashboard holds 1 to 24 indicators.
+indicator-publish = Publish a definition
+indicator-publish-help = Paste an indicator's JSON definition, as in the indicators/ folder: a new code, or a higher version of one kept. Every problem is listed at once.
+indicator-definition = Definition (JSON)

@@ -1792,3 +1792,6 @@ indicator-dashboard-new = Састави контролну таблу
 indicator-dashboard-items = Индикатори, један по реду: код и разврставање (HL01 sex)
 err-code = Код од слова, цифара, _, - и . (највише 40).
 err-dashboard-items = Контролна табла садржи од 1 до 24 индикатора.
+indicator-publish = Објави дефиницију
+indicator-publish-help = Налепите JSON дефиницију индикатора, као у фасцикли indicators/: нови код или вишу верзију постојећег. Сви проблеми се наводе одједном.
+indicator-definition = Дефиниција (JSON)

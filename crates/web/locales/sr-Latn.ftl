@@ -1792,3 +1792,6 @@ indicator-dashboard-new = Sastavi kontrolnu tablu
 indicator-dashboard-items = Indikatori, jedan po redu: kod i razvrstavanje (HL01 sex)
 err-code = Kod od slova, cifara, _, - i . (najviše 40).
 err-dashboard-items = Kontrolna tabla sadrži od 1 do 24 indikatora.
+indicator-publish = Objavi definiciju
+indicator-publish-help = Nalepite JSON definiciju indikatora, kao u fascikli indicators/: novi kod ili višu verziju postojećeg. Svi problemi se navode odjednom.
+indicator-definition = Definicija (JSON)

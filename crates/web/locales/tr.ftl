@@ -1762,3 +1762,6 @@ indicator-dashboard-new = Pano oluştur
 indicator-dashboard-items = Göstergeler, her satıra bir tane: kod ve kırılım (HL01 sex)
 err-code = Harf, rakam, _, - ve . içeren bir kod (en çok 40).
 err-dashboard-items = Bir pano 1 ile 24 arasında gösterge içerir.
+indicator-publish = Tanım yayımla
+indicator-publish-help = Bir göstergenin JSON tanımını indicators/ klasöründeki gibi yapıştırın: yeni bir kod ya da kayıtlı birinin daha yüksek sürümü. Tüm sorunlar birlikte listelenir.
+indicator-definition = Tanım (JSON)

@@ -51,21 +51,6 @@ impl From<SummaryRow> for FormSummary {
 const SUMMARY: &str =
     "SELECT form_id, version, title, source, published_by, published_at FROM form_versions";
 
-/// A definition's problems as field errors: the field names where (and what
-/// was found), the code says what is wrong.
-fn definition_errors(e: kopru_domain::form::DefinitionErrors) -> StoreError {
-    let mut errors = ValidationErrors::new();
-    for p in e.0 {
-        let field = if p.detail.is_empty() {
-            p.at
-        } else {
-            format!("{}: {}", p.at, p.detail)
-        };
-        errors.push(field, p.code);
-    }
-    StoreError::Invalid(errors)
-}
-
 fn to_json<T: Serialize>(v: &T) -> String {
     // Definitions are strings, numbers and lists of them: this cannot fail.
     serde_json::to_string(v).unwrap_or_default()
@@ -185,7 +170,7 @@ impl Store {
         if !by.may(Action::ManageForms) {
             return Err(StoreError::Forbidden);
         }
-        let form = FormDefinition::parse(json).map_err(definition_errors)?;
+        let form = FormDefinition::parse(json).map_err(StoreError::from)?;
         let mut tx = self.begin_write().await?;
         let newest: Option<(Option<i64>,)> =
             Sql::new("SELECT MAX(version) FROM form_versions WHERE form_id = ")

@@ -521,8 +521,10 @@ impl CaseFile {
                 ..entry(&r.at, &r.actor, "referral")
             });
         }
-        // Newest first; a day's dated entries after that day's timed ones.
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        // Newest first, in the installation's calendar (a timestamp late in
+        // the evening UTC is the next local day); a day's dated entries after
+        // that day's timed ones.
+        out.sort_by_cached_key(|e| std::cmp::Reverse(crate::clock::local_key(&e.at)));
         out
     }
 }

@@ -10,7 +10,6 @@ use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};
 use crate::sql::Sql;
 use crate::{clock, new_id, Store};
-use kopru_domain::form::DefinitionErrors;
 use kopru_domain::indicator::{effective_target, IndicatorDefinition, TargetDraft, SHIPPED};
 use kopru_domain::{Action, Principal, ValidationErrors};
 use serde::Serialize;
@@ -54,20 +53,6 @@ impl VersionRow {
 fn kept(code: &str, text: &str) -> Result<IndicatorDefinition> {
     IndicatorDefinition::parse(text)
         .map_err(|e| StoreError::Other(format!("kept indicator {code}: {e}")))
-}
-
-/// A definition's problems as field errors: where, and what was found.
-fn definition_errors(e: DefinitionErrors) -> StoreError {
-    let mut errors = ValidationErrors::new();
-    for p in e.0 {
-        let field = if p.detail.is_empty() {
-            p.at
-        } else {
-            format!("{}: {}", p.at, p.detail)
-        };
-        errors.push(field, p.code);
-    }
-    StoreError::Invalid(errors)
 }
 
 const VERSIONS: &str =
@@ -195,7 +180,7 @@ impl Store {
         if !by.may(Action::ManageIndicators) {
             return Err(StoreError::Forbidden);
         }
-        let def = IndicatorDefinition::parse(json).map_err(definition_errors)?;
+        let def = IndicatorDefinition::parse(json).map_err(StoreError::from)?;
         let mut errors = ValidationErrors::new();
         for (field, part) in [
             ("numerator", &def.numerator),

@@ -64,6 +64,31 @@ fn mapping(state: &AppState) -> AppResult<std::sync::Arc<kopru_domain::dhis2::Ma
     }
 }
 
+type Exchange = (
+    std::sync::Arc<kopru_domain::dhis2::Mapping>,
+    Vec<kopru_domain::dhis2::ExportValue>,
+    usize,
+);
+
+/// The mapping and the values it sends, as the reader may read them.
+async fn exchange(
+    state: &AppState,
+    by: &kopru_domain::Principal,
+    p: &ExchangeParams,
+) -> AppResult<Exchange> {
+    let m = mapping(state)?;
+    let (values, hidden) = service::export_values(
+        &state.store,
+        by,
+        &m,
+        &p.period,
+        &p.codes(),
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    Ok((m, values, hidden))
+}
+
 /// Small cells hidden from the reader are left out; how many is said here.
 const SUPPRESSED_HEADER: &str = "x-kopru-suppressed-values";
 
@@ -78,16 +103,7 @@ pub async fn export_adx(
     Auth(_, user): Auth,
     QueryArgs(p): QueryArgs<ExchangeParams>,
 ) -> AppResult<Response> {
-    let m = mapping(&state)?;
-    let (values, hidden) = service::export_values(
-        &state.store,
-        &user.principal,
-        &m,
-        &p.period,
-        &p.codes(),
-        state.config.small_cell_threshold,
-    )
-    .await?;
+    let (m, values, hidden) = exchange(&state, &user.principal, &p).await?;
     let xml = kopru_domain::dhis2::adx(&m, &values, &kopru_store::clock::now());
     Ok((
         [
@@ -119,21 +135,12 @@ pub async fn export_data_value_sets(
     Auth(_, user): Auth,
     QueryArgs(p): QueryArgs<ExchangeParams>,
 ) -> AppResult<Response> {
-    let m = mapping(&state)?;
     let period = service::period_or_this_year(&p.period)
         .map_err(|c| ValidationErrors::single("period", c))?;
     if period.dhis2().is_none() {
         return Err(ValidationErrors::single("period", "err-dhis2-period").into());
     }
-    let (values, hidden) = service::export_values(
-        &state.store,
-        &user.principal,
-        &m,
-        &p.period,
-        &p.codes(),
-        state.config.small_cell_threshold,
-    )
-    .await?;
+    let (m, values, hidden) = exchange(&state, &user.principal, &p).await?;
     Ok((
         [(
             axum::http::HeaderName::from_static(SUPPRESSED_HEADER),

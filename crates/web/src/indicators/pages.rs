@@ -23,7 +23,7 @@ use kopru_store::indicators::{DashboardRow, IndicatorSummary, TargetRow};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/indicators", get(index))
+        .route("/indicators", get(index).post(publish_post))
         .route("/indicators/{code}", get(indicator_page).post(target_post))
         .route("/dashboards", axum::routing::post(dashboard_post))
         .route("/dashboards/{code}", get(dashboard_page))
@@ -49,6 +49,10 @@ impl IndexPage {
     }
     pub fn sent(&self, k: &str) -> String {
         sent_value(&self.sent, k)
+    }
+    /// Which of the two forms was sent back with problems.
+    pub fn publishing(&self) -> bool {
+        self.sent.iter().any(|(k, _)| k == "definition")
     }
     pub fn name(&self, d: &IndicatorDefinition) -> String {
         d.name(self.ctx.tr.tag()).to_owned()
@@ -120,6 +124,29 @@ async fn index_view(
         errors,
         sent,
     })
+}
+
+/// Publishes a definition pasted on the list page (JSON, as in `indicators/`):
+/// every problem is listed beside the form.
+pub async fn publish_post(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let pairs: Vec<(String, String)> = pairs.into_iter().take(5).collect();
+    let json = sent_value(&pairs, "definition");
+    match state
+        .store
+        .publish_indicator(&ctx.actor(), &user.principal, &json)
+        .await
+    {
+        Ok(d) => Ok(Redirect::to(&format!("/indicators/{}", d.code)).into_response()),
+        Err(e) => {
+            let errors = form_errors(ctx.tr, e.into())?;
+            let page = index_view(&state, ctx, &user, errors, pairs).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
 }
 
 /// Composes a dashboard from the list page's form: the items one a line,
