@@ -350,16 +350,34 @@ impl Store {
                 id
             }
         };
-        // Numbers are not among `Val`'s kinds: set them apart.
-        Sql::new("UPDATE indicator_targets SET baseline = ")
-            .bind(t.baseline)
-            .push(", target = ")
-            .bind(t.target)
-            .push(", reference_value = ")
-            .bind(t.reference_value)
-            .push(", gap_closed = ")
-            .bind(t.gap_closed)
-            .push(" WHERE id = ")
+        // Numbers are not among `Val`'s kinds: set them apart. A missing one
+        // is written as NULL, never bound: sqlx's Any driver binds a None as
+        // an INT4 on PostgreSQL, and the statement it caches then refuses a
+        // number in the same place ("incorrect binary data format").
+        let mut q = Sql::new("UPDATE indicator_targets SET ");
+        for (i, (column, value)) in [
+            ("baseline", t.baseline),
+            ("target", t.target),
+            ("reference_value", t.reference_value),
+            ("gap_closed", t.gap_closed),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.push(&format!("{column} = "));
+            match value {
+                Some(v) => {
+                    q.bind(v);
+                }
+                None => {
+                    q.push("NULL");
+                }
+            }
+        }
+        q.push(" WHERE id = ")
             .bind(id.clone())
             .execute(tx.conn())
             .await?;
