@@ -474,6 +474,40 @@ proptest! {
     }
 
     #[test]
+    fn dhis2_mappings_mutated_and_dashboards_any_fields(
+        edits in mutations(),
+        f in proptest::collection::vec(".{0,30}", 4),
+        items in proptest::collection::vec((".{0,20}", ".{0,12}"), 0..30),
+    ) {
+        let text = String::from_utf8_lossy(&mutate(crate::dhis2::EXAMPLE_MAPPING.as_bytes(), &edits)).into_owned();
+        if let Ok(m) = crate::dhis2::Mapping::parse(&text) {
+            let v = crate::dhis2::ExportValue {
+                indicator: "HL01".into(),
+                area: "TR-06".into(),
+                period: crate::indicator::Period::year(2026),
+                option: Some("female".into()),
+                value: 3.5,
+            };
+            let x = crate::dhis2::adx(&m, std::slice::from_ref(&v), "2026-01-01T00:00:00Z");
+            prop_assert!(x.starts_with("<?xml") && x.ends_with("</adx>\n"));
+            let _ = crate::dhis2::data_value_sets(&m, &[v]);
+        }
+        let d = crate::indicator::DashboardDraft {
+            code: f[0].clone(),
+            titles: [("en".to_owned(), f[1].clone()), (f[2].clone(), f[3].clone())].into_iter().collect(),
+            programme_code: f[2].clone(),
+            result_area: f[3].clone(),
+            items: items
+                .into_iter()
+                .map(|(indicator, by)| crate::indicator::DashboardItem { indicator, by })
+                .collect(),
+        };
+        if let Ok(ok) = d.validate() {
+            prop_assert!(!ok.items.is_empty() && ok.items.len() <= crate::indicator::MAX_DASHBOARD_ITEMS);
+        }
+    }
+
+    #[test]
     fn indicator_periods_and_targets_any_text(
         f in proptest::collection::vec(".{0,30}", 3),
         n in proptest::collection::vec(proptest::option::of(any::<f64>()), 4),
