@@ -408,6 +408,19 @@ async fn run(cli: Cli) -> Result<()> {
                     }
                 });
             }
+            // Keeps the indicator runs read lately up to the data
+            // (`store::indicators::cache`): dashboards read from memory.
+            let warm = store.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = warm.refresh_indicator_cache().await {
+                        tracing::warn!(error = %e, "indicator refresh failed");
+                    }
+                }
+            });
             let state = kopru_web::AppState {
                 store: store.clone(),
                 config: settings.web.clone(),

@@ -129,6 +129,8 @@ pub struct Store {
     write_gate: Option<Arc<Mutex<()>>>,
     /// The linkage model new entries are scored with (see `linkage_model`).
     model_cache: Arc<ModelCache>,
+    /// Materialised indicator runs (`indicators::cache`).
+    indicator_cache: Arc<indicators::cache::IndicatorCache>,
 }
 
 /// The linkage model the registry scores new entries with, kept once read
@@ -255,6 +257,7 @@ impl Store {
             keyring: None,
             write_gate: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
             model_cache: Arc::default(),
+            indicator_cache: Arc::default(),
         })
     }
 

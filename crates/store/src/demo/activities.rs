@@ -191,6 +191,7 @@ fn day(n: i64) -> String {
 /// Loads the demo activities; skipped when any activity exists. Returns how
 /// many were planned.
 pub async fn load_activities(store: &Store) -> Result<usize> {
+    let _changes = store.data_changes();
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM activities")
         .fetch_one(store.pool())
         .await?;

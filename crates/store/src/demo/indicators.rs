@@ -27,6 +27,7 @@ fn titles(tr: &str, en: &str) -> BTreeMap<String, String> {
 
 /// Loads the dashboards and targets once; the number of dashboards.
 pub async fn load_indicators(store: &Store) -> Result<usize> {
+    let _changes = store.data_changes();
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM dashboards")
         .fetch_one(store.pool())
         .await?;

@@ -15,6 +15,7 @@ use kopru_domain::{Role, Scope};
 
 /// Loads the Niš group and plan once; the number of measures.
 pub async fn load_local_plans(store: &Store) -> Result<usize> {
+    let _changes = store.data_changes();
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM local_action_plans")
         .fetch_one(store.pool())
         .await?;

@@ -660,6 +660,7 @@ async fn exists(store: &Store, table: &str, column: &str, value: &str) -> Result
 
 /// Loads the demo world; running it again adds nothing twice.
 pub async fn load(store: &Store) -> Result<()> {
+    let _changes = store.data_changes();
     let actor = Actor::system("demo");
     let by = system_principal();
     let bad =
@@ -959,6 +960,7 @@ pub async fn load_people_with(
     households: usize,
     progress: &mut (dyn FnMut(usize) + Send),
 ) -> Result<usize> {
+    let _changes = store.data_changes();
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM persons")
         .fetch_one(store.pool())
         .await?;
@@ -1217,6 +1219,7 @@ pub fn latin_to_cyrillic(s: &str) -> String {
 /// (some answered), so that "my work" and the dashboard show something on
 /// first start. Skipped when any case exists.
 pub async fn load_casework(store: &Store) -> Result<usize> {
+    let _changes = store.data_changes();
     use kopru_domain::casework::{
         CaseDraft, ContactDraft, FollowUpDraft, GoalDraft, ReferralDraft, ReferralMoveDraft,
     };

@@ -51,6 +51,7 @@ async fn institution(store: &Store, code: &str) -> Result<String> {
 
 /// Loads the demo outcomes. Returns how many people got at least one.
 pub async fn load_outcomes(store: &Store) -> Result<usize> {
+    let _changes = store.data_changes();
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM enrolments")
         .fetch_one(store.pool())
         .await?;

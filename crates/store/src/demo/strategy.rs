@@ -314,6 +314,7 @@ fn institution(code: &str) -> Principal {
 
 /// Loads the demo strategy. Returns how many actions it has.
 pub async fn load_strategy(store: &Store) -> Result<usize> {
+    let _changes = store.data_changes();
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM strategies")
         .fetch_one(store.pool())
         .await?;
@@ -527,6 +528,7 @@ pub async fn load_strategy(store: &Store) -> Result<usize> {
 /// 002): its three days of meetings, what was noted, and recommendations,
 /// one of them already followed up. Loaded once.
 pub async fn load_visits(store: &Store) -> Result<usize> {
+    let _changes = store.data_changes();
     let existing: (i64,) = Sql::new("SELECT COUNT(*) FROM monitoring_visits")
         .fetch_one(store.pool())
         .await?;

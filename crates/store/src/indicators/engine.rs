@@ -9,6 +9,7 @@
 //! value is its own run (a person in March and in May counts once in each
 //! month and once in the quarter).
 
+use super::cache::{CacheStats, Inputs, Stamp};
 use super::sources;
 use crate::error::{Result, StoreError};
 use crate::scope::{push_in_area, push_visible, Entity};
@@ -20,7 +21,8 @@ use kopru_domain::indicator::{
 use kopru_domain::{Action, Principal, Scope, ValidationErrors};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// What a caller asks of an indicator.
 #[derive(Debug, Clone)]
@@ -93,7 +95,7 @@ impl IndicatorTable {
 
 /// A group's count and the sum of its numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Agg {
+pub(crate) struct Agg {
     n: i64,
     s: f64,
 }
@@ -112,13 +114,7 @@ struct Axis {
     series: bool,
 }
 
-type Run = BTreeMap<Vec<String>, Agg>;
-
-/// What one run asks: the range, and the series values it is fixed to.
-struct Ask<'a> {
-    range: &'a Period,
-    fixed: Vec<(Dimension, &'a str)>,
-}
+pub(crate) type Run = BTreeMap<Vec<String>, Agg>;
 
 /// The persons' groups (not special categories) a `group` breakdown lists.
 const GROUPS: [&str; 5] = [
@@ -137,80 +133,40 @@ fn age_expr() -> &'static str {
      THEN 1 ELSE 0 END END"
 }
 
-fn band_expr(bands: &[Band]) -> String {
-    let mut s = String::from("CASE WHEN f.age IS NULL THEN 'unknown'");
-    for (i, b) in bands.iter().enumerate() {
-        match b.max {
-            Some(m) => s.push_str(&format!(
-                " WHEN f.age BETWEEN {} AND {} THEN '{i}'",
-                b.min, m
-            )),
-            None => s.push_str(&format!(" WHEN f.age >= {} THEN '{i}'", b.min)),
-        }
-    }
-    s.push_str(" ELSE 'other' END");
-    s
-}
+/// The finest columns a run is grouped by (`cache`'s materialised runs):
+/// sex, age in years at the row (empty when unknown), the area the row is
+/// recorded in, unit, programme, institution. Tables are projections of it.
+const FINE: [&str; 6] = [
+    "COALESCE(f.sex, 'unknown')",
+    "CAST(f.age AS TEXT)",
+    "COALESCE(f.area_code, '')",
+    "COALESCE(f.unit_code, '')",
+    "COALESCE(f.programme, '')",
+    "COALESCE(f.responsible, '')",
+];
+const FINE_SEX: usize = 0;
+const FINE_AGE: usize = 1;
+const FINE_AREA: usize = 2;
+const FINE_UNIT: usize = 3;
+const FINE_PROGRAMME: usize = 4;
+const FINE_INSTITUTION: usize = 5;
 
-fn push_dimension(q: &mut Sql, d: Dimension, query: &ValuesQuery) {
-    match d {
-        Dimension::Sex => {
-            q.push("COALESCE(f.sex, 'unknown')");
-        }
-        Dimension::Age => {
-            q.push(&band_expr(&query.bands));
-        }
-        Dimension::Area => {
-            q.push(
-                "COALESCE((SELECT MIN(ac.ancestor_code) FROM area_closure ac \
-                 JOIN areas aa ON aa.code = ac.ancestor_code WHERE ac.descendant_code = f.area_code AND ",
-            );
-            match &query.area {
-                Some(a) => {
-                    q.push("aa.parent_code = ").bind(a.to_ascii_uppercase());
-                }
-                None => {
-                    q.push(
-                        "((aa.country = 'TR' AND aa.kind = 'province') \
-                         OR (aa.country = 'RS' AND aa.kind IN ('district', 'city')))",
-                    );
-                }
-            }
-            q.push("), '')");
-        }
-        Dimension::Unit => {
-            q.push("COALESCE(f.unit_code, '')");
-        }
-        Dimension::Programme => {
-            q.push("COALESCE(f.programme, '')");
-        }
-        Dimension::Institution => {
-            q.push("COALESCE(f.responsible, '')");
-        }
-        // Series are runs, never grouped; ethnicity is refused before here.
-        Dimension::Period | Dimension::Window | Dimension::Group | Dimension::Ethnicity => {
-            q.push("''");
-        }
-    }
-}
-
-/// One aggregate over the definition's source.
-async fn run(
-    conn: &mut AnyConnection,
-    def: &IndicatorDefinition,
-    query: &ValuesQuery,
-    grants: &[Scope],
-    ask: &Ask<'_>,
-    grouped: &[Dimension],
-) -> Result<Run> {
+/// One aggregate over the definition's source, by the `FINE` columns.
+pub(crate) async fn run(conn: &mut AnyConnection, inputs: &Inputs) -> Result<Run> {
+    let Inputs {
+        def,
+        range,
+        fixed,
+        grants,
+        area,
+    } = inputs;
     let name = def.source.as_deref().unwrap_or_default();
     let source = sources::select(name)
         .ok_or_else(|| StoreError::Other(format!("indicator {}: no source {name}", def.code)))?;
     let distinct = matches!(def.kind, IndicatorKind::People | IndicatorKind::Cohort);
     let mut q = Sql::new("SELECT ");
-    for d in grouped {
-        push_dimension(&mut q, *d, query);
-        q.push(", ");
+    for c in FINE {
+        q.push(c).push(", ");
     }
     q.push("COUNT(*) AS n, SUM(f.number) AS s FROM (");
     if distinct {
@@ -221,18 +177,18 @@ async fn run(
     q.push("SELECT z.*, ")
         .push(age_expr())
         .push(" AS age FROM (SELECT x.*, CASE WHEN x.at0 < ")
-        .bind(ask.range.start.clone())
+        .bind(range.start.clone())
         .push(" THEN ")
-        .bind(ask.range.start.clone())
+        .bind(range.start.clone())
         .push(" ELSE x.at0 END AS at FROM (")
         .push(&source)
         .push(") x WHERE x.at0 <= ")
-        .bind(ask.range.end.clone())
+        .bind(range.end.clone())
         .push(" AND COALESCE(x.until, '9999-12-31') >= ")
-        .bind(ask.range.start.clone())
+        .bind(range.start.clone())
         .push(" AND ");
     push_visible(&mut q, Entity::IndicatorRow, "x", grants);
-    if let Some(a) = &query.area {
+    if let Some(a) = area {
         q.push(" AND ");
         push_in_area(&mut q, "x.area_code", a);
     }
@@ -258,8 +214,8 @@ async fn run(
         }
     }
     if def.kind == IndicatorKind::Cohort {
-        let fixed = ask.fixed.iter().find(|(d, _)| *d == Dimension::Window);
-        match fixed {
+        let window = fixed.iter().find(|(d, _)| *d == Dimension::Window);
+        match window {
             Some((_, w)) => {
                 q.push(" AND x.months = ")
                     .bind(w.parse::<i64>().unwrap_or(-1));
@@ -271,7 +227,7 @@ async fn run(
             }
         }
     }
-    if let Some((_, g)) = ask.fixed.iter().find(|(d, _)| *d == Dimension::Group) {
+    if let Some((_, g)) = fixed.iter().find(|(d, _)| *d == Dimension::Group) {
         if *g == "none" {
             q.push(" AND (x.pgroups IS NULL OR x.pgroups NOT LIKE '%\"%')");
         } else {
@@ -298,20 +254,16 @@ async fn run(
     if distinct {
         q.push(") f WHERE f.rn = 1");
     }
-    if !grouped.is_empty() {
-        q.push(" GROUP BY ");
-        let positions: Vec<String> = (1..=grouped.len()).map(|i| i.to_string()).collect();
-        q.push(&positions.join(", "));
-    }
+    q.push(" GROUP BY 1, 2, 3, 4, 5, 6");
     let rows = q.fetch_rows(&mut *conn).await?;
     let mut out = Run::new();
     for r in rows {
-        let mut key = Vec::with_capacity(grouped.len());
-        for i in 0..grouped.len() {
+        let mut key = Vec::with_capacity(FINE.len());
+        for i in 0..FINE.len() {
             key.push(r.try_get::<Option<String>, _>(i)?.unwrap_or_default());
         }
-        let n: i64 = r.try_get(grouped.len())?;
-        let s: Option<f64> = r.try_get(grouped.len() + 1)?;
+        let n: i64 = r.try_get(FINE.len())?;
+        let s: Option<f64> = r.try_get(FINE.len() + 1)?;
         if n > 0 {
             out.entry(key).or_default().add(Agg {
                 n,
@@ -320,6 +272,162 @@ async fn run(
         }
     }
     Ok(out)
+}
+
+/// A fine run grouped by `grouped` instead: ages into the query's bands
+/// (`unknown` without a birth year, `other` outside every band), areas to
+/// the level asked (`areas`; empty when a row's area is not under one).
+fn project(
+    fine: &Run,
+    grouped: &[Dimension],
+    query: &ValuesQuery,
+    areas: &HashMap<String, String>,
+) -> Run {
+    let mut out = Run::new();
+    for (k, v) in fine {
+        let key = grouped
+            .iter()
+            .map(|d| match d {
+                Dimension::Sex => k[FINE_SEX].clone(),
+                Dimension::Age => band_of(&k[FINE_AGE], &query.bands),
+                Dimension::Area => areas.get(&k[FINE_AREA]).cloned().unwrap_or_default(),
+                Dimension::Unit => k[FINE_UNIT].clone(),
+                Dimension::Programme => k[FINE_PROGRAMME].clone(),
+                Dimension::Institution => k[FINE_INSTITUTION].clone(),
+                // Series are runs, never grouped; ethnicity is refused before.
+                Dimension::Period | Dimension::Window | Dimension::Group | Dimension::Ethnicity => {
+                    String::new()
+                }
+            })
+            .collect();
+        out.entry(key).or_default().add(*v);
+    }
+    out
+}
+
+/// The band (its index) an age in years falls in: the first that holds it.
+fn band_of(age: &str, bands: &[Band]) -> String {
+    let Ok(age) = age.parse::<i64>() else {
+        return "unknown".to_owned();
+    };
+    bands
+        .iter()
+        .position(|b| age >= i64::from(b.min) && b.max.is_none_or(|m| age <= i64::from(m)))
+        .map_or_else(|| "other".to_owned(), |i| i.to_string())
+}
+
+impl Store {
+    /// The data's stamp: the audit chain's head and the unaudited writes'
+    /// generation (`cache`).
+    async fn indicator_stamp(&self, conn: &mut AnyConnection) -> Result<Stamp> {
+        let (seq,): (i64,) = Sql::new("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok((seq, self.indicator_cache.generation()))
+    }
+
+    /// A fine run, from memory when the data has not changed since.
+    async fn materialised_run(&self, conn: &mut AnyConnection, inputs: Inputs) -> Result<Arc<Run>> {
+        let stamp = self.indicator_stamp(conn).await?;
+        let key = inputs.key();
+        if let Some(r) = self.indicator_cache.get(&key, stamp) {
+            return Ok(r);
+        }
+        let r = Arc::new(run(conn, &inputs).await?);
+        self.indicator_cache
+            .put(key, stamp, Arc::new(inputs), r.clone());
+        Ok(r)
+    }
+
+    /// Every area code to the area it is counted under: a province (Türkiye)
+    /// or a district or the City of Belgrade (Serbia); with `area`, the
+    /// child of that area it lies in.
+    async fn area_levels(
+        &self,
+        conn: &mut AnyConnection,
+        area: Option<&str>,
+    ) -> Result<Arc<HashMap<String, String>>> {
+        let level = area.map(str::to_ascii_uppercase);
+        let stamp = self.indicator_stamp(conn).await?;
+        if let Some(m) = self.indicator_cache.areas(&level, stamp) {
+            return Ok(m);
+        }
+        let mut q = Sql::new(
+            "SELECT ac.descendant_code, MIN(ac.ancestor_code) FROM area_closure ac \
+             JOIN areas aa ON aa.code = ac.ancestor_code WHERE ",
+        );
+        match &level {
+            Some(a) => {
+                q.push("aa.parent_code = ").bind(a.clone());
+            }
+            None => {
+                q.push(
+                    "((aa.country = 'TR' AND aa.kind = 'province') \
+                     OR (aa.country = 'RS' AND aa.kind IN ('district', 'city')))",
+                );
+            }
+        }
+        q.push(" GROUP BY ac.descendant_code");
+        let rows: Vec<(String, String)> = q.fetch_all(&mut *conn).await?;
+        let map: Arc<HashMap<String, String>> = Arc::new(rows.into_iter().collect());
+        self.indicator_cache.put_areas(level, stamp, map.clone());
+        Ok(map)
+    }
+
+    /// Records were written other than through the store's services (which
+    /// append to the audit chain): materialised runs must not be used again.
+    pub fn data_changed(&self) {
+        self.indicator_cache.bump();
+    }
+
+    /// Calls `data_changed` when dropped: held by loaders that write around
+    /// the services, so that even one failing half-way leaves no stale run.
+    pub fn data_changes(&self) -> DataChanges<'_> {
+        DataChanges(self)
+    }
+
+    /// Brings the runs read in the last quarter of an hour up to the current
+    /// data, most recently read first; how many were recomputed. The server
+    /// calls it every second; it does nothing while the data has not changed.
+    pub async fn refresh_indicator_cache(&self) -> Result<usize> {
+        let mut conn = self.acquire().await?;
+        let stamp = self.indicator_stamp(&mut conn).await?;
+        if self.indicator_cache.last_refresh() == Some(stamp) {
+            return Ok(0);
+        }
+        let stale = self.indicator_cache.stale_hot(stamp);
+        let mut n = 0;
+        for (key, inputs) in stale {
+            // The data may move again meanwhile: the entry is stamped with
+            // what it was computed from, and the next round catches up.
+            let at = self.indicator_stamp(&mut conn).await?;
+            let r = Arc::new(run(&mut conn, &inputs).await?);
+            self.indicator_cache.put(key, at, inputs, r);
+            n += 1;
+        }
+        self.indicator_cache.refreshed(n);
+        self.indicator_cache.set_last_refresh(stamp);
+        Ok(n)
+    }
+
+    /// How the materialised runs have been used (benchmarks, metrics).
+    pub fn indicator_cache_stats(&self) -> CacheStats {
+        self.indicator_cache.stats()
+    }
+
+    /// Forgets every materialised run (benchmarks measure cold reads).
+    pub fn clear_indicator_cache(&self) {
+        self.indicator_cache.clear();
+    }
+}
+
+/// See `Store::data_changes`.
+pub struct DataChanges<'a>(&'a Store);
+
+impl Drop for DataChanges<'_> {
+    fn drop(&mut self) {
+        self.0.data_changed();
+    }
 }
 
 /// Every run a table needs, keyed by the series values it is fixed to
@@ -381,6 +489,7 @@ fn series_keys(def: &IndicatorDefinition, query: &ValuesQuery, d: Dimension) -> 
 }
 
 async fn cube(
+    store: &Store,
     conn: &mut AnyConnection,
     def: &IndicatorDefinition,
     query: &ValuesQuery,
@@ -418,6 +527,11 @@ async fn cube(
         assignments = next;
     }
     let series_dims: Vec<Dimension> = axes.iter().filter(|a| a.series).map(|a| a.dim).collect();
+    let areas = if grouped.contains(&Dimension::Area) {
+        store.area_levels(conn, query.area.as_deref()).await?
+    } else {
+        Arc::default()
+    };
     let mut runs = BTreeMap::new();
     for assignment in assignments {
         let mut range = &query.period;
@@ -429,12 +543,19 @@ async fn cube(
                         range = p;
                     }
                 } else {
-                    fixed.push((*d, v.as_str()));
+                    fixed.push((*d, v.clone()));
                 }
             }
         }
-        let r = run(conn, def, query, grants, &Ask { range, fixed }, &grouped).await?;
-        runs.insert(assignment, r);
+        let inputs = Inputs {
+            def: def.clone(),
+            range: range.clone(),
+            fixed,
+            grants: grants.to_vec(),
+            area: query.area.as_ref().map(|a| a.to_ascii_uppercase()),
+        };
+        let fine = store.materialised_run(conn, inputs).await?;
+        runs.insert(assignment, project(&fine, &grouped, query, &areas));
     }
     // The grouped axes' keys: what the data holds, and the whole list where
     // it is closed (sexes, age bands).
@@ -581,11 +702,11 @@ impl Store {
             let part = |c: &Option<String>| c.clone().unwrap_or_default();
             let num = self.indicator(&part(&def.numerator), None).await?;
             let den = self.indicator(&part(&def.denominator), None).await?;
-            let a = cube(&mut conn, &num, query, &grants).await?;
-            let b = cube(&mut conn, &den, query, &grants).await?;
+            let a = cube(self, &mut conn, &num, query, &grants).await?;
+            let b = cube(self, &mut conn, &den, query, &grants).await?;
             ratio_table(def, query, &a, &b, hide)
         } else {
-            let c = cube(&mut conn, def, query, &grants).await?;
+            let c = cube(self, &mut conn, def, query, &grants).await?;
             count_table(def, query, &c, hide)
         };
         drop(conn);

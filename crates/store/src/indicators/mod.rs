@@ -3,6 +3,8 @@
 //! baselines and targets, and the engine that computes values from the
 //! records on every read (`engine`, over the `sources`).
 
+pub(crate) mod cache;
+pub use cache::CacheStats;
 pub mod engine;
 pub(crate) mod sources;
 

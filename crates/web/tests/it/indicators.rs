@@ -635,6 +635,7 @@ fn brute(
 /// approximate birth dates, a person seen in two provinces, a re-entry, a
 /// merged record and a withdrawn consent, each with attendance.
 async fn add_edge_cases(app: &TestApp, year: i32) {
+    let _changes = app.store().data_changes();
     let pool = app.store().pool();
     let activities = table(app, "SELECT a.id, a.area_code, a.unit_code FROM activities a WHERE a.unit_code IS NOT NULL ORDER BY a.id").await;
     let session = |act: &str, day: &str| format!("edge-s-{act}-{day}");
@@ -725,6 +726,7 @@ async fn exec(app: &TestApp, sql: String) {
         .execute(app.store().pool())
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    app.store().data_changed();
 }
 
 /// Generated people across units and provinces with what the demo has
@@ -994,6 +996,84 @@ async fn version_of(c: &mut Client<'_>, person: &str) -> i64 {
     c.get(&format!("/api/v1/persons/{person}")).await.json()["version"]
         .as_i64()
         .unwrap()
+}
+
+#[tokio::test]
+async fn runs_are_read_from_memory_until_a_write_and_kept_warm_by_the_refresher() {
+    use crate::activities::{create, day, person, session, sheet};
+    let app = spawn_app().await;
+    let store = app.store();
+    let mut me = app.api_as("coordinator").await;
+    let q = format!("period={}", &day(0)[..4]);
+    let value = |v: Value| v["value"].as_f64().unwrap();
+    let base = value(total(&mut me, "SR-HLT-1", &q).await);
+    let s0 = store.indicator_cache_stats();
+    // The same run again, and by sex and by age: all from memory.
+    assert_eq!(value(total(&mut me, "SR-HLT-1", &q).await), base);
+    let by_sex = me
+        .get(&format!(
+            "/api/v1/indicators/SR-HLT-1/values?{q}&by=sex,age"
+        ))
+        .await
+        .json();
+    assert_eq!(by_sex["total"]["value"].as_f64(), Some(base));
+    let s1 = store.indicator_cache_stats();
+    assert_eq!(s1.misses, s0.misses, "{s0:?} {s1:?}");
+    assert!(s1.hits >= s0.hits + 2, "{s0:?} {s1:?}");
+
+    // A mark through the service moves the stamp: the next read computes.
+    let a = person(&mut me, "Nurcan", "Ateş").await;
+    let act = create(
+        &mut me,
+        json!({
+            "programme_code": "SIROMA", "result_area": "Access to health",
+            "unit_code": "SHKB-ANK-01", "kind": "health_literacy",
+            "titles": {"tr": "Sağlık okuryazarlığı", "en": "Health literacy"},
+            "area_code": "TR-06-ALTINDAG", "starts_on": day(0), "ends_on": day(0),
+        }),
+    )
+    .await;
+    let act = act["id"].as_str().unwrap().to_owned();
+    let r = me
+        .json(
+            Method::POST,
+            &format!("/api/v1/activities/{act}/participants"),
+            json!({"person_ids": [a]}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    let list = me
+        .get(&format!("/api/v1/activities/{act}/participants"))
+        .await
+        .json();
+    let pa = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let ses = session(&mut me, &act, &day(0), "").await;
+    let r = sheet(
+        &mut me,
+        &act,
+        &ses,
+        json!([{"participant_id": pa, "mark": "present"}]),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.body);
+    // The refresher brings the run read a moment ago up to the data…
+    assert!(store.refresh_indicator_cache().await.unwrap() >= 1);
+    assert_eq!(store.refresh_indicator_cache().await.unwrap(), 0);
+    let s2 = store.indicator_cache_stats();
+    // …so that the next read is from memory, and current.
+    assert_eq!(value(total(&mut me, "SR-HLT-1", &q).await), base + 1.0);
+    let s3 = store.indicator_cache_stats();
+    assert_eq!(s3.misses, s2.misses, "{s2:?} {s3:?}");
+
+    // A write around the services is announced, and then read afresh.
+    kopru_store::Sql::new("UPDATE attendance SET mark = 'absent' WHERE session_id = ")
+        .bind(ses.clone())
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.data_changed();
+    assert_eq!(value(total(&mut me, "SR-HLT-1", &q).await), base);
+    assert_eq!(store.indicator_cache_stats().misses, s3.misses + 1);
 }
 
 #[tokio::test]

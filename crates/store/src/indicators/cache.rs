@@ -1,0 +1,243 @@
+//! Materialised runs: the engine's finest aggregate of a definition over a
+//! range (by sex, age in years, the area a row is recorded in, unit,
+//! programme and institution), kept in memory and stamped with the data it
+//! was computed from. Any table of the same run — any breakdowns, age bands
+//! or area level — is then a projection in memory, without reading the
+//! records again.
+//!
+//! **Never stale.** The stamp is the audit chain's head (every write through
+//! the store appends to it, in the same transaction, on both engines and from
+//! every process) and a generation bumped by `Store::data_changed` for writes
+//! that bypass the store's services (loaders, tests). A read whose stamp
+//! differs from the entry's computes afresh; nothing older than the records
+//! is ever served. Reads of special-category data are audited too and so
+//! move the stamp: the cache is conservative, never wrong.
+//!
+//! **Kept warm.** `Store::refresh_indicator_cache`, called every second by the
+//! server, recomputes the entries read in the last quarter of an hour when the
+//! stamp has moved, so that dashboards read from memory again within one
+//! computation after a write (BENCHMARKS.md measures that lag).
+//!
+//! Bounded: at most `MAX_KEYS` aggregate keys are held; the entries read
+//! longest ago go first.
+
+use super::engine::Run;
+use kopru_domain::indicator::{Dimension, IndicatorDefinition, Period};
+use kopru_domain::Scope;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Aggregate keys held at most (about 100 bytes each).
+const MAX_KEYS: usize = 2_000_000;
+
+/// Entries read within this long are recomputed by the refresher.
+pub(crate) const HOT: Duration = Duration::from_secs(15 * 60);
+
+/// The data an entry was computed from: the audit chain's head and the
+/// generation of unaudited writes.
+pub(crate) type Stamp = (i64, u64);
+
+/// Area codes to the area they are counted under.
+pub(crate) type AreaLevels = Arc<HashMap<String, String>>;
+
+/// What a materialised run is computed from.
+#[derive(Debug, Clone)]
+pub(crate) struct Inputs {
+    pub def: IndicatorDefinition,
+    pub range: Period,
+    pub fixed: Vec<(Dimension, String)>,
+    pub grants: Vec<Scope>,
+    pub area: Option<String>,
+}
+
+impl Inputs {
+    pub(crate) fn key(&self) -> String {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        serde_json::to_string(&self.def)
+            .unwrap_or_default()
+            .hash(&mut h);
+        let mut grants: Vec<String> = self.grants.iter().map(|g| format!("{g:?}")).collect();
+        grants.sort();
+        format!(
+            "{}@{}#{:x}|{}..{}|{:?}|{}|{:?}",
+            self.def.code,
+            self.def.version,
+            h.finish(),
+            self.range.start,
+            self.range.end,
+            self.fixed,
+            grants.join(","),
+            self.area
+        )
+    }
+}
+
+struct Entry {
+    stamp: Stamp,
+    run: Arc<Run>,
+    inputs: Arc<Inputs>,
+    last_read: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: HashMap<String, Entry>,
+    keys: usize,
+    /// Area codes to the area they are counted under, per level asked
+    /// (`None`: provinces and Serbian districts; `Some(a)`: a's children).
+    areas: HashMap<Option<String>, (Stamp, AreaLevels)>,
+}
+
+/// How the cache has been used since the process started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CacheStats {
+    pub entries: usize,
+    pub keys: usize,
+    pub hits: u64,
+    pub misses: u64,
+    pub refreshed: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct IndicatorCache {
+    inner: Mutex<Inner>,
+    generation: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    refreshed: AtomicU64,
+    /// The stamp the refresher last brought the hot entries up to.
+    refreshed_at: Mutex<Option<Stamp>>,
+}
+
+impl IndicatorCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain data behind; keep it.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The run for `key` if it was computed from `stamp`'s data.
+    pub(crate) fn get(&self, key: &str, stamp: Stamp) -> Option<Arc<Run>> {
+        let mut inner = self.lock();
+        let hit = inner.entries.get_mut(key).and_then(|e| {
+            e.last_read = Instant::now();
+            (e.stamp == stamp).then(|| e.run.clone())
+        });
+        drop(inner);
+        let counter = if hit.is_some() {
+            &self.hits
+        } else {
+            &self.misses
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        hit
+    }
+
+    pub(crate) fn put(&self, key: String, stamp: Stamp, inputs: Arc<Inputs>, run: Arc<Run>) {
+        let mut inner = self.lock();
+        let size = run.len();
+        let last_read = inner
+            .entries
+            .get(&key)
+            .map_or_else(Instant::now, |e| e.last_read);
+        if let Some(old) = inner.entries.insert(
+            key,
+            Entry {
+                stamp,
+                run,
+                inputs,
+                last_read,
+            },
+        ) {
+            inner.keys -= old.run.len();
+        }
+        inner.keys += size;
+        while inner.keys > MAX_KEYS && inner.entries.len() > 1 {
+            let Some(oldest) = inner
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.last_read)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(e) = inner.entries.remove(&oldest) {
+                inner.keys -= e.run.len();
+            }
+        }
+    }
+
+    /// The entries read lately whose data has changed since.
+    pub(crate) fn stale_hot(&self, stamp: Stamp) -> Vec<(String, Arc<Inputs>)> {
+        let now = Instant::now();
+        let inner = self.lock();
+        let mut v: Vec<(Instant, String, Arc<Inputs>)> = inner
+            .entries
+            .iter()
+            .filter(|(_, e)| e.stamp != stamp && now.duration_since(e.last_read) < HOT)
+            .map(|(k, e)| (e.last_read, k.clone(), e.inputs.clone()))
+            .collect();
+        // The most recently read first: what is on screen now.
+        v.sort_by_key(|e| std::cmp::Reverse(e.0));
+        v.into_iter().map(|(_, k, i)| (k, i)).collect()
+    }
+
+    pub(crate) fn refreshed(&self, n: usize) {
+        self.refreshed.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn last_refresh(&self) -> Option<Stamp> {
+        *self
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn set_last_refresh(&self, stamp: Stamp) {
+        *self
+            .refreshed_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(stamp);
+    }
+
+    pub(crate) fn areas(&self, level: &Option<String>, stamp: Stamp) -> Option<AreaLevels> {
+        let inner = self.lock();
+        inner
+            .areas
+            .get(level)
+            .filter(|(s, _)| *s == stamp)
+            .map(|(_, m)| m.clone())
+    }
+
+    pub(crate) fn put_areas(&self, level: Option<String>, stamp: Stamp, map: AreaLevels) {
+        self.lock().areas.insert(level, (stamp, map));
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        let inner = self.lock();
+        CacheStats {
+            entries: inner.entries.len(),
+            keys: inner.keys,
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            refreshed: self.refreshed.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut inner = self.lock();
+        inner.entries.clear();
+        inner.areas.clear();
+        inner.keys = 0;
+    }
+}
