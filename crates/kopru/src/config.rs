@@ -30,6 +30,10 @@ struct FileConfig {
     small_cell_threshold: Option<i64>,
     /// The DHIS2 mapping file (data set, data elements, combos, org units).
     dhis2_mapping: Option<PathBuf>,
+    /// The DHIS2 instance values may be pushed to; its credentials come from
+    /// the environment only (`KOPRU_DHIS2_TOKEN`, or `KOPRU_DHIS2_USERNAME`
+    /// and `KOPRU_DHIS2_PASSWORD`).
+    dhis2_url: Option<String>,
 }
 
 /// Where the encryption keys come from. Never the database.
@@ -152,6 +156,9 @@ impl Settings {
                     Some(path) => Some(std::sync::Arc::new(read_mapping(&path)?)),
                     None => None,
                 },
+                dhis2_server: dhis2_server(
+                    std::env::var("KOPRU_DHIS2_URL").ok().or(file.dhis2_url),
+                )?,
                 ..Default::default()
             },
             time_zone,
@@ -212,6 +219,44 @@ pub fn write_private(path: &Path, text: &str) -> Result<()> {
 }
 
 /// The DHIS2 mapping file, checked whole at start: every problem named.
+/// The DHIS2 instance to push to, when an address is set: it must be
+/// `https://` (or `http://` on this machine) and come with credentials.
+fn dhis2_server(url: Option<String>) -> Result<Option<std::sync::Arc<kopru_web::Dhis2Server>>> {
+    let Some(url) = url.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| url.starts_with(p));
+    if !url.starts_with("https://") && !local {
+        anyhow::bail!(
+            "KOPRU_DHIS2_URL must start with https:// (http:// only for this machine), not {url:?}"
+        );
+    }
+    if url.contains('@') || url.contains('?') || url.contains('#') {
+        anyhow::bail!("KOPRU_DHIS2_URL is the instance's address only (no credentials, query or fragment): credentials go in KOPRU_DHIS2_TOKEN or KOPRU_DHIS2_USERNAME/KOPRU_DHIS2_PASSWORD");
+    }
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let auth = match (
+        var("KOPRU_DHIS2_TOKEN"),
+        var("KOPRU_DHIS2_USERNAME"),
+        var("KOPRU_DHIS2_PASSWORD"),
+    ) {
+        (Some(t), _, _) => kopru_web::Dhis2Auth::Token(t),
+        (None, Some(username), Some(password)) => {
+            kopru_web::Dhis2Auth::Basic { username, password }
+        }
+        _ => anyhow::bail!(
+            "KOPRU_DHIS2_URL is set: set KOPRU_DHIS2_TOKEN (a personal access token), \
+             or KOPRU_DHIS2_USERNAME and KOPRU_DHIS2_PASSWORD"
+        ),
+    };
+    Ok(Some(std::sync::Arc::new(kopru_web::Dhis2Server {
+        url,
+        auth,
+    })))
+}
+
 fn read_mapping(path: &std::path::Path) -> Result<kopru_domain::dhis2::Mapping> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the DHIS2 mapping {}", path.display()))?;

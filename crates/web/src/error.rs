@@ -59,6 +59,9 @@ pub enum AppError {
     /// The user must set a new password first (pages only).
     #[error("password change required")]
     MustChangePassword,
+    /// A server we send to failed or refused; a Fluent message id.
+    #[error("upstream: {0}")]
+    Upstream(&'static str),
 }
 
 impl From<StoreError> for AppError {
@@ -81,6 +84,10 @@ impl From<crate::service::ServiceError> for AppError {
             ServiceError::PossibleDuplicates(c) => AppError::PossibleDuplicates(c),
             ServiceError::Store(e) => e.into(),
             ServiceError::Internal(m) => AppError::Internal(m),
+            ServiceError::Upstream(id, cause) => {
+                tracing::warn!(error = %cause, "upstream server");
+                AppError::Upstream(id)
+            }
         }
     }
 }
@@ -180,6 +187,7 @@ impl AppError {
                 "password-change-required",
                 "account-must-change",
             ),
+            AppError::Upstream(_) => (StatusCode::BAD_GATEWAY, "upstream", "problem-upstream"),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -190,7 +198,7 @@ impl AppError {
 
     fn detail(&self, tr: Tr) -> Option<String> {
         match self {
-            AppError::BadRequest(id) => Some(tr.t(id)),
+            AppError::BadRequest(id) | AppError::Upstream(id) => Some(tr.t(id)),
             AppError::Throttled { minutes } => Some(tr.count("login-throttled", *minutes)),
             _ => None,
         }

@@ -68,6 +68,40 @@ pub struct WebConfig {
     pub small_cell_threshold: i64,
     /// The DHIS2 mapping (`KOPRU_DHIS2_MAPPING`); the shipped example when none is set.
     pub dhis2_mapping: Option<std::sync::Arc<kopru_domain::dhis2::Mapping>>,
+    /// The DHIS2 instance `POST /api/v1/exports/data-value-sets/push` sends
+    /// to (`KOPRU_DHIS2_URL` and its credentials); none: files only.
+    pub dhis2_server: Option<std::sync::Arc<Dhis2Server>>,
+}
+
+/// A DHIS2 instance to send values to.
+#[derive(Clone)]
+pub struct Dhis2Server {
+    /// The instance's base address (`https://dhis2.example.org`, or with a
+    /// context path); `/api/dataValueSets` is appended.
+    pub url: String,
+    pub auth: Dhis2Auth,
+}
+
+/// How Köprü signs in to DHIS2: a personal access token (DHIS2 2.37+), or a
+/// user name and password.
+#[derive(Clone)]
+pub enum Dhis2Auth {
+    Token(String),
+    Basic { username: String, password: String },
+}
+
+/// Credentials never reach a log.
+impl std::fmt::Debug for Dhis2Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auth = match &self.auth {
+            Dhis2Auth::Token(_) => "token",
+            Dhis2Auth::Basic { .. } => "basic",
+        };
+        f.debug_struct("Dhis2Server")
+            .field("url", &self.url)
+            .field("auth", &auth)
+            .finish()
+    }
 }
 
 impl Default for WebConfig {
@@ -79,6 +113,7 @@ impl Default for WebConfig {
             import_wait: Duration::from_secs(2),
             small_cell_threshold: kopru_domain::indicator::DEFAULT_THRESHOLD,
             dhis2_mapping: None,
+            dhis2_server: None,
         }
     }
 }

@@ -19,6 +19,10 @@ pub enum ServiceError {
     /// A fault of ours (a file we could not write); the text is for the log.
     #[error("{0}")]
     Internal(String),
+    /// A server we send to failed or refused: a Fluent message id for the
+    /// reader, and what happened for the log.
+    #[error("{1}")]
+    Upstream(&'static str, String),
 }
 
 impl From<ValidationErrors> for ServiceError {

@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_dashboard, update_dashboard))
         .routes(routes!(export_adx))
         .routes(routes!(export_data_value_sets))
+        .routes(routes!(push_data_value_sets))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -56,12 +57,7 @@ impl ExchangeParams {
 }
 
 fn mapping(state: &AppState) -> AppResult<std::sync::Arc<kopru_domain::dhis2::Mapping>> {
-    match &state.config.dhis2_mapping {
-        Some(m) => Ok(m.clone()),
-        None => kopru_domain::dhis2::Mapping::parse(kopru_domain::dhis2::EXAMPLE_MAPPING)
-            .map(std::sync::Arc::new)
-            .map_err(|e| crate::error::AppError::Internal(format!("the example mapping: {e}"))),
-    }
+    Ok(service::dhis2_mapping(state.config.dhis2_mapping.as_ref())?)
 }
 
 type Exchange = (
@@ -149,6 +145,33 @@ pub async fn export_data_value_sets(
         Json(kopru_domain::dhis2::data_value_sets(&m, &values)),
     )
         .into_response())
+}
+
+/// Sends the same values to the DHIS2 instance the installation is configured
+/// with (`KOPRU_DHIS2_URL`), and answers with DHIS2's import summary (its
+/// conflicts included); 502 when DHIS2 cannot be reached, refuses the
+/// credentials or answers with something else. Kept in the audit log.
+#[utoipa::path(post, path = "/api/v1/exports/data-value-sets/push", tag = "indicators", params(ExchangeParams),
+    responses((status = 200, body = service::PushSummary),
+        (status = 403, body = Problem), (status = 422, body = Problem), (status = 502, body = Problem)))]
+pub async fn push_data_value_sets(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    QueryArgs(p): QueryArgs<ExchangeParams>,
+) -> AppResult<Json<service::PushSummary>> {
+    let m = mapping(&state)?;
+    let summary = service::push_period(
+        &state.store,
+        &ctx.actor(),
+        &user.principal,
+        &m,
+        state.config.dhis2_server.as_deref(),
+        &p.period,
+        &p.codes(),
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    Ok(Json(summary))
 }
 
 /// Every indicator's newest definition.

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators", get(index).post(publish_post))
         .route("/indicators/{code}", get(indicator_page).post(target_post))
         .route("/dashboards", axum::routing::post(dashboard_post))
+        .route("/dhis2/push", axum::routing::post(push_post))
         .route("/dashboards/{code}", get(dashboard_page))
 }
 
@@ -39,6 +40,10 @@ pub struct IndexPage {
     pub sets: Vec<(String, Vec<IndicatorSummary>)>,
     pub dashboards: Vec<DashboardRow>,
     pub can_manage: bool,
+    /// A DHIS2 server is configured and the reader may send to it.
+    pub can_push: bool,
+    /// What DHIS2 answered to the values just sent.
+    pub pushed: Option<service::PushSummary>,
     pub errors: FormErrors,
     pub sent: Vec<(String, String)>,
 }
@@ -51,6 +56,26 @@ impl IndexPage {
         sent_value(&self.sent, k)
     }
     /// Which of the two forms was sent back with problems.
+    pub fn push_result(&self) -> String {
+        self.pushed.as_ref().map_or_else(String::new, |p| {
+            self.ctx.tr.numbers(
+                "indicator-push-result",
+                &[
+                    ("sent", i64::try_from(p.sent).unwrap_or(i64::MAX)),
+                    ("imported", p.imported),
+                    ("updated", p.updated),
+                    ("ignored", p.ignored),
+                    (
+                        "suppressed",
+                        i64::try_from(p.suppressed).unwrap_or(i64::MAX),
+                    ),
+                ],
+            )
+        })
+    }
+    pub fn pushing(&self) -> bool {
+        self.sent.iter().any(|(k, _)| k == "push_period")
+    }
     pub fn publishing(&self) -> bool {
         self.sent.iter().any(|(k, _)| k == "definition")
     }
@@ -89,6 +114,49 @@ pub async fn index(State(state): State<AppState>, Auth(ctx, user): Auth) -> AppR
     Ok(render(&page)?.into_response())
 }
 
+/// Sends one period's mapped values to the configured DHIS2 server and shows
+/// its answer on the list page (what it refused included); a failure to reach
+/// it, or a refusal of the credentials, is said beside the form.
+pub async fn push_post(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let pairs: Vec<(String, String)> = pairs.into_iter().take(5).collect();
+    let mapping = service::dhis2_mapping(state.config.dhis2_mapping.as_ref())?;
+    let result = service::push_period(
+        &state.store,
+        &ctx.actor(),
+        &user.principal,
+        &mapping,
+        state.config.dhis2_server.as_deref(),
+        &sent_value(&pairs, "push_period"),
+        &[],
+        state.config.small_cell_threshold,
+    )
+    .await;
+    let tr = ctx.tr;
+    let (status, errors, pushed) = match result {
+        Ok(s) => (StatusCode::OK, FormErrors::default(), Some(s)),
+        Err(crate::service::ServiceError::Upstream(id, cause)) => {
+            tracing::warn!(error = %cause, "DHIS2 push");
+            (
+                StatusCode::BAD_GATEWAY,
+                FormErrors::single(tr, "dhis2", id),
+                None,
+            )
+        }
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_errors(tr, e.into())?,
+            None,
+        ),
+    };
+    let mut page = index_view(&state, ctx, &user, errors, pairs).await?;
+    page.pushed = pushed;
+    Ok((status, render(&page)?).into_response())
+}
+
 async fn index_view(
     state: &AppState,
     ctx: Ctx,
@@ -119,6 +187,9 @@ async fn index_view(
     Ok(IndexPage {
         dashboards: state.store.indicator_dashboards(&user.principal).await?,
         can_manage: user.principal.may(Action::ManageIndicators),
+        can_push: user.principal.may(Action::ManageIndicators)
+            && state.config.dhis2_server.is_some(),
+        pushed: None,
         ctx,
         sets,
         errors,

@@ -318,3 +318,247 @@ pub async fn dashboard_view(
         items,
     })
 }
+
+/// The installation's DHIS2 mapping, or the shipped example.
+pub fn dhis2_mapping(
+    configured: Option<&std::sync::Arc<kopru_domain::dhis2::Mapping>>,
+) -> Result<std::sync::Arc<kopru_domain::dhis2::Mapping>, ServiceError> {
+    match configured {
+        Some(m) => Ok(m.clone()),
+        None => kopru_domain::dhis2::Mapping::parse(kopru_domain::dhis2::EXAMPLE_MAPPING)
+            .map(std::sync::Arc::new)
+            .map_err(|e| ServiceError::Internal(format!("the example mapping: {e}"))),
+    }
+}
+
+/// What a DHIS2 instance answered to values sent to it (its import summary).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PushSummary {
+    /// DHIS2's word: `SUCCESS`, `WARNING` or `ERROR` (`OK` in newer answers' envelope).
+    pub status: String,
+    /// Values sent, and small cells left out of them (hidden from the sender).
+    pub sent: usize,
+    pub suppressed: usize,
+    pub imported: i64,
+    pub updated: i64,
+    pub ignored: i64,
+    pub deleted: i64,
+    /// What DHIS2 refused, as it says it (at most 50).
+    pub conflicts: Vec<String>,
+}
+
+/// Sends the mapped indicators of one period, as `GET
+/// /api/v1/exports/data-value-sets` gives them to the sender, to the
+/// configured DHIS2 instance, and keeps what it answered in the audit log.
+/// M&E officers and administrators (`ManageIndicators`) only.
+#[allow(clippy::too_many_arguments)]
+pub async fn push_period(
+    store: &Store,
+    actor: &kopru_store::audit::Actor,
+    by: &Principal,
+    mapping: &kopru_domain::dhis2::Mapping,
+    server: Option<&crate::Dhis2Server>,
+    period: &str,
+    only: &[String],
+    threshold: i64,
+) -> Result<PushSummary, ServiceError> {
+    if !by.may(kopru_domain::Action::ManageIndicators) {
+        return Err(kopru_store::StoreError::Forbidden.into());
+    }
+    let Some(server) = server else {
+        return Err(ValidationErrors::single("dhis2", "err-dhis2-not-configured").into());
+    };
+    let p = period_or_this_year(period).map_err(|c| ValidationErrors::single("period", c))?;
+    if p.dhis2().is_none() {
+        return Err(ValidationErrors::single("period", "err-dhis2-period").into());
+    }
+    let (values, hidden) = export_values(store, by, mapping, &p.label, only, threshold).await?;
+    let body = kopru_domain::dhis2::data_value_sets(mapping, &values);
+    let sent = body["dataValues"].as_array().map_or(0, Vec::len);
+    let result = push_to_dhis2(server, &body, sent, hidden).await;
+    let details = match &result {
+        Ok(s) => serde_json::json!({"period": p.label, "sent": s.sent, "suppressed": s.suppressed,
+            "status": s.status, "imported": s.imported, "updated": s.updated,
+            "ignored": s.ignored, "conflicts": s.conflicts.len()}),
+        Err(e) => {
+            serde_json::json!({"period": p.label, "sent": values.len(), "error": e.to_string()})
+        }
+    };
+    store
+        .audit(
+            &actor
+                .event("indicator.dhis2_push")
+                .outcome(if result.is_ok() { "ok" } else { "failed" })
+                .details(details),
+        )
+        .await?;
+    result
+}
+
+/// The longest answer read from DHIS2; an import summary is a few kilobytes.
+const MAX_ANSWER: usize = 1 << 20;
+
+/// Sends a `dataValueSets` document to `server` (`POST {url}/api/dataValueSets`,
+/// JSON) and reads its import summary — as DHIS2 2.36 and older answer it,
+/// and wrapped in `response` as 2.38 and newer do, with 409 for conflicts.
+/// The answer is read up to 1 MiB; the exchange gives up after 60 seconds.
+pub async fn push_to_dhis2(
+    server: &crate::Dhis2Server,
+    body: &serde_json::Value,
+    sent: usize,
+    suppressed: usize,
+) -> Result<PushSummary, ServiceError> {
+    use crate::Dhis2Auth;
+    let url = format!("{}/api/dataValueSets", server.url.trim_end_matches('/'));
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ServiceError::Internal(format!("http client: {e}")))?;
+    let request = client
+        .post(&url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json")
+        .body(body.to_string());
+    let request = match &server.auth {
+        Dhis2Auth::Token(t) => {
+            request.header(reqwest::header::AUTHORIZATION, format!("ApiToken {t}"))
+        }
+        Dhis2Auth::Basic { username, password } => request.basic_auth(username, Some(password)),
+    };
+    let mut resp = request
+        .send()
+        .await
+        .map_err(|e| ServiceError::Upstream("err-dhis2-unreachable", format!("{url}: {e}")))?;
+    let status = resp.status();
+    if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+        return Err(ServiceError::Upstream(
+            "err-dhis2-refused",
+            format!("{url}: {status}"),
+        ));
+    }
+    let mut answer = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => {
+                if answer.len() + c.len() > MAX_ANSWER {
+                    return Err(ServiceError::Upstream(
+                        "err-dhis2-answer",
+                        format!("{url}: an answer over {MAX_ANSWER} bytes"),
+                    ));
+                }
+                answer.extend_from_slice(&c);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return Err(ServiceError::Upstream(
+                    "err-dhis2-unreachable",
+                    format!("{url}: {e}"),
+                ))
+            }
+        }
+    }
+    let summary = serde_json::from_slice::<serde_json::Value>(&answer)
+        .ok()
+        .and_then(|v| import_summary(&v));
+    match summary {
+        // A 409 carries the summary of what was refused.
+        Some(mut s) if status.is_success() || status == reqwest::StatusCode::CONFLICT => {
+            s.sent = sent;
+            s.suppressed = suppressed;
+            Ok(s)
+        }
+        _ => Err(ServiceError::Upstream(
+            "err-dhis2-answer",
+            format!(
+                "{url}: {status}, {} bytes that are not an import summary",
+                answer.len()
+            ),
+        )),
+    }
+}
+
+/// DHIS2's import summary, bare or in the `response` envelope.
+fn import_summary(v: &serde_json::Value) -> Option<PushSummary> {
+    let s = match v.get("response") {
+        Some(r) if r.get("importCount").is_some() => r,
+        _ => v,
+    };
+    let count = s.get("importCount")?;
+    let n = |k: &str| {
+        count
+            .get(k)
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0)
+    };
+    let text = |c: &serde_json::Value, k: &str| -> String {
+        match c.get(k) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Object(o)) => o
+                .values()
+                .filter_map(serde_json::Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            _ => String::new(),
+        }
+    };
+    let conflicts = s
+        .get("conflicts")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .take(50)
+                .map(|c| {
+                    let object = match text(c, "object") {
+                        o if o.is_empty() => text(c, "objects"),
+                        o => o,
+                    };
+                    format!("{object}: {}", text(c, "value"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(PushSummary {
+        status: s
+            .get("status")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        imported: n("imported"),
+        updated: n("updated"),
+        ignored: n("ignored"),
+        deleted: n("deleted"),
+        conflicts,
+        ..PushSummary::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::import_summary;
+    use serde_json::json;
+
+    #[test]
+    fn import_summaries_are_read_bare_and_in_their_envelope() {
+        let old = json!({"responseType": "ImportSummary", "status": "SUCCESS",
+            "importCount": {"imported": 3, "updated": 1, "ignored": 0, "deleted": 0}});
+        let s = import_summary(&old).unwrap();
+        assert_eq!(
+            (s.status.as_str(), s.imported, s.updated),
+            ("SUCCESS", 3, 1)
+        );
+        let new = json!({"httpStatus": "Conflict", "status": "WARNING", "response": {
+            "responseType": "ImportSummary", "status": "WARNING",
+            "importCount": {"imported": 1, "updated": 0, "ignored": 2, "deleted": 0},
+            "conflicts": [{"objects": {"dataElement": "abc"}, "value": "Data element not found"},
+                          {"object": "xyz", "value": "Period not open"}]}});
+        let s = import_summary(&new).unwrap();
+        assert_eq!((s.status.as_str(), s.ignored), ("WARNING", 2));
+        assert_eq!(
+            s.conflicts,
+            ["abc: Data element not found", "xyz: Period not open"]
+        );
+        assert_eq!(import_summary(&json!({"status": "ERROR"})), None);
+        assert_eq!(import_summary(&json!([1, 2])), None);
+    }
+}

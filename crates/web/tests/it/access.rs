@@ -1441,6 +1441,45 @@ async fn every_role_and_scope_sees_and_changes_only_its_own_rows() {
         if !manage {
             assert_eq!(r.status, StatusCode::FORBIDDEN);
         }
+        // Dashboards: read by readers of indicators, composed by managers of them.
+        let r = api.get("/api/v1/dashboards").await;
+        assert_eq!(
+            r.status == StatusCode::OK,
+            may,
+            "{username}: dashboards: {}",
+            r.body
+        );
+        let r = api
+            .json(
+                axum::http::Method::POST,
+                "/api/v1/dashboards",
+                serde_json::json!({"code": format!("ACCESS-{}", username.to_uppercase()),
+                    "titles": {"en": "Access"}, "items": [{"indicator": "HL08", "by": "sex"}]}),
+            )
+            .await;
+        assert_eq!(
+            r.status == StatusCode::CREATED,
+            manage,
+            "{username}: compose a dashboard: {}",
+            r.body
+        );
+        if !manage {
+            assert_eq!(r.status, StatusCode::FORBIDDEN, "{username}");
+        }
+        // Pushing to DHIS2: managers of indicators only (no server here: said so).
+        let r = api
+            .json(
+                axum::http::Method::POST,
+                "/api/v1/exports/data-value-sets/push",
+                serde_json::json!({}),
+            )
+            .await;
+        let want = if manage {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(r.status, want, "{username}: push to DHIS2: {}", r.body);
     }
 }
 

@@ -1733,3 +1733,257 @@ async fn dashboards_are_composed_read_and_printed_by_programme() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), "/dashboards/PAGE");
 }
+
+/// A stand-in DHIS2: `POST /{name}/api/dataValueSets` checks the token and
+/// what a dataValueSets document must hold, keeps what it received, and
+/// answers as DHIS2 2.38+ does — `open` imports every value, `closed`
+/// refuses them all with 409 and a conflict each.
+async fn stand_in_dhis2() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::body::Bytes;
+    use axum::http::HeaderMap;
+    let received: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
+    let keep = received.clone();
+    let answer = move |name: &'static str, headers: HeaderMap, body: Bytes| {
+        let keep = keep.clone();
+        async move {
+            let header = |k: &str| {
+                headers
+                    .get(k)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            if header("authorization") != "ApiToken d2pat_stand_in" {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    json!({"httpStatus": "Unauthorized"}).to_string(),
+                );
+            }
+            let Ok(doc) = serde_json::from_slice::<Value>(&body) else {
+                return (StatusCode::BAD_REQUEST, "not JSON".to_owned());
+            };
+            assert_eq!(header("content-type"), "application/json");
+            let values = doc["dataValues"].as_array().cloned().unwrap_or_default();
+            for v in &values {
+                for k in [
+                    "dataElement",
+                    "period",
+                    "orgUnit",
+                    "categoryOptionCombo",
+                    "value",
+                ] {
+                    assert!(
+                        v[k].as_str().is_some_and(|s| !s.is_empty()),
+                        "a data value without {k}: {v}"
+                    );
+                }
+                assert!(v["value"].as_str().unwrap().parse::<f64>().is_ok(), "{v}");
+            }
+            keep.lock().unwrap().push(doc);
+            let n = values.len();
+            if name == "closed" {
+                let conflicts: Vec<Value> = values
+                    .iter()
+                    .map(|v| json!({"object": v["period"], "value": "Period is closed for data entry"}))
+                    .collect();
+                return (
+                    StatusCode::CONFLICT,
+                    json!({"httpStatus": "Conflict", "status": "WARNING", "response": {
+                        "responseType": "ImportSummary", "status": "WARNING",
+                        "importCount": {"imported": 0, "updated": 0, "ignored": n, "deleted": 0},
+                        "conflicts": conflicts}})
+                    .to_string(),
+                );
+            }
+            (
+                StatusCode::OK,
+                json!({"httpStatus": "OK", "status": "OK", "response": {
+                    "responseType": "ImportSummary", "status": "SUCCESS",
+                    "importCount": {"imported": n, "updated": 0, "ignored": 0, "deleted": 0}}})
+                .to_string(),
+            )
+        }
+    };
+    let (a, b) = (answer.clone(), answer);
+    let app = axum::Router::new()
+        .route(
+            "/open/api/dataValueSets",
+            axum::routing::post(move |h: HeaderMap, body: Bytes| a("open", h, body)),
+        )
+        .route(
+            "/closed/api/dataValueSets",
+            axum::routing::post(move |h: HeaderMap, body: Bytes| b("closed", h, body)),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), received)
+}
+
+fn with_dhis2(url: String, token: &str) -> impl FnOnce(&mut kopru_web::WebConfig) {
+    let token = token.to_owned();
+    move |c| {
+        c.dhis2_server = Some(std::sync::Arc::new(kopru_web::Dhis2Server {
+            url,
+            auth: kopru_web::Dhis2Auth::Token(token),
+        }))
+    }
+}
+
+#[tokio::test]
+async fn values_are_pushed_to_a_dhis2_server_that_checks_what_it_receives() {
+    let (base, received) = stand_in_dhis2().await;
+    let app = spawn_app_with(with_dhis2(format!("{base}/open/"), "d2pat_stand_in")).await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 60).await.unwrap();
+    kopru_store::demo::load_casework(store).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    kopru_store::demo::load_outcomes(store).await.unwrap();
+    let year = this_year();
+    let mut me = app.api_as("analyst").await;
+    let file = me
+        .get(&format!("/api/v1/exports/data-value-sets?period={year}"))
+        .await;
+    assert_eq!(file.status, StatusCode::OK, "{}", file.body);
+    let file = file.json();
+    let n = file["dataValues"].as_array().unwrap().len();
+    assert!(n > 0, "{file}");
+
+    let push = format!("/api/v1/exports/data-value-sets/push?period={year}");
+    let r = me.json(Method::POST, &push, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json();
+    assert_eq!(s["status"], "SUCCESS", "{s}");
+    assert_eq!(s["sent"], n);
+    assert_eq!(s["imported"], n);
+    // What DHIS2 received is the file, value for value.
+    assert_eq!(
+        received.lock().unwrap().as_slice(),
+        std::slice::from_ref(&file)
+    );
+    let audited: Vec<(String, String)> = kopru_store::Sql::new(
+        "SELECT outcome, details FROM audit_log WHERE action = 'indicator.dhis2_push'",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert_eq!(audited[0].0, "ok");
+    assert!(
+        audited[0].1.contains(&format!("\"sent\":{n}")),
+        "{audited:?}"
+    );
+
+    // Only those who manage indicators send; DHIS2 has no custom ranges.
+    let mut manager = app.api_as("manager").await;
+    let r = manager.json(Method::POST, &push, json!({})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = me
+        .json(
+            Method::POST,
+            &format!("/api/v1/exports/data-value-sets/push?period={year}-01-10..{year}-02-20"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["code"], "err-dhis2-period");
+    assert_eq!(received.lock().unwrap().len(), 1);
+
+    // The page: the form, and DHIS2's answer on it.
+    let mut web = app.signed_in("analyst").await;
+    let page = web.get("/indicators").await;
+    assert!(page.body.contains("id=\"dhis2-push\""), "{}", page.body);
+    let r = web
+        .post_form("/dhis2/push", &[("push_period", &year)])
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("id=\"push-result\""), "{}", r.body);
+    assert!(r.body.contains("SUCCESS"), "{}", r.body);
+    assert_eq!(received.lock().unwrap().len(), 2);
+    let mut web = app.signed_in("manager").await;
+    assert!(!web
+        .get("/indicators")
+        .await
+        .body
+        .contains("id=\"dhis2-push\""));
+}
+
+#[tokio::test]
+async fn a_dhis2_server_that_refuses_or_cannot_be_reached_is_said_so_and_nothing_breaks() {
+    let (base, received) = stand_in_dhis2().await;
+    let year = this_year();
+    let push = format!("/api/v1/exports/data-value-sets/push?period={year}");
+    // Conflicts: DHIS2 answers 409 with what it refused; Köprü shows it.
+    let app = spawn_app_with(with_dhis2(format!("{base}/closed"), "d2pat_stand_in")).await;
+    kopru_store::demo::load_people(app.store(), 40)
+        .await
+        .unwrap();
+    kopru_store::demo::load_activities(app.store())
+        .await
+        .unwrap();
+    let mut me = app.api_as("analyst").await;
+    let r = me.json(Method::POST, &push, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let s = r.json();
+    assert_eq!(s["status"], "WARNING", "{s}");
+    assert_eq!(s["imported"], 0);
+    assert_eq!(s["ignored"], s["sent"]);
+    assert_eq!(
+        s["conflicts"].as_array().unwrap().len(),
+        s["sent"].as_u64().unwrap().min(50) as usize
+    );
+    let mut web = app.signed_in("analyst").await;
+    let page = web
+        .post_form("/dhis2/push", &[("push_period", &year)])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("WARNING"), "{}", page.body);
+    assert_eq!(received.lock().unwrap().len(), 2);
+
+    // A wrong token: 502 and DHIS2's refusal in words.
+    let app = spawn_app_with(with_dhis2(format!("{base}/open"), "d2pat_wrong")).await;
+    let mut me = app.api_as("analyst").await;
+    let r = me.json(Method::POST, &push, json!({})).await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    assert!(
+        r.json()["detail"].as_str().unwrap().contains("DHIS2"),
+        "{}",
+        r.body
+    );
+    let mut web = app.signed_in("analyst").await;
+    let page = web
+        .post_form("/dhis2/push", &[("push_period", &year)])
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_GATEWAY);
+    assert!(page.body.contains("id=\"push-error\""), "{}", page.body);
+    let failed: Vec<(String,)> = kopru_store::Sql::new(
+        "SELECT outcome FROM audit_log WHERE action = 'indicator.dhis2_push'",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    assert_eq!(failed, [("failed".to_owned(),), ("failed".to_owned(),)]);
+
+    // Nobody listening: 502, the reader told to try later.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gone = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let app = spawn_app_with(with_dhis2(gone, "d2pat_stand_in")).await;
+    let mut me = app.api_as("analyst").await;
+    let r = me.json(Method::POST, &push, json!({})).await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+
+    // No server configured: files only, said so.
+    let app = spawn_app().await;
+    let mut me = app.api_as("analyst").await;
+    let r = me.json(Method::POST, &push, json!({})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["errors"][0]["code"], "err-dhis2-not-configured");
+    assert!(!app
+        .signed_in("analyst")
+        .await
+        .get("/indicators")
+        .await
+        .body
+        .contains("id=\"dhis2-push\""));
+}
