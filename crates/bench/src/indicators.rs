@@ -16,9 +16,11 @@
 
 use super::{get, time_requests, Row};
 use anyhow::{Context, Result};
+use http_body_util::BodyExt;
 use kopru_store::sql::Sql;
 use kopru_store::Store;
 use std::time::Instant;
+use tower::ServiceExt;
 
 pub async fn indicators_bench(
     store: &Store,
@@ -41,41 +43,47 @@ pub async fn indicators_bench(
     .await?;
     let codes: Vec<String> = codes.into_iter().map(|(c,)| c).collect();
     store.clear_indicator_cache();
-    let mut full = time_requests(
-        router,
-        &format!(
-            "full recomputation: every shipped indicator ({}) for {year}, nothing in memory ({scale})",
-            codes.len()
-        ),
-        codes.len(),
-        |i| {
-            get(
-                &format!("/api/v1/indicators/{}/values?period={year}", codes[i]),
-                analyst_t,
-            )
-        },
-    )
-    .await?;
-    full.p50 = full.n as f64 / full.per_sec * 1000.0;
-    full.p99 = full.p50;
-    rows.push(full);
+    let name = format!(
+        "full recomputation: every shipped indicator ({}) for {year}, nothing in memory ({scale})",
+        codes.len()
+    );
+    let full = time_requests(router, &name, codes.len(), |i| {
+        get(
+            &format!("/api/v1/indicators/{}/values?period={year}", codes[i]),
+            analyst_t,
+        )
+    })
+    .await
+    .map(|mut full| {
+        full.p50 = full.n as f64 / full.per_sec * 1000.0;
+        full.p99 = full.p50;
+        full
+    });
+    tolerant(full, &name, rows)?;
     let dashboard = format!("/api/v1/dashboards/SIROMA?period={year}");
+    // At national scale a cold dashboard outlasts the request timeout: once.
+    let cold_n = if counts.1 > 5_000_000 { 1 } else { 3 };
     for (who, token) in [
         ("M&E officer", analyst_t),
         ("manager, small cells hidden", manager_t),
     ] {
-        rows.push(
-            time_requests(
-                router,
-                &format!("GET /api/v1/dashboards/SIROMA cold: 12 indicators computed from the records, {who} ({scale})"),
-                3,
-                |_| {
-                    store.clear_indicator_cache();
-                    get(&dashboard, token)
-                },
-            )
-            .await?,
-        );
+        let name = format!("GET /api/v1/dashboards/SIROMA cold: 12 indicators computed from the records, {who} ({scale})");
+        let r = time_requests(router, &name, cold_n, |_| {
+            store.clear_indicator_cache();
+            get(&dashboard, token)
+        })
+        .await;
+        tolerant(r, &name, rows)?;
+        let t = Instant::now();
+        warm_dashboard(router, "SIROMA", &year, token).await?;
+        let elapsed = t.elapsed().as_secs_f64();
+        rows.push(Row {
+            name: format!("the dashboard's runs computed one item at a time (as the refresher does), {who} ({scale})"),
+            n: 1,
+            p50: elapsed * 1000.0,
+            p99: elapsed * 1000.0,
+            per_sec: 1.0 / elapsed.max(1e-9),
+        });
         rows.push(
             time_requests(
                 router,
@@ -91,18 +99,14 @@ pub async fn indicators_bench(
         ("SR-EDU-1", "area,age", "after-school, all provinces"),
     ] {
         let path = format!("/api/v1/indicators/{code}/values?period={year}&by={by}");
-        rows.push(
-            time_requests(
-                router,
-                &format!("GET /api/v1/indicators/{code}/values?by={by} cold: {what} ({scale})"),
-                3,
-                |_| {
-                    store.clear_indicator_cache();
-                    get(&path, analyst_t)
-                },
-            )
-            .await?,
-        );
+        let name = format!("GET /api/v1/indicators/{code}/values?by={by} cold: {what} ({scale})");
+        let r = time_requests(router, &name, cold_n, |_| {
+            store.clear_indicator_cache();
+            get(&path, analyst_t)
+        })
+        .await;
+        tolerant(r, &name, rows)?;
+        time_requests(router, "warm-up", 1, |_| get(&path, analyst_t)).await?;
         rows.push(
             time_requests(
                 router,
@@ -179,5 +183,49 @@ pub async fn indicators_bench(
         after.misses == before.misses,
         "the dashboard computed runs after the refresher's round: {before:?} {after:?}"
     );
+    Ok(())
+}
+
+/// A cold measurement that may run into the server's 60 s request timeout
+/// at national scale: recorded as such rather than ending the benchmark.
+fn tolerant(r: Result<Row>, name: &str, rows: &mut Vec<Row>) -> Result<()> {
+    match r {
+        Ok(row) => rows.push(row),
+        Err(e) if e.to_string().contains("408") => rows.push(Row {
+            name: format!("{name} — answered 408: over the server's 60 s request timeout"),
+            n: 1,
+            p50: 60_000.0,
+            p99: 60_000.0,
+            per_sec: 0.0,
+        }),
+        Err(e) => return Err(e),
+    }
+    Ok(())
+}
+
+/// Computes the runs a dashboard needs one item at a time (each within the
+/// request timeout), as the refresher would have: what a warm read finds.
+async fn warm_dashboard(router: &axum::Router, code: &str, year: &str, token: &str) -> Result<()> {
+    let resp = router
+        .clone()
+        .oneshot(get("/api/v1/dashboards", token))
+        .await?;
+    let body = resp.into_body().collect().await?.to_bytes();
+    let list: serde_json::Value = serde_json::from_slice(&body)?;
+    let items = list
+        .as_array()
+        .and_then(|l| l.iter().find(|d| d["code"] == code))
+        .and_then(|d| d["items"].as_array().cloned())
+        .unwrap_or_default();
+    for i in items {
+        let path = format!(
+            "/api/v1/indicators/{}/values?period={year}&by={}",
+            i["indicator"].as_str().unwrap_or_default(),
+            i["by"].as_str().unwrap_or_default()
+        );
+        let resp = router.clone().oneshot(get(&path, token)).await?;
+        anyhow::ensure!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.into_body().collect().await?;
+    }
     Ok(())
 }

@@ -93,8 +93,6 @@ pub struct Source {
     pub windows: bool,
     /// Rows carry a number: sums and averages read them.
     pub number: bool,
-    /// Rows are a state over days (`at` … `until`), not one day.
-    pub state: bool,
 }
 
 const fn src(name: &'static str, fields: &'static [&'static str]) -> Source {
@@ -105,7 +103,6 @@ const fn src(name: &'static str, fields: &'static [&'static str]) -> Source {
         list_fields: &[],
         windows: false,
         number: false,
-        state: false,
     }
 }
 
@@ -139,22 +136,13 @@ pub const SOURCES: &[Source] = &[
         "referrals",
         &["institution_kind", "service", "referral_status"],
     ),
-    Source {
-        state: true,
-        ..src("enrolments", &["level", "status"])
-    },
+    src("enrolments", &["level", "status"]),
     src("documents", &["document_kind", "status"]),
-    Source {
-        state: true,
-        ..src("coverage", &["coverage_kind", "scheme"])
-    },
-    Source {
-        state: true,
-        ..src(
-            "placements",
-            &["contract_type", "social_security", "subsidised"],
-        )
-    },
+    src("coverage", &["coverage_kind", "scheme"]),
+    src(
+        "placements",
+        &["contract_type", "social_security", "subsidised"],
+    ),
     Source {
         list_fields: &["groups"],
         ..src("entries", &["labour_status", "education"])
@@ -945,6 +933,31 @@ pub struct Hidden {
     pub row_totals: Vec<bool>,
     pub col_totals: Vec<bool>,
     pub total: bool,
+}
+
+impl Hidden {
+    /// Hidden where either is (a rate hides what its numerator or its
+    /// denominator would give away).
+    pub fn or(&self, o: &Hidden) -> Hidden {
+        let line = |a: &[bool], b: &[bool]| -> Vec<bool> {
+            (0..a.len().max(b.len()))
+                .map(|i| a.get(i).copied().unwrap_or(false) || b.get(i).copied().unwrap_or(false))
+                .collect()
+        };
+        Hidden {
+            cells: (0..self.cells.len().max(o.cells.len()))
+                .map(|i| {
+                    line(
+                        self.cells.get(i).map_or(&[][..], Vec::as_slice),
+                        o.cells.get(i).map_or(&[][..], Vec::as_slice),
+                    )
+                })
+                .collect(),
+            row_totals: line(&self.row_totals, &o.row_totals),
+            col_totals: line(&self.col_totals, &o.col_totals),
+            total: self.total || o.total,
+        }
+    }
 }
 
 /// A place in a grid: a cell, a row total, a column total, the total.

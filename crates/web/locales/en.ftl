@@ -1797,3 +1797,5 @@ indicator-push-submit = Send
 indicator-push-result = { $sent } values sent: { $imported } imported, { $updated } updated, { $ignored } ignored; { $suppressed } small cells left out.
 indicator-push-conflicts = What DHIS2 refused
 indicator-push-status = DHIS2 answered
+indicator-dashboard-edit = Change this dashboard
+indicator-dashboard-stale = The form now shows what was saved; make your changes again.

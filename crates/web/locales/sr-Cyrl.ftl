@@ -1806,3 +1806,5 @@ indicator-push-submit = Пошаљи
 indicator-push-result = Послато { $sent } вредности: увезено { $imported }, ажурирано { $updated }, занемарено { $ignored }; изостављено { $suppressed } малих ћелија.
 indicator-push-conflicts = Шта је DHIS2 одбио
 indicator-push-status = DHIS2 је одговорио
+indicator-dashboard-edit = Измени ову таблу
+indicator-dashboard-stale = Образац сада приказује сачувано; поново унесите измене.

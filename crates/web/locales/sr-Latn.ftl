@@ -1806,3 +1806,5 @@ indicator-push-submit = Pošalji
 indicator-push-result = Poslato { $sent } vrednosti: uvezeno { $imported }, ažurirano { $updated }, zanemareno { $ignored }; izostavljeno { $suppressed } malih ćelija.
 indicator-push-conflicts = Šta je DHIS2 odbio
 indicator-push-status = DHIS2 je odgovorio
+indicator-dashboard-edit = Izmeni ovu tablu
+indicator-dashboard-stale = Obrazac sada prikazuje sačuvano; ponovo unesite izmene.

@@ -1776,3 +1776,5 @@ indicator-push-submit = Gönder
 indicator-push-result = { $sent } değer gönderildi: { $imported } eklendi, { $updated } güncellendi, { $ignored } yok sayıldı; { $suppressed } küçük hücre dışarıda bırakıldı.
 indicator-push-conflicts = DHIS2'nin reddettikleri
 indicator-push-status = DHIS2 yanıtı
+indicator-dashboard-edit = Bu panoyu değiştir
+indicator-dashboard-stale = Form şimdi kaydedilmiş hâli gösteriyor; değişikliklerinizi yeniden yapın.

@@ -1,9 +1,12 @@
 //! The indicator engine: a definition, a period and up to two breakdowns
-//! become one SQL aggregate per "run" over the definition's source, read
-//! afresh on every call — so every value is as current as the records.
+//! become one SQL aggregate per "run" over the definition's source — kept in
+//! memory with the stamp of the data it was computed from (`cache`), and
+//! computed afresh whenever the data has changed since — so every value is as
+//! current as the records.
 //!
-//! Sex, age band, area, unit, programme and institution are grouped in SQL;
-//! a person is attributed to the first row that qualifies them in the period
+//! A run is grouped in SQL by the finest columns (sex, age in years, the
+//! row's area, unit, programme, institution); a table's breakdowns, bands and
+//! area level are a projection of it in memory. A person is attributed to the first row that qualifies them in the period
 //! (by day, then row id), so each person is in exactly one cell and cells add
 //! up to their totals. Period, cohort window and group are *series*: each
 //! value is its own run (a person in March and in May counts once in each
@@ -440,35 +443,39 @@ struct Cube {
 impl Cube {
     /// The aggregate where each axis is fixed to a key or left open.
     fn get(&self, at: &[Option<&str>]) -> Agg {
-        let fixed: Vec<Option<String>> = self
-            .axes
-            .iter()
-            .zip(at)
-            .filter(|(a, _)| a.series)
-            .map(|(_, v)| v.map(str::to_owned))
-            .collect();
-        let Some(run) = self.runs.get(&fixed) else {
-            return Agg::default();
-        };
-        let wanted: Vec<Option<&str>> = self
-            .axes
-            .iter()
-            .zip(at)
-            .filter(|(a, _)| !a.series)
-            .map(|(_, v)| *v)
-            .collect();
-        let mut out = Agg::default();
-        for (k, v) in run {
-            if wanted
-                .iter()
-                .zip(k)
-                .all(|(w, have)| w.is_none_or(|w| w == have))
-            {
-                out.add(*v);
-            }
-        }
-        out
+        agg_at(&self.axes, &self.runs, at)
     }
+}
+
+/// The aggregate of `runs` laid on `axes` where each axis is fixed to a key
+/// or left open.
+fn agg_at(axes: &[Axis], runs: &BTreeMap<Vec<Option<String>>, Run>, at: &[Option<&str>]) -> Agg {
+    let fixed: Vec<Option<String>> = axes
+        .iter()
+        .zip(at)
+        .filter(|(a, _)| a.series)
+        .map(|(_, v)| v.map(str::to_owned))
+        .collect();
+    let Some(run) = runs.get(&fixed) else {
+        return Agg::default();
+    };
+    let wanted: Vec<Option<&str>> = axes
+        .iter()
+        .zip(at)
+        .filter(|(a, _)| !a.series)
+        .map(|(_, v)| *v)
+        .collect();
+    let mut out = Agg::default();
+    for (k, v) in run {
+        if wanted
+            .iter()
+            .zip(k)
+            .all(|(w, have)| w.is_none_or(|w| w == have))
+        {
+            out.add(*v);
+        }
+    }
+    out
 }
 
 fn series_keys(def: &IndicatorDefinition, query: &ValuesQuery, d: Dimension) -> Vec<String> {
@@ -592,28 +599,34 @@ fn value_of(kind: IndicatorKind, a: Agg) -> Option<f64> {
 
 /// A grid of counts in the table's shape (one-way: one column).
 fn grid_of(cube: &Cube) -> Grid {
-    let rows = cube.axes.first().map_or(0, |a| a.keys.len());
-    let two = cube.axes.len() == 2;
-    let cols = if two { cube.axes[1].keys.len() } else { 1 };
+    grid_in(&cube.axes, &cube.runs)
+}
+
+/// The counts of `runs` in the shape `axes` give.
+fn grid_in(axes: &[Axis], runs: &BTreeMap<Vec<Option<String>>, Run>) -> Grid {
+    let get = |at: &[Option<&str>]| agg_at(axes, runs, at);
+    let rows = axes.first().map_or(0, |a| a.keys.len());
+    let two = axes.len() == 2;
+    let cols = if two { axes[1].keys.len() } else { 1 };
     let key = |i: usize, j: usize| -> Vec<Option<&str>> {
         if two {
             vec![
-                Some(cube.axes[0].keys[i].as_str()),
-                Some(cube.axes[1].keys[j].as_str()),
+                Some(axes[0].keys[i].as_str()),
+                Some(axes[1].keys[j].as_str()),
             ]
         } else {
-            vec![Some(cube.axes[0].keys[i].as_str())]
+            vec![Some(axes[0].keys[i].as_str())]
         }
     };
     let open = |i: Option<usize>, j: Option<usize>| -> Vec<Option<&str>> {
-        let mut v = vec![i.map(|i| cube.axes[0].keys[i].as_str())];
+        let mut v = vec![i.map(|i| axes[0].keys[i].as_str())];
         if two {
-            v.push(j.map(|j| cube.axes[1].keys[j].as_str()));
+            v.push(j.map(|j| axes[1].keys[j].as_str()));
         }
         v
     };
-    if cube.axes.is_empty() {
-        let t = cube.get(&[]).n;
+    if axes.is_empty() {
+        let t = get(&[]).n;
         return Grid {
             cells: vec![],
             row_totals: vec![],
@@ -623,21 +636,19 @@ fn grid_of(cube: &Cube) -> Grid {
     }
     Grid {
         cells: (0..rows)
-            .map(|i| (0..cols).map(|j| cube.get(&key(i, j)).n).collect())
+            .map(|i| (0..cols).map(|j| get(&key(i, j)).n).collect())
             .collect(),
-        row_totals: (0..rows)
-            .map(|i| cube.get(&open(Some(i), None)).n)
-            .collect(),
+        row_totals: (0..rows).map(|i| get(&open(Some(i), None)).n).collect(),
         col_totals: (0..cols)
             .map(|j| {
                 if two {
-                    cube.get(&open(None, Some(j))).n
+                    get(&open(None, Some(j))).n
                 } else {
-                    cube.get(&open(None, None)).n
+                    get(&open(None, None)).n
                 }
             })
             .collect(),
-        total: cube.get(&open(None, None)).n,
+        total: get(&open(None, None)).n,
     }
 }
 
@@ -906,8 +917,10 @@ fn ratio_table(
 ) -> IndicatorTable {
     // The denominator's keys frame the table; the numerator's are within them.
     let mut t = shape(def, query, den, hide);
-    let hn = hide.then(|| suppress(&grid_of_keys(num, den), query.threshold));
-    let hd = hide.then(|| suppress(&grid_of(den), query.threshold));
+    let hidden = hide.then(|| {
+        suppress(&grid_in(&den.axes, &num.runs), query.threshold)
+            .or(&suppress(&grid_of(den), query.threshold))
+    });
     let make = |at: &[Option<&str>]| {
         let n = num.get(at).n;
         let d = den.get(at).n;
@@ -918,44 +931,10 @@ fn ratio_table(
             denominator: Some(d),
         }
     };
-    let a = fill(den, &make, hn.as_ref());
-    let b = fill(den, &make, hd.as_ref());
-    let or = |x: Cell, y: &Cell| if y.hidden { y.clone() } else { x };
-    t.cells = a
-        .cells
-        .into_iter()
-        .zip(&b.cells)
-        .map(|(r, s)| r.into_iter().zip(s).map(|(x, y)| or(x, y)).collect())
-        .collect();
-    t.row_totals = a
-        .rows
-        .into_iter()
-        .zip(&b.rows)
-        .map(|(x, y)| or(x, y))
-        .collect();
-    t.column_totals = a
-        .cols
-        .into_iter()
-        .zip(&b.cols)
-        .map(|(x, y)| or(x, y))
-        .collect();
-    t.total = or(a.total, &b.total);
+    let f = fill(den, &make, hidden.as_ref());
+    t.cells = f.cells;
+    t.row_totals = f.rows;
+    t.column_totals = f.cols;
+    t.total = f.total;
     t
-}
-
-/// The numerator's counts laid on the denominator's keys.
-fn grid_of_keys(num: &Cube, den: &Cube) -> Grid {
-    let framed = Cube {
-        axes: den
-            .axes
-            .iter()
-            .map(|a| Axis {
-                dim: a.dim,
-                keys: a.keys.clone(),
-                series: a.series,
-            })
-            .collect(),
-        runs: num.runs.clone(),
-    };
-    grid_of(&framed)
 }

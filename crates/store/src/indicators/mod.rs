@@ -1,7 +1,8 @@
 //! Indicators (issue 21): definitions kept by version (the sets shipped in
 //! `indicators/` installed on migrate, M&E officers publish newer ones),
 //! baselines and targets, and the engine that computes values from the
-//! records on every read (`engine`, over the `sources`).
+//! records (`engine`, over the `sources`), its runs kept in memory until the
+//! data changes (`cache`).
 
 pub(crate) mod cache;
 pub use cache::CacheStats;

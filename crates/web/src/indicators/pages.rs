@@ -27,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators/{code}", get(indicator_page).post(target_post))
         .route("/dashboards", axum::routing::post(dashboard_post))
         .route("/dhis2/push", axum::routing::post(push_post))
-        .route("/dashboards/{code}", get(dashboard_page))
+        .route(
+            "/dashboards/{code}",
+            get(dashboard_page).post(dashboard_edit_post),
+        )
 }
 
 /// The sets the list shows, in order; others follow under their own name.
@@ -220,15 +223,10 @@ pub async fn publish_post(
     }
 }
 
-/// Composes a dashboard from the list page's form: the items one a line,
-/// `CODE` or `CODE breakdown`.
-pub async fn dashboard_post(
-    State(state): State<AppState>,
-    Auth(ctx, user): Auth,
-    FormBody(pairs): FormBody<Vec<(String, String)>>,
-) -> AppResult<Response> {
-    let pairs: Vec<(String, String)> = pairs.into_iter().take(20).collect();
-    let get = |k: &str| sent_value(&pairs, k);
+/// A dashboard as its form sends it: titles, programme, result area, and the
+/// items one a line, `CODE` or `CODE breakdown`.
+fn draft_of(pairs: &[(String, String)], code: String) -> DashboardDraft {
+    let get = |k: &str| sent_value(pairs, k);
     let mut titles = std::collections::BTreeMap::new();
     for l in ["tr", "en"] {
         titles.insert(l.to_owned(), get(&format!("title_{l}")));
@@ -246,13 +244,24 @@ pub async fn dashboard_post(
             }
         })
         .collect();
-    let draft = DashboardDraft {
-        code: get("code"),
+    DashboardDraft {
+        code,
         titles,
         programme_code: get("programme_code"),
         result_area: get("result_area"),
         items,
-    };
+    }
+}
+
+/// Composes a dashboard from the list page's form: the items one a line,
+/// `CODE` or `CODE breakdown`.
+pub async fn dashboard_post(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let pairs: Vec<(String, String)> = pairs.into_iter().take(20).collect();
+    let draft = draft_of(&pairs, sent_value(&pairs, "code"));
     match state
         .store
         .save_dashboard(&ctx.actor(), &user.principal, &draft, None)
@@ -274,9 +283,38 @@ pub struct DashboardPage {
     pub view: DashboardView,
     pub area: String,
     pub threshold: i64,
+    pub can_manage: bool,
+    pub errors: FormErrors,
+    /// What the edit form sent, when it is shown again.
+    pub sent: Vec<(String, String)>,
+    /// Someone saved the dashboard since the form was opened.
+    pub stale: bool,
 }
 
 impl DashboardPage {
+    /// The edit form's value: what was sent, else what is saved.
+    pub fn edit_value(&self, k: &str) -> String {
+        if !self.sent.is_empty() && !self.stale {
+            return sent_value(&self.sent, k);
+        }
+        let d = &self.view.dashboard;
+        match k {
+            "title_tr" => d.titles.get("tr").cloned().unwrap_or_default(),
+            "title_en" => d.titles.get("en").cloned().unwrap_or_default(),
+            "programme_code" => d.programme_code.clone().unwrap_or_default(),
+            "result_area" => d.result_area.clone().unwrap_or_default(),
+            "items" => d
+                .items
+                .iter()
+                .map(|i| format!("{} {}", i.indicator, i.by).trim().to_owned())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            _ => String::new(),
+        }
+    }
+    pub fn editing(&self) -> bool {
+        !self.sent.is_empty()
+    }
     pub fn title(&self) -> String {
         pick_title(&self.view.dashboard.titles, self.ctx.tr.tag())
     }
@@ -361,12 +399,71 @@ pub async fn dashboard_page(
     )
     .await?;
     Ok(render(&DashboardPage {
+        can_manage: user.principal.may(Action::ManageIndicators),
         ctx,
         view,
         area: q.area,
         threshold: state.config.small_cell_threshold,
+        errors: FormErrors::default(),
+        sent: Vec::new(),
+        stale: false,
     })?
     .into_response())
+}
+
+/// Saves the dashboard's edit form (titles, programme, result area, items),
+/// refused with the saved version shown when someone saved it meanwhile.
+pub async fn dashboard_edit_post(
+    State(state): State<AppState>,
+    Auth(ctx, user): Auth,
+    Param(code): Param<String>,
+    FormBody(pairs): FormBody<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    let pairs: Vec<(String, String)> = pairs.into_iter().take(20).collect();
+    let draft = draft_of(&pairs, code.clone());
+    let version = sent_value(&pairs, "version").trim().parse::<i64>().ok();
+    let (status, errors, stale) = match state
+        .store
+        .save_dashboard(
+            &ctx.actor(),
+            &user.principal,
+            &draft,
+            Some(version.unwrap_or(-1)),
+        )
+        .await
+    {
+        Ok(d) => return Ok(Redirect::to(&format!("/dashboards/{}", d.code)).into_response()),
+        Err(kopru_store::StoreError::Conflict { .. }) => (
+            StatusCode::CONFLICT,
+            FormErrors::single(ctx.tr, "version", "problem-conflict"),
+            true,
+        ),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_errors(ctx.tr, e.into())?,
+            false,
+        ),
+    };
+    let view = service::dashboard_view(
+        &state.store,
+        &user.principal,
+        &code,
+        "",
+        "",
+        state.config.small_cell_threshold,
+    )
+    .await?;
+    let page = DashboardPage {
+        can_manage: user.principal.may(Action::ManageIndicators),
+        ctx,
+        view,
+        area: String::new(),
+        threshold: state.config.small_cell_threshold,
+        errors,
+        sent: pairs,
+        stale,
+    };
+    Ok((status, render(&page)?).into_response())
 }
 
 /// A cross-table's row: its label, its cells as (text, hidden), its total.

@@ -430,8 +430,9 @@ pub async fn push_to_dhis2(
         .send()
         .await
         .map_err(|e| ServiceError::Upstream("err-dhis2-unreachable", format!("{url}: {e}")))?;
+    // DHIS2's status: 401/403 refuse the credentials, 409 carries conflicts.
     let status = resp.status();
-    if status == reqwest::StatusCode::UNAUTHORIZED || status == reqwest::StatusCode::FORBIDDEN {
+    if matches!(status.as_u16(), 401 | 403) {
         return Err(ServiceError::Upstream(
             "err-dhis2-refused",
             format!("{url}: {status}"),
@@ -463,7 +464,7 @@ pub async fn push_to_dhis2(
         .and_then(|v| import_summary(&v));
     match summary {
         // A 409 carries the summary of what was refused.
-        Some(mut s) if status.is_success() || status == reqwest::StatusCode::CONFLICT => {
+        Some(mut s) if status.is_success() || status.as_u16() == 409 => {
             s.sent = sent;
             s.suppressed = suppressed;
             Ok(s)

@@ -1987,3 +1987,75 @@ async fn a_dhis2_server_that_refuses_or_cannot_be_reached_is_said_so_and_nothing
         .body
         .contains("id=\"dhis2-push\""));
 }
+
+#[tokio::test]
+async fn a_dashboard_is_changed_on_its_page_and_a_stale_form_overwrites_nothing() {
+    let app = spawn_app().await;
+    kopru_store::demo::load_indicators(app.store())
+        .await
+        .unwrap();
+    let mut web = app.signed_in("analyst").await;
+    let page = web.get("/dashboards/ESF").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"edit-dashboard\""), "{}", page.body);
+    let mut api = app.api_as("analyst").await;
+    let before = api.get("/api/v1/dashboards/ESF").await.json();
+    let version = before["dashboard"]["version"].as_i64().unwrap().to_string();
+    let edit = |version: &str, items: &str| {
+        vec![
+            ("version", version.to_owned()),
+            ("title_tr", "ESF+ göstergeleri".to_owned()),
+            ("title_en", "ESF+ at a glance".to_owned()),
+            ("programme_code", String::new()),
+            ("result_area", String::new()),
+            ("items", items.to_owned()),
+        ]
+    };
+    // A bad line is named, and nothing saved.
+    let f = edit(&version, "HL01 sex\nNOPE");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = web.post_form("/dashboards/ESF", &f).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("items[1].indicator"), "{}", r.body);
+    // Saved: the page shows the new items.
+    let f = edit(&version, "HL01 sex\nHL08 area");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = web.post_form("/dashboards/ESF", &f).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = api.get("/api/v1/dashboards/ESF").await.json();
+    let items: Vec<&str> = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["indicator"].as_str().unwrap())
+        .collect();
+    assert_eq!(items, ["HL01", "HL08"]);
+    assert!(web
+        .get("/dashboards/ESF")
+        .await
+        .body
+        .contains("ESF+ at a glance"));
+    // The same form again (its version is old now): refused, the saved shown.
+    let f = edit(&version, "HL10");
+    let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = web.post_form("/dashboards/ESF", &f).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("id=\"dashboard-stale\""), "{}", r.body);
+    assert!(r.body.contains("HL01 sex\nHL08 area"), "{}", r.body);
+    assert_eq!(
+        api.get("/api/v1/dashboards/ESF").await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // Readers of aggregates see no form and may not send one.
+    let mut manager = app.signed_in("manager").await;
+    assert!(!manager
+        .get("/dashboards/ESF")
+        .await
+        .body
+        .contains("id=\"edit-dashboard\""));
+    let r = manager.post_form("/dashboards/ESF", &f).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
