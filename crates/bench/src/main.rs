@@ -392,7 +392,13 @@ async fn main() -> Result<()> {
     }
 
     if std::env::args().any(|a| a == "--indicators") {
-        indicators::indicators_bench(&store, &router, &analyst_t, &manager_t, &mut rows).await?;
+        // What was measured before a failure is still printed (a national-
+        // scale run takes twenty minutes to get there).
+        if let Err(e) =
+            indicators::indicators_bench(&store, &router, &analyst_t, &manager_t, &mut rows).await
+        {
+            eprintln!("the indicator benchmark stopped: {e:#}");
+        }
     }
 
     rows.push(pdf_bench()?);
