@@ -169,6 +169,13 @@ pub const SOURCES: &[Source] = &[
         subject: Subject::Action,
         ..src("actions", &["status", "responsible"])
     },
+    // One typed answer of a form filled on a case (special-category forms
+    // keep none), dated by the submission's day; its number when the
+    // question is a number.
+    Source {
+        number: true,
+        ..src("answers", &["form", "field", "answer"])
+    },
 ];
 
 pub fn source(name: &str) -> Option<&'static Source> {
@@ -251,6 +258,8 @@ pub enum Dimension {
     Group,
     /// Self-identified ethnicity: special category, for roles that may read it.
     Ethnicity,
+    /// Disability: special category, for roles that may read health data.
+    Disability,
     /// The follow-up window of a cohort (months after entry).
     Window,
     /// The responsible institution (actions).
@@ -260,7 +269,7 @@ pub enum Dimension {
 }
 
 impl Dimension {
-    pub const ALL: [Dimension; 10] = [
+    pub const ALL: [Dimension; 11] = [
         Self::Sex,
         Self::Age,
         Self::Area,
@@ -268,6 +277,7 @@ impl Dimension {
         Self::Programme,
         Self::Group,
         Self::Ethnicity,
+        Self::Disability,
         Self::Window,
         Self::Institution,
         Self::Period,
@@ -281,6 +291,7 @@ impl Dimension {
             Self::Programme => "programme",
             Self::Group => "group",
             Self::Ethnicity => "ethnicity",
+            Self::Disability => "disability",
             Self::Window => "window",
             Self::Institution => "institution",
             Self::Period => "period",
@@ -294,6 +305,15 @@ impl Dimension {
     /// so cells add up to the total.
     pub fn partitions(self) -> bool {
         !matches!(self, Self::Window | Self::Period | Self::Group)
+    }
+    /// The special category a breakdown reads from each person's sealed
+    /// values (only for roles that may read it).
+    pub fn special_category(self) -> Option<crate::person::SpecialCategory> {
+        match self {
+            Self::Ethnicity => Some(crate::person::SpecialCategory::Ethnicity),
+            Self::Disability => Some(crate::person::SpecialCategory::Disability),
+            _ => None,
+        }
     }
 }
 
@@ -492,6 +512,18 @@ impl IndicatorDefinition {
                 ),
                 _ => {}
             }
+            // Adding up answers means one question of one form.
+            let one = |field: &str| {
+                d.conditions
+                    .iter()
+                    .any(|c| c.field == field && c.is_in.len() == 1)
+            };
+            if s.name == "answers"
+                && matches!(d.kind, IndicatorKind::Sum | IndicatorKind::Average)
+                && !(one("form") && one("field"))
+            {
+                problem(&mut p, "indicator-def-answer-field", &here("where"), "");
+            }
             if s.subject == Subject::Action
                 && d.disaggregations.iter().any(|x| {
                     !matches!(
@@ -612,11 +644,8 @@ impl IndicatorDefinition {
         let mut out = Vec::new();
         for part in by.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let d = Dimension::parse(part).ok_or("err-indicator-dimension")?;
-            // Period is a series of any indicator; ethnicity is refused by
-            // the engine with its own reason.
-            if !self.disaggregations.contains(&d)
-                && !matches!(d, Dimension::Period | Dimension::Ethnicity)
-            {
+            // Period is a series of any indicator.
+            if !self.disaggregations.contains(&d) && d != Dimension::Period {
                 return Err("err-indicator-dimension-not-allowed");
             }
             if out.contains(&d) {

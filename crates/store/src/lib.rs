@@ -288,6 +288,7 @@ impl Store {
         drop(_gate);
         reference_data::load(self).await?;
         self.fill_user_search_keys().await?;
+        self.fill_submission_days().await?;
         self.install_shipped_forms().await?;
         self.install_shipped_indicators().await
     }

@@ -2,8 +2,37 @@
 
 use super::*;
 
+/// The installation's calendar day of a UTC timestamp.
+fn local_day(at: &str) -> String {
+    clock::local_key(at).chars().take(10).collect()
+}
+
 impl Store {
     // ---------------- form submissions ----------------
+
+    /// Gives submissions kept before their day was recorded their day in
+    /// the installation's calendar (run on migrate; does nothing after).
+    pub async fn fill_submission_days(&self) -> Result<usize> {
+        let rows: Vec<(String, String)> =
+            Sql::new("SELECT id, submitted_at FROM form_submissions WHERE submitted_on IS NULL")
+                .fetch_all(self.pool())
+                .await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.begin_write().await?;
+        for (id, at) in &rows {
+            Sql::new("UPDATE form_submissions SET submitted_on = ")
+                .bind(local_day(at))
+                .push(" WHERE id = ")
+                .bind(id.clone())
+                .execute(tx.conn())
+                .await?;
+        }
+        tx.commit().await?;
+        self.data_changed();
+        Ok(rows.len())
+    }
 
     /// Fills a form on a case with the form's newest version; the answers are
     /// checked against that version and kept with it, with a typed value per
@@ -34,14 +63,16 @@ impl Store {
                 .encrypt(&format!("submission/{id}"), &kept)
                 .map_err(|e| StoreError::Other(e.to_string()))?;
         }
-        Sql::new("INSERT INTO form_submissions (id, case_id, form_id, form_version, answers, submitted_by, submitted_at) VALUES (")
+        let at = clock::now();
+        Sql::new("INSERT INTO form_submissions (id, case_id, form_id, form_version, answers, submitted_by, submitted_at, submitted_on) VALUES (")
             .bind(id.clone()).push(", ")
             .bind(case_id.to_owned()).push(", ")
             .bind(form.id.clone()).push(", ")
             .bind(i64::from(form.version)).push(", ")
             .bind(kept).push(", ")
             .bind(actor.username.clone()).push(", ")
-            .bind(clock::now()).push(")")
+            .bind(at.clone()).push(", ")
+            .bind(local_day(&at)).push(")")
             .execute(tx.conn())
             .await?;
         // Typed values of special-category answers would be those answers in
@@ -76,11 +107,15 @@ impl Store {
                     )
                     .push(", ")
                     .bind(v.text.clone())
-                    .push(", ")
-                    .bind(v.number)
-                    .push(", ")
-                    .bind(v.date.clone())
-                    .push(")");
+                    .push(", ");
+                // PostgreSQL types a statement's parameters once: a number
+                // bound after a NULL of another type is refused, so a
+                // missing number is written as NULL.
+                match v.number {
+                    Some(n) => q.bind(n),
+                    None => q.push("NULL"),
+                };
+                q.push(", ").bind(v.date.clone()).push(")");
             }
             q.execute(tx.conn()).await?;
         }

@@ -1346,6 +1346,31 @@ pub async fn load_casework(store: &Store) -> Result<usize> {
                 .map_err(bad)?;
                 store.add_contact(&actor, &by, &case.id, &c).await?;
             }
+            if i % 4 >= 1 {
+                // The needs assessments of an assessed case: what indicators
+                // over form answers read.
+                let attendance = ["regular", "irregular", "dropped_out"][i % 3];
+                let mut answers = serde_json::Map::new();
+                answers.insert("enrolled".into(), true.into());
+                answers.insert("attendance".into(), attendance.into());
+                if attendance != "regular" {
+                    answers.insert("days_absent".into(), (3 + rng.below(40)).into());
+                }
+                answers.insert("needs".into(), serde_json::json!(["tutoring"]));
+                store
+                    .submit_form(&actor, &by, &case.id, "needs_education", &answers)
+                    .await?;
+                let mut answers = serde_json::Map::new();
+                answers.insert(
+                    "tenure".into(),
+                    ["tenant", "owner", "informal"][i % 3].into(),
+                );
+                answers.insert("rooms".into(), (1 + rng.below(3)).into());
+                answers.insert("people".into(), (2 + rng.below(6)).into());
+                store
+                    .submit_form(&actor, &by, &case.id, "needs_housing", &answers)
+                    .await?;
+            }
             let f = FollowUpDraft {
                 title: words.tasks[i % 3].into(),
                 due_on: date(rng.below(20) as i64 - 8),

@@ -14,17 +14,20 @@
 
 use super::cache::{CacheStats, Inputs, Stamp};
 use super::sources;
+use crate::audit::Actor;
 use crate::error::{Result, StoreError};
+use crate::registry::SpecialValue;
 use crate::scope::{push_in_area, push_visible, Entity};
 use crate::sql::Sql;
 use crate::Store;
 use kopru_domain::indicator::{
     suppress, Band, Dimension, Every, Grid, IndicatorDefinition, IndicatorKind, Period,
 };
+use kopru_domain::person::SpecialCategory;
 use kopru_domain::{Action, Principal, Scope, ValidationErrors};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 /// What a caller asks of an indicator.
@@ -156,6 +159,13 @@ const FINE_INSTITUTION: usize = 5;
 
 /// One aggregate over the definition's source, by the `FINE` columns.
 pub(crate) async fn run(conn: &mut AnyConnection, inputs: &Inputs) -> Result<Run> {
+    run_by(conn, inputs, false).await
+}
+
+/// `run`, grouped by each subject too when `by_subject` (the subject's id
+/// is then the key's last column): what a breakdown by a special category
+/// reads, the subject replaced by their sealed value (`Store::special_run`).
+async fn run_by(conn: &mut AnyConnection, inputs: &Inputs, by_subject: bool) -> Result<Run> {
     let Inputs {
         def,
         range,
@@ -171,6 +181,10 @@ pub(crate) async fn run(conn: &mut AnyConnection, inputs: &Inputs) -> Result<Run
     for c in FINE {
         q.push(c).push(", ");
     }
+    if by_subject {
+        q.push("f.subject, ");
+    }
+    let width = FINE.len() + usize::from(by_subject);
     q.push("COUNT(*) AS n, SUM(f.number) AS s FROM (");
     if distinct {
         q.push(
@@ -230,6 +244,10 @@ pub(crate) async fn run(conn: &mut AnyConnection, inputs: &Inputs) -> Result<Run
             }
         }
     }
+    if matches!(def.kind, IndicatorKind::Sum | IndicatorKind::Average) {
+        // What has no number is not added up (nor counted in an average).
+        q.push(" AND x.number IS NOT NULL");
+    }
     if let Some((_, g)) = fixed.iter().find(|(d, _)| *d == Dimension::Group) {
         if *g == "none" {
             q.push(" AND (x.pgroups IS NULL OR x.pgroups NOT LIKE '%\"%')");
@@ -258,15 +276,18 @@ pub(crate) async fn run(conn: &mut AnyConnection, inputs: &Inputs) -> Result<Run
         q.push(") f WHERE f.rn = 1");
     }
     q.push(" GROUP BY 1, 2, 3, 4, 5, 6");
+    if by_subject {
+        q.push(", 7");
+    }
     let rows = q.fetch_rows(&mut *conn).await?;
     let mut out = Run::new();
     for r in rows {
-        let mut key = Vec::with_capacity(FINE.len());
-        for i in 0..FINE.len() {
+        let mut key = Vec::with_capacity(width);
+        for i in 0..width {
             key.push(r.try_get::<Option<String>, _>(i)?.unwrap_or_default());
         }
-        let n: i64 = r.try_get(FINE.len())?;
-        let s: Option<f64> = r.try_get(FINE.len() + 1)?;
+        let n: i64 = r.try_get(width)?;
+        let s: Option<f64> = r.try_get(width + 1)?;
         if n > 0 {
             out.entry(key).or_default().add(Agg {
                 n,
@@ -297,16 +318,24 @@ fn project(
                 Dimension::Unit => k[FINE_UNIT].clone(),
                 Dimension::Programme => k[FINE_PROGRAMME].clone(),
                 Dimension::Institution => k[FINE_INSTITUTION].clone(),
-                // Series are runs, never grouped; ethnicity is refused before.
-                Dimension::Period | Dimension::Window | Dimension::Group | Dimension::Ethnicity => {
-                    String::new()
-                }
+                // A special category's value follows the fine columns
+                // (`Store::special_run`).
+                Dimension::Ethnicity | Dimension::Disability => k
+                    .get(FINE.len())
+                    .cloned()
+                    .unwrap_or_else(|| NOT_STATED.to_owned()),
+                // Series are runs, never grouped.
+                Dimension::Period | Dimension::Window | Dimension::Group => String::new(),
             })
             .collect();
         out.entry(key).or_default().add(*v);
     }
     out
 }
+
+/// A person without a value of the special category asked for (or a
+/// professional, who has none).
+const NOT_STATED: &str = "not_stated";
 
 /// The band (its index) an age in years falls in: the first that holds it.
 fn band_of(age: &str, bands: &[Band]) -> String {
@@ -340,6 +369,58 @@ impl Store {
         self.indicator_cache
             .put(key, stamp, Arc::new(inputs), r.clone());
         Ok(r)
+    }
+
+    /// A run by a special category: grouped by subject, each subject's
+    /// sealed value opened and put in its place. Never kept: it holds what
+    /// only roles with the category's right may read, and is computed for
+    /// each (audited) reading.
+    async fn special_run(
+        &self,
+        conn: &mut AnyConnection,
+        inputs: &Inputs,
+        category: SpecialCategory,
+    ) -> Result<Run> {
+        let by_subject = run_by(conn, inputs, true).await?;
+        let subjects: HashSet<&str> = by_subject
+            .keys()
+            .filter_map(|k| k.last().map(String::as_str))
+            .collect();
+        let sealed: Vec<(String, String)> =
+            Sql::new("SELECT person_id, ciphertext FROM person_special WHERE category = ")
+                .bind(category.as_str().to_owned())
+                .fetch_all(&mut *conn)
+                .await?;
+        let mut values: HashMap<&str, String> = HashMap::new();
+        for (person, ciphertext) in &sealed {
+            let Some(person) = subjects.get(person.as_str()) else {
+                continue;
+            };
+            let keyring = self.keyring().map_err(|_| {
+                StoreError::Invalid(ValidationErrors::single("by", "err-no-encryption-key"))
+            })?;
+            let text = keyring
+                .decrypt(&format!("{person}/{}", category.as_str()), ciphertext)
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            let v: SpecialValue =
+                serde_json::from_str(&text).map_err(|e| StoreError::Other(e.to_string()))?;
+            values.insert(person, v.value);
+        }
+        let mut out = Run::new();
+        for (k, a) in &by_subject {
+            let Some((subject, fine)) = k.split_last() else {
+                continue;
+            };
+            let mut key = fine.to_vec();
+            key.push(
+                values
+                    .get(subject.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| NOT_STATED.to_owned()),
+            );
+            out.entry(key).or_default().add(*a);
+        }
+        Ok(out)
     }
 
     /// Every area code to the area it is counted under: a province (Türkiye)
@@ -502,6 +583,7 @@ async fn cube(
     query: &ValuesQuery,
     grants: &[Scope],
 ) -> Result<Cube> {
+    let special = query.by.iter().find_map(|d| d.special_category());
     let mut axes: Vec<Axis> = query
         .by
         .iter()
@@ -561,7 +643,10 @@ async fn cube(
             grants: grants.to_vec(),
             area: query.area.as_ref().map(|a| a.to_ascii_uppercase()),
         };
-        let fine = store.materialised_run(conn, inputs).await?;
+        let fine = match special {
+            Some(c) => Arc::new(store.special_run(conn, &inputs, c).await?),
+            None => store.materialised_run(conn, inputs).await?,
+        };
         runs.insert(assignment, project(&fine, &grouped, query, &areas));
     }
     // The grouped axes' keys: what the data holds, and the whole list where
@@ -577,7 +662,15 @@ async fn cube(
                 .map(|i| i.to_string())
                 .chain(["unknown".to_owned()])
                 .collect(),
-            _ => Vec::new(),
+            d => d
+                .special_category()
+                .map(|c| {
+                    SpecialValue::choices(c)
+                        .iter()
+                        .map(|v| (*v).to_owned())
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         for k in &keys {
             seen.remove(k);
@@ -657,13 +750,26 @@ impl Store {
     /// read lies where they may read every cell (their `ViewSmallCells`
     /// grants cover their `ViewIndicators` grants, or the area asked for).
     pub async fn small_cells_hidden(&self, by: &Principal, area: Option<&str>) -> Result<bool> {
-        let full = by.grants(Action::ViewSmallCells);
+        Ok(!self
+            .indicators_covered(by, Action::ViewSmallCells, area)
+            .await?)
+    }
+
+    /// Do `by`'s grants for `action` cover every row of indicators they can
+    /// read (their `ViewIndicators` grants, or the area asked for)?
+    async fn indicators_covered(
+        &self,
+        by: &Principal,
+        action: Action,
+        area: Option<&str>,
+    ) -> Result<bool> {
+        let full = by.grants(action);
         if full.contains(&Scope::Installation) {
-            return Ok(false);
+            return Ok(true);
         }
         let seen = by.grants(Action::ViewIndicators);
         if !seen.is_empty() && seen.iter().all(|g| full.contains(g)) {
-            return Ok(false);
+            return Ok(true);
         }
         if let Some(a) = area {
             for g in &full {
@@ -676,12 +782,38 @@ impl Store {
                             .fetch_optional(self.pool())
                             .await?;
                     if inside.is_some() {
-                        return Ok(false);
+                        return Ok(true);
                     }
                 }
             }
         }
-        Ok(true)
+        Ok(false)
+    }
+
+    /// May `by` read a table by these special categories? Only with the
+    /// category's right, one category at a time, and only where that right
+    /// covers every row the table counts — never a silently partial table.
+    async fn special_breakdown_allowed(
+        &self,
+        by: &Principal,
+        special: &[SpecialCategory],
+        area: Option<&str>,
+    ) -> Result<()> {
+        let refuse = |code| Err(StoreError::Invalid(ValidationErrors::single("by", code)));
+        let [c] = special else {
+            return refuse("err-indicator-special-one");
+        };
+        let action = Action::for_special(*c);
+        if !by.may(action) {
+            return refuse(match c {
+                SpecialCategory::Ethnicity => "err-indicator-ethnicity-refused",
+                _ => "err-indicator-special-refused",
+            });
+        }
+        if !self.indicators_covered(by, action, area).await? {
+            return refuse("err-indicator-special-partial");
+        }
+        Ok(())
     }
 
     /// An indicator's values for a reader: scoped to their `ViewIndicators`
@@ -695,16 +827,31 @@ impl Store {
         if !by.may(Action::ViewIndicators) {
             return Err(StoreError::Forbidden);
         }
-        if query.by.contains(&Dimension::Ethnicity) {
-            // Ethnicity is sealed per person; the engine does not open it.
-            return Err(StoreError::Invalid(ValidationErrors::single(
-                "by",
-                if by.may(Action::ReadEthnicity) {
-                    "err-indicator-ethnicity-unavailable"
-                } else {
-                    "err-indicator-ethnicity-refused"
-                },
-            )));
+        let special: Vec<SpecialCategory> = query
+            .by
+            .iter()
+            .filter_map(|d| d.special_category())
+            .collect();
+        if let Some(c) = special.first().copied() {
+            self.special_breakdown_allowed(by, &special, query.area.as_deref())
+                .await?;
+            // Each reading is logged, like a record's special categories.
+            let actor = Actor {
+                user_id: Some(by.user_id.clone()),
+                username: by.username.clone(),
+                client_addr: None,
+            };
+            self.audit(
+                &actor
+                    .event("indicator.special.read")
+                    .details(serde_json::json!({
+                        "indicator": def.code,
+                        "category": c.as_str(),
+                        "period": query.period.label,
+                        "area": query.area,
+                    })),
+            )
+            .await?;
         }
         let grants = by.grants(Action::ViewIndicators);
         let hide = self.small_cells_hidden(by, query.area.as_deref()).await?;

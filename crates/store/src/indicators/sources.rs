@@ -164,6 +164,17 @@ pub(crate) fn select(source: &str) -> Option<String> {
              a.status, a.responsible_code AS responsible_code \
              FROM plan_actions a WHERE a.removed_in IS NULL"
             .to_owned(),
+        "answers" => format!(
+            "SELECT c.person_id AS subject, \
+             v.submission_id || '/' || v.path || '/' || COALESCE(v.text_value, '') AS row_id, \
+             fs.submitted_on AS at0, fs.submitted_on AS until, \
+             c.area_code, c.unit_code, pg.code AS programme, {PERSON}, \
+             v.number_value AS number, CAST(NULL AS BIGINT) AS months, CAST(NULL AS TEXT) AS responsible, \
+             v.form_id AS form, v.field, v.text_value AS answer \
+             FROM form_values v JOIN form_submissions fs ON fs.id = v.submission_id \
+             JOIN cases c ON c.id = fs.case_id JOIN persons p ON p.id = c.person_id \
+             LEFT JOIN programmes pg ON pg.id = c.programme_id WHERE {COUNTED}"
+        ),
         _ => return None,
     };
     Some(s)

@@ -126,6 +126,7 @@ pub fn key_label(t: &dyn Fn(&str) -> String, d: Dimension, k: &Key) -> String {
         Dimension::Sex => t(&id("sex")),
         Dimension::Group if k.key == "none" => t("indicator-group-none"),
         Dimension::Group => t(&id("group")),
+        Dimension::Ethnicity | Dimension::Disability => t(&id("special-value")),
         Dimension::Age if k.key == "unknown" => t("indicator-age-unknown"),
         Dimension::Window => format!("{} {}", k.label, t("indicator-months")),
         _ if k.key.is_empty() => t("indicator-elsewhere"),

@@ -132,7 +132,7 @@ fn expected(assignments: &[Assignment], action: Action, visible: impl Fn(&Scope)
         .any(|a| kopru_domain::policy::role_permits(a.role, action) && visible(&a.scope))
 }
 
-async fn add_user(app: &TestApp, username: &str, assignments: Vec<(Role, &str)>) {
+pub(crate) async fn add_user(app: &TestApp, username: &str, assignments: Vec<(Role, &str)>) {
     let assignments = assignments
         .into_iter()
         .map(|(role, s)| Assignment {

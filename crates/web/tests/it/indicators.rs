@@ -39,6 +39,8 @@ async fn every_shipped_indicator_answers_by_every_breakdown_it_allows() {
             .unwrap()
             .iter()
             .map(|d| d.as_str().unwrap().to_owned())
+            // Special categories are for roles that may read them (below).
+            .filter(|d| d != "ethnicity" && d != "disability")
             .collect();
         for by in std::iter::once(String::new())
             .chain(dims.iter().cloned())
@@ -110,11 +112,16 @@ struct B {
     sex: String,
     birth: String,
     months: Option<i64>,
+    /// What sums and averages add up.
+    number: Option<f64>,
     fields: std::collections::HashMap<String, String>,
 }
 
 struct World {
     tables: std::collections::HashMap<&'static str, Vec<Rec>>,
+    /// (person, category) to the sealed value, for tables by a special
+    /// category (read by `open_special`).
+    special: std::collections::HashMap<(String, String), String>,
 }
 
 impl World {
@@ -141,10 +148,35 @@ impl World {
             ("participations", "SELECT id, person_id, entered_on, left_on, unit_code, programme_code, labour_status, education, groups, results FROM participations"),
             ("checks", "SELECT id, person_id, subject_id, kind, CAST(months AS TEXT) AS months, answered_on, still_working, CAST(insured AS TEXT) AS insured, labour_status, CAST(improved AS TEXT) AS improved, unit_code FROM outcome_checks"),
             ("actions", "SELECT id, country, responsible_code, status, CAST(removed_in AS TEXT) AS removed_in FROM plan_actions"),
+            ("submissions", "SELECT id, case_id, submitted_on FROM form_submissions"),
+            ("answers", "SELECT submission_id, form_id, path, field, text_value, CAST(number_value AS TEXT) AS number_value FROM form_values"),
         ] {
             tables.insert(name, table(app, sql).await);
         }
-        World { tables }
+        World {
+            tables,
+            special: Default::default(),
+        }
+    }
+
+    /// Opens every person's ethnicity and disability, as one who may.
+    async fn open_special(&mut self, app: &TestApp) {
+        let reader = kopru_domain::Principal {
+            user_id: String::new(),
+            username: "t".into(),
+            assignments: vec![kopru_domain::policy::Assignment {
+                role: kopru_domain::Role::UnitCoordinator,
+                scope: kopru_domain::Scope::Installation,
+            }],
+        };
+        let actor = kopru_store::audit::Actor::system("t");
+        for p in self.t("persons").clone() {
+            let id = s(&p, "id");
+            for (c, v) in app.store().special(&actor, &reader, &id).await.unwrap() {
+                self.special
+                    .insert((id.clone(), c.as_str().to_owned()), v.value);
+            }
+        }
     }
 
     fn t(&self, n: &str) -> &Vec<Rec> {
@@ -198,6 +230,7 @@ impl World {
             sex: s(p, "sex"),
             birth: s(p, "birth_date"),
             months: None,
+            number: None,
             fields: Default::default(),
         }
     }
@@ -244,6 +277,7 @@ impl World {
                             .unwrap_or("unknown".into()),
                         birth: p.map(|p| s(p, "birth_date")).unwrap_or_default(),
                         months: None,
+                        number: None,
                         fields: f(&[
                             ("mark", s(a, "mark")),
                             ("activity_kind", s(act, "kind")),
@@ -315,6 +349,7 @@ impl World {
                             .unwrap_or("unknown".into()),
                         birth: p.map(|p| s(p, "birth_date")).unwrap_or_default(),
                         months: None,
+                        number: None,
                         fields: f(&[
                             ("activity_kind", s(act, "kind")),
                             ("activity_status", s(act, "status")),
@@ -482,11 +517,37 @@ impl World {
                         sex: String::new(),
                         birth: String::new(),
                         months: None,
+                        number: None,
                         fields: f(&[
                             ("status", s(a, "status")),
                             ("responsible", s(a, "responsible_code")),
                         ]),
                     });
+                }
+            }
+            "answers" => {
+                for v in self.t("answers") {
+                    let sub = self
+                        .find("submissions", "id", &s(v, "submission_id"))
+                        .unwrap();
+                    let case = self.find("cases", "id", &s(sub, "case_id")).unwrap();
+                    let Some(p) = o(case, "person_id").and_then(|id| self.counted(&id)) else {
+                        continue;
+                    };
+                    let day = s(sub, "submitted_on");
+                    let mut b = B {
+                        area: s(case, "area_code"),
+                        unit: s(case, "unit_code"),
+                        programme: self.programme_of_id(&s(case, "programme_id")),
+                        number: o(v, "number_value").and_then(|n| n.parse().ok()),
+                        ..self.person_row(p, s(v, "path"), day.clone(), Some(day))
+                    };
+                    b.fields = f(&[
+                        ("form", s(v, "form_id")),
+                        ("field", s(v, "field")),
+                        ("answer", s(v, "text_value")),
+                    ]);
+                    out.push(b);
                 }
             }
             other => panic!("no brute force for source {other}"),
@@ -534,6 +595,42 @@ fn brute(
     end: &str,
     by: &str,
 ) -> std::collections::BTreeMap<String, i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for (key, _) in brute_rows(w, def, start, end, by) {
+        *out.entry(key).or_insert(0) += 1;
+    }
+    out
+}
+
+/// The slow, obvious sum or average of a number indicator.
+fn brute_number(
+    w: &World,
+    def: &Value,
+    start: &str,
+    end: &str,
+    by: &str,
+) -> std::collections::BTreeMap<String, f64> {
+    let mut parts: std::collections::BTreeMap<String, (f64, f64)> = Default::default();
+    for (key, n) in brute_rows(w, def, start, end, by) {
+        let e = parts.entry(key).or_default();
+        e.0 += 1.0;
+        e.1 += n.unwrap();
+    }
+    let average = def["kind"] == "average";
+    parts
+        .into_iter()
+        .map(|(k, (n, sum))| (k, if average { sum / n } else { sum }))
+        .collect()
+}
+
+/// Each counted row's key in the breakdown, and its number.
+fn brute_rows(
+    w: &World,
+    def: &Value,
+    start: &str,
+    end: &str,
+    by: &str,
+) -> Vec<(String, Option<f64>)> {
     let kind = def["kind"].as_str().unwrap();
     let mut rows: Vec<(B, Option<i64>, String)> = Vec::new();
     for b in w.rows(def["source"].as_str().unwrap()) {
@@ -559,7 +656,7 @@ fn brute(
                 false
             })
         });
-        if !ok {
+        if !ok || (matches!(kind, "sum" | "average") && b.number.is_none()) {
             continue;
         }
         if kind == "cohort" {
@@ -588,7 +685,7 @@ fn brute(
         }
         rows.push((b, a, at));
     }
-    if kind != "events" {
+    if matches!(kind, "people" | "cohort") {
         rows.sort_by(|x, y| {
             (&x.0.subject, &x.2, &x.0.row_id).cmp(&(&y.0.subject, &y.2, &y.0.row_id))
         });
@@ -602,7 +699,7 @@ fn brute(
             .collect(),
         None => vec![(0, Some(17)), (18, Some(29)), (30, Some(54)), (55, None)],
     };
-    let mut out = std::collections::BTreeMap::new();
+    let mut out = Vec::new();
     for (b, a, _) in rows {
         let key = match by {
             "" => String::new(),
@@ -624,9 +721,14 @@ fn brute(
             "unit" => b.unit.clone(),
             "programme" => b.programme.clone(),
             "institution" => b.fields.get("responsible").cloned().unwrap_or_default(),
+            "ethnicity" | "disability" => w
+                .special
+                .get(&(b.subject.clone(), by.to_owned()))
+                .cloned()
+                .unwrap_or("not_stated".into()),
             _ => unreachable!(),
         };
-        *out.entry(key).or_insert(0) += 1;
+        out.push((key, b.number));
     }
     out
 }
@@ -933,10 +1035,47 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
             .unwrap()
             .iter()
             .map(|d| d.as_str().unwrap())
-            .filter(|d| !matches!(*d, "window" | "group"))
+            .filter(|d| !matches!(*d, "window" | "group" | "ethnicity" | "disability"))
             .collect();
+        let number = matches!(def["kind"].as_str(), Some("sum" | "average"));
         for (label, start, end) in &periods {
             for by in std::iter::once("").chain(dims.iter().copied()) {
+                if number {
+                    let want = brute_number(&w, def, start, end, by);
+                    let url = format!("/api/v1/indicators/{code}/values?period={label}&by={by}");
+                    let got = me.get(&url).await.json();
+                    let cells: Vec<(String, &Value)> = if by.is_empty() {
+                        vec![(String::new(), &got["total"])]
+                    } else {
+                        got["rows"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|k| k["key"].as_str().unwrap().to_owned())
+                            .zip(got["row_totals"].as_array().unwrap())
+                            .collect()
+                    };
+                    let mut have = std::collections::BTreeMap::new();
+                    for (k, c) in cells {
+                        // An average of nothing has no value; a sum of nothing is 0.
+                        if let Some(v) = c["value"].as_f64().filter(|v| *v != 0.0) {
+                            have.insert(k, v);
+                        }
+                    }
+                    let want: std::collections::BTreeMap<String, f64> =
+                        want.into_iter().filter(|(_, v)| *v != 0.0).collect();
+                    assert_eq!(
+                        have.keys().collect::<Vec<_>>(),
+                        want.keys().collect::<Vec<_>>(),
+                        "{url}"
+                    );
+                    for (k, v) in &want {
+                        assert!((have[k] - v).abs() < 1e-9, "{url} {k}: {} vs {v}", have[k]);
+                    }
+                    compared += 1;
+                    nonzero += usize::from(!want.is_empty());
+                    continue;
+                }
                 let want = brute(&w, def, start, end, by);
                 let url = format!("/api/v1/indicators/{code}/values?period={label}&by={by}");
                 let got = me.get(&url).await.json();
@@ -1366,6 +1505,200 @@ async fn small_cells_are_hidden_from_readers_of_aggregates_and_cannot_be_recover
 }
 
 #[tokio::test]
+async fn tables_by_ethnicity_and_disability_open_each_persons_sealed_value_for_those_who_may() {
+    let app = spawn_app().await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 120).await.unwrap();
+    kopru_store::demo::load_casework(store).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    // Disability recorded for some (ethnicity the demo records for most).
+    let writer = kopru_domain::Principal {
+        user_id: String::new(),
+        username: "t".into(),
+        assignments: vec![kopru_domain::policy::Assignment {
+            role: kopru_domain::Role::UnitCoordinator,
+            scope: kopru_domain::Scope::Installation,
+        }],
+    };
+    let people = table(&app, "SELECT id FROM persons ORDER BY id").await;
+    let mut disabled = 0;
+    for (i, p) in people.iter().enumerate() {
+        let value = match i % 4 {
+            0 => "yes",
+            1 => "no",
+            _ => continue,
+        };
+        let v = kopru_store::registry::SpecialValue {
+            value: value.into(),
+            notes: None,
+        };
+        let set = store
+            .set_special(
+                &kopru_store::audit::Actor::system("t"),
+                &writer,
+                &s(p, "id"),
+                kopru_domain::person::SpecialCategory::Disability,
+                Some(&v),
+            )
+            .await;
+        disabled += usize::from(set.is_ok() && value == "yes");
+    }
+    assert!(disabled > 5, "{disabled}");
+    let mut w = World::load(&app).await;
+    w.open_special(&app).await;
+    crate::access::add_user(
+        &app,
+        "allcoord",
+        vec![
+            (kopru_domain::Role::UnitCoordinator, "country:TR"),
+            (kopru_domain::Role::UnitCoordinator, "country:RS"),
+        ],
+    )
+    .await;
+    let mut me = app.api_as("allcoord").await;
+    let year: i32 = this_year().parse().unwrap();
+    let mut seen_roma = 0.0;
+    let mut seen_disabled = 0.0;
+    for code in ["HL01", "SR-EDU-1", "HL08", "ESF-O-ALL"] {
+        let def = me.get(&format!("/api/v1/indicators/{code}")).await.json();
+        let def = &def["definition"];
+        for by in ["ethnicity", "disability"] {
+            let url = format!("/api/v1/indicators/{code}/values?period={year}&by={by}");
+            let r = me.get(&url).await;
+            assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+            let got = r.json();
+            let want = brute(
+                &w,
+                def,
+                &format!("{year}-01-01"),
+                &format!("{year}-12-31"),
+                by,
+            );
+            let mut have = std::collections::BTreeMap::new();
+            for (k, c) in got["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(got["row_totals"].as_array().unwrap())
+            {
+                let v = c["value"].as_f64().unwrap() as i64;
+                if v > 0 {
+                    have.insert(k["key"].as_str().unwrap().to_owned(), v);
+                }
+            }
+            assert_eq!(have, want, "{url}");
+            // Every value of the category is a row, stated or not.
+            let keys: Vec<&str> = got["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["key"].as_str().unwrap())
+                .collect();
+            let all: &[&str] = if by == "ethnicity" {
+                &["roma", "not_roma", "not_stated"]
+            } else {
+                &["yes", "no", "not_stated"]
+            };
+            assert_eq!(keys, all, "{url}");
+            seen_roma += got["row_totals"][0]["value"].as_f64().unwrap()
+                * f64::from(u8::from(by == "ethnicity"));
+            seen_disabled += got["row_totals"][0]["value"].as_f64().unwrap()
+                * f64::from(u8::from(by == "disability"));
+        }
+    }
+    assert!(
+        seen_roma > 0.0 && seen_disabled > 0.0,
+        "{seen_roma} {seen_disabled}"
+    );
+    // A cross-table with another breakdown adds up.
+    let r = me
+        .get(&format!(
+            "/api/v1/indicators/HL01/values?period={year}&by=sex,ethnicity"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let t = r.json();
+    let cells: f64 = t["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter())
+        .map(|c| c["value"].as_f64().unwrap())
+        .sum();
+    assert_eq!(cells, t["total"]["value"].as_f64().unwrap());
+    // Each reading is in the audit log, by category; never the values.
+    let logged = table(
+        &app,
+        "SELECT details FROM audit_log WHERE action = 'indicator.special.read' AND actor_name = 'allcoord'",
+    )
+    .await;
+    assert_eq!(logged.len(), 9, "{logged:?}");
+    assert!(logged.iter().all(|r| !s(r, "details").contains("roma")));
+    // One category at a time; a right narrower than the indicators one
+    // sees is refused, not silently partial.
+    let r = me
+        .get("/api/v1/indicators/HL01/values?by=ethnicity,disability")
+        .await;
+    assert_eq!(codes(&r), ["err-indicator-special-one"]);
+    crate::access::add_user(
+        &app,
+        "mixed",
+        vec![
+            (kopru_domain::Role::UnitCoordinator, "unit:SHKB-ANK-01"),
+            (kopru_domain::Role::MeOfficer, ""),
+        ],
+    )
+    .await;
+    let mut mixed = app.api_as("mixed").await;
+    let r = mixed
+        .get("/api/v1/indicators/HL01/values?by=ethnicity")
+        .await;
+    assert_eq!(codes(&r), ["err-indicator-special-partial"]);
+    // The same right over the unit alone reads its table.
+    crate::cases::add_user(
+        &app,
+        "ankcoord",
+        kopru_domain::Role::UnitCoordinator,
+        "unit:SHKB-ANK-01",
+    )
+    .await;
+    let mut unit = app.api_as("ankcoord").await;
+    let r = unit
+        .get(&format!(
+            "/api/v1/indicators/HL01/values?period={year}&by=ethnicity"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut analyst = app.api_as("analyst").await;
+    let r = analyst
+        .get("/api/v1/indicators/HL01/values?by=ethnicity")
+        .await;
+    assert_eq!(codes(&r), ["err-indicator-ethnicity-refused"]);
+    // Pages: the values translated for the one who may, the reason for the
+    // one who may not.
+    let mut page = app.signed_in("allcoord").await;
+    let r = page
+        .get(&format!("/indicators/HL01?period={year}&by=ethnicity"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Not Roma") || r.body.contains("Roman değil"),
+        "{}",
+        r.body
+    );
+    let mut page = app.signed_in("analyst").await;
+    let r = page
+        .get(&format!("/indicators/HL01?period={year}&by=ethnicity"))
+        .await;
+    assert!(
+        r.body.contains("may not read ethnicity")
+            || r.body.contains("etnik köken bilgisini okuyamaz"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
 async fn ethnicity_breakdowns_are_refused_by_name_and_bad_queries_named() {
     let app = spawn_app().await;
     let mut manager = app.api_as("manager").await;
@@ -1374,11 +1707,14 @@ async fn ethnicity_breakdowns_are_refused_by_name_and_bad_queries_named() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(codes(&r), ["err-indicator-ethnicity-refused"]);
-    let mut mediator = app.api_as("mediator").await;
-    let r = mediator
-        .get("/api/v1/indicators/HL01/values?by=ethnicity")
+    let r = manager
+        .get("/api/v1/indicators/HL01/values?by=disability")
         .await;
-    assert_eq!(codes(&r), ["err-indicator-ethnicity-unavailable"]);
+    assert_eq!(codes(&r), ["err-indicator-special-refused"]);
+    let r = manager
+        .get("/api/v1/indicators/HL10/values?by=ethnicity")
+        .await;
+    assert_eq!(codes(&r), ["err-indicator-dimension-not-allowed"]);
     let r = manager
         .get("/api/v1/indicators/HL01/values?period=2026-13&by=sex,area,unit&bands=ten&every=week")
         .await;
@@ -2058,4 +2394,81 @@ async fn a_dashboard_is_changed_on_its_page_and_a_stale_form_overwrites_nothing(
         .contains("id=\"edit-dashboard\""));
     let r = manager.post_form("/dashboards/ESF", &f).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn averages_of_form_answers_are_dated_by_the_installations_calendar() {
+    let app = spawn_app().await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 40).await.unwrap();
+    kopru_store::demo::load_casework(store).await.unwrap();
+    let year: i32 = this_year().parse().unwrap();
+    // A housing assessment sent at 21:30 UTC on the last day of last year:
+    // 00:30 on 1 January in Istanbul, so this year's.
+    let one = table(
+        &app,
+        "SELECT s.id, CAST(v.number_value AS TEXT) AS n FROM form_submissions s \
+         JOIN form_values v ON v.submission_id = s.id \
+         WHERE v.field = 'people_per_room' ORDER BY s.id LIMIT 1",
+    )
+    .await;
+    let (id, per_room) = (s(&one[0], "id"), s(&one[0], "n"));
+    let per_room: f64 = per_room.parse().unwrap();
+    {
+        let _changes = store.data_changes();
+        exec(
+            &app,
+            format!(
+                "UPDATE form_submissions SET submitted_at = '{}-12-31T21:30:00.000000Z', \
+                 submitted_on = NULL WHERE id = '{id}'",
+                year - 1
+            ),
+        )
+        .await;
+    }
+    assert_eq!(store.fill_submission_days().await.unwrap(), 1);
+    assert_eq!(store.fill_submission_days().await.unwrap(), 0);
+    let day = table(
+        &app,
+        &format!("SELECT submitted_on FROM form_submissions WHERE id = '{id}'"),
+    )
+    .await;
+    assert_eq!(s(&day[0], "submitted_on"), format!("{year}-01-01"));
+    let mut me = app.api_as("analyst").await;
+    let jan = total(&mut me, "SR-HOU-1", &format!("period={year}-01")).await;
+    assert_eq!(jan["value"].as_f64(), Some(per_room), "{jan}");
+    let dec = total(&mut me, "SR-HOU-1", &format!("period={}-12", year - 1)).await;
+    assert_eq!(dec["value"], Value::Null, "{dec}");
+    // The year's average is over every answer given in it, by area too.
+    let all = table(
+        &app,
+        &format!(
+            "SELECT CAST(v.number_value AS TEXT) AS n FROM form_values v \
+             JOIN form_submissions s ON s.id = v.submission_id \
+             WHERE v.field = 'people_per_room' AND s.submitted_on LIKE '{year}-%'"
+        ),
+    )
+    .await;
+    assert!(all.len() > 3, "{}", all.len());
+    let want = all
+        .iter()
+        .map(|r| s(r, "n").parse::<f64>().unwrap())
+        .sum::<f64>()
+        / all.len() as f64;
+    let got = total(&mut me, "SR-HOU-1", &format!("period={year}")).await;
+    assert!(
+        (got["value"].as_f64().unwrap() - want).abs() < 1e-9,
+        "{got} {want}"
+    );
+    // A definition adding up answers of several questions is refused by name.
+    let mut bad: Value = serde_json::from_str(
+        &serde_json::to_string(&me.get("/api/v1/indicators/SR-HOU-1").await.json()["definition"])
+            .unwrap(),
+    )
+    .unwrap();
+    bad["code"] = json!("X-HOU");
+    bad["where"] = json!([{"field": "form", "in": ["needs_housing"]}]);
+    let r = me.json(Method::POST, "/api/v1/indicators", bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("indicator-def-answer-field"), "{}", r.body);
 }
