@@ -90,9 +90,12 @@ const ROLES = {
       recommendations: '/recommendations?state=all', recommendation,
       indicators: '/indicators', 'indicator-cross': '/indicators/HL01?by1=sex&by2=area',
       'indicator-trend': '/indicators/HL08', 'indicator-dashboard': '/dashboards/SIROMA',
+      'indicator-map': '/indicators/HL01?by1=area',
     };
   },
-  manager: async () => ({ 'indicator-suppressed': '/indicators/HL01?by1=area&by2=sex' }),
+  manager: async () => ({
+    'indicator-suppressed': '/indicators/HL01?by1=area&by2=sex', 'indicator-map-suppressed': '/indicators/HL01?by1=area',
+  }),
   ministry: async (page) => ({
     'reports-due': '/progress-reports',
     'report-to-fill': await firstLink(page, '/progress-reports', /^\/progress-reports\/[0-9a-f-]{36}$/),

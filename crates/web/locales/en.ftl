@@ -1803,3 +1803,7 @@ err-indicator-special-refused = Your role may not read this special category, so
 err-indicator-special-one = A table can be broken down by one special category at a time.
 err-indicator-special-partial = Your right to read this special category covers fewer people than the indicators you see: choose an area within it, so that the table is not silently partial.
 indicator-def-answer-field = A sum or an average of form answers names one form and one question: a condition "form" in [one form] and "field" in [one question].
+indicator-map = map
+indicator-map-no-value = no value
+indicator-map-hidden = hidden: a small number
+indicator-map-missing = The map shows provinces (Türkiye) and districts (Serbia); the areas of this table have no shapes in Köprü's maps yet — the table lists them.

@@ -1812,3 +1812,7 @@ err-indicator-special-refused = Vaša uloga ne može da čita ovu posebnu vrstu 
 err-indicator-special-one = Tabela može biti razvrstana samo po jednoj posebnoj vrsti podataka u isto vreme.
 err-indicator-special-partial = Vaše pravo da čitate ovu posebnu vrstu podataka obuhvata manje osoba nego pokazatelji koje vidite: izaberite područje unutar njega, da tabela ne bi prećutno bila nepotpuna.
 indicator-def-answer-field = Zbir ili prosek odgovora iz obrazaca navodi jedan obrazac i jedno pitanje: uslov „form“ sa jednim obrascem i „field“ sa jednim pitanjem.
+indicator-map = mapa
+indicator-map-no-value = nema vrednosti
+indicator-map-hidden = skriveno: mali broj
+indicator-map-missing = Mapa prikazuje provincije (Turska) i okruge (Srbija); područja ove tabele još nemaju oblike u mapama Köprü — tabela ih navodi.

@@ -1782,3 +1782,7 @@ err-indicator-special-refused = Rolünüz bu özel nitelikli veriyi okuyamaz; bu
 err-indicator-special-one = Bir tablo aynı anda yalnızca bir özel nitelikli veriye göre kırılabilir.
 err-indicator-special-partial = Bu özel nitelikli veriyi okuma yetkiniz, gördüğünüz göstergelerden daha az kişiyi kapsıyor: tablo sessizce eksik kalmasın diye yetkiniz içindeki bir bölge seçin.
 indicator-def-answer-field = Form cevaplarının toplamı ya da ortalaması tek bir form ve tek bir soru belirtir: "form" için tek formlu ve "field" için tek sorulu bir koşul.
+indicator-map = harita
+indicator-map-no-value = değer yok
+indicator-map-hidden = gizli: küçük sayı
+indicator-map-missing = Harita illeri (Türkiye) ve okrugları (Sırbistan) gösterir; bu tablonun bölgelerinin Köprü haritalarında henüz sınırı yok — tablo onları listeler.

@@ -4,8 +4,17 @@
 //! script runs. (An SVG scaled to the column drew 28 px labels at 1280 px and
 //! cut "Kimlik ve nüfus belgeleri".) Written by hand because a bar chart is
 //! thirty lines and no crate draws one this small.
+//!
+//! Maps (`choropleth`): an SVG of shapes shipped in `data/maps/` (Natural
+//! Earth's provinces and districts, built by `scripts/maps-build`), each
+//! area filled by its value's class; the words — the legend, each area's
+//! name and value — are HTML and SVG titles, so they keep the page's type
+//! scale. The table beside it is the accessible form of the same values.
 
+use serde::Deserialize;
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -48,6 +57,179 @@ pub fn bars(title: &str, rows: &[(String, i64)]) -> String {
     html
 }
 
+/// A country's shapes: SVG paths in a `width` × `height` box, by area code.
+#[derive(Debug, Deserialize)]
+pub struct Shapes {
+    pub width: u32,
+    pub height: u32,
+    pub areas: Vec<Shape>,
+    /// Areas of the country's level without a shape in the source.
+    #[serde(default)]
+    pub without_shape: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Shape {
+    pub code: String,
+    pub d: String,
+}
+
+const MAPS: [(&str, &str); 2] = [
+    ("TR", include_str!("../../../data/maps/tr.json")),
+    ("RS", include_str!("../../../data/maps/rs.json")),
+];
+
+/// The shipped shapes of a country (`TR`, `RS`), parsed once.
+pub fn shapes(country: &str) -> Option<&'static Shapes> {
+    static PARSED: OnceLock<HashMap<&'static str, Shapes>> = OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            MAPS.iter()
+                .filter_map(|(c, text)| serde_json::from_str::<Shapes>(text).ok().map(|s| (*c, s)))
+                .collect()
+        })
+        .get(country)
+}
+
+/// One area's value on a map: its code, name, value (none: nothing to
+/// show) and the text to show for it ("<5" when hidden).
+#[derive(Debug, Clone)]
+pub struct MapValue {
+    pub code: String,
+    pub label: String,
+    pub value: Option<f64>,
+    pub text: String,
+    pub hidden: bool,
+}
+
+/// Sequential blues (ColorBrewer), light to dark: readable for the common
+/// colour-vision deficiencies and in greyscale print.
+const CLASSES: [&str; 5] = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
+const NO_VALUE: &str = "#e2e8f0";
+
+/// The words a map needs in the reader's language, and the prefix of its
+/// element ids (unique on the page: `{id}-tr`).
+pub struct MapWords<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub no_value: &'a str,
+    pub hidden: &'a str,
+}
+
+/// A map of `country` with each area of `values` filled by its class (five
+/// equal steps from the smallest value given to the largest), hidden cells
+/// hatched, areas without a value light grey; a legend below. `None` when
+/// the country has no shapes or no value falls on one. Safe to insert
+/// unescaped: every text is escaped here.
+pub fn choropleth(country: &str, values: &[MapValue], words: &MapWords) -> Option<String> {
+    let shapes = shapes(country)?;
+    let by_code: HashMap<&str, &MapValue> = values.iter().map(|v| (v.code.as_str(), v)).collect();
+    if !shapes
+        .areas
+        .iter()
+        .any(|a| by_code.contains_key(a.code.as_str()))
+    {
+        return None;
+    }
+    // One scale for every value given, so that maps of two countries drawn
+    // from one table read alike.
+    let shown: Vec<f64> = values
+        .iter()
+        .filter(|v| !v.hidden)
+        .filter_map(|v| v.value)
+        .collect();
+    let lo = shown.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = shown.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let class_of = |v: f64| -> usize {
+        if hi <= lo {
+            return CLASSES.len() - 1;
+        }
+        (((v - lo) / (hi - lo) * CLASSES.len() as f64) as usize).min(CLASSES.len() - 1)
+    };
+    let id = format!("{}-{}", words.id, country.to_ascii_lowercase());
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<figure class=\"map\" id=\"{id}\"><svg viewBox=\"0 0 {w} {h}\" role=\"img\" \
+         aria-labelledby=\"{id}-title\" preserveAspectRatio=\"xMidYMid meet\">\
+         <title id=\"{id}-title\">{t}</title>\
+         <defs><pattern id=\"{id}-hatch\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"8\" height=\"8\" fill=\"{NO_VALUE}\"/>\
+         <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"8\" stroke=\"#777\" stroke-width=\"3\"/></pattern></defs>",
+        w = shapes.width,
+        h = shapes.height,
+        t = escape(words.title),
+    );
+    for a in &shapes.areas {
+        let v = by_code.get(a.code.as_str());
+        let (fill, title) = match v {
+            Some(v) if v.hidden => (
+                format!("url(#{id}-hatch)"),
+                format!("{}: {}", v.label, v.text),
+            ),
+            Some(v) => match v.value {
+                Some(x) => (
+                    CLASSES[class_of(x)].to_owned(),
+                    format!("{}: {}", v.label, v.text),
+                ),
+                None => (NO_VALUE.to_owned(), format!("{}: {}", v.label, v.text)),
+            },
+            None => (NO_VALUE.to_owned(), format!("{}: –", a.code)),
+        };
+        let _ = write!(
+            svg,
+            "<path d=\"{d}\" fill=\"{fill}\" data-area=\"{code}\"><title>{t}</title></path>",
+            d = a.d,
+            code = escape(&a.code),
+            t = escape(&title),
+        );
+    }
+    svg.push_str("</svg><figcaption><ul class=\"legend\">");
+    if !shown.is_empty() {
+        if hi > lo {
+            let step = (hi - lo) / CLASSES.len() as f64;
+            for (i, colour) in CLASSES.iter().enumerate() {
+                let (from, to) = (lo + step * i as f64, lo + step * (i + 1) as f64);
+                let _ = write!(
+                    svg,
+                    "<li><span class=\"swatch\" style=\"background:{colour}\"></span>{} – {}</li>",
+                    number(from),
+                    number(to)
+                );
+            }
+        } else {
+            let _ = write!(
+                svg,
+                "<li><span class=\"swatch\" style=\"background:{}\"></span>{}</li>",
+                CLASSES[CLASSES.len() - 1],
+                number(lo)
+            );
+        }
+    }
+    if values.iter().any(|v| v.hidden) {
+        let _ = write!(
+            svg,
+            "<li><svg class=\"swatch\" viewBox=\"0 0 8 8\" aria-hidden=\"true\"><rect width=\"8\" height=\"8\" fill=\"url(#{id}-hatch)\"/></svg>{}</li>",
+            escape(words.hidden)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<li><span class=\"swatch\" style=\"background:{NO_VALUE}\"></span>{}</li></ul></figcaption></figure>",
+        escape(words.no_value)
+    );
+    Some(svg)
+}
+
+/// A legend's bound: whole numbers as such, others to one decimal.
+fn number(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +254,61 @@ mod tests {
         assert!(html.contains("width:50.0%"), "{html}");
         assert!(html.contains("width:0.0%"), "{html}");
         assert!(!html.contains("<script") && !html.contains("font-size"));
+    }
+
+    #[test]
+    fn every_province_and_district_has_a_shape_with_a_path() {
+        let tr = shapes("TR").unwrap();
+        assert_eq!(tr.areas.len(), 81);
+        assert!(tr.without_shape.is_empty());
+        let rs = shapes("RS").unwrap();
+        // Belgrade and the 24 districts outside Kosovo and Metohija.
+        assert_eq!(rs.areas.len(), 25);
+        for a in tr.areas.iter().chain(&rs.areas) {
+            assert!(a.d.starts_with('M') && a.d.ends_with('Z'), "{}", a.code);
+        }
+        assert!(tr.areas.iter().any(|a| a.code == "TR-06"));
+        assert!(rs.areas.iter().any(|a| a.code == "RS-00"));
+    }
+
+    #[test]
+    fn areas_are_filled_by_class_hidden_ones_hatched_and_names_escaped() {
+        let v = |code: &str, value: Option<f64>, hidden: bool| MapValue {
+            code: code.into(),
+            label: format!("<{code}>"),
+            value,
+            text: if hidden {
+                "<5".into()
+            } else {
+                format!("{value:?}")
+            },
+            hidden,
+        };
+        let words = MapWords {
+            id: "map",
+            title: "HL01 & co",
+            no_value: "none",
+            hidden: "hidden",
+        };
+        let svg = choropleth(
+            "TR",
+            &[
+                v("TR-06", Some(100.0), false),
+                v("TR-34", Some(0.0), false),
+                v("TR-35", None, true),
+            ],
+            &words,
+        )
+        .unwrap();
+        assert!(svg.contains("HL01 &amp; co"));
+        assert!(svg.contains(&format!("fill=\"{}\" data-area=\"TR-06\"", CLASSES[4])));
+        assert!(svg.contains(&format!("fill=\"{}\" data-area=\"TR-34\"", CLASSES[0])));
+        assert!(svg.contains("fill=\"url(#map-tr-hatch)\" data-area=\"TR-35\""));
+        assert!(svg.contains("&lt;TR-35&gt;: &lt;5"));
+        assert!(svg.contains(&format!("fill=\"{NO_VALUE}\" data-area=\"TR-01\"")));
+        assert!(svg.contains("0 – 20"));
+        // No value on a shape (districts of a province): no map.
+        assert!(choropleth("TR", &[v("TR-06-CANKAYA", Some(3.0), false)], &words).is_none());
+        assert!(choropleth("XX", &[v("TR-06", Some(3.0), false)], &words).is_none());
     }
 }

@@ -336,6 +336,13 @@ impl DashboardPage {
             .map(|d| self.ctx.t(&format!("indicator-by-{}", d.as_str())))
             .unwrap_or_default()
     }
+    /// An item by area as a map.
+    pub fn maps(&self, e: &DashboardEntry) -> Vec<String> {
+        let id = format!("map-{}", e.indicator.to_ascii_lowercase());
+        area_maps(&self.ctx, &id, &self.name(e), &e.values.table, &|c| {
+            self.text(e, c)
+        })
+    }
     /// (label, value, hidden) per row of an item's one-way table.
     pub fn rows(&self, e: &DashboardEntry) -> Vec<(String, String, bool)> {
         let tr = |id: &str| self.ctx.t(id);
@@ -505,6 +512,19 @@ impl IndicatorPage {
     pub fn text(&self, c: &Cell) -> String {
         cell_text(c, self.table.threshold, self.percent())
     }
+    /// The area breakdown's values on a map, one per country drawn.
+    pub fn maps(&self) -> Vec<String> {
+        area_maps(&self.ctx, "map", &self.name(), &self.table, &|c| {
+            self.text(c)
+        })
+    }
+    /// The table is by area but no area of it has a shape (districts and
+    /// neighbourhoods): said under the table.
+    pub fn map_missing(&self) -> bool {
+        self.table.by.contains(&Dimension::Area)
+            && !self.table.rows.is_empty()
+            && self.maps().is_empty()
+    }
     pub fn fmt(&self, v: &f64) -> String {
         if v.fract() == 0.0 {
             format!("{v:.0}")
@@ -635,6 +655,50 @@ impl IndicatorPage {
     pub fn band_choices(&self) -> [&'static str; 3] {
         ["own", "esf", "five"]
     }
+}
+
+/// A table's area breakdown (its margins where there are two breakdowns)
+/// as maps, one per country with shapes (`charts::choropleth`).
+fn area_maps(
+    ctx: &Ctx,
+    id: &str,
+    name: &str,
+    t: &IndicatorTable,
+    text: &dyn Fn(&Cell) -> String,
+) -> Vec<String> {
+    let (keys, cells) = match t.by.iter().position(|d| *d == Dimension::Area) {
+        Some(0) => (&t.rows, &t.row_totals),
+        Some(_) if t.by.len() == 2 => (&t.columns, &t.column_totals),
+        _ => return Vec::new(),
+    };
+    let values: Vec<crate::charts::MapValue> = keys
+        .iter()
+        .zip(cells)
+        .map(|(k, c)| crate::charts::MapValue {
+            code: k.key.clone(),
+            label: k.label.clone(),
+            value: c.value,
+            text: text(c),
+            hidden: c.hidden,
+        })
+        .collect();
+    let title = format!("{name} · {} · {}", t.period.label, ctx.t("indicator-map"));
+    let words = crate::charts::MapWords {
+        id,
+        title: &title,
+        no_value: &ctx.t("indicator-map-no-value"),
+        hidden: &ctx.t("indicator-map-hidden"),
+    };
+    let mut countries: Vec<&str> = values
+        .iter()
+        .filter_map(|v| v.code.split('-').next())
+        .collect();
+    countries.sort_unstable();
+    countries.dedup();
+    countries
+        .into_iter()
+        .filter_map(|c| crate::charts::choropleth(c, &values, &words))
+        .collect()
 }
 
 async fn page(

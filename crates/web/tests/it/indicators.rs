@@ -1991,6 +1991,16 @@ async fn dashboards_are_composed_read_and_printed_by_programme() {
         page.body.matches("class=\"card dashboard-item\"").count(),
         12
     );
+    // An item by area is drawn as a map too, with ids of its own.
+    let provinces = hl08["values"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| k["key"].as_str().unwrap().starts_with("TR-"))
+        .count();
+    assert!(provinces > 0);
+    assert!(page.body.contains("id=\"map-hl08-tr\""));
+    assert!(page.body.contains("data-area=\"TR-06\""));
     // Composing: every bad item named by its place; a stale version refused.
     let r = analyst
         .json(
@@ -2471,4 +2481,94 @@ async fn averages_of_form_answers_are_dated_by_the_installations_calendar() {
     let r = me.json(Method::POST, "/api/v1/indicators", bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("indicator-def-answer-field"), "{}", r.body);
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+#[tokio::test]
+async fn the_indicator_page_draws_provinces_and_districts_coloured_by_their_values() {
+    // A threshold the demo's smaller provinces fall under, for the manager.
+    let app = spawn_app_with(|c| c.small_cell_threshold = 20).await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 120).await.unwrap();
+    kopru_store::demo::load_casework(store).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    let year = this_year();
+    for who in ["analyst", "manager"] {
+        let mut api = app.api_as(who).await;
+        let t = api
+            .get(&format!(
+                "/api/v1/indicators/HL01/values?period={year}&by=area"
+            ))
+            .await
+            .json();
+        let mut page = app.signed_in(who).await;
+        let r = page
+            .get(&format!("/indicators/HL01?period={year}&by1=area"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("id=\"map-tr\""), "{who}: no map of Türkiye");
+        let mut drawn = 0;
+        let mut hidden = 0;
+        for (k, c) in t["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(t["row_totals"].as_array().unwrap())
+        {
+            let key = k["key"].as_str().unwrap();
+            if !(key.starts_with("TR-") || key.starts_with("RS-")) || key.len() != 5 {
+                continue;
+            }
+            let country = key[..2].to_ascii_lowercase();
+            let text = if c["hidden"] == true {
+                hidden += 1;
+                "&lt;20".to_owned()
+            } else {
+                format!("{}", c["value"].as_f64().unwrap())
+            };
+            // Each area with its value in its title, filled by its class or
+            // hatched where the value is hidden.
+            let title = format!(
+                "data-area=\"{key}\"><title>{}: {text}</title>",
+                html_escape(k["label"].as_str().unwrap())
+            );
+            assert!(r.body.contains(&title), "{who}: {title}");
+            if c["hidden"] == true {
+                assert!(r.body.contains(&format!(
+                    "fill=\"url(#map-{country}-hatch)\" data-area=\"{key}\""
+                )));
+            }
+            drawn += 1;
+        }
+        assert!(drawn >= 2, "{who}: {drawn}");
+        if who == "manager" {
+            assert!(hidden > 0, "the manager's table hides small provinces: {t}");
+            assert!(
+                r.body.contains("hidden: a small number") || r.body.contains("gizli: küçük sayı")
+            );
+        }
+    }
+    // Districts of a province have no shapes: the page says so.
+    let mut page = app.signed_in("analyst").await;
+    let r = page
+        .get(&format!(
+            "/indicators/HL01?period={year}&by1=area&area=TR-06"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("<figure class=\"map\""));
+    assert!(r.body.contains("id=\"map-missing\""));
+    // Serbia's districts when the table is Serbia's.
+    let r = page
+        .get(&format!("/indicators/HL01?period={year}&by1=area&area=RS"))
+        .await;
+    assert!(r.body.contains("id=\"map-rs\""), "no map of Serbia");
+    assert!(!r.body.contains("id=\"map-tr\""));
 }
