@@ -238,3 +238,69 @@ async fn warm_dashboard(router: &axum::Router, code: &str, year: &str, token: &s
     }
     Ok(())
 }
+
+/// `--duckdb`: every shipped indicator's run for the year (ratios are their
+/// parts), computed by Köprü from the records one after another, written to
+/// `dir/runs.json` with each run's statement, its values in place; then
+/// `scripts/bench-duckdb` exports the same tables of `database` (SQLite) to
+/// Parquet, runs those statements in DuckDB, prints both engines' times and
+/// checks that every group's count and sum agree.
+pub async fn duckdb_comparison(
+    store: &Store,
+    database: &std::path::Path,
+    dir: &std::path::Path,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    use kopru_domain::indicator::{IndicatorKind, Period};
+    let year = kopru_store::clock::today()[..4].to_owned();
+    let period = Period::parse(&year).map_err(|e| anyhow::anyhow!(e))?;
+    let codes: Vec<(String,)> = Sql::new(
+        "SELECT DISTINCT code FROM indicator_versions WHERE source = 'shipped' ORDER BY code",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    let mut runs = Vec::new();
+    let all = Instant::now();
+    for (code,) in codes {
+        let def = store.indicator(&code, None).await?;
+        if def.kind == IndicatorKind::Ratio {
+            continue;
+        }
+        let t = Instant::now();
+        let got = store.indicator_run_rows(&def, &period).await?;
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        runs.push(serde_json::json!({
+            "code": code,
+            "sql": Store::indicator_run_sql(&def, &period)?,
+            "ms": ms,
+            "rows": got,
+        }));
+    }
+    let elapsed = all.elapsed().as_secs_f64();
+    rows.push(Row {
+        name: format!(
+            "Köprü: {} runs (every shipped indicator, ratios as their parts) for {year} from the records, one after another",
+            runs.len()
+        ),
+        n: runs.len(),
+        p50: elapsed * 1000.0,
+        p99: elapsed * 1000.0,
+        per_sec: runs.len() as f64 / elapsed.max(1e-9),
+    });
+    std::fs::create_dir_all(dir)?;
+    let file = dir.join("runs.json");
+    std::fs::write(&file, serde_json::to_vec(&runs)?)?;
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/bench-duckdb");
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(database)
+        .arg(&file)
+        .status()
+        .context("python3 scripts/bench-duckdb")?;
+    anyhow::ensure!(
+        status.success(),
+        "scripts/bench-duckdb: the engines disagree or DuckDB failed ({status})"
+    );
+    Ok(())
+}

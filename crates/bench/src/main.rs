@@ -1,4 +1,4 @@
-//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--strategy N] [--indicators] [--database-url URL]`
+//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--strategy N] [--indicators] [--duckdb] [--database-url URL]`
 //!
 //! Builds an installation with the demo world plus N synthetic institutions spread
 //! over every district of Türkiye and Serbia, then measures requests through the
@@ -398,6 +398,19 @@ async fn main() -> Result<()> {
             indicators::indicators_bench(&store, &router, &analyst_t, &manager_t, &mut rows).await
         {
             eprintln!("the indicator benchmark stopped: {e:#}");
+        }
+    }
+
+    if std::env::args().any(|a| a == "--duckdb") {
+        match &location {
+            Location::SqliteFile(db) => {
+                if let Err(e) =
+                    indicators::duckdb_comparison(&store, db, &dir.join("duckdb"), &mut rows).await
+                {
+                    eprintln!("the DuckDB comparison stopped: {e:#}");
+                }
+            }
+            _ => eprintln!("--duckdb reads the SQLite file: run it without --database-url"),
         }
     }
 

@@ -48,6 +48,10 @@ pub struct Sql {
     anonymous: String,
     args: AnyArguments<'static>,
     n: usize,
+    /// The same with each value written in place, when asked for
+    /// (`Sql::with_literals`): what another engine runs (the benchmark's
+    /// DuckDB comparison), never what Köprü sends.
+    literal: Option<String>,
 }
 
 impl Sql {
@@ -57,23 +61,42 @@ impl Sql {
             anonymous: text.to_owned(),
             args: AnyArguments::default(),
             n: 0,
+            literal: None,
         }
+    }
+
+    /// Also keeps the statement with its values written in place
+    /// (`literal_text`).
+    pub fn with_literals(mut self) -> Self {
+        self.literal = Some(self.text.clone());
+        self
+    }
+
+    /// The statement with its values in place, if `with_literals` was asked.
+    pub fn literal_text(&self) -> Option<&str> {
+        self.literal.as_deref()
     }
 
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self.anonymous.push_str(text);
+        if let Some(l) = &mut self.literal {
+            l.push_str(text);
+        }
         self
     }
 
     /// Appends a placeholder bound to `value`.
     pub fn bind<T>(&mut self, value: T) -> &mut Self
     where
-        T: 'static + Send + Encode<'static, Any> + Type<Any>,
+        T: 'static + Send + Encode<'static, Any> + Type<Any> + std::fmt::Debug,
     {
         self.n += 1;
         let _ = write!(self.text, "${}", self.n);
         self.anonymous.push('?');
+        if let Some(l) = &mut self.literal {
+            l.push_str(&literal(&format!("{value:?}")));
+        }
         // Encoding into AnyArguments only fails for types Any cannot carry,
         // which the bound on T already excludes.
         let _ = self.args.add(value);
@@ -100,7 +123,7 @@ impl Sql {
     /// Appends `$1, $2, …`, one placeholder per value (for `IN (…)`).
     pub fn bind_list<T>(&mut self, values: impl IntoIterator<Item = T>) -> &mut Self
     where
-        T: 'static + Send + Encode<'static, Any> + Type<Any>,
+        T: 'static + Send + Encode<'static, Any> + Type<Any> + std::fmt::Debug,
     {
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
@@ -254,6 +277,26 @@ impl Sql {
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+/// A value as SQL writes it, from its `Debug` form: text quoted (quotes
+/// doubled), `None` as NULL, `Some(x)` as `x`, numbers and booleans as they are.
+fn literal(debug: &str) -> String {
+    if let Some(inner) = debug
+        .strip_prefix("Some(")
+        .and_then(|d| d.strip_suffix(')'))
+    {
+        return literal(inner);
+    }
+    if debug == "None" {
+        return "NULL".to_owned();
+    }
+    if debug.starts_with('"') {
+        // Rust's Debug escapes as JSON does for the text a query binds.
+        let text: String = serde_json::from_str(debug).unwrap_or_default();
+        return format!("'{}'", text.replace('\'', "''"));
+    }
+    debug.to_ascii_uppercase()
+}
+
 pub fn like_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -290,5 +333,26 @@ mod tests {
         let mut q = Sql::update("t", &cols);
         q.push(" WHERE id = ").bind(1_i64);
         assert_eq!(q.anonymous, "UPDATE t SET a = ?, b = ? WHERE id = ?");
+    }
+
+    #[test]
+    fn literals_write_each_value_in_place_quoted_as_sql_quotes() {
+        let mut q = Sql::new("SELECT 1 WHERE a = ").with_literals();
+        q.bind("O'Brien \\ %".to_owned())
+            .push(" AND b IN (")
+            .bind_list([1_i64, 2])
+            .push(") AND c = ")
+            .bind(Some(2.5_f64))
+            .push(" AND d = ")
+            .bind(None::<String>);
+        assert_eq!(
+            q.literal_text(),
+            Some("SELECT 1 WHERE a = 'O''Brien \\ %' AND b IN (1, 2) AND c = 2.5 AND d = NULL")
+        );
+        assert_eq!(
+            q.anonymous,
+            "SELECT 1 WHERE a = ? AND b IN (?, ?) AND c = ? AND d = ?"
+        );
+        assert_eq!(Sql::new("SELECT 1").literal_text(), None);
     }
 }

@@ -166,6 +166,30 @@ pub(crate) async fn run(conn: &mut AnyConnection, inputs: &Inputs) -> Result<Run
 /// is then the key's last column): what a breakdown by a special category
 /// reads, the subject replaced by their sealed value (`Store::special_run`).
 async fn run_by(conn: &mut AnyConnection, inputs: &Inputs, by_subject: bool) -> Result<Run> {
+    let mut q = run_query(inputs, by_subject, false)?;
+    let width = FINE.len() + usize::from(by_subject);
+    let rows = q.fetch_rows(&mut *conn).await?;
+    let mut out = Run::new();
+    for r in rows {
+        let mut key = Vec::with_capacity(width);
+        for i in 0..width {
+            key.push(r.try_get::<Option<String>, _>(i)?.unwrap_or_default());
+        }
+        let n: i64 = r.try_get(width)?;
+        let s: Option<f64> = r.try_get(width + 1)?;
+        if n > 0 {
+            out.entry(key).or_default().add(Agg {
+                n,
+                s: s.unwrap_or(0.0),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The statement of a run (`run_by`): the `FINE` columns (and the subject),
+/// `n` and `s`; with `literals`, also written with its values in place.
+fn run_query(inputs: &Inputs, by_subject: bool, literals: bool) -> Result<Sql> {
     let Inputs {
         def,
         range,
@@ -178,13 +202,15 @@ async fn run_by(conn: &mut AnyConnection, inputs: &Inputs, by_subject: bool) -> 
         .ok_or_else(|| StoreError::Other(format!("indicator {}: no source {name}", def.code)))?;
     let distinct = matches!(def.kind, IndicatorKind::People | IndicatorKind::Cohort);
     let mut q = Sql::new("SELECT ");
+    if literals {
+        q = q.with_literals();
+    }
     for c in FINE {
         q.push(c).push(", ");
     }
     if by_subject {
         q.push("f.subject, ");
     }
-    let width = FINE.len() + usize::from(by_subject);
     q.push("COUNT(*) AS n, SUM(f.number) AS s FROM (");
     if distinct {
         q.push(
@@ -279,23 +305,21 @@ async fn run_by(conn: &mut AnyConnection, inputs: &Inputs, by_subject: bool) -> 
     if by_subject {
         q.push(", 7");
     }
-    let rows = q.fetch_rows(&mut *conn).await?;
-    let mut out = Run::new();
-    for r in rows {
-        let mut key = Vec::with_capacity(width);
-        for i in 0..width {
-            key.push(r.try_get::<Option<String>, _>(i)?.unwrap_or_default());
-        }
-        let n: i64 = r.try_get(width)?;
-        let s: Option<f64> = r.try_get(width + 1)?;
-        if n > 0 {
-            out.entry(key).or_default().add(Agg {
-                n,
-                s: s.unwrap_or(0.0),
-            });
-        }
+    Ok(q)
+}
+
+/// One group of a run as the benchmark compares it: the `FINE` columns'
+/// values, the count and the sum.
+pub type RunRow = (Vec<String>, i64, f64);
+
+fn whole(def: &IndicatorDefinition, range: &Period) -> Inputs {
+    Inputs {
+        def: def.clone(),
+        range: range.clone(),
+        fixed: Vec::new(),
+        grants: vec![Scope::Installation],
+        area: None,
     }
-    Ok(out)
 }
 
 /// A fine run grouped by `grouped` instead: ages into the query's bands
@@ -349,6 +373,26 @@ fn band_of(age: &str, bands: &[Band]) -> String {
 }
 
 impl Store {
+    /// An indicator's run over `range` for the whole installation, computed
+    /// from the records now (never from memory): the benchmark's full
+    /// recomputation and what it compares with another engine's.
+    pub async fn indicator_run_rows(
+        &self,
+        def: &IndicatorDefinition,
+        range: &Period,
+    ) -> Result<Vec<RunRow>> {
+        let mut conn = self.acquire().await?;
+        let run = run(&mut conn, &whole(def, range)).await?;
+        Ok(run.into_iter().map(|(k, a)| (k, a.n, a.s)).collect())
+    }
+
+    /// The same run's statement with its values in place (`Sql::with_literals`):
+    /// what the benchmark gives DuckDB to run over the same tables.
+    pub fn indicator_run_sql(def: &IndicatorDefinition, range: &Period) -> Result<String> {
+        let q = run_query(&whole(def, range), false, true)?;
+        Ok(q.literal_text().unwrap_or_default().to_owned())
+    }
+
     /// The data's stamp: the audit chain's head and the unaudited writes'
     /// generation (`cache`).
     async fn indicator_stamp(&self, conn: &mut AnyConnection) -> Result<Stamp> {
