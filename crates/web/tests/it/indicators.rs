@@ -22,6 +22,26 @@ fn this_year() -> String {
     kopru_store::clock::today()[..4].to_owned()
 }
 
+/// A one-way table's rows: each key with its cell.
+fn row_cells(t: &Value) -> Vec<(&str, &Value)> {
+    t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["key"].as_str().unwrap())
+        .zip(t["row_totals"].as_array().unwrap())
+        .collect()
+}
+
+/// A one-way table's counts above nought, by key.
+fn row_counts(t: &Value) -> std::collections::BTreeMap<String, i64> {
+    row_cells(t)
+        .into_iter()
+        .map(|(k, c)| (k.to_owned(), c["value"].as_f64().unwrap() as i64))
+        .filter(|(_, v)| *v > 0)
+        .collect()
+}
+
 #[tokio::test]
 async fn every_shipped_indicator_answers_by_every_breakdown_it_allows() {
     let app = spawn_app().await;
@@ -1044,22 +1064,16 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
                     let want = brute_number(&w, def, start, end, by);
                     let url = format!("/api/v1/indicators/{code}/values?period={label}&by={by}");
                     let got = me.get(&url).await.json();
-                    let cells: Vec<(String, &Value)> = if by.is_empty() {
-                        vec![(String::new(), &got["total"])]
+                    let cells: Vec<(&str, &Value)> = if by.is_empty() {
+                        vec![("", &got["total"])]
                     } else {
-                        got["rows"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|k| k["key"].as_str().unwrap().to_owned())
-                            .zip(got["row_totals"].as_array().unwrap())
-                            .collect()
+                        row_cells(&got)
                     };
                     let mut have = std::collections::BTreeMap::new();
                     for (k, c) in cells {
                         // An average of nothing has no value; a sum of nothing is 0.
                         if let Some(v) = c["value"].as_f64().filter(|v| *v != 0.0) {
-                            have.insert(k, v);
+                            have.insert(k.to_owned(), v);
                         }
                     }
                     let want: std::collections::BTreeMap<String, f64> =
@@ -1086,17 +1100,7 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
                         have.insert(String::new(), v);
                     }
                 } else {
-                    for (k, c) in got["rows"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .zip(got["row_totals"].as_array().unwrap())
-                    {
-                        let v = c["value"].as_f64().unwrap() as i64;
-                        if v > 0 {
-                            have.insert(k["key"].as_str().unwrap().to_owned(), v);
-                        }
-                    }
+                    have = row_counts(&got);
                     let total: i64 = want.values().sum();
                     assert_eq!(
                         got["total"]["value"].as_f64().unwrap() as i64,
@@ -1574,19 +1578,7 @@ async fn tables_by_ethnicity_and_disability_open_each_persons_sealed_value_for_t
                 &format!("{year}-12-31"),
                 by,
             );
-            let mut have = std::collections::BTreeMap::new();
-            for (k, c) in got["rows"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .zip(got["row_totals"].as_array().unwrap())
-            {
-                let v = c["value"].as_f64().unwrap() as i64;
-                if v > 0 {
-                    have.insert(k["key"].as_str().unwrap().to_owned(), v);
-                }
-            }
-            assert_eq!(have, want, "{url}");
+            assert_eq!(row_counts(&got), want, "{url}");
             // Every value of the category is a row, stated or not.
             let keys: Vec<&str> = got["rows"]
                 .as_array()
@@ -2516,13 +2508,7 @@ async fn the_indicator_page_draws_provinces_and_districts_coloured_by_their_valu
         assert!(r.body.contains("id=\"map-tr\""), "{who}: no map of Türkiye");
         let mut drawn = 0;
         let mut hidden = 0;
-        for (k, c) in t["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(t["row_totals"].as_array().unwrap())
-        {
-            let key = k["key"].as_str().unwrap();
+        for (key, c) in row_cells(&t) {
             if !(key.starts_with("TR-") || key.starts_with("RS-")) || key.len() != 5 {
                 continue;
             }
@@ -2537,7 +2523,16 @@ async fn the_indicator_page_draws_provinces_and_districts_coloured_by_their_valu
             // hatched where the value is hidden.
             let title = format!(
                 "data-area=\"{key}\"><title>{}: {text}</title>",
-                html_escape(k["label"].as_str().unwrap())
+                html_escape(
+                    t["rows"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|r| r["key"] == key)
+                        .unwrap()["label"]
+                        .as_str()
+                        .unwrap()
+                )
             );
             assert!(r.body.contains(&title), "{who}: {title}");
             if c["hidden"] == true {
