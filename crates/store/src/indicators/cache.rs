@@ -13,15 +13,21 @@
 //! is ever served. Reads of special-category data are audited too and so
 //! move the stamp: the cache is conservative, never wrong.
 //!
+//! **Kept up to date.** A run is kept with each subject's share of it
+//! (`incremental`): when the stamp has moved, the subjects the audit entries
+//! since name are read again and their shares replaced, rather than the run
+//! computed whole.
+//!
 //! **Kept warm.** `Store::refresh_indicator_cache`, called every second by the
 //! server, recomputes the entries read in the last quarter of an hour when the
 //! stamp has moved, so that dashboards read from memory again within one
 //! computation after a write (BENCHMARKS.md measures that lag).
 //!
-//! Bounded: at most `MAX_KEYS` aggregate keys are held; the entries read
-//! longest ago go first.
+//! Bounded: at most `MAX_KEYS` aggregate keys and `MAX_SUBJECTS` subjects'
+//! shares are held; the entries read longest ago go first.
 
 use super::engine::Run;
+use super::incremental::Shares;
 use kopru_domain::indicator::{Dimension, IndicatorDefinition, Period};
 use kopru_domain::Scope;
 use std::collections::HashMap;
@@ -32,6 +38,9 @@ use std::time::{Duration, Instant};
 
 /// Aggregate keys held at most (about 100 bytes each).
 const MAX_KEYS: usize = 2_000_000;
+
+/// Subjects' shares held at most (about 60 bytes each).
+const MAX_SUBJECTS: usize = 12_000_000;
 
 /// Entries read within this long are recomputed by the refresher.
 pub(crate) const HOT: Duration = Duration::from_secs(15 * 60);
@@ -78,14 +87,30 @@ impl Inputs {
 struct Entry {
     stamp: Stamp,
     run: Arc<Run>,
+    shares: Option<Box<Shares>>,
     inputs: Arc<Inputs>,
     last_read: Instant,
+}
+
+impl Entry {
+    fn subjects(&self) -> usize {
+        self.shares.as_ref().map_or(0, |s| s.len())
+    }
+}
+
+/// An entry taken out to be brought up to date (`IndicatorCache::take`).
+pub(crate) struct Taken {
+    pub stamp: Stamp,
+    pub run: Arc<Run>,
+    pub shares: Box<Shares>,
+    pub last_read: Instant,
 }
 
 #[derive(Default)]
 struct Inner {
     entries: HashMap<String, Entry>,
     keys: usize,
+    subjects: usize,
     /// Area codes to the area they are counted under, per level asked
     /// (`None`: provinces and Serbian districts; `Some(a)`: a's children).
     areas: HashMap<Option<String>, (Stamp, AreaLevels)>,
@@ -96,9 +121,14 @@ struct Inner {
 pub struct CacheStats {
     pub entries: usize,
     pub keys: usize,
+    pub subjects: usize,
     pub hits: u64,
     pub misses: u64,
     pub refreshed: u64,
+    /// Runs brought up to date from their subjects' shares.
+    pub caught_up: u64,
+    /// Runs computed whole from the records.
+    pub computed: u64,
 }
 
 #[derive(Default)]
@@ -108,6 +138,8 @@ pub(crate) struct IndicatorCache {
     hits: AtomicU64,
     misses: AtomicU64,
     refreshed: AtomicU64,
+    caught_up: AtomicU64,
+    computed: AtomicU64,
     /// The stamp the refresher last brought the hot entries up to.
     refreshed_at: Mutex<Option<Stamp>>,
 }
@@ -143,26 +175,33 @@ impl IndicatorCache {
         hit
     }
 
-    pub(crate) fn put(&self, key: String, stamp: Stamp, inputs: Arc<Inputs>, run: Arc<Run>) {
+    pub(crate) fn put(
+        &self,
+        key: String,
+        stamp: Stamp,
+        inputs: Arc<Inputs>,
+        run: Arc<Run>,
+        shares: Option<Box<Shares>>,
+        last_read: Option<Instant>,
+    ) {
         let mut inner = self.lock();
-        let size = run.len();
-        let last_read = inner
-            .entries
-            .get(&key)
-            .map_or_else(Instant::now, |e| e.last_read);
-        if let Some(old) = inner.entries.insert(
-            key,
-            Entry {
-                stamp,
-                run,
-                inputs,
-                last_read,
-            },
-        ) {
+        let last_read = last_read
+            .or_else(|| inner.entries.get(&key).map(|e| e.last_read))
+            .unwrap_or_else(Instant::now);
+        let entry = Entry {
+            stamp,
+            run,
+            shares,
+            inputs,
+            last_read,
+        };
+        inner.keys += entry.run.len();
+        inner.subjects += entry.subjects();
+        if let Some(old) = inner.entries.insert(key, entry) {
             inner.keys -= old.run.len();
+            inner.subjects -= old.subjects();
         }
-        inner.keys += size;
-        while inner.keys > MAX_KEYS && inner.entries.len() > 1 {
+        while (inner.keys > MAX_KEYS || inner.subjects > MAX_SUBJECTS) && inner.entries.len() > 1 {
             let Some(oldest) = inner
                 .entries
                 .iter()
@@ -173,8 +212,28 @@ impl IndicatorCache {
             };
             if let Some(e) = inner.entries.remove(&oldest) {
                 inner.keys -= e.run.len();
+                inner.subjects -= e.subjects();
             }
         }
+    }
+
+    /// Takes out the entry for `key` when it holds its subjects' shares, to
+    /// be brought up to date and put back (a reader meanwhile computes it
+    /// whole; either result is current).
+    pub(crate) fn take(&self, key: &str) -> Option<Taken> {
+        let mut inner = self.lock();
+        if inner.entries.get(key).is_none_or(|e| e.shares.is_none()) {
+            return None;
+        }
+        let e = inner.entries.remove(key)?;
+        inner.keys -= e.run.len();
+        inner.subjects -= e.subjects();
+        Some(Taken {
+            stamp: e.stamp,
+            run: e.run,
+            shares: e.shares?,
+            last_read: e.last_read,
+        })
     }
 
     /// The entries read lately whose data has changed since.
@@ -194,6 +253,14 @@ impl IndicatorCache {
 
     pub(crate) fn refreshed(&self, n: usize) {
         self.refreshed.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn caught_up(&self) {
+        self.caught_up.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn computed(&self) {
+        self.computed.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn last_refresh(&self) -> Option<Stamp> {
@@ -228,9 +295,12 @@ impl IndicatorCache {
         CacheStats {
             entries: inner.entries.len(),
             keys: inner.keys,
+            subjects: inner.subjects,
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
             refreshed: self.refreshed.load(Ordering::Relaxed),
+            caught_up: self.caught_up.load(Ordering::Relaxed),
+            computed: self.computed.load(Ordering::Relaxed),
         }
     }
 
@@ -239,5 +309,6 @@ impl IndicatorCache {
         inner.entries.clear();
         inner.areas.clear();
         inner.keys = 0;
+        inner.subjects = 0;
     }
 }

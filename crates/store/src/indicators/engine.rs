@@ -13,7 +13,8 @@
 //! month and once in the quarter).
 
 use super::cache::{CacheStats, Inputs, Stamp};
-use super::sources;
+use super::incremental::{self, Shares};
+use super::sources::{self, Subjects};
 use crate::audit::Actor;
 use crate::error::{Result, StoreError};
 use crate::registry::SpecialValue;
@@ -102,14 +103,19 @@ impl IndicatorTable {
 /// A group's count and the sum of its numbers.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Agg {
-    n: i64,
-    s: f64,
+    pub(crate) n: i64,
+    pub(crate) s: f64,
 }
 
 impl Agg {
-    fn add(&mut self, o: Agg) {
+    pub(crate) fn add(&mut self, o: Agg) {
         self.n += o.n;
         self.s += o.s;
+    }
+
+    pub(crate) fn sub(&mut self, o: Agg) {
+        self.n -= o.n;
+        self.s -= o.s;
     }
 }
 
@@ -166,30 +172,90 @@ pub(crate) async fn run(conn: &mut AnyConnection, inputs: &Inputs) -> Result<Run
 /// is then the key's last column): what a breakdown by a special category
 /// reads, the subject replaced by their sealed value (`Store::special_run`).
 async fn run_by(conn: &mut AnyConnection, inputs: &Inputs, by_subject: bool) -> Result<Run> {
-    let mut q = run_query(inputs, by_subject, false)?;
-    let width = FINE.len() + usize::from(by_subject);
-    let rows = q.fetch_rows(&mut *conn).await?;
     let mut out = Run::new();
+    fold_run(conn, inputs, by_subject, None, |mut key, subject, agg| {
+        if let Some(s) = subject {
+            key.push(s);
+        }
+        out.entry(key).or_default().add(agg);
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Each group of a run — its `FINE` key, its subject when `by_subject`, its
+/// aggregate — given to `each`; only `who`'s rows when restricted.
+pub(crate) async fn fold_run(
+    conn: &mut AnyConnection,
+    inputs: &Inputs,
+    by_subject: bool,
+    who: Option<&Subjects>,
+    mut each: impl FnMut(Vec<String>, Option<String>, Agg),
+) -> Result<()> {
+    let mut q = run_query(inputs, by_subject, false, who)?;
+    let rows = q.fetch_rows(&mut *conn).await?;
     for r in rows {
-        let mut key = Vec::with_capacity(width);
-        for i in 0..width {
+        let mut key = Vec::with_capacity(FINE.len());
+        for i in 0..FINE.len() {
             key.push(r.try_get::<Option<String>, _>(i)?.unwrap_or_default());
         }
+        let subject = if by_subject {
+            Some(
+                r.try_get::<Option<String>, _>(FINE.len())?
+                    .unwrap_or_default(),
+            )
+        } else {
+            None
+        };
+        let width = FINE.len() + usize::from(by_subject);
         let n: i64 = r.try_get(width)?;
         let s: Option<f64> = r.try_get(width + 1)?;
         if n > 0 {
-            out.entry(key).or_default().add(Agg {
-                n,
-                s: s.unwrap_or(0.0),
-            });
+            each(
+                key,
+                subject,
+                Agg {
+                    n,
+                    s: s.unwrap_or(0.0),
+                },
+            );
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// A run to keep: with each subject's share when its source can be read
+/// for some subjects only (`incremental`).
+async fn materialise(
+    conn: &mut AnyConnection,
+    inputs: &Inputs,
+) -> Result<(Run, Option<Box<Shares>>)> {
+    let restrictable = inputs
+        .def
+        .source
+        .as_deref()
+        .and_then(sources::select)
+        .is_some_and(|s| sources::restrictable(&s));
+    if !restrictable {
+        return Ok((run(conn, inputs).await?, None));
+    }
+    let mut out = Run::new();
+    let mut shares = Shares::default();
+    fold_run(conn, inputs, true, None, |k, s, a| {
+        shares.add(&mut out, k, s.as_deref().unwrap_or_default(), a);
+    })
+    .await?;
+    Ok((out, Some(Box::new(shares))))
 }
 
 /// The statement of a run (`run_by`): the `FINE` columns (and the subject),
 /// `n` and `s`; with `literals`, also written with its values in place.
-fn run_query(inputs: &Inputs, by_subject: bool, literals: bool) -> Result<Sql> {
+fn run_query(
+    inputs: &Inputs,
+    by_subject: bool,
+    literals: bool,
+    who: Option<&Subjects>,
+) -> Result<Sql> {
     let Inputs {
         def,
         range,
@@ -223,9 +289,9 @@ fn run_query(inputs: &Inputs, by_subject: bool, literals: bool) -> Result<Sql> {
         .bind(range.start.clone())
         .push(" THEN ")
         .bind(range.start.clone())
-        .push(" ELSE x.at0 END AS at FROM (")
-        .push(&source)
-        .push(") x WHERE x.at0 <= ")
+        .push(" ELSE x.at0 END AS at FROM (");
+    sources::push_select(&mut q, &source, who);
+    q.push(") x WHERE x.at0 <= ")
         .bind(range.end.clone())
         .push(" AND COALESCE(x.until, '9999-12-31') >= ")
         .bind(range.start.clone())
@@ -389,7 +455,7 @@ impl Store {
     /// The same run's statement with its values in place (`Sql::with_literals`):
     /// what the benchmark gives DuckDB to run over the same tables.
     pub fn indicator_run_sql(def: &IndicatorDefinition, range: &Period) -> Result<String> {
-        let q = run_query(&whole(def, range), false, true)?;
+        let q = run_query(&whole(def, range), false, true, None)?;
         Ok(q.literal_text().unwrap_or_default().to_owned())
     }
 
@@ -409,10 +475,55 @@ impl Store {
         if let Some(r) = self.indicator_cache.get(&key, stamp) {
             return Ok(r);
         }
-        let r = Arc::new(run(conn, &inputs).await?);
-        self.indicator_cache
-            .put(key, stamp, Arc::new(inputs), r.clone());
-        Ok(r)
+        self.bring_up_to_date(conn, key, Arc::new(inputs), stamp)
+            .await
+    }
+
+    /// The run of `inputs` as of `stamp` (or later), kept in memory: the
+    /// entry held brought up to date by its touched subjects' shares
+    /// (`incremental`), or else computed whole.
+    async fn bring_up_to_date(
+        &self,
+        conn: &mut AnyConnection,
+        key: String,
+        inputs: Arc<Inputs>,
+        stamp: Stamp,
+    ) -> Result<Arc<Run>> {
+        let cache = &self.indicator_cache;
+        if let Some(mut t) = cache.take(&key) {
+            let who = if t.stamp.1 == stamp.1 {
+                incremental::touched(conn, t.stamp.0, stamp.0).await?
+            } else {
+                None
+            };
+            if let Some(who) = who {
+                let mut run = Arc::unwrap_or_clone(t.run);
+                if !who.is_empty() {
+                    let mut fresh = Vec::new();
+                    fold_run(conn, &inputs, true, Some(&who), |k, s, a| {
+                        fresh.push((k, s.unwrap_or_default(), a));
+                    })
+                    .await?;
+                    t.shares.replace(&mut run, &who, fresh);
+                }
+                let run = Arc::new(run);
+                cache.put(
+                    key,
+                    stamp,
+                    inputs,
+                    run.clone(),
+                    Some(t.shares),
+                    Some(t.last_read),
+                );
+                cache.caught_up();
+                return Ok(run);
+            }
+        }
+        let (run, shares) = materialise(conn, &inputs).await?;
+        cache.computed();
+        let run = Arc::new(run);
+        cache.put(key, stamp, inputs, run.clone(), shares, None);
+        Ok(run)
     }
 
     /// A run by a special category: grouped by subject, each subject's
@@ -529,8 +640,7 @@ impl Store {
             // The data may move again meanwhile: the entry is stamped with
             // what it was computed from, and the next round catches up.
             let at = self.indicator_stamp(&mut conn).await?;
-            let r = Arc::new(run(&mut conn, &inputs).await?);
-            self.indicator_cache.put(key, at, inputs, r);
+            self.bring_up_to_date(&mut conn, key, inputs, at).await?;
             n += 1;
         }
         self.indicator_cache.refreshed(n);

@@ -5,6 +5,7 @@
 //! data changes (`cache`).
 
 pub(crate) mod cache;
+pub(crate) mod incremental;
 pub use cache::CacheStats;
 pub mod engine;
 pub(crate) mod sources;

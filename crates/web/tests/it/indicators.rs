@@ -1010,10 +1010,49 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
     let year: i32 = this_year().parse().unwrap();
     add_edge_cases(&app, year).await;
     add_generated(&app, year).await;
-    let w = World::load(&app).await;
-    let mut me = app.api_as("analyst").await;
-    let list = me.get("/api/v1/indicators").await.json();
-    let periods = [
+    let periods = periods(year);
+    let (compared, empty, whole, first) = agree_with_brute_force(&app, &periods).await;
+    assert!(compared > 300, "{compared}");
+    // The comparison is not vacuous: most indicators count someone.
+    assert!(
+        empty.len() * 4 < compared / periods.len() / 2,
+        "counted no one: {empty:?}"
+    );
+
+    // Writes through the services, each naming who it touched in the audit
+    // chain: every run read above is brought up to date from those people's
+    // shares alone (`incremental`), and still agrees in every cell.
+    let before = app.store().indicator_cache_stats();
+    writes_through_the_services(&app).await;
+    let (again, _, _, second) = agree_with_brute_force(&app, &periods).await;
+    assert_eq!(again, compared);
+    // The writes moved values of every kind of source they touched.
+    let changed: Vec<&String> = first
+        .iter()
+        .filter(|(url, t)| second.get(*url) != Some(*t))
+        .map(|(url, _)| url)
+        .collect();
+    for code in ["HL01", "HL07", "HL09", "SR-EDU-1"] {
+        assert!(
+            changed.iter().any(|u| u.contains(&format!("/{code}/"))),
+            "{code} unchanged: {changed:?}"
+        );
+    }
+    let after = app.store().indicator_cache_stats();
+    // Only the runs of plan actions (a few hundred rows) are computed whole.
+    assert_eq!(
+        after.computed - before.computed,
+        whole * periods.len() as u64,
+        "{before:?} {after:?}"
+    );
+    assert!(
+        after.caught_up >= before.caught_up + 150,
+        "{before:?} {after:?}"
+    );
+}
+
+fn periods(year: i32) -> Vec<(String, String, String)> {
+    vec![
         (
             format!("{year}"),
             format!("{year}-01-01"),
@@ -1039,7 +1078,28 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
             format!("{}-09-01", year - 1),
             format!("{year}-08-31"),
         ),
-    ];
+    ]
+}
+
+/// Every shipped indicator (ratios are their parts) by each breakdown it
+/// allows, over `periods`, compared cell by cell with the brute force over
+/// the data as it is now: how many tables were compared, and the indicators
+/// that counted no one.
+/// (Then how many of them are read from plan actions, computed whole, and
+/// every table read.)
+async fn agree_with_brute_force(
+    app: &TestApp,
+    periods: &[(String, String, String)],
+) -> (
+    usize,
+    Vec<String>,
+    u64,
+    std::collections::BTreeMap<String, String>,
+) {
+    let w = World::load(app).await;
+    let mut me = app.api_as("analyst").await;
+    let list = me.get("/api/v1/indicators").await.json();
+    let mut seen = std::collections::BTreeMap::new();
     let mut compared = 0;
     let mut nonzero = 0;
     let mut empty_indicators = Vec::new();
@@ -1058,12 +1118,14 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
             .filter(|d| !matches!(*d, "window" | "group" | "ethnicity" | "disability"))
             .collect();
         let number = matches!(def["kind"].as_str(), Some("sum" | "average"));
-        for (label, start, end) in &periods {
+        for (label, start, end) in periods {
             for by in std::iter::once("").chain(dims.iter().copied()) {
                 if number {
                     let want = brute_number(&w, def, start, end, by);
                     let url = format!("/api/v1/indicators/{code}/values?period={label}&by={by}");
                     let got = me.get(&url).await.json();
+                    seen.insert(url.clone(), got.to_string());
+                    seen.insert(url.clone(), got.to_string());
                     let cells: Vec<(&str, &Value)> = if by.is_empty() {
                         vec![("", &got["total"])]
                     } else {
@@ -1093,6 +1155,7 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
                 let want = brute(&w, def, start, end, by);
                 let url = format!("/api/v1/indicators/{code}/values?period={label}&by={by}");
                 let got = me.get(&url).await.json();
+                seen.insert(url.clone(), got.to_string());
                 let mut have = std::collections::BTreeMap::new();
                 if by.is_empty() {
                     let v = got["total"]["value"].as_f64().unwrap() as i64;
@@ -1117,12 +1180,163 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
             empty_indicators.push(code.to_owned());
         }
     }
-    assert!(compared > 300, "{compared}");
-    // The comparison is not vacuous: most indicators count someone.
-    assert!(
-        empty_indicators.len() * 4 < list.as_array().unwrap().len(),
-        "counted no one: {empty_indicators:?}"
+    let whole = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["definition"]["source"] == "actions")
+        .count() as u64;
+    (compared, empty_indicators, whole, seen)
+}
+
+/// Marks, an edit, a merge, a withdrawn consent and a contact, by the
+/// coordinator through the API, on people the indicators count.
+async fn writes_through_the_services(app: &TestApp) {
+    use crate::activities::{day, session, sheet};
+    let mut c = app.api_as("coordinator").await;
+    let today = day(0);
+    let unit = "SHKB-ANK-01";
+    // A new session of one of the unit's activities, everyone marked.
+    let acts = table(
+        app,
+        &format!(
+            "SELECT a.id, a.starts_on, a.ends_on FROM activities a WHERE a.unit_code = '{unit}' \
+             AND a.status <> 'cancelled' AND a.starts_on <= '{today}' AND EXISTS (SELECT 1 FROM activity_participants ap \
+             WHERE ap.activity_id = a.id AND ap.withdrawn_on IS NULL) ORDER BY a.id"
+        ),
+    )
+    .await;
+    let act = acts
+        .first()
+        .expect("an activity of the unit with participants");
+    let act_id = s(act, "id");
+    let on = o(act, "ends_on")
+        .filter(|e| *e < today)
+        .unwrap_or_else(|| today.clone());
+    let ses = session(&mut c, &act_id, &on, "").await;
+    let list = c
+        .get(&format!("/api/v1/activities/{act_id}/participants"))
+        .await
+        .json();
+    let marks: Vec<Value> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| json!({"participant_id": p["id"], "mark": if i % 3 == 0 { "absent" } else { "present" }}))
+        .collect();
+    assert!(!marks.is_empty());
+    let r = sheet(&mut c, &act_id, &ses, Value::Array(marks)).await;
+    assert!(r.status.is_success(), "{}", r.body);
+    // Every mark of this year's sessions of the unit's activities turned.
+    let held = table(
+        app,
+        &format!(
+            "SELECT a.activity_id, a.session_id, a.participant_id, a.mark FROM attendance a \
+             JOIN activities act ON act.id = a.activity_id WHERE act.unit_code = '{unit}' \
+             AND a.held_on >= '{}-01-01' AND a.held_on <= '{today}' ORDER BY 1, 2",
+            &today[..4]
+        ),
+    )
+    .await;
+    let mut sessions: std::collections::BTreeMap<(String, String), Vec<Value>> = Default::default();
+    for m in &held {
+        let turned = if s(m, "mark") == "present" {
+            "absent"
+        } else {
+            "present"
+        };
+        sessions
+            .entry((s(m, "activity_id"), s(m, "session_id")))
+            .or_default()
+            .push(json!({"participant_id": s(m, "participant_id"), "mark": turned}));
+    }
+    assert!(!sessions.is_empty());
+    for ((a, ses), marks) in sessions {
+        let r = sheet(&mut c, &a, &ses, Value::Array(marks)).await;
+        assert!(r.status.is_success(), "{}", r.body);
+    }
+    // People of the unit counted somewhere: one edited, two merged, one
+    // withdrawing consent.
+    let people = table(
+        app,
+        &format!(
+            "SELECT p.id FROM persons p WHERE p.unit_code = '{unit}' AND p.merged_into IS NULL \
+             AND EXISTS (SELECT 1 FROM cases c JOIN case_contacts cc ON cc.case_id = c.id \
+             WHERE c.person_id = p.id AND cc.contact_on >= '{}-01-01') ORDER BY p.id",
+            &today[..4]
+        ),
+    )
+    .await;
+    assert!(people.len() >= 4, "{}", people.len());
+    let id = |i: usize| s(&people[i], "id");
+    let p = c.get(&format!("/api/v1/persons/{}", id(0))).await.json();
+    let body = json!({"given_names": p["given_names"], "family_name": p["family_name"],
+        "sex": if p["sex"] == "female" { "male" } else { "female" },
+        "birth_date": "2010-06-15", "unit_code": unit, "area_code": p["area_code"], "version": p["version"]});
+    let r = c
+        .json(Method::PUT, &format!("/api/v1/persons/{}", id(0)), body)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (va, vb) = (
+        version_of(&mut c, &id(1)).await,
+        version_of(&mut c, &id(2)).await,
     );
+    let r = c
+        .json(
+            Method::POST,
+            "/api/v1/merges",
+            json!({"survivor_id": id(1), "merged_id": id(2),
+            "survivor_version": va, "merged_version": vb, "take_from_merged": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let who = id(3);
+    let r = c
+        .json(Method::POST, &format!("/api/v1/persons/{who}/consents"),
+            json!({"purpose": "statistics", "legal_basis": "explicit_consent", "text_version": "2026-01",
+                   "language": "tr", "given_by": "test"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let cid = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purpose"] == "statistics")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/persons/{who}/consents/{cid}/withdraw"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // A contact on an open case of someone else.
+    let case = table(
+        app,
+        &format!(
+            "SELECT c.id FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.unit_code = '{unit}' \
+             AND c.status = 'open' AND p.merged_into IS NULL AND p.id NOT IN ('{}', '{}', '{}') ORDER BY c.id",
+            id(1),
+            id(2),
+            id(3)
+        ),
+    )
+    .await;
+    let case = s(case.first().expect("an open case"), "id");
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/cases/{case}/contacts"),
+            json!({"kind": "home_visit"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.body);
 }
 
 // ------------------------------------------------------------ behaviour
