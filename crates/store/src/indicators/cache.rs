@@ -140,6 +140,10 @@ pub(crate) struct IndicatorCache {
     refreshed: AtomicU64,
     caught_up: AtomicU64,
     computed: AtomicU64,
+    /// Held while an entry is brought up to date from its shares (a few
+    /// milliseconds): a reader of it meanwhile waits, then finds it current,
+    /// rather than computing it whole.
+    pub(crate) catching_up: tokio::sync::Mutex<()>,
     /// The stamp the refresher last brought the hot entries up to.
     refreshed_at: Mutex<Option<Stamp>>,
 }
@@ -156,6 +160,16 @@ impl IndicatorCache {
 
     pub(crate) fn bump(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// `get` without counting a hit or a miss (a second look).
+    pub(crate) fn peek(&self, key: &str, stamp: Stamp) -> Option<Arc<Run>> {
+        let inner = self.lock();
+        inner
+            .entries
+            .get(key)
+            .filter(|e| e.stamp == stamp)
+            .map(|e| e.run.clone())
     }
 
     /// The run for `key` if it was computed from `stamp`'s data.

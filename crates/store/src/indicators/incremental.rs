@@ -77,8 +77,15 @@ impl Shares {
 
     /// Adds one group of a subject's rows to their share and to `run`.
     pub(crate) fn add(&mut self, run: &mut Run, key: Vec<String>, subject: &str, agg: Agg) {
-        run.entry(key.clone()).or_default().add(agg);
         let k = self.key_index(key);
+        if let Some(key) = self.keys.get(k as usize) {
+            match run.get_mut(key) {
+                Some(cell) => cell.add(agg),
+                None => {
+                    run.insert(key.clone(), agg);
+                }
+            }
+        }
         let h = subject_hash(subject);
         match self.of.remove(&h) {
             None => {
@@ -165,7 +172,13 @@ fn effect(action: &str, record_type: Option<&str>, outcome: &str) -> Effect {
         Some("user" | "api_token" | "dashboard" | "indicator" | "import_mapping" | "form") => {
             Effect::None
         }
-        None if matches!(action, "duplicates.run" | "keys.reencrypt") => Effect::None,
+        None if matches!(
+            action,
+            "duplicates.run" | "keys.reencrypt" | "referral.response_time"
+        ) =>
+        {
+            Effect::None
+        }
         _ => Effect::Everything,
     }
 }
