@@ -141,6 +141,21 @@ pub async fn indicators_bench(
     // read once. (Item by item: at national scale the whole dashboard cold
     // outlasts a request, and the reads above cleared what it had in memory.)
     warm_dashboard(router, "SIROMA", &year, analyst_t).await?;
+    // What the server's refresher does next: each run read kept with its
+    // subjects' shares (readers compute runs plain, without waiting for them).
+    let t = Instant::now();
+    let shared = store.refresh_indicator_cache().await?;
+    let elapsed = t.elapsed().as_secs_f64();
+    rows.push(Row {
+        name: format!(
+            "the refresher keeps the {shared} runs read lately with their subjects' shares ({} shares; in the background) ({scale})",
+            store.indicator_cache_stats().subjects
+        ),
+        n: 1,
+        p50: elapsed * 1000.0,
+        p99: elapsed * 1000.0,
+        per_sec: 1.0 / elapsed.max(1e-9),
+    });
     let (session, participant, activity): (String, String, String) = Sql::new(
         "SELECT a.session_id, a.participant_id, a.activity_id FROM attendance a \
          JOIN activities act ON act.id = a.activity_id \

@@ -19,11 +19,11 @@
 //! computed whole.
 //!
 //! **Kept warm.** `Store::refresh_indicator_cache`, called every second by the
-//! server, recomputes the entries read in the last quarter of an hour when the
-//! stamp has moved, so that dashboards read from memory again within one
-//! computation after a write (BENCHMARKS.md measures that lag).
+//! server, brings the entries read in the last quarter of an hour up to date
+//! when the stamp has moved, so that dashboards read from memory again within
+//! a round after a write (BENCHMARKS.md measures that lag).
 //!
-//! Bounded: at most `MAX_KEYS` aggregate keys and `MAX_SUBJECTS` subjects'
+//! Bounded: at most `MAX_KEYS` aggregate keys and `MAX_SHARES` subjects'
 //! shares are held; the entries read longest ago go first.
 
 use super::engine::Run;
@@ -40,7 +40,7 @@ use std::time::{Duration, Instant};
 const MAX_KEYS: usize = 2_000_000;
 
 /// Subjects' shares held at most (about 60 bytes each).
-const MAX_SUBJECTS: usize = 12_000_000;
+const MAX_SHARES: usize = 12_000_000;
 
 /// Entries read within this long are recomputed by the refresher.
 pub(crate) const HOT: Duration = Duration::from_secs(15 * 60);
@@ -88,6 +88,9 @@ struct Entry {
     stamp: Stamp,
     run: Arc<Run>,
     shares: Option<Box<Shares>>,
+    /// Its source can be read for some subjects (`incremental`), but it was
+    /// computed plain, on a reader's time: the refresher adds the shares.
+    wants_shares: bool,
     inputs: Arc<Inputs>,
     last_read: Instant,
 }
@@ -96,6 +99,16 @@ impl Entry {
     fn subjects(&self) -> usize {
         self.shares.as_ref().map_or(0, |s| s.len())
     }
+}
+
+/// A run to keep (`IndicatorCache::put`): computed from `stamp`'s data,
+/// with its subjects' shares or, when `wants_shares`, to get them.
+pub(crate) struct Kept {
+    pub stamp: Stamp,
+    pub inputs: Arc<Inputs>,
+    pub run: Arc<Run>,
+    pub shares: Option<Box<Shares>>,
+    pub wants_shares: bool,
 }
 
 /// An entry taken out to be brought up to date (`IndicatorCache::take`).
@@ -144,8 +157,6 @@ pub(crate) struct IndicatorCache {
     /// milliseconds): a reader of it meanwhile waits, then finds it current,
     /// rather than computing it whole.
     pub(crate) catching_up: tokio::sync::Mutex<()>,
-    /// The stamp the refresher last brought the hot entries up to.
-    refreshed_at: Mutex<Option<Stamp>>,
 }
 
 impl IndicatorCache {
@@ -162,13 +173,14 @@ impl IndicatorCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// `get` without counting a hit or a miss (a second look).
-    pub(crate) fn peek(&self, key: &str, stamp: Stamp) -> Option<Arc<Run>> {
+    /// `get` without counting a hit or a miss (a second look); with
+    /// `shares`, not an entry that still wants its subjects' shares.
+    pub(crate) fn peek(&self, key: &str, stamp: Stamp, shares: bool) -> Option<Arc<Run>> {
         let inner = self.lock();
         inner
             .entries
             .get(key)
-            .filter(|e| e.stamp == stamp)
+            .filter(|e| e.stamp == stamp && !(shares && e.wants_shares))
             .map(|e| e.run.clone())
     }
 
@@ -189,24 +201,17 @@ impl IndicatorCache {
         hit
     }
 
-    pub(crate) fn put(
-        &self,
-        key: String,
-        stamp: Stamp,
-        inputs: Arc<Inputs>,
-        run: Arc<Run>,
-        shares: Option<Box<Shares>>,
-        last_read: Option<Instant>,
-    ) {
+    pub(crate) fn put(&self, key: String, kept: Kept, last_read: Option<Instant>) {
         let mut inner = self.lock();
         let last_read = last_read
             .or_else(|| inner.entries.get(&key).map(|e| e.last_read))
             .unwrap_or_else(Instant::now);
         let entry = Entry {
-            stamp,
-            run,
-            shares,
-            inputs,
+            stamp: kept.stamp,
+            wants_shares: kept.wants_shares && kept.shares.is_none(),
+            run: kept.run,
+            shares: kept.shares,
+            inputs: kept.inputs,
             last_read,
         };
         inner.keys += entry.run.len();
@@ -215,7 +220,7 @@ impl IndicatorCache {
             inner.keys -= old.run.len();
             inner.subjects -= old.subjects();
         }
-        while (inner.keys > MAX_KEYS || inner.subjects > MAX_SUBJECTS) && inner.entries.len() > 1 {
+        while (inner.keys > MAX_KEYS || inner.subjects > MAX_SHARES) && inner.entries.len() > 1 {
             let Some(oldest) = inner
                 .entries
                 .iter()
@@ -250,14 +255,17 @@ impl IndicatorCache {
         })
     }
 
-    /// The entries read lately whose data has changed since.
+    /// The entries read lately whose data has changed since, or which want
+    /// their subjects' shares.
     pub(crate) fn stale_hot(&self, stamp: Stamp) -> Vec<(String, Arc<Inputs>)> {
         let now = Instant::now();
         let inner = self.lock();
         let mut v: Vec<(Instant, String, Arc<Inputs>)> = inner
             .entries
             .iter()
-            .filter(|(_, e)| e.stamp != stamp && now.duration_since(e.last_read) < HOT)
+            .filter(|(_, e)| {
+                (e.stamp != stamp || e.wants_shares) && now.duration_since(e.last_read) < HOT
+            })
             .map(|(k, e)| (e.last_read, k.clone(), e.inputs.clone()))
             .collect();
         // The most recently read first: what is on screen now.
@@ -275,20 +283,6 @@ impl IndicatorCache {
 
     pub(crate) fn computed(&self) {
         self.computed.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn last_refresh(&self) -> Option<Stamp> {
-        *self
-            .refreshed_at
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn set_last_refresh(&self, stamp: Stamp) {
-        *self
-            .refreshed_at
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(stamp);
     }
 
     pub(crate) fn areas(&self, level: &Option<String>, stamp: Stamp) -> Option<AreaLevels> {

@@ -12,7 +12,7 @@
 //! value is its own run (a person in March and in May counts once in each
 //! month and once in the quarter).
 
-use super::cache::{CacheStats, Inputs, Stamp};
+use super::cache::{CacheStats, Inputs, Kept, Stamp};
 use super::incremental::{self, Shares};
 use super::sources::{self, Subjects};
 use crate::audit::Actor;
@@ -231,19 +231,24 @@ pub(crate) async fn fold_run(
     Ok(())
 }
 
+/// Can a run of `inputs` be kept with its subjects' shares (its source read
+/// for some subjects only)?
+fn shareable(inputs: &Inputs) -> bool {
+    inputs
+        .def
+        .source
+        .as_deref()
+        .and_then(sources::select)
+        .is_some_and(|s| sources::restrictable(&s))
+}
+
 /// A run to keep: with each subject's share when its source can be read
 /// for some subjects only (`incremental`).
 async fn materialise(
     conn: &mut AnyConnection,
     inputs: &Inputs,
 ) -> Result<(Run, Option<Box<Shares>>)> {
-    let restrictable = inputs
-        .def
-        .source
-        .as_deref()
-        .and_then(sources::select)
-        .is_some_and(|s| sources::restrictable(&s));
-    if !restrictable {
+    if !shareable(inputs) {
         return Ok((run(conn, inputs).await?, None));
     }
     let mut out = Run::new();
@@ -524,23 +529,27 @@ impl Store {
         if let Some(r) = self.indicator_cache.get(&key, stamp) {
             return Ok(r);
         }
-        self.bring_up_to_date(conn, key, Arc::new(inputs), stamp)
+        // A reader does not wait for the shares (a run of a million people
+        // takes longer with them): the refresher adds them.
+        self.bring_up_to_date(conn, key, Arc::new(inputs), stamp, false)
             .await
     }
 
     /// The run of `inputs` as of `stamp` (or later), kept in memory: the
     /// entry held brought up to date by its touched subjects' shares
-    /// (`incremental`), or else computed whole.
+    /// (`incremental`), or else computed whole — `with_shares` kept with
+    /// each subject's share where its source allows.
     async fn bring_up_to_date(
         &self,
         conn: &mut AnyConnection,
         key: String,
         inputs: Arc<Inputs>,
         stamp: Stamp,
+        with_shares: bool,
     ) -> Result<Arc<Run>> {
         let cache = &self.indicator_cache;
         let one_at_a_time = cache.catching_up.lock().await;
-        if let Some(r) = cache.peek(&key, stamp) {
+        if let Some(r) = cache.peek(&key, stamp, with_shares) {
             return Ok(r);
         }
         if let Some(mut t) = cache.take(&key) {
@@ -560,23 +569,35 @@ impl Store {
                     t.shares.replace(&mut run, &who, fresh);
                 }
                 let run = Arc::new(run);
-                cache.put(
-                    key,
+                let kept = Kept {
                     stamp,
                     inputs,
-                    run.clone(),
-                    Some(t.shares),
-                    Some(t.last_read),
-                );
+                    run: run.clone(),
+                    shares: Some(t.shares),
+                    wants_shares: true,
+                };
+                cache.put(key, kept, Some(t.last_read));
                 cache.caught_up();
                 return Ok(run);
             }
         }
         drop(one_at_a_time);
-        let (run, shares) = materialise(conn, &inputs).await?;
+        let shareable = shareable(&inputs);
+        let (run, shares) = if with_shares && shareable {
+            materialise(conn, &inputs).await?
+        } else {
+            (run(conn, &inputs).await?, None)
+        };
         cache.computed();
         let run = Arc::new(run);
-        cache.put(key, stamp, inputs, run.clone(), shares, None);
+        let kept = Kept {
+            stamp,
+            inputs,
+            run: run.clone(),
+            shares,
+            wants_shares: shareable,
+        };
+        cache.put(key, kept, None);
         Ok(run)
     }
 
@@ -680,25 +701,23 @@ impl Store {
     }
 
     /// Brings the runs read in the last quarter of an hour up to the current
-    /// data, most recently read first; how many were recomputed. The server
-    /// calls it every second; it does nothing while the data has not changed.
+    /// data, most recently read first, and adds their subjects' shares to
+    /// those a reader computed plain; how many it did. The server calls it
+    /// every second; it does nothing while the data has not changed.
     pub async fn refresh_indicator_cache(&self) -> Result<usize> {
         let mut conn = self.acquire().await?;
         let stamp = self.indicator_stamp(&mut conn).await?;
-        if self.indicator_cache.last_refresh() == Some(stamp) {
-            return Ok(0);
-        }
         let stale = self.indicator_cache.stale_hot(stamp);
         let mut n = 0;
         for (key, inputs) in stale {
             // The data may move again meanwhile: the entry is stamped with
             // what it was computed from, and the next round catches up.
             let at = self.indicator_stamp(&mut conn).await?;
-            self.bring_up_to_date(&mut conn, key, inputs, at).await?;
+            self.bring_up_to_date(&mut conn, key, inputs, at, true)
+                .await?;
             n += 1;
         }
         self.indicator_cache.refreshed(n);
-        self.indicator_cache.set_last_refresh(stamp);
         Ok(n)
     }
 

@@ -1022,6 +1022,10 @@ async fn every_shipped_indicator_agrees_with_a_brute_force_count_in_every_cell()
     // Writes through the services, each naming who it touched in the audit
     // chain: every run read above is brought up to date from those people's
     // shares alone (`incremental`), and still agrees in every cell.
+    // The server's refresher adds each run's subjects' shares (a reader
+    // computes runs plain).
+    assert!(app.store().refresh_indicator_cache().await.unwrap() >= 150);
+    assert_eq!(app.store().refresh_indicator_cache().await.unwrap(), 0);
     let before = app.store().indicator_cache_stats();
     writes_through_the_services(&app).await;
     let (again, _, _, second) = agree_with_brute_force(&app, &periods).await;
