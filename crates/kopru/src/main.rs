@@ -408,6 +408,18 @@ async fn run(cli: Cli) -> Result<()> {
                     }
                 });
             }
+            // The planner's statistics, at start and every hour.
+            let planner = store.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tick.tick().await;
+                    if let Err(e) = planner.optimize().await {
+                        tracing::warn!(error = %e, "ANALYZE failed");
+                    }
+                }
+            });
             // Keeps the indicator runs read lately up to the data
             // (`store::indicators::cache`): dashboards read from memory.
             let warm = store.clone();
