@@ -1807,3 +1807,4 @@ indicator-map = map
 indicator-map-no-value = no value
 indicator-map-hidden = hidden: a small number
 indicator-map-missing = The map shows provinces (Türkiye) and districts (Serbia); the areas of this table have no shapes in Köprü's maps yet — the table lists them.
+visit-change = Change the visit

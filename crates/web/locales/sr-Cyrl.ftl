@@ -1816,3 +1816,4 @@ indicator-map = мапа
 indicator-map-no-value = нема вредности
 indicator-map-hidden = скривено: мали број
 indicator-map-missing = Мапа приказује провинције (Турска) и округе (Србија); подручја ове табеле још немају облике у мапама Köprü — табела их наводи.
+visit-change = Измени посету

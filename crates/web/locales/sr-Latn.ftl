@@ -1816,3 +1816,4 @@ indicator-map = mapa
 indicator-map-no-value = nema vrednosti
 indicator-map-hidden = skriveno: mali broj
 indicator-map-missing = Mapa prikazuje provincije (Turska) i okruge (Srbija); područja ove tabele još nemaju oblike u mapama Köprü — tabela ih navodi.
+visit-change = Izmeni posetu

@@ -1786,3 +1786,4 @@ indicator-map = harita
 indicator-map-no-value = değer yok
 indicator-map-hidden = gizli: küçük sayı
 indicator-map-missing = Harita illeri (Türkiye) ve okrugları (Sırbistan) gösterir; bu tablonun bölgelerinin Köprü haritalarında henüz sınırı yok — tablo onları listeler.
+visit-change = Ziyareti değiştir

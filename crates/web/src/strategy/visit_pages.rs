@@ -163,6 +163,26 @@ impl VisitPage {
             _ => String::new(),
         }
     }
+    /// The visit's own form: what was typed when it came back with an
+    /// error, else what is saved (also after a conflict).
+    pub fn edit_value(&self, field: &str) -> String {
+        if matches!(&self.sent, Some((f, pairs)) if f == "visit" && !pairs.is_empty()) {
+            return self.typed("visit", field);
+        }
+        let v = &self.f.visit;
+        match field {
+            "title" => v.title.clone(),
+            "province" => v.province.clone(),
+            "starts_on" => v.starts_on.clone(),
+            "ends_on" => v.ends_on.clone(),
+            "team" => serde_json::from_str::<Vec<String>>(&v.team)
+                .unwrap_or_default()
+                .join("\n"),
+            "purpose" => v.purpose.clone().unwrap_or_default(),
+            "version" => v.version.to_string(),
+            _ => String::new(),
+        }
+    }
     pub fn open(&self, form: &str) -> bool {
         matches!(&self.sent, Some((f, _)) if f == form)
     }
@@ -305,10 +325,37 @@ pub async fn add_to_visit(
                 Err(e) => Err(e.into()),
             }
         }
+        "visit" => {
+            let d = VisitDraft {
+                province: get("province"),
+                title: get("title"),
+                starts_on: get("starts_on"),
+                ends_on: get("ends_on"),
+                team: get("team"),
+                purpose: get("purpose"),
+            };
+            match (d.validate(), version_of(&get("version"))) {
+                (Ok(v), Ok(version)) => store
+                    .update_visit(&actor, by, &id, version, &v)
+                    .await
+                    .map(|_| ())
+                    .map_err(Into::into),
+                (Err(e), _) => Err(e.into()),
+                (_, Err(e)) => Err(e),
+            }
+        }
         _ => Err(crate::error::AppError::NotFound),
     };
     match done {
         Ok(()) => Ok(Redirect::to(&format!("/monitoring-visits/{id}#{part}")).into_response()),
+        // Saved by someone else since the form was read: nothing is
+        // overwritten; the form comes back open with the saved values.
+        Err(crate::error::AppError::Conflict { .. }) => {
+            let errors = FormErrors::single(ctx.tr, "version", "problem-conflict");
+            let page =
+                visit_view(&state, ctx, &user, &id, errors, Some((part, Vec::new()))).await?;
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
         Err(e) => {
             let errors = form_errors(ctx.tr, e)?;
             let page = visit_view(&state, ctx, &user, &id, errors, Some((part, pairs))).await?;

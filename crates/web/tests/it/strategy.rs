@@ -1117,4 +1117,64 @@ async fn a_monitoring_visit_records_meetings_findings_and_recommendations_follow
         web.get("/recommendations?state=closed").await.status,
         StatusCode::OK
     );
+
+    // The visit's own details changed from its page; a stale form
+    // overwrites nothing and comes back with the saved values.
+    let mut api = app.api_as("analyst").await;
+    let saved = api.get(&url).await.json()["visit"].clone();
+    let version = saved["version"].as_i64().unwrap().to_string();
+    assert!(web.get(&page).await.body.contains("id=\"visit\""));
+    let fields = |title: &str, ends_on: &str, version: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("title", title.to_owned()),
+            ("province", saved["province"].as_str().unwrap().to_owned()),
+            ("starts_on", saved["starts_on"].as_str().unwrap().to_owned()),
+            ("ends_on", ends_on.to_owned()),
+            ("team", "Ayşe Kaya\nMarko Jovanović".to_owned()),
+            ("purpose", "Okul taşımacılığı.".to_owned()),
+            ("version", version.to_owned()),
+        ]
+    };
+    fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+        form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+    let ends = saved["ends_on"].as_str().unwrap().to_owned();
+    let form = fields("İzmir izleme ziyareti (gözden geçirildi)", &ends, &version);
+    let r = web.post_form(&format!("{page}/visit"), &pairs(&form)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let now = api.get(&url).await.json()["visit"].clone();
+    assert_eq!(now["title"], "İzmir izleme ziyareti (gözden geçirildi)");
+    assert_eq!(now["team"], json!(["Ayşe Kaya", "Marko Jovanović"]));
+    assert_eq!(
+        now["version"].as_i64().unwrap(),
+        saved["version"].as_i64().unwrap() + 1
+    );
+    // The same form again, with the version it was read at: refused.
+    let form = fields("Eski başlık", &ends, &version);
+    let r = web.post_form(&format!("{page}/visit"), &pairs(&form)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        r.body.contains("changed by someone else") || r.body.contains("başka biri tarafından"),
+        "the conflict is said"
+    );
+    assert!(
+        r.body
+            .contains("value=\"İzmir izleme ziyareti (gözden geçirildi)\""),
+        "the saved title is in the form"
+    );
+    assert_eq!(
+        api.get(&url).await.json()["visit"]["title"],
+        "İzmir izleme ziyareti (gözden geçirildi)"
+    );
+    // Ending before it starts: the form comes back with the error and what was typed.
+    let current = now["version"].as_i64().unwrap().to_string();
+    let form = fields("Tarihler ters", "2000-01-01", &current);
+    let r = web.post_form(&format!("{page}/visit"), &pairs(&form)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("value=\"Tarihler ters\""));
+    assert!(r.body.contains("class=\"err\""));
+    assert_eq!(
+        api.get(&url).await.json()["visit"]["version"],
+        now["version"]
+    );
 }
