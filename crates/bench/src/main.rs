@@ -461,6 +461,49 @@ async fn bulk_insert(
     Ok(())
 }
 
+/// Drops the secondary indexes of `tables` (not those behind a primary key
+/// or a constraint) for a bulk load and returns the statements that build
+/// them again, as a bulk load is done: rows go in without index pages to
+/// keep in order, then each index is built once, sorted. (On PostgreSQL
+/// with default settings, keeping a random-keyed index of 10,000,000 rows
+/// row by row is what made the national load outlast 16 minutes.) Where the
+/// definitions are kept is the one thing that differs between the engines.
+async fn drop_indexes(
+    conn: &mut sqlx::AnyConnection,
+    backend: kopru_store::Backend,
+    tables: &[&str],
+) -> Result<Vec<String>> {
+    let mut again = Vec::new();
+    for table in tables {
+        let mut q = match backend {
+            kopru_store::Backend::Sqlite => Sql::new(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = ",
+            ),
+            kopru_store::Backend::Postgres => Sql::new(
+                "SELECT CAST(indexname AS TEXT), indexdef FROM pg_indexes i WHERE NOT EXISTS \
+                 (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) AND tablename = ",
+            ),
+        };
+        let found: Vec<(String, String)> =
+            q.bind((*table).to_owned()).fetch_all(&mut *conn).await?;
+        for (name, definition) in found {
+            Sql::new(&format!("DROP INDEX {name}"))
+                .execute(&mut *conn)
+                .await?;
+            again.push(definition);
+        }
+    }
+    Ok(again)
+}
+
+/// Builds again what `drop_indexes` dropped.
+async fn create_indexes(conn: &mut sqlx::AnyConnection, definitions: &[String]) -> Result<()> {
+    for d in definitions {
+        Sql::new(d).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 enum Cell {
     T(String),
     N(i64),

@@ -34,6 +34,9 @@ struct FileConfig {
     /// the environment only (`KOPRU_DHIS2_TOKEN`, or `KOPRU_DHIS2_USERNAME`
     /// and `KOPRU_DHIS2_PASSWORD`).
     dhis2_url: Option<String>,
+    /// A directory of further maps (`TR-06.json`: Ankara's districts), in
+    /// the shipped maps' format; see `data/maps/SOURCES.md`.
+    maps_dir: Option<PathBuf>,
 }
 
 /// Where the encryption keys come from. Never the database.
@@ -159,6 +162,17 @@ impl Settings {
                 dhis2_server: dhis2_server(
                     std::env::var("KOPRU_DHIS2_URL").ok().or(file.dhis2_url),
                 )?,
+                maps: std::sync::Arc::new(
+                    match std::env::var("KOPRU_MAPS_DIR")
+                        .ok()
+                        .map(PathBuf::from)
+                        .or(file.maps_dir)
+                    {
+                        Some(dir) => kopru_web::charts::Maps::load(&dir)
+                            .map_err(|e| anyhow::anyhow!("maps: {e}"))?,
+                        None => kopru_web::charts::Maps::shipped(),
+                    },
+                ),
                 ..Default::default()
             },
             time_zone,

@@ -14,7 +14,6 @@
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::OnceLock;
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -79,16 +78,157 @@ const MAPS: [(&str, &str); 2] = [
     ("RS", include_str!("../../../data/maps/rs.json")),
 ];
 
-/// The shipped shapes of a country (`TR`, `RS`), parsed once.
-pub fn shapes(country: &str) -> Option<&'static Shapes> {
-    static PARSED: OnceLock<HashMap<&'static str, Shapes>> = OnceLock::new();
-    PARSED
-        .get_or_init(|| {
+/// A map file of the installation's larger than this is refused (the
+/// shipped ones are 31 KB and 25 KB).
+pub const MAX_MAP_BYTES: u64 = 4 * 1024 * 1024;
+/// At most this many map files are read from the maps directory.
+pub const MAX_MAP_FILES: usize = 200;
+
+/// Why the installation's maps directory could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum MapError {
+    #[error("reading {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+/// The maps the pages draw, by what they show: a country's (`TR`, `RS`:
+/// shipped) or an area's parts (`TR-06.json` in the installation's maps
+/// directory, `KOPRU_MAPS_DIR`: Ankara's districts). A table whose areas
+/// are the parts of one area is drawn on that area's map when there is one.
+#[derive(Debug)]
+pub struct Maps(HashMap<String, Shapes>);
+
+impl Default for Maps {
+    fn default() -> Self {
+        Maps::shipped()
+    }
+}
+
+impl Maps {
+    /// The shipped maps only.
+    pub fn shipped() -> Self {
+        Maps(
             MAPS.iter()
-                .filter_map(|(c, text)| serde_json::from_str::<Shapes>(text).ok().map(|s| (*c, s)))
-                .collect()
-        })
-        .get(country)
+                .filter_map(|(c, text)| {
+                    serde_json::from_str::<Shapes>(text)
+                        .ok()
+                        .map(|s| ((*c).to_owned(), s))
+                })
+                .collect(),
+        )
+    }
+
+    /// The shipped maps and every `<AREA-CODE>.json` in `dir`, in the
+    /// shipped files' format (`scripts/maps-build` writes it from GeoJSON);
+    /// one there replaces a shipped one of the same name. Every file is
+    /// checked whole — its size, its name, each path's characters — so a
+    /// bad file stops the start with its name rather than drawing wrong.
+    pub fn load(dir: &std::path::Path) -> Result<Self, MapError> {
+        let mut maps = Maps::shipped();
+        let read = |path: &std::path::Path, source| MapError::Read {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| read(dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        if files.len() > MAX_MAP_FILES {
+            return Err(MapError::Invalid {
+                path: dir.display().to_string(),
+                reason: format!("more than {MAX_MAP_FILES} map files"),
+            });
+        }
+        for path in files {
+            let invalid = |reason: String| MapError::Invalid {
+                path: path.display().to_string(),
+                reason,
+            };
+            let key = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|k| valid_code(k))
+                .ok_or_else(|| invalid("the name must be an area code, as TR-06.json".into()))?
+                .to_owned();
+            let size = std::fs::metadata(&path).map_err(|e| read(&path, e))?.len();
+            if size > MAX_MAP_BYTES {
+                return Err(invalid(format!("larger than {MAX_MAP_BYTES} bytes")));
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| read(&path, e))?;
+            let shapes: Shapes = serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+            shapes.check().map_err(invalid)?;
+            maps.0.insert(key, shapes);
+        }
+        Ok(maps)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Shapes> {
+        self.0.get(key)
+    }
+
+    /// The maps a table by these areas may be drawn on: each area's
+    /// country's and its parent's, in order, once each, where there is one.
+    pub fn for_areas<'a>(&self, codes: impl Iterator<Item = &'a str>) -> Vec<&str> {
+        let mut keys: Vec<&str> = Vec::new();
+        for code in codes {
+            let country = code.split('-').next().unwrap_or(code);
+            let parent = code.rsplit_once('-').map_or(code, |(p, _)| p);
+            for k in [country, parent] {
+                if let Some((key, _)) = self.0.get_key_value(k) {
+                    if !keys.contains(&key.as_str()) {
+                        keys.push(key.as_str());
+                    }
+                }
+            }
+        }
+        keys.sort_unstable();
+        keys
+    }
+}
+
+/// An area code as the registry writes them: capitals, digits, hyphens.
+fn valid_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+}
+
+impl Shapes {
+    /// What a map file must be for its paths to go into a page as they are.
+    fn check(&self) -> Result<(), String> {
+        if !(1..=10_000).contains(&self.width) || !(1..=10_000).contains(&self.height) {
+            return Err("width and height must be from 1 to 10000".into());
+        }
+        if self.areas.is_empty() || self.areas.len() > 5_000 {
+            return Err("a map has from 1 to 5000 areas".into());
+        }
+        for a in &self.areas {
+            if !valid_code(&a.code) {
+                return Err(format!("{:?} is not an area code", a.code));
+            }
+            if a.d.is_empty()
+                || !a
+                    .d
+                    .chars()
+                    .all(|c| matches!(c, 'M' | 'L' | 'Z' | '0'..='9' | ' ' | '.' | '-'))
+            {
+                return Err(format!(
+                    "the path of {} may hold only M, L, Z, digits, spaces, points and minus signs",
+                    a.code
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One area's value on a map: its code, name, value (none: nothing to
@@ -116,13 +256,13 @@ pub struct MapWords<'a> {
     pub hidden: &'a str,
 }
 
-/// A map of `country` with each area of `values` filled by its class (five
-/// equal steps from the smallest value given to the largest), hidden cells
-/// hatched, areas without a value light grey; a legend below. `None` when
-/// the country has no shapes or no value falls on one. Safe to insert
+/// The map `key` of `maps` with each area of `values` filled by its class
+/// (five equal steps from the smallest value given to the largest), hidden
+/// cells hatched, areas without a value light grey; a legend below. `None`
+/// when there is no such map or no value falls on one of its shapes. Safe to insert
 /// unescaped: every text is escaped here.
-pub fn choropleth(country: &str, values: &[MapValue], words: &MapWords) -> Option<String> {
-    let shapes = shapes(country)?;
+pub fn choropleth(maps: &Maps, key: &str, values: &[MapValue], words: &MapWords) -> Option<String> {
+    let shapes = maps.get(key)?;
     let by_code: HashMap<&str, &MapValue> = values.iter().map(|v| (v.code.as_str(), v)).collect();
     if !shapes
         .areas
@@ -146,7 +286,7 @@ pub fn choropleth(country: &str, values: &[MapValue], words: &MapWords) -> Optio
         }
         (((v - lo) / (hi - lo) * CLASSES.len() as f64) as usize).min(CLASSES.len() - 1)
     };
-    let id = format!("{}-{}", words.id, country.to_ascii_lowercase());
+    let id = format!("{}-{}", words.id, key.to_ascii_lowercase());
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -258,10 +398,11 @@ mod tests {
 
     #[test]
     fn every_province_and_district_has_a_shape_with_a_path() {
-        let tr = shapes("TR").unwrap();
+        let maps = Maps::shipped();
+        let tr = maps.get("TR").unwrap();
         assert_eq!(tr.areas.len(), 81);
         assert!(tr.without_shape.is_empty());
-        let rs = shapes("RS").unwrap();
+        let rs = maps.get("RS").unwrap();
         // Belgrade and the 24 districts outside Kosovo and Metohija.
         assert_eq!(rs.areas.len(), 25);
         for a in tr.areas.iter().chain(&rs.areas) {
@@ -290,7 +431,9 @@ mod tests {
             no_value: "none",
             hidden: "hidden",
         };
+        let maps = Maps::shipped();
         let svg = choropleth(
+            &maps,
             "TR",
             &[
                 v("TR-06", Some(100.0), false),
@@ -308,7 +451,93 @@ mod tests {
         assert!(svg.contains(&format!("fill=\"{NO_VALUE}\" data-area=\"TR-01\"")));
         assert!(svg.contains("0 – 20"));
         // No value on a shape (districts of a province): no map.
-        assert!(choropleth("TR", &[v("TR-06-CANKAYA", Some(3.0), false)], &words).is_none());
-        assert!(choropleth("XX", &[v("TR-06", Some(3.0), false)], &words).is_none());
+        assert!(choropleth(&maps, "TR", &[v("TR-06-CANKAYA", Some(3.0), false)], &words).is_none());
+        assert!(choropleth(&maps, "XX", &[v("TR-06", Some(3.0), false)], &words).is_none());
+    }
+
+    fn map_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("kopru-maps-{}", kopru_store::new_id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn an_installation_adds_the_districts_of_a_province_and_a_table_by_them_finds_that_map() {
+        let dir = map_dir(&[(
+            "TR-06.json",
+            r#"{"width":100,"height":50,"areas":[{"code":"TR-06-CANKAYA","d":"M0 0L10 0L10 10Z"},{"code":"TR-06-ALTINDAG","d":"M10 0L20 0L20 10Z"}]}"#,
+        )]);
+        let maps = Maps::load(&dir).unwrap();
+        assert!(
+            maps.get("TR").is_some() && maps.get("RS").is_some(),
+            "the shipped maps stay"
+        );
+        let codes = ["TR-06-CANKAYA", "TR-06-ALTINDAG", "TR-07-MURATPASA"];
+        assert_eq!(maps.for_areas(codes.into_iter()), vec!["TR", "TR-06"]);
+        assert_eq!(maps.for_areas(["RS-00"].into_iter()), vec!["RS"]);
+        let words = MapWords {
+            id: "map",
+            title: "t",
+            no_value: "none",
+            hidden: "hidden",
+        };
+        let value = MapValue {
+            code: "TR-06-CANKAYA".into(),
+            label: "Çankaya".into(),
+            value: Some(4.0),
+            text: "4".into(),
+            hidden: false,
+        };
+        let svg = choropleth(&maps, "TR-06", std::slice::from_ref(&value), &words).unwrap();
+        assert!(svg.contains("id=\"map-tr-06\""));
+        assert!(svg.contains(&format!(
+            "fill=\"{}\" data-area=\"TR-06-CANKAYA\"",
+            CLASSES[4]
+        )));
+        assert!(svg.contains(&format!("fill=\"{NO_VALUE}\" data-area=\"TR-06-ALTINDAG\"")));
+        assert!(choropleth(&maps, "TR", &[value], &words).is_none());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_bad_map_file_is_refused_by_name_and_reason() {
+        for (name, text, says) in [
+            ("TR-06.json", "{", "EOF"),
+            (
+                "ankara.json",
+                r#"{"width":1,"height":1,"areas":[]}"#,
+                "area code",
+            ),
+            (
+                "TR-06.json",
+                r#"{"width":1,"height":1,"areas":[]}"#,
+                "from 1 to 5000",
+            ),
+            (
+                "TR-06.json",
+                r#"{"width":1,"height":1,"areas":[{"code":"TR-06-X","d":"M0 0\"/><script>"}]}"#,
+                "only M, L, Z",
+            ),
+            (
+                "TR-06.json",
+                r#"{"width":1,"height":1,"areas":[{"code":"<b>","d":"M0 0Z"}]}"#,
+                "not an area code",
+            ),
+            (
+                "TR-06.json",
+                r#"{"width":0,"height":1,"areas":[]}"#,
+                "width and height",
+            ),
+        ] {
+            let dir = map_dir(&[(name, text)]);
+            let e = Maps::load(&dir).unwrap_err().to_string();
+            assert!(e.contains(name) && e.contains(says), "{name}: {e}");
+            std::fs::remove_dir_all(dir).unwrap();
+        }
+        let e = Maps::load(std::path::Path::new("/nonexistent/maps")).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/maps"), "{e}");
     }
 }

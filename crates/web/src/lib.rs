@@ -71,6 +71,9 @@ pub struct WebConfig {
     /// The DHIS2 instance `POST /api/v1/exports/data-value-sets/push` sends
     /// to (`KOPRU_DHIS2_URL` and its credentials); none: files only.
     pub dhis2_server: Option<std::sync::Arc<Dhis2Server>>,
+    /// The maps indicator pages draw: the shipped ones and the
+    /// installation's (`KOPRU_MAPS_DIR`, `charts::Maps::load`).
+    pub maps: std::sync::Arc<charts::Maps>,
 }
 
 /// A DHIS2 instance to send values to.
@@ -114,6 +117,7 @@ impl Default for WebConfig {
             small_cell_threshold: kopru_domain::indicator::DEFAULT_THRESHOLD,
             dhis2_mapping: None,
             dhis2_server: None,
+            maps: std::sync::Arc::new(charts::Maps::shipped()),
         }
     }
 }

@@ -155,9 +155,14 @@ pub(crate) struct IndicatorCache {
     computed: AtomicU64,
     /// Held while an entry is brought up to date from its shares (a few
     /// milliseconds): a reader of it meanwhile waits, then finds it current,
-    /// rather than computing it whole.
-    pub(crate) catching_up: tokio::sync::Mutex<()>,
+    /// rather than computing it whole. It holds the subjects last found
+    /// touched between two audit sequence numbers: the runs caught up in
+    /// one refresher round all ask for the same span.
+    pub(crate) catching_up: tokio::sync::Mutex<Option<Touched>>,
 }
+
+/// The subjects touched between two audit sequence numbers (`None`: whole).
+pub(crate) type Touched = ((i64, i64), Option<super::sources::Subjects>);
 
 impl IndicatorCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

@@ -548,15 +548,20 @@ impl Store {
         with_shares: bool,
     ) -> Result<Arc<Run>> {
         let cache = &self.indicator_cache;
-        let one_at_a_time = cache.catching_up.lock().await;
+        let mut one_at_a_time = cache.catching_up.lock().await;
         if let Some(r) = cache.peek(&key, stamp, with_shares) {
             return Ok(r);
         }
         if let Some(mut t) = cache.take(&key) {
-            let who = if t.stamp.1 == stamp.1 {
-                incremental::touched(conn, t.stamp.0, stamp.0).await?
-            } else {
-                None
+            let span = (t.stamp.0, stamp.0);
+            let who = match &*one_at_a_time {
+                _ if t.stamp.1 != stamp.1 => None,
+                Some((seen, who)) if *seen == span => who.clone(),
+                _ => {
+                    let who = incremental::touched(conn, span.0, span.1).await?;
+                    *one_at_a_time = Some((span, who.clone()));
+                    who
+                }
             };
             if let Some(who) = who {
                 let mut run = Arc::unwrap_or_clone(t.run);

@@ -150,6 +150,10 @@ const PLAN_SELECT: &str = "SELECT p.id, p.municipality, ar.name AS municipality_
      (SELECT CAST(SUM(m.budget_minor) AS BIGINT) FROM local_measures m WHERE m.plan_id = p.id) AS budget_minor, p.version \
      FROM local_action_plans p JOIN areas ar ON ar.code = p.municipality";
 
+const MEASURE_SELECT: &str = "SELECT m.id, m.number, m.body, m.need_id, n.problem AS need_problem, m.responsible, m.starts, m.ends, \
+     m.budget_minor, m.funding, m.budget_line, m.status, m.spent_minor, m.version \
+     FROM local_measures m LEFT JOIN community_needs n ON n.id = m.need_id";
+
 const NEED_SELECT: &str =
     "SELECT n.id, n.group_id, n.sector, n.problem, n.votes, n.raised_on, n.version FROM community_needs n";
 
@@ -573,15 +577,11 @@ impl Store {
     pub async fn local_plan(&self, by: &Principal, id: &str) -> Result<LocalPlanFile> {
         let mut conn = self.acquire().await?;
         let plan = plan_for(&mut conn, by, id).await?;
-        let measures: Vec<MeasureRow> = Sql::new(
-            "SELECT m.id, m.number, m.body, m.need_id, n.problem AS need_problem, m.responsible, m.starts, m.ends, \
-             m.budget_minor, m.funding, m.budget_line, m.status, m.spent_minor, m.version \
-             FROM local_measures m LEFT JOIN community_needs n ON n.id = m.need_id WHERE m.plan_id = ",
-        )
-        .bind(plan.id.clone())
-        .push(" ORDER BY m.sort_key")
-        .fetch_all(&mut *conn)
-        .await?;
+        let measures: Vec<MeasureRow> = Sql::new(&format!("{MEASURE_SELECT} WHERE m.plan_id = "))
+            .bind(plan.id.clone())
+            .push(" ORDER BY m.sort_key")
+            .fetch_all(&mut *conn)
+            .await?;
         let progress = Sql::new(
             "SELECT g.measure_id, g.reported_on, g.status, g.note, g.spending_minor, g.written_by \
              FROM local_measure_progress g JOIN local_measures m ON m.id = g.measure_id WHERE m.plan_id = ",
@@ -734,13 +734,9 @@ impl Store {
 }
 
 async fn measure_row(conn: &mut AnyConnection, id: &str) -> Result<MeasureRow> {
-    Sql::new(
-        "SELECT m.id, m.number, m.body, m.need_id, n.problem AS need_problem, m.responsible, m.starts, m.ends, \
-         m.budget_minor, m.funding, m.budget_line, m.status, m.spent_minor, m.version \
-         FROM local_measures m LEFT JOIN community_needs n ON n.id = m.need_id WHERE m.id = ",
-    )
-    .bind(id.to_owned())
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)
+    Sql::new(&format!("{MEASURE_SELECT} WHERE m.id = "))
+        .bind(id.to_owned())
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)
 }

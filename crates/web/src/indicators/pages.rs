@@ -289,6 +289,7 @@ pub struct DashboardPage {
     pub sent: Vec<(String, String)>,
     /// Someone saved the dashboard since the form was opened.
     pub stale: bool,
+    pub maps: std::sync::Arc<crate::charts::Maps>,
 }
 
 impl DashboardPage {
@@ -339,9 +340,14 @@ impl DashboardPage {
     /// An item by area as a map.
     pub fn maps(&self, e: &DashboardEntry) -> Vec<String> {
         let id = format!("map-{}", e.indicator.to_ascii_lowercase());
-        area_maps(&self.ctx, &id, &self.name(e), &e.values.table, &|c| {
-            self.text(e, c)
-        })
+        area_maps(
+            &self.ctx,
+            &self.maps,
+            &id,
+            &self.name(e),
+            &e.values.table,
+            &|c| self.text(e, c),
+        )
     }
     /// (label, value, hidden) per row of an item's one-way table.
     pub fn rows(&self, e: &DashboardEntry) -> Vec<(String, String, bool)> {
@@ -414,6 +420,7 @@ pub async fn dashboard_page(
         errors: FormErrors::default(),
         sent: Vec::new(),
         stale: false,
+        maps: state.config.maps.clone(),
     })?
     .into_response())
 }
@@ -469,6 +476,7 @@ pub async fn dashboard_edit_post(
         errors,
         sent: pairs,
         stale,
+        maps: state.config.maps.clone(),
     };
     Ok((status, render(&page)?).into_response())
 }
@@ -493,6 +501,7 @@ pub struct IndicatorPage {
     /// What the target form sent, when it is shown again.
     pub sent: Vec<(String, String)>,
     pub query_string: String,
+    pub maps: std::sync::Arc<crate::charts::Maps>,
 }
 
 impl IndicatorPage {
@@ -514,16 +523,19 @@ impl IndicatorPage {
     }
     /// The area breakdown's values on a map, one per country drawn.
     pub fn maps(&self) -> Vec<String> {
-        area_maps(&self.ctx, "map", &self.name(), &self.table, &|c| {
-            self.text(c)
-        })
+        area_maps(
+            &self.ctx,
+            &self.maps,
+            "map",
+            &self.name(),
+            &self.table,
+            &|c| self.text(c),
+        )
     }
-    /// The table is by area but no area of it has a shape (districts and
-    /// neighbourhoods): said under the table.
-    pub fn map_missing(&self) -> bool {
-        self.table.by.contains(&Dimension::Area)
-            && !self.table.rows.is_empty()
-            && self.maps().is_empty()
+    /// The table is by area and has rows: when none of them has a shape
+    /// (districts and neighbourhoods) that is said under the table.
+    pub fn by_area(&self) -> bool {
+        self.table.by.contains(&Dimension::Area) && !self.table.rows.is_empty()
     }
     pub fn fmt(&self, v: &f64) -> String {
         if v.fract() == 0.0 {
@@ -658,9 +670,11 @@ impl IndicatorPage {
 }
 
 /// A table's area breakdown (its margins where there are two breakdowns)
-/// as maps, one per country with shapes (`charts::choropleth`).
+/// as maps: each country's with shapes, and the map of the area whose parts
+/// the rows are where the installation has one (`charts::Maps`).
 fn area_maps(
     ctx: &Ctx,
+    maps: &crate::charts::Maps,
     id: &str,
     name: &str,
     t: &IndicatorTable,
@@ -689,15 +703,9 @@ fn area_maps(
         no_value: &ctx.t("indicator-map-no-value"),
         hidden: &ctx.t("indicator-map-hidden"),
     };
-    let mut countries: Vec<&str> = values
-        .iter()
-        .filter_map(|v| v.code.split('-').next())
-        .collect();
-    countries.sort_unstable();
-    countries.dedup();
-    countries
+    maps.for_areas(values.iter().map(|v| v.code.as_str()))
         .into_iter()
-        .filter_map(|c| crate::charts::choropleth(c, &values, &words))
+        .filter_map(|key| crate::charts::choropleth(maps, key, &values, &words))
         .collect()
 }
 
@@ -747,6 +755,7 @@ async fn page(
         errors,
         sent,
         query_string,
+        maps: state.config.maps.clone(),
     })
 }
 

@@ -1299,30 +1299,8 @@ async fn writes_through_the_services(app: &TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let who = id(3);
-    let r = c
-        .json(Method::POST, &format!("/api/v1/persons/{who}/consents"),
-            json!({"purpose": "statistics", "legal_basis": "explicit_consent", "text_version": "2026-01",
-                   "language": "tr", "given_by": "test"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let cid = r
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["purpose"] == "statistics")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = c
-        .json(
-            Method::POST,
-            &format!("/api/v1/persons/{who}/consents/{cid}/withdraw"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let cid = give_statistics_consent(&mut c, &who, "test").await;
+    withdraw_consent(&mut c, &who, &cid).await;
     // A contact on an open case of someone else.
     let case = table(
         app,
@@ -1347,6 +1325,40 @@ async fn writes_through_the_services(app: &TestApp) {
 }
 
 // ------------------------------------------------------------ behaviour
+
+/// Records a consent to statistics for `who` through the API; its id.
+async fn give_statistics_consent(c: &mut Client<'_>, who: &str, given_by: &str) -> String {
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/persons/{who}/consents"),
+            json!({"purpose": "statistics", "legal_basis": "explicit_consent", "text_version": "2026-01",
+                   "language": "tr", "given_by": given_by}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["purpose"] == "statistics")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Withdraws consent `cid` of `who` through the API.
+async fn withdraw_consent(c: &mut Client<'_>, who: &str, cid: &str) {
+    let r = c
+        .json(
+            Method::POST,
+            &format!("/api/v1/persons/{who}/consents/{cid}/withdraw"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+}
 
 async fn total(c: &mut Client<'_>, code: &str, query: &str) -> Value {
     let r = c
@@ -1551,22 +1563,7 @@ async fn a_mark_a_merge_and_a_withdrawn_consent_show_in_the_values_at_once() {
         1.0
     );
     // She withdraws her consent to statistics: no longer counted at all.
-    let r = me
-        .json(Method::POST, &format!("/api/v1/persons/{a}/consents"),
-            json!({"purpose": "statistics", "legal_basis": "explicit_consent", "text_version": "2026-01",
-                   "language": "tr", "given_by": "Ayten Gündüz"}))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let cid = r
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["purpose"] == "statistics")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let cid = give_statistics_consent(&mut me, &a, "Ayten Gündüz").await;
     assert_eq!(
         (total(&mut me, "SR-HLT-1", &q).await["value"]
             .as_f64()
@@ -1575,14 +1572,7 @@ async fn a_mark_a_merge_and_a_withdrawn_consent_show_in_the_values_at_once() {
         1.0,
         "a consent given changes nothing"
     );
-    let r = me
-        .json(
-            Method::POST,
-            &format!("/api/v1/persons/{a}/consents/{cid}/withdraw"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    withdraw_consent(&mut me, &a, &cid).await;
     assert_eq!(
         (total(&mut me, "SR-HLT-1", &q).await["value"]
             .as_f64()
@@ -2787,4 +2777,91 @@ async fn the_indicator_page_draws_provinces_and_districts_coloured_by_their_valu
         .await;
     assert!(r.body.contains("id=\"map-rs\""), "no map of Serbia");
     assert!(!r.body.contains("id=\"map-tr\""));
+}
+
+#[tokio::test]
+async fn an_installations_map_of_a_provinces_districts_draws_a_table_by_them() {
+    // The installation's maps directory holds Ankara's districts (as
+    // `scripts/maps-build --parts` writes them; squares here).
+    let dir = std::env::temp_dir().join(format!("kopru-maps-{}", kopru_store::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let codes = [
+        "TR-06-ALTINDAG",
+        "TR-06-CANKAYA",
+        "TR-06-KECIOREN",
+        "TR-06-MAMAK",
+    ];
+    let areas: Vec<Value> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let x = i * 10;
+            json!({"code": c, "d": format!("M{x} 0L{} 0L{} 10L{x} 10Z", x + 10, x + 10)})
+        })
+        .collect();
+    std::fs::write(
+        dir.join("TR-06.json"),
+        json!({"width": 40, "height": 10, "areas": areas}).to_string(),
+    )
+    .unwrap();
+    let maps = kopru_web::charts::Maps::load(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let app = spawn_app_with(|c| c.maps = std::sync::Arc::new(maps)).await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 120).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    let year = this_year();
+    let mut api = app.api_as("analyst").await;
+    let t = api
+        .get(&format!(
+            "/api/v1/indicators/HL01/values?period={year}&by=area&area=TR-06"
+        ))
+        .await
+        .json();
+    let counted: Vec<(&str, &Value)> = row_cells(&t)
+        .into_iter()
+        .filter(|(k, _)| codes.contains(k))
+        .collect();
+    assert!(
+        !counted.is_empty(),
+        "the demo counts people in Ankara's districts: {t}"
+    );
+    let mut page = app.signed_in("analyst").await;
+    let r = page
+        .get(&format!(
+            "/indicators/HL01?period={year}&by1=area&area=TR-06"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("id=\"map-tr-06\""), "no map of Ankara");
+    assert!(!r.body.contains("id=\"map-missing\""));
+    assert!(
+        !r.body.contains("id=\"map-tr\""),
+        "no value falls on a province"
+    );
+    for (key, c) in counted {
+        assert!(
+            r.body.contains(&format!(
+                "data-area=\"{key}\"><title>{}: {}</title>",
+                html_escape(
+                    t["rows"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|r| r["key"] == key)
+                        .unwrap()["label"]
+                        .as_str()
+                        .unwrap()
+                ),
+                c["value"].as_f64().unwrap()
+            )),
+            "{key}"
+        );
+    }
+    // The provinces' map is still Türkiye's.
+    let r = page
+        .get(&format!("/indicators/HL01?period={year}&by1=area"))
+        .await;
+    assert!(r.body.contains("id=\"map-tr\""));
+    assert!(!r.body.contains("id=\"map-tr-06\""));
 }
