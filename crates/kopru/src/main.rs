@@ -561,6 +561,7 @@ async fn run(cli: Cli) -> Result<()> {
             say!("database: {:?}", settings.location);
             say!("listen address: {}", settings.listen);
             say!("time zone: {}", settings.time_zone);
+            say!("maps: {}", settings.web.maps.keys().join(", "));
             let store =
                 Store::open_read_only(&settings.location, std::time::Duration::from_secs(3))
                     .await

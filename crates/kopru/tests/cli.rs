@@ -38,6 +38,7 @@ fn bare() -> Command {
         "KOPRU_KEY_FILE",
         "KOPRU_LISTEN",
         "KOPRU_TIME_ZONE",
+        "KOPRU_MAPS_DIR",
     ] {
         cmd.env_remove(var);
     }
@@ -301,6 +302,26 @@ fn configuration_comes_from_flags_environment_and_file() {
     assert!(out.contains("time zone: Europe/Belgrade"), "{out}");
     let out = run(&[("KOPRU_TIME_ZONE", "Europe/Belgarde")], &[]);
     assert!(out.contains("unknown time zone"), "{out}");
+    // Maps: the shipped ones, and an installation's directory of more; a
+    // bad file there stops the start with its name.
+    assert!(run(&[], &[]).contains("maps: RS, TR\n"));
+    let maps = dir.join("maps");
+    std::fs::create_dir_all(&maps).unwrap();
+    std::fs::write(
+        maps.join("TR-06.json"),
+        r#"{"width":10,"height":10,"areas":[{"code":"TR-06-CANKAYA","d":"M0 0L5 0L5 5Z"}]}"#,
+    )
+    .unwrap();
+    let out = run(&[("KOPRU_MAPS_DIR", maps.to_str().unwrap())], &[]);
+    assert!(out.contains("maps: RS, TR, TR-06\n"), "{out}");
+    std::fs::write(maps.join("TR-07.json"), "{\"width\": 10").unwrap();
+    let out = run(&[("KOPRU_MAPS_DIR", maps.to_str().unwrap())], &[]);
+    assert!(
+        out.contains("maps: ") && out.contains("TR-07.json"),
+        "{out}"
+    );
+    let out = run(&[("KOPRU_MAPS_DIR", "/nonexistent/maps")], &[]);
+    assert!(out.contains("reading /nonexistent/maps"), "{out}");
     std::fs::write(dir.join("kopru.toml"), "data_dri = \"typo\"\n").unwrap();
     let out = run(&[], &[]);
     assert!(out.contains("kopru.toml is not valid"), "{out}");

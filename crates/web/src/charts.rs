@@ -173,8 +173,15 @@ impl Maps {
         self.0.get(key)
     }
 
+    /// What the maps show (`RS`, `TR`, `TR-06`, …), sorted.
+    pub fn keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys
+    }
+
     /// The maps a table by these areas may be drawn on: each area's
-    /// country's and its parent's, in order, once each, where there is one.
+    /// country's and its parent's where there is one, once each, sorted.
     pub fn for_areas<'a>(&self, codes: impl Iterator<Item = &'a str>) -> Vec<&str> {
         let mut keys: Vec<&str> = Vec::new();
         for code in codes {
