@@ -2694,6 +2694,23 @@ fn html_escape(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// How a map draws area `key` of table `t`: its shape, titled with its name
+/// and `text`.
+fn area_title(t: &Value, key: &str, text: &str) -> String {
+    let label = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == key)
+        .unwrap()["label"]
+        .as_str()
+        .unwrap();
+    format!(
+        "data-area=\"{key}\"><title>{}: {text}</title>",
+        html_escape(label)
+    )
+}
+
 #[tokio::test]
 async fn the_indicator_page_draws_provinces_and_districts_coloured_by_their_values() {
     // A threshold the demo's smaller provinces fall under, for the manager.
@@ -2732,19 +2749,7 @@ async fn the_indicator_page_draws_provinces_and_districts_coloured_by_their_valu
             };
             // Each area with its value in its title, filled by its class or
             // hatched where the value is hidden.
-            let title = format!(
-                "data-area=\"{key}\"><title>{}: {text}</title>",
-                html_escape(
-                    t["rows"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .find(|r| r["key"] == key)
-                        .unwrap()["label"]
-                        .as_str()
-                        .unwrap()
-                )
-            );
+            let title = area_title(&t, key, &text);
             assert!(r.body.contains(&title), "{who}: {title}");
             if c["hidden"] == true {
                 assert!(r.body.contains(&format!(
@@ -2840,23 +2845,8 @@ async fn an_installations_map_of_a_provinces_districts_draws_a_table_by_them() {
         "no value falls on a province"
     );
     for (key, c) in counted {
-        assert!(
-            r.body.contains(&format!(
-                "data-area=\"{key}\"><title>{}: {}</title>",
-                html_escape(
-                    t["rows"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .find(|r| r["key"] == key)
-                        .unwrap()["label"]
-                        .as_str()
-                        .unwrap()
-                ),
-                c["value"].as_f64().unwrap()
-            )),
-            "{key}"
-        );
+        let text = format!("{}", c["value"].as_f64().unwrap());
+        assert!(r.body.contains(&area_title(&t, key, &text)), "{key}");
     }
     // The provinces' map is still Türkiye's.
     let r = page
