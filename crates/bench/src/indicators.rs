@@ -35,13 +35,10 @@ pub async fn indicators_bench(
     let t = Instant::now();
     store.optimize().await?;
     let elapsed = t.elapsed().as_secs_f64();
-    rows.push(Row {
-        name: "the planner's statistics refreshed (ANALYZE; the server does it hourly)".into(),
-        n: 1,
-        p50: elapsed * 1000.0,
-        p99: elapsed * 1000.0,
-        per_sec: 1.0 / elapsed.max(1e-9),
-    });
+    rows.push(Row::once(
+        "the planner's statistics refreshed (ANALYZE; the server does it hourly)".into(),
+        elapsed,
+    ));
     let year = kopru_store::clock::today()[..4].to_owned();
     let counts: (i64, i64) =
         Sql::new("SELECT (SELECT COUNT(*) FROM persons), (SELECT COUNT(*) FROM attendance)")
@@ -89,13 +86,10 @@ pub async fn indicators_bench(
         let t = Instant::now();
         warm_dashboard(router, "SIROMA", &year, token).await?;
         let elapsed = t.elapsed().as_secs_f64();
-        rows.push(Row {
-            name: format!("the dashboard's runs computed one item at a time (as the refresher does), {who} ({scale})"),
-            n: 1,
-            p50: elapsed * 1000.0,
-            p99: elapsed * 1000.0,
-            per_sec: 1.0 / elapsed.max(1e-9),
-        });
+        rows.push(Row::once(
+            format!("the dashboard's runs computed one item at a time (as the refresher does), {who} ({scale})"),
+            elapsed,
+        ));
         rows.push(
             time_requests(
                 router,
@@ -158,16 +152,13 @@ pub async fn indicators_bench(
     let t = Instant::now();
     let shared = store.refresh_indicator_cache().await?;
     let elapsed = t.elapsed().as_secs_f64();
-    rows.push(Row {
-        name: format!(
+    rows.push(Row::once(
+        format!(
             "the refresher keeps the {shared} runs read lately with their subjects' shares ({} shares; in the background) ({scale})",
             store.indicator_cache_stats().subjects
         ),
-        n: 1,
-        p50: elapsed * 1000.0,
-        p99: elapsed * 1000.0,
-        per_sec: 1.0 / elapsed.max(1e-9),
-    });
+        elapsed,
+    ));
     let (session, participant, activity): (String, String, String) = Sql::new(
         "SELECT a.session_id, a.participant_id, a.activity_id FROM attendance a \
          JOIN activities act ON act.id = a.activity_id \
@@ -220,18 +211,15 @@ pub async fn indicators_bench(
     let refreshed = store.refresh_indicator_cache().await?;
     let elapsed = t.elapsed().as_secs_f64();
     let after = store.indicator_cache_stats();
-    rows.push(Row {
-        name: format!(
+    rows.push(Row::once(
+        format!(
             "refresher round after a write: {refreshed} runs read lately brought up to date \
              ({} from shares, {} computed whole), then reads are from memory ({scale})",
             after.caught_up - before.caught_up - 1,
             after.computed - before.computed
         ),
-        n: 1,
-        p50: elapsed * 1000.0,
-        p99: elapsed * 1000.0,
-        per_sec: 1.0 / elapsed.max(1e-9),
-    });
+        elapsed,
+    ));
     let before = store.indicator_cache_stats();
     time_requests(router, "after refresh", 1, |_| get(&dashboard, analyst_t)).await?;
     let after = store.indicator_cache_stats();

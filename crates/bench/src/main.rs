@@ -31,6 +31,19 @@ struct Row {
     per_sec: f64,
 }
 
+impl Row {
+    /// One operation timed once: `seconds` as both its p50 and p99.
+    fn once(name: String, seconds: f64) -> Row {
+        Row {
+            name,
+            n: 1,
+            p50: seconds * 1000.0,
+            p99: seconds * 1000.0,
+            per_sec: 1.0 / seconds.max(1e-9),
+        }
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
