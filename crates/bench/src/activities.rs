@@ -406,6 +406,30 @@ pub(crate) async fn write_people(
     Ok(by_unit)
 }
 
+/// The people already in the table, by unit of `units` (as `write_people`
+/// returns them), for a loader that adds to another's people.
+pub(crate) async fn people_by_unit(
+    conn: &mut sqlx::AnyConnection,
+    units: &[(String, String)],
+) -> Result<Vec<Vec<String>>> {
+    let all: Vec<(String, Option<String>)> =
+        Sql::new("SELECT id, unit_code FROM persons WHERE merged_into IS NULL ORDER BY id")
+            .fetch_all(&mut *conn)
+            .await?;
+    let index: std::collections::HashMap<&str, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(i, (u, _))| (u.as_str(), i))
+        .collect();
+    let mut by_unit = vec![Vec::new(); units.len()];
+    for (id, unit) in all {
+        if let Some(&i) = unit.as_deref().and_then(|u| index.get(u)) {
+            by_unit[i].push(id);
+        }
+    }
+    Ok(by_unit)
+}
+
 const PERSON_COLUMNS: &str = "id, unit_code, area_code, given_names, family_name, aliases, sex, \
      birth_date, languages, education, birth_registered, id_card, statelessness, \
      legally_invisible, groups_list, sort_key, version, created_at, updated_at";

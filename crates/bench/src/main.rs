@@ -1,4 +1,4 @@
-//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--strategy N] [--indicators] [--duckdb] [--database-url URL]`
+//! `cargo run --release -p kopru-bench [-- --institutions N] [--persons N] [--activities N] [--outcomes N] [--cases N [--contacts-per-case N] [--services-per-case N] [--forms-per-case N]] [--strategy N] [--indicators] [--duckdb] [--database-url URL]`
 //!
 //! Builds an installation with the demo world plus N synthetic institutions spread
 //! over every district of Türkiye and Serbia, then measures requests through the
@@ -19,6 +19,7 @@ use std::time::Instant;
 use tower::ServiceExt;
 
 mod activities;
+mod casework;
 mod indicators;
 mod outcomes;
 mod strategy;
@@ -348,21 +349,42 @@ async fn main() -> Result<()> {
         per_sec: v.entries as f64 / secs,
     });
 
-    let persons: usize = arg("--persons")
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(0);
+    let number = |flag: &str, default: usize| -> Result<usize> {
+        Ok(arg(flag).map(|s| s.parse()).transpose()?.unwrap_or(default))
+    };
+    let persons = number("--persons", 0)?;
     if persons > 0 {
         registry_bench(&store, &router, persons, &admin_t, &coord_t, &mut rows).await?;
-        let cases: usize = arg("--cases")
-            .map(|s| s.parse())
-            .transpose()?
-            .unwrap_or(persons * 3 / 10);
+    }
+
+    let activity_count = number("--activities", 0)?;
+    if activity_count > 0 {
+        let people = number("--activity-persons", 1_000_000)?;
+        activities::activities_bench(&store, &router, activity_count, people, &coord_t, &mut rows)
+            .await?;
+    }
+
+    let placements = number("--outcomes", 0)?;
+    if placements > 0 {
+        // 0: the people already written (by --activities or --persons).
+        let people = number("--outcome-persons", 1_000_000)?;
+        outcomes::outcomes_bench(&store, &router, placements, people, &coord_t, &mut rows).await?;
+    }
+
+    // Cases over the people written above (by --persons, --activities or
+    // --outcomes), so that one run can hold every kind of event.
+    let load = casework::CaseLoad {
+        cases: number("--cases", persons * 3 / 10)?,
+        contacts: number("--contacts-per-case", 1)?,
+        services: number("--services-per-case", 0)?,
+        forms: number("--forms-per-case", 0)?,
+    };
+    if load.cases > 0 {
         let mediator_t = token_of("mediator").await?;
-        casework_bench(
+        casework::casework_bench(
             &store,
             &router,
-            cases,
+            &load,
             &mediator_t,
             &coord_t,
             &manager_t,
@@ -371,35 +393,7 @@ async fn main() -> Result<()> {
         .await?;
     }
 
-    let activity_count: usize = arg("--activities")
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(0);
-    if activity_count > 0 {
-        let people: usize = arg("--activity-persons")
-            .map(|s| s.parse())
-            .transpose()?
-            .unwrap_or(1_000_000);
-        activities::activities_bench(&store, &router, activity_count, people, &coord_t, &mut rows)
-            .await?;
-    }
-
-    let placements: usize = arg("--outcomes")
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(0);
-    if placements > 0 {
-        let people: usize = arg("--outcome-persons")
-            .map(|s| s.parse())
-            .transpose()?
-            .unwrap_or(1_000_000);
-        outcomes::outcomes_bench(&store, &router, placements, people, &coord_t, &mut rows).await?;
-    }
-
-    let plan_actions: usize = arg("--strategy")
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(0);
+    let plan_actions = number("--strategy", 0)?;
     if plan_actions > 0 {
         strategy::strategy_bench(&store, &router, plan_actions, &analyst_t, &mut rows).await?;
     }
@@ -464,7 +458,8 @@ async fn bulk_insert(
                 match c {
                     Cell::T(t) => q.bind(t.clone()),
                     Cell::N(n) => q.bind(*n),
-                    Cell::Null => q.bind(None::<String>),
+                    Cell::F(f) => q.bind(*f),
+                    Cell::Null => q.push("NULL"),
                 };
             }
             q.push(")");
@@ -520,342 +515,14 @@ async fn create_indexes(conn: &mut sqlx::AnyConnection, definitions: &[String]) 
 enum Cell {
     T(String),
     N(i64),
+    F(f64),
+    /// Written as the literal `NULL`: a parameter would carry a type, and
+    /// PostgreSQL refuses a text NULL for a number column.
     Null,
 }
 
 fn t(s: impl Into<String>) -> Cell {
     Cell::T(s.into())
-}
-
-/// Cases for `cases` of the registry's people (every unit gets its share),
-/// each with a lead worker (100 per unit; the demo `mediator` is one of
-/// Altındağ's), an opening event, a contact, two follow-ups due around today
-/// and, for every other case, a referral in some status. Then "my work" and
-/// the dashboard through the router.
-async fn casework_bench(
-    store: &Store,
-    router: &axum::Router,
-    cases: usize,
-    mediator_t: &str,
-    coord_t: &str,
-    manager_t: &str,
-    rows: &mut Vec<Row>,
-) -> Result<()> {
-    use kopru_domain::case::{date_of, day_number};
-    let today = kopru_store::clock::today();
-    let day0 = day_number(&today).context("today")?;
-    let t0 = Instant::now();
-    let mut tx = store.begin_write().await?;
-    let people: Vec<(String, String, String)> =
-        Sql::new("SELECT id, unit_code, area_code FROM persons ORDER BY id LIMIT ")
-            .bind(cases as i64)
-            .fetch_all(tx.conn())
-            .await?;
-    let units: Vec<String> = {
-        let mut u: Vec<String> = people.iter().map(|p| p.1.clone()).collect();
-        u.sort();
-        u.dedup();
-        u
-    };
-    let (mediator_id,): (String,) = Sql::new("SELECT id FROM users WHERE username = 'mediator'")
-        .fetch_one(tx.conn())
-        .await?;
-    // 100 workers per unit.
-    let mut workers: std::collections::HashMap<String, Vec<String>> = Default::default();
-    let mut users = Vec::new();
-    let mut roles = Vec::new();
-    let now = kopru_store::clock::now();
-    for u in &units {
-        let list = workers.entry(u.clone()).or_default();
-        for i in 0..100 {
-            if u == "SHKB-ANK-01" && i == 0 {
-                list.push(mediator_id.clone());
-                continue;
-            }
-            let id = kopru_store::new_id();
-            users.push(vec![
-                t(id.clone()),
-                t(format!("w{i}-{}", u.to_lowercase())),
-                t(format!("Worker {i} {u}")),
-                t("!"),
-                Cell::N(0),
-                Cell::N(1),
-                t(now.clone()),
-                t(now.clone()),
-            ]);
-            roles.push(vec![
-                t(kopru_store::new_id()),
-                t(id.clone()),
-                t("social_mediator"),
-                t("unit"),
-                t(u.clone()),
-                t(now.clone()),
-            ]);
-            list.push(id);
-        }
-    }
-    bulk_insert(tx.conn(), "users", "id, username, display_name, password_hash, must_change_password, version, created_at, updated_at", &users).await?;
-    bulk_insert(
-        tx.conn(),
-        "role_assignments",
-        "id, user_id, role, scope_kind, scope_code, created_at",
-        &roles,
-    )
-    .await?;
-    let institutions: Vec<(String, String)> =
-        Sql::new("SELECT code, kind FROM institutions ORDER BY code LIMIT 50")
-            .fetch_all(tx.conn())
-            .await?;
-    let domains = [
-        "education",
-        "health",
-        "employment",
-        "housing",
-        "social_assistance",
-    ];
-    let statuses = ["open", "assessed", "plan_agreed", "in_service", "closed"];
-    let r_statuses = [
-        "sent",
-        "received",
-        "accepted",
-        "declined",
-        "delivered",
-        "closed",
-    ];
-    let mut batch = Batch::default();
-    let mut per_unit: std::collections::HashMap<String, usize> = Default::default();
-    let date = |delta: i64| date_of(day0 + delta);
-    for (k, (person, unit, area)) in people.iter().enumerate() {
-        let n = per_unit.entry(unit.clone()).or_default();
-        let worker = workers[unit][*n % 100].clone();
-        *n += 1;
-        let id = kopru_store::new_id();
-        let status = statuses[k % 5];
-        let opened = date(-((k % 400) as i64) - 1);
-        let contact = date(-((k * 7 % 90) as i64));
-        batch.cases.push(vec![
-            t(id.clone()),
-            t(person.clone()),
-            t(unit.clone()),
-            t(area.clone()),
-            t("normal"),
-            t(format!("[\"{}\"]", domains[k % domains.len()])),
-            t(status),
-            t(opened.clone()),
-            if status == "closed" {
-                t(date(-1))
-            } else {
-                Cell::Null
-            },
-            t(contact.clone()),
-            t(worker.clone()),
-            Cell::N(1),
-            t("bench"),
-            t(now.clone()),
-            t(now.clone()),
-        ]);
-        batch.workers.push(vec![
-            t(id.clone()),
-            t(worker.clone()),
-            Cell::N(1),
-            t(now.clone()),
-            t("bench"),
-        ]);
-        batch.events.push(vec![
-            t(kopru_store::new_id()),
-            t(id.clone()),
-            t(now.clone()),
-            t("bench"),
-            t("opened"),
-            t("open"),
-        ]);
-        batch.contacts.push(vec![
-            t(kopru_store::new_id()),
-            t(id.clone()),
-            t("home_visit"),
-            t(contact),
-            t("bench"),
-            t(now.clone()),
-        ]);
-        for f in 0..2i64 {
-            let due = (k as i64 * 13 + f * 31) % 120 - 60;
-            let done = due < 0 && k % 3 != 0;
-            batch.follow_ups.push(vec![
-                t(kopru_store::new_id()),
-                t(id.clone()),
-                t(unit.clone()),
-                t(area.clone()),
-                t("Follow up"),
-                t(date(due)),
-                t(worker.clone()),
-                if done { t(date(due)) } else { Cell::Null },
-                Cell::N(1),
-                t("bench"),
-                t(now.clone()),
-            ]);
-        }
-        if k % 2 == 0 && !institutions.is_empty() {
-            let (code, kind) = &institutions[k % institutions.len()];
-            let rs = r_statuses[k % r_statuses.len()];
-            let sent = date(-((k % 60) as i64) - 1);
-            let answered = !matches!(rs, "sent" | "received");
-            batch.referrals.push(vec![
-                t(kopru_store::new_id()),
-                t(id.clone()),
-                t(person.clone()),
-                t(unit.clone()),
-                t(area.clone()),
-                t(code.clone()),
-                t(kind.clone()),
-                t("school_enrolment"),
-                t("bench"),
-                t("normal"),
-                t("[\"name\"]"),
-                t("{\"name\":\"x\"}"),
-                t(rs),
-                t(sent.clone()),
-                t(date(-((k % 60) as i64) + 6)),
-                if answered {
-                    t(date(-((k % 60) as i64) + (k % 9) as i64))
-                } else {
-                    Cell::Null
-                },
-                t(now.clone()),
-                Cell::N(1),
-                t("bench"),
-                t(worker.clone()),
-            ]);
-        }
-        if batch.cases.len() >= 20_000 {
-            batch.flush(tx.conn()).await?;
-        }
-    }
-    batch.flush(tx.conn()).await?;
-    tx.commit().await?;
-    let secs = t0.elapsed().as_secs_f64();
-    eprintln!(
-        "  {} cases with workers, contacts, follow-ups and referrals in {secs:.0} s",
-        people.len()
-    );
-    rows.push(Row {
-        name: format!(
-            "bulk SQL load: {} cases, {} follow-ups, {} referrals (not an app path)",
-            people.len(),
-            people.len() * 2,
-            people.len().div_ceil(2)
-        ),
-        n: people.len(),
-        p50: 0.0,
-        p99: 0.0,
-        per_sec: people.len() as f64 / secs,
-    });
-    rows.push(
-        time_requests(
-            router,
-            &format!(
-                "GET /api/v1/my-work, a mediator (one of 100 workers, {} cases in the unit)",
-                per_unit.get("SHKB-ANK-01").copied().unwrap_or(0)
-            ),
-            200,
-            |_| get("/api/v1/my-work", mediator_t),
-        )
-        .await?,
-    );
-    rows.push(
-        time_requests(router, "GET /my-work page, a mediator", 200, |_| {
-            get("/my-work", mediator_t)
-        })
-        .await?,
-    );
-    rows.push(
-        time_requests(
-            router,
-            "GET /api/v1/my-work?unit=SHKB-ANK-01, the coordinator",
-            100,
-            |_| get("/api/v1/my-work?unit=SHKB-ANK-01", coord_t),
-        )
-        .await?,
-    );
-    rows.push(
-        time_requests(
-            router,
-            "GET /api/v1/dashboard, unit coordinator (unit scope)",
-            100,
-            |_| get("/api/v1/dashboard", coord_t),
-        )
-        .await?,
-    );
-    rows.push(
-        time_requests(
-            router,
-            "GET /dashboard page with SVG charts, unit coordinator",
-            100,
-            |_| get("/dashboard", coord_t),
-        )
-        .await?,
-    );
-    rows.push(
-        time_requests(
-            router,
-            &format!(
-                "GET /api/v1/dashboard, programme manager (country scope, {} cases in TR)",
-                people.len() * 7 / 10
-            ),
-            20,
-            |_| get("/api/v1/dashboard", manager_t),
-        )
-        .await?,
-    );
-    rows.push(
-        time_requests(
-            router,
-            "GET /api/v1/cases?mine=true (first page), a mediator",
-            200,
-            |_| get("/api/v1/cases?mine=true&limit=50", mediator_t),
-        )
-        .await?,
-    );
-    Ok(())
-}
-
-#[derive(Default)]
-struct Batch {
-    cases: Vec<Vec<Cell>>,
-    workers: Vec<Vec<Cell>>,
-    events: Vec<Vec<Cell>>,
-    contacts: Vec<Vec<Cell>>,
-    follow_ups: Vec<Vec<Cell>>,
-    referrals: Vec<Vec<Cell>>,
-}
-
-impl Batch {
-    async fn flush(&mut self, conn: &mut sqlx::AnyConnection) -> Result<()> {
-        bulk_insert(&mut *conn, "cases", "id, person_id, unit_code, area_code, priority, domains, status, opened_on, closed_on, last_contact_on, lead_worker_id, version, created_by, created_at, updated_at", &std::mem::take(&mut self.cases)).await?;
-        bulk_insert(
-            &mut *conn,
-            "case_workers",
-            "case_id, user_id, lead, assigned_at, assigned_by",
-            &std::mem::take(&mut self.workers),
-        )
-        .await?;
-        bulk_insert(
-            &mut *conn,
-            "case_events",
-            "id, case_id, at, actor, kind, to_status",
-            &std::mem::take(&mut self.events),
-        )
-        .await?;
-        bulk_insert(
-            &mut *conn,
-            "case_contacts",
-            "id, case_id, kind, contact_on, recorded_by, recorded_at",
-            &std::mem::take(&mut self.contacts),
-        )
-        .await?;
-        bulk_insert(&mut *conn, "follow_ups", "id, case_id, unit_code, area_code, title, due_on, assignee_id, done_on, version, created_by, created_at", &std::mem::take(&mut self.follow_ups)).await?;
-        bulk_insert(&mut *conn, "referrals", "id, case_id, person_id, unit_code, area_code, institution_code, institution_kind, service, reason, urgency, shared_fields, shared_data, status, sent_on, due_on, answered_on, last_event_at, version, sent_by, sent_by_id", &std::mem::take(&mut self.referrals)).await?;
-        Ok(())
-    }
 }
 
 /// Anonymous resident memory of this process (heap and stacks, not mapped files), in KiB (Linux).

@@ -1,12 +1,13 @@
 //! `--outcomes N`: N placements (default scale 100,000) with their three
-//! retention checks, 3 × N enrolments with an event each, over
-//! `--outcome-persons` people (default 1,000,000) written straight into the
-//! tables; one person of Altındağ with a school year, insurance, a document,
+//! retention checks, 3 × N enrolments with an event each, N ESF+
+//! participations (half left, with a six-month check), over
+//! `--outcome-persons` people (default 1,000,000; 0 takes the people already
+//! written) written straight into the tables; one person of Altındağ with a school year, insurance, a document,
 //! a placement and a programme participation. Then the requests issue 19
 //! names: the person page with its outcomes, a unit's employment page, the
 //! retention checks due for a unit.
 
-use super::activities::write_people;
+use super::activities::{people_by_unit, write_people};
 use super::{bulk_insert, get, t, time_requests, Cell, Row};
 use anyhow::{Context, Result};
 use kopru_domain::case::{add_months, date_of, day_number};
@@ -24,6 +25,20 @@ const PLACEMENT_COLUMNS: &str =
 const CHECK_COLUMNS: &str =
     "id, kind, subject_id, person_id, unit_code, months, assignee_id, due_on, answered_on, \
      still_working, insured, version";
+
+const PARTICIPATION_COLUMNS: &str =
+    "id, person_id, programme_code, entered_on, labour_status, education, groups, age_at_entry, \
+     left_on, results, version, created_by, created_at, updated_at";
+const SIX_MONTH_COLUMNS: &str =
+    "id, kind, subject_id, person_id, unit_code, months, assignee_id, due_on, answered_on, \
+     labour_status, improved, version";
+const LABOUR: [&str; 5] = [
+    "unemployed",
+    "long_term_unemployed",
+    "inactive",
+    "employed",
+    "in_education",
+];
 
 pub async fn outcomes_bench(
     store: &Store,
@@ -43,7 +58,12 @@ pub async fn outcomes_bench(
         Sql::new("SELECT code, area_code FROM units WHERE code NOT LIKE 'BU-%' ORDER BY code")
             .fetch_all(tx.conn())
             .await?;
-    let by_unit = write_people(tx.conn(), &units, persons).await?;
+    let by_unit = if persons == 0 {
+        people_by_unit(tx.conn(), &units).await?
+    } else {
+        write_people(tx.conn(), &units, persons).await?
+    };
+    let persons = by_unit.iter().map(Vec::len).sum::<usize>();
     let persons_secs = t0.elapsed().as_secs_f64();
     let id_of = |table: &'static str, code: &'static str| async move {
         let row: (String,) = Sql::new(&format!("SELECT id FROM {table} WHERE code = "))
@@ -168,26 +188,108 @@ pub async fn outcomes_bench(
     }
     bulk_insert(tx.conn(), "placements", PLACEMENT_COLUMNS, &places).await?;
     bulk_insert(tx.conn(), "outcome_checks", CHECK_COLUMNS, &checks).await?;
+    checks.clear();
+    // As many ESF+ participations, half of them left with their results and
+    // answered six-month checks: what the ESF+ indicators read.
+    let mut entries = Vec::new();
+    for i in 0..placements {
+        let person = all[(i * 13 + 5) % all.len()].clone();
+        let unit = unit_of[(i * 13 + 5) % all.len()].clone();
+        let id = kopru_store::new_id();
+        let entered = date(-((i % 700) as i64) - 200);
+        let left = (i % 2 == 0).then(|| date(-((i % 700) as i64) - 20));
+        entries.push(vec![
+            t(id.clone()),
+            t(person.clone()),
+            t(if unit.starts_with("MT") {
+                "ROMACTED"
+            } else {
+                "ISKEP"
+            }),
+            t(entered),
+            t(LABOUR[i % LABOUR.len()]),
+            t(format!("isced_{}", i % 4)),
+            t(["", "slum_dweller", "rural", "slum_dweller,single_parent"][i % 4]),
+            Cell::N(16 + (i % 50) as i64),
+            left.clone().map_or(Cell::Null, t),
+            if left.is_some() {
+                t([
+                    "in_employment",
+                    "job_searching",
+                    "gained_qualification,in_education_or_training",
+                ][i % 3])
+            } else {
+                Cell::Null
+            },
+            Cell::N(1),
+            t("bench"),
+            t(now.clone()),
+            t(now.clone()),
+        ]);
+        if let Some(left) = left {
+            let due = add_months(&left, 6).context("due")?;
+            let answered = due < date(-14);
+            checks.push(vec![
+                t(kopru_store::new_id()),
+                t("six_month"),
+                t(id),
+                t(person),
+                t(unit),
+                Cell::N(6),
+                t(mediator.clone()),
+                t(due.clone()),
+                if answered { t(due) } else { Cell::Null },
+                if answered {
+                    t(LABOUR[(i / 2) % LABOUR.len()])
+                } else {
+                    Cell::Null
+                },
+                if answered {
+                    Cell::N((i % 3 == 0) as i64)
+                } else {
+                    Cell::Null
+                },
+                Cell::N(1),
+            ]);
+        }
+        if entries.len() >= 20_000 {
+            bulk_insert(tx.conn(), "participations", PARTICIPATION_COLUMNS, &entries).await?;
+            bulk_insert(tx.conn(), "outcome_checks", SIX_MONTH_COLUMNS, &checks).await?;
+            entries.clear();
+            checks.clear();
+        }
+    }
+    bulk_insert(tx.conn(), "participations", PARTICIPATION_COLUMNS, &entries).await?;
+    bulk_insert(tx.conn(), "outcome_checks", SIX_MONTH_COLUMNS, &checks).await?;
     tx.commit().await?;
     let outcome_secs = t1.elapsed().as_secs_f64();
     rows.push(Row {
         name: format!(
-            "bulk load: {persons} people ({persons_secs:.0} s); {} enrolments and events, {placements} placements, {} retention checks ({outcome_secs:.0} s)",
+            "bulk load: {persons} people ({persons_secs:.0} s); {} enrolments and events, {placements} placements, {} retention checks, {placements} ESF+ participations (half left, with a six-month check) ({outcome_secs:.0} s)",
             placements * 3,
             placements * 3
         ),
-        n: placements * 7,
+        n: placements * 17 / 2,
         p50: 0.0,
         p99: 0.0,
-        per_sec: (placements * 7) as f64 / outcome_secs,
+        per_sec: (placements * 17 / 2) as f64 / outcome_secs,
     });
 
-    // A person of Altındağ with something in every outcome area.
+    // A person of Altındağ with something in every outcome area, added to
+    // one the bulk load gave none (a second school year would be refused).
     let ank = units
         .iter()
         .position(|(u, _)| u == "SHKB-ANK-01")
         .context("SHKB-ANK-01")?;
-    let person = by_unit[ank][7].clone();
+    let (person,): (String,) = Sql::new(
+        "SELECT id FROM persons p WHERE unit_code = 'SHKB-ANK-01' \
+         AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id) \
+         AND NOT EXISTS (SELECT 1 FROM placements x WHERE x.person_id = p.id) \
+         AND NOT EXISTS (SELECT 1 FROM participations x WHERE x.person_id = p.id) \
+         ORDER BY id LIMIT 1",
+    )
+    .fetch_one(store.pool())
+    .await?;
     let coordinator = kopru_domain::Principal {
         user_id: mediator.clone(),
         username: "bench".into(),
