@@ -256,6 +256,76 @@ pub async fn indicators_bench(
         after.misses == before.misses,
         "the dashboard computed runs after the refresher's round: {before:?} {after:?}"
     );
+
+    // Another kind of event: a service given in a case, then HL01 (people
+    // reached by attendance, contacts, services or referrals) read.
+    let (case_id,): (String,) =
+        Sql::new("SELECT id FROM cases WHERE status <> 'closed' ORDER BY id LIMIT 1")
+            .fetch_optional(store.pool())
+            .await?
+            .context("an open case")?;
+    let today = kopru_store::clock::today();
+    let service = kopru_domain::casework::ServiceDraft {
+        kind: "counselling".into(),
+        date: today.clone(),
+        quantity: "1".into(),
+        note: String::new(),
+    }
+    .validate(&today)
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let t = Instant::now();
+    store
+        .add_service(
+            &kopru_store::audit::Actor::system("bench"),
+            &coordinator,
+            &case_id,
+            &service,
+        )
+        .await?;
+    let mut lag = time_requests(
+        router,
+        &format!("a service given in a case, then HL01 by area and sex read: the write is in the first read ({scale})"),
+        1,
+        |_| {
+            get(
+                &format!("/api/v1/indicators/HL01/values?period={year}&by=area,sex"),
+                analyst_t,
+            )
+        },
+    )
+    .await?;
+    lag.p50 = t.elapsed().as_secs_f64() * 1000.0;
+    lag.p99 = lag.p50;
+    rows.push(lag);
+    store.refresh_indicator_cache().await?;
+
+    // A restart: what was read lately written down, the memory emptied, and
+    // the runs computed again before the first reader (the server does it at
+    // start, in the background).
+    let saved = store.save_indicator_reads().await?;
+    store.clear_indicator_cache();
+    let t = Instant::now();
+    let warmed = store.warm_indicator_cache().await?;
+    let elapsed = t.elapsed().as_secs_f64();
+    rows.push(Row::once(
+        format!("after a restart: the {warmed} runs read lately (of {saved} written down) computed before the first reader, in the background ({scale})"),
+        elapsed,
+    ));
+    let before = store.indicator_cache_stats();
+    rows.push(
+        time_requests(
+            router,
+            &format!("GET /api/v1/dashboards/SIROMA, the first reader after a restart ({scale})"),
+            1,
+            |_| get(&dashboard, analyst_t),
+        )
+        .await?,
+    );
+    let after = store.indicator_cache_stats();
+    anyhow::ensure!(
+        after.misses == before.misses,
+        "the dashboard computed runs after the warm-up: {before:?} {after:?}"
+    );
     Ok(())
 }
 

@@ -422,14 +422,27 @@ async fn run(cli: Cli) -> Result<()> {
             });
             // Keeps the indicator runs read lately up to the data
             // (`store::indicators::cache`): dashboards read from memory.
+            // First it computes what was read before the restart; every
+            // minute it writes down what is read now (`indicators::warm`).
             let warm = store.clone();
             tokio::spawn(async move {
+                match warm.warm_indicator_cache().await {
+                    Ok(n) => {
+                        tracing::info!(runs = n, "indicator runs read before the restart computed")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "indicator warm-up failed"),
+                }
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
+                for round in 1u64.. {
                     tick.tick().await;
                     if let Err(e) = warm.refresh_indicator_cache().await {
                         tracing::warn!(error = %e, "indicator refresh failed");
+                    }
+                    if round % 60 == 0 {
+                        if let Err(e) = warm.save_indicator_reads().await {
+                            tracing::warn!(error = %e, "writing down the indicator reads failed");
+                        }
                     }
                 }
             });
@@ -440,6 +453,9 @@ async fn run(cli: Cli) -> Result<()> {
                 import_jobs: Default::default(),
             };
             kopru_web::serve(listener, state).await?;
+            if let Err(e) = store.save_indicator_reads().await {
+                tracing::warn!(error = %e, "writing down the indicator reads failed");
+            }
             store.close().await;
             Ok(())
         }

@@ -23,6 +23,11 @@
 //! when the stamp has moved, so that dashboards read from memory again within
 //! a round after a write (BENCHMARKS.md measures that lag).
 //!
+//! **Warm after a restart.** `Store::save_indicator_reads` writes down what
+//! the entries read lately are computed from (definitions, periods, fixed
+//! breakdown values, readers' scopes: no records); `Store::warm_indicator_cache`
+//! computes them at start, before the first reader asks.
+//!
 //! Bounded: at most `MAX_KEYS` aggregate keys and `MAX_SHARES` subjects'
 //! shares are held; the entries read longest ago go first.
 
@@ -159,6 +164,9 @@ pub(crate) struct IndicatorCache {
     /// touched between two audit sequence numbers: the runs caught up in
     /// one refresher round all ask for the same span.
     pub(crate) catching_up: tokio::sync::Mutex<Option<Touched>>,
+    /// The keys last written down by `Store::save_indicator_reads`: it
+    /// writes only when they change.
+    saved: Mutex<Vec<String>>,
 }
 
 /// The subjects touched between two audit sequence numbers (`None`: whole).
@@ -168,6 +176,11 @@ impl IndicatorCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain data behind; keep it.
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The keys last written down by `Store::save_indicator_reads`.
+    pub(crate) fn saved_keys(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.saved.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn generation(&self) -> u64 {
@@ -263,17 +276,26 @@ impl IndicatorCache {
     /// The entries read lately whose data has changed since, or which want
     /// their subjects' shares.
     pub(crate) fn stale_hot(&self, stamp: Stamp) -> Vec<(String, Arc<Inputs>)> {
+        self.read_lately(|e| e.stamp != stamp || e.wants_shares)
+    }
+
+    /// The entries read lately, what a restarted server computes first
+    /// (`Store::save_indicator_reads`).
+    pub(crate) fn hot(&self) -> Vec<(String, Arc<Inputs>)> {
+        self.read_lately(|_| true)
+    }
+
+    /// The entries read within `HOT` that `keep` keeps, the most recently
+    /// read first: what is on screen now.
+    fn read_lately(&self, keep: impl Fn(&Entry) -> bool) -> Vec<(String, Arc<Inputs>)> {
         let now = Instant::now();
         let inner = self.lock();
         let mut v: Vec<(Instant, String, Arc<Inputs>)> = inner
             .entries
             .iter()
-            .filter(|(_, e)| {
-                (e.stamp != stamp || e.wants_shares) && now.duration_since(e.last_read) < HOT
-            })
+            .filter(|(_, e)| keep(e) && now.duration_since(e.last_read) < HOT)
             .map(|(k, e)| (e.last_read, k.clone(), e.inputs.clone()))
             .collect();
-        // The most recently read first: what is on screen now.
         v.sort_by_key(|e| std::cmp::Reverse(e.0));
         v.into_iter().map(|(_, k, i)| (k, i)).collect()
     }

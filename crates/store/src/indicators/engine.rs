@@ -515,7 +515,7 @@ impl Store {
 
     /// The data's stamp: the audit chain's head and the unaudited writes'
     /// generation (`cache`).
-    async fn indicator_stamp(&self, conn: &mut AnyConnection) -> Result<Stamp> {
+    pub(super) async fn indicator_stamp(&self, conn: &mut AnyConnection) -> Result<Stamp> {
         let (seq,): (i64,) = Sql::new("SELECT seq FROM audit_head WHERE id = 1")
             .fetch_one(&mut *conn)
             .await?;
@@ -539,7 +539,7 @@ impl Store {
     /// entry held brought up to date by its touched subjects' shares
     /// (`incremental`), or else computed whole — `with_shares` kept with
     /// each subject's share where its source allows.
-    async fn bring_up_to_date(
+    pub(super) async fn bring_up_to_date(
         &self,
         conn: &mut AnyConnection,
         key: String,

@@ -2,13 +2,14 @@
 //! `indicators/` installed on migrate, M&E officers publish newer ones),
 //! baselines and targets, and the engine that computes values from the
 //! records (`engine`, over the `sources`), its runs kept in memory until the
-//! data changes (`cache`).
+//! data changes (`cache`) and computed again after a restart (`warm`).
 
 pub(crate) mod cache;
 pub(crate) mod incremental;
 pub use cache::CacheStats;
 pub mod engine;
 pub(crate) mod sources;
+pub(crate) mod warm;
 
 use crate::audit::{append, Actor};
 use crate::error::{Result, StoreError};

@@ -1453,6 +1453,62 @@ async fn runs_are_read_from_memory_until_a_write_and_kept_warm_by_the_refresher(
 }
 
 #[tokio::test]
+async fn a_restarted_server_computes_the_runs_read_before_it_stopped() {
+    let app = spawn_app().await;
+    let store = app.store();
+    kopru_store::demo::load_people(store, 30).await.unwrap();
+    kopru_store::demo::load_activities(store).await.unwrap();
+    kopru_store::demo::load_indicators(store).await.unwrap();
+    let mut me = app.api_as("analyst").await;
+    let names = json!({"tr": "Kurs katılımcıları", "en": "Course participants", "sr-Cyrl": "Полазници", "sr-Latn": "Polaznici"});
+    let mine = |version: i64| {
+        json!({"code": "MY-1", "version": version, "names": names, "kind": "people",
+            "source": "attendance", "where": [{"field": "mark", "in": ["present"]}],
+            "disaggregations": ["sex", "area"], "sets": ["mine"]})
+    };
+    let r = me.json(Method::POST, "/api/v1/indicators", mine(1)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // What an M&E officer reads: a programme's dashboard and an indicator.
+    let r = me.get("/api/v1/dashboards/SIROMA").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let dashboard = r.json();
+    total(&mut me, "MY-1", "by=sex").await;
+    let read = store.indicator_cache_stats().entries;
+    assert!(read > 12, "{read}");
+    assert_eq!(store.save_indicator_reads().await.unwrap(), read);
+    // Nothing read since: nothing written again.
+    assert_eq!(store.save_indicator_reads().await.unwrap(), 0);
+
+    // Another process on the same database (a restart): it computes what was
+    // read before, with nothing in its memory to start from.
+    let restarted = kopru_store::Store::open(&app.db.location).await.unwrap();
+    assert_eq!(restarted.indicator_cache_stats().entries, 0);
+    assert_eq!(restarted.warm_indicator_cache().await.unwrap(), read);
+    assert_eq!(restarted.indicator_cache_stats().entries, read);
+    restarted.close().await;
+
+    // A definition published since is not computed in its old version, and a
+    // row that does not parse is passed over.
+    let r = me.json(Method::POST, "/api/v1/indicators", mine(2)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    kopru_store::Sql::new(
+        "INSERT INTO indicator_reads (key, rank, inputs, saved_at) VALUES ('x', -1, '{\"def\": 1', '')",
+    )
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.clear_indicator_cache();
+    assert_eq!(store.warm_indicator_cache().await.unwrap(), read - 1);
+    // The first reader after the restart reads from memory, the same values.
+    let before = store.indicator_cache_stats();
+    let r = me.get("/api/v1/dashboards/SIROMA").await;
+    assert_eq!(r.json(), dashboard);
+    let after = store.indicator_cache_stats();
+    assert_eq!(after.misses, before.misses, "{before:?} {after:?}");
+    assert!(after.hits > before.hits, "{before:?} {after:?}");
+}
+
+#[tokio::test]
 async fn a_mark_a_merge_and_a_withdrawn_consent_show_in_the_values_at_once() {
     use crate::activities::{create, day, person, session, sheet};
     let app = spawn_app().await;
